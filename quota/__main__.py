@@ -1,0 +1,3 @@
+from quota.cli import main
+
+raise SystemExit(main())

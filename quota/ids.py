@@ -1,0 +1,59 @@
+"""X IDs: decimal strings of unsigned 64-bit integers, checked without ever using a float."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+U64_MAX = 2**64 - 1
+_CANONICAL = re.compile(r"0|[1-9][0-9]{0,19}")
+_FLOATISH = re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+class Kind(StrEnum):
+    POST = "post"
+    USER = "user"
+    DM = "dm"
+
+
+class JSONInt(str):
+    """A JSON integer literal kept as its text, so no digit is lost."""
+
+
+class JSONFloat(str):
+    """A JSON number with a fraction or exponent: never an acceptable ID."""
+
+
+def id_problem(value: object) -> str | None:
+    """Why `value` is not a valid ID, or None when it is one.
+
+    Accepts JSON strings and JSON integer literals holding the canonical decimal form
+    (no sign, no leading zero, no spaces, at most 2^64 - 1).
+    """
+    if value is None:
+        return "the ID is missing (null)"
+    if isinstance(value, JSONFloat):
+        return f"ID {value} is a JSON floating-point number, which cannot hold a 64-bit ID exactly"
+    if isinstance(value, bool) or not isinstance(value, str):
+        return f"ID {value!r} is a JSON {type(value).__name__}, not a string of digits"
+    if value == "":
+        return "the ID is empty"
+    if _CANONICAL.fullmatch(value):
+        if len(value) == 20 and int(value) > U64_MAX:
+            return f"ID {value!r} is larger than the unsigned 64-bit maximum"
+        return None
+    if value != value.strip():
+        return f"ID {value!r} has spaces around it"
+    if value.startswith("-") and value[1:].isdigit():
+        return f"ID {value!r} is negative"
+    if value.isdigit():
+        if value.startswith("0"):
+            return f"ID {value!r} has a leading zero"
+        return f"ID {value!r} is larger than the unsigned 64-bit maximum"
+    if _FLOATISH.fullmatch(value):
+        return f"ID {value!r} is written as a float or in scientific notation"
+    return f"ID {value!r} is not a decimal unsigned 64-bit integer"
+
+
+def is_id(value: object) -> bool:
+    return id_problem(value) is None

@@ -1,0 +1,186 @@
+"""Writing ID sets: text/CSV/Parquet files, optional gzip and parts, a manifest, and an
+output directory that appears whole or not at all."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from quota import __version__
+from quota.errors import UsageError
+from quota.ids import Kind
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from quota.strip import Stripped
+
+OUT_FORMATS = ("txt", "csv", "parquet")
+_BATCH = 1 << 20
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    out_format: str = "txt"
+    gzip: bool = False
+    split: int | None = None
+
+
+@dataclass
+class OutputFile:
+    path: str  # relative to the output directory
+    kind: str
+    count: int
+    sha256: str
+    bytes: int
+
+
+def _file_names(kind: Kind, opts: OutputOptions, parts: int) -> list[str]:
+    ext = opts.out_format + (".gz" if opts.gzip and opts.out_format != "parquet" else "")
+    if parts <= 1 and not opts.split:
+        return [f"{kind.value}_ids.{ext}"]
+    return [f"{kind.value}_ids.part{i + 1:04d}.{ext}" for i in range(parts)]
+
+
+@contextlib.contextmanager
+def _sink(path: Path, compress: bool) -> Iterator[IO[bytes]]:
+    with open(path, "wb") as raw:
+        if compress:
+            # mtime=0 and no name: the same IDs give the same bytes, so the sha256 repeats.
+            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="", compresslevel=6) as gz:
+                yield gz  # type: ignore[misc]
+        else:
+            yield raw
+        raw.flush()
+        os.fsync(raw.fileno())
+
+
+def _write_text_ids(path: Path, ids: pa.Array, opts: OutputOptions, header: str | None) -> None:
+    import pyarrow.compute as pc
+
+    with _sink(path, opts.gzip) as out:
+        if header:
+            out.write(header.encode() + b"\n")
+        for start in range(0, len(ids), _BATCH):
+            chunk = pc.cast(ids.slice(start, _BATCH), "string").to_pylist()
+            out.write(("\n".join(chunk) + "\n").encode("ascii"))
+
+
+def _write_parquet_ids(path: Path, ids: pa.Array, column: str) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    # Text, not integers: many readers (JavaScript, R, spreadsheets) turn 64-bit integers into floats.
+    table = pa.table({column: pc.cast(ids, pa.string())})
+    pq.write_table(table, path, compression="zstd")
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def write_kind(directory: Path, kind: Kind, ids: pa.Array, opts: OutputOptions) -> list[OutputFile]:
+    size = opts.split or max(len(ids), 1)
+    parts = max(1, -(-len(ids) // size))
+    files = []
+    for name, start in zip(_file_names(kind, opts, parts), range(0, parts * size, size), strict=True):
+        chunk = ids.slice(start, size)
+        path = directory / name
+        if opts.out_format == "parquet":
+            _write_parquet_ids(path, chunk, f"{kind.value}_id")
+        else:
+            _write_text_ids(path, chunk, opts, f"{kind.value}_id" if opts.out_format == "csv" else None)
+        files.append(OutputFile(name, kind.value, len(chunk), _sha256(path), path.stat().st_size))
+    return files
+
+
+def manifest(stripped: Stripped, files: list[OutputFile], opts: OutputOptions) -> dict[str, Any]:
+    totals: dict[str, dict[str, int]] = {}
+    for kind in sorted(stripped.want.kinds, key=lambda k: k.value):
+        read = sum(r.ids_read.get(kind.value, 0) for r in stripped.inputs)
+        written = sum(f.count for f in files if f.kind == kind.value)
+        totals[kind.value] = {"read": read, "unique": written, "duplicates_dropped": read - written}
+    return {
+        "tool": "quota",
+        "version": __version__,
+        "ids": sorted(k.value for k in stripped.want.kinds),
+        "referenced": stripped.want.referenced,
+        "output": {"format": opts.out_format, "gzip": opts.gzip, "split": opts.split},
+        "inputs": [r.as_json() for r in stripped.inputs],
+        "totals": totals,
+        "bad_lines": sum(r.bad_lines for r in stripped.inputs),
+        "outputs": [f.__dict__ for f in files],
+    }
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def check_outdir(outdir: Path, force: bool) -> None:
+    """Refuse early (before reading any input) to overwrite a non-empty directory."""
+    if outdir.exists() and not outdir.is_dir():
+        raise UsageError(f"{outdir} exists and is not a directory")
+    if outdir.is_dir() and any(outdir.iterdir()) and not force:
+        raise UsageError(f"{outdir} exists and is not empty: choose another directory or pass --force")
+
+
+def write_outdir(outdir: Path, stripped: Stripped, opts: OutputOptions, force: bool) -> dict[str, Any]:
+    """Write every file into a hidden sibling directory, then rename it into place."""
+    if opts.out_format not in OUT_FORMATS:
+        raise UsageError(f"--out-format takes {', '.join(OUT_FORMATS)}, not {opts.out_format!r}")
+    if opts.split is not None and opts.split < 1:
+        raise UsageError("--split needs a positive number of IDs per file")
+    check_outdir(outdir, force)
+    parent = outdir.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.partial-", dir=parent))
+    try:
+        files: list[OutputFile] = []
+        for kind in sorted(stripped.want.kinds, key=lambda k: k.value):
+            files.extend(write_kind(tmp, kind, stripped.ids(kind), opts))
+        doc = manifest(stripped, files, opts)
+        with open(tmp / "manifest.json", "w", encoding="utf-8") as f:
+            json.dump(doc, f, indent=2)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o755)
+        _fsync_dir(tmp)
+        _replace_dir(tmp, outdir.resolve())
+        _fsync_dir(parent)
+        return doc
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    if not target.exists():
+        os.rename(new, target)
+        return
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    os.rename(target, old)
+    try:
+        os.rename(new, target)
+    except BaseException:
+        os.rename(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

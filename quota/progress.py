@@ -1,0 +1,59 @@
+"""A byte-based progress bar on stderr, only when stderr is a terminal."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Any, TextIO
+
+
+class ByteProgress:
+    """Shows bytes done over all inputs; inside an input read by DuckDB it asks the query."""
+
+    def __init__(self, total_bytes: int, stream: TextIO | None = None) -> None:
+        self.total = max(total_bytes, 1)
+        self.stream = stream or sys.stderr
+        self.done = 0
+        self.current: tuple[str, int, Any] | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def begin(self, name: str, size: int, con: Any = None) -> None:
+        self.current = (name, size, con)
+
+    def end(self) -> None:
+        if self.current:
+            self.done += self.current[1]
+        self.current = None
+
+    def _fraction(self) -> tuple[str, float]:
+        cur = self.current
+        within = 0.0
+        name = ""
+        if cur is not None:
+            name, size, con = cur
+            if con is not None:
+                try:
+                    pct = con.query_progress()
+                except Exception:
+                    pct = -1
+                if pct and pct > 0:
+                    within = size * min(pct, 100.0) / 100.0
+        return name, min((self.done + within) / self.total, 1.0)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            name, frac = self._fraction()
+            filled = int(frac * 30)
+            mb = self.total * frac / 1e6
+            self.stream.write(
+                f"\r[{'#' * filled}{' ' * (30 - filled)}] {frac:5.1%} {mb:,.0f}/{self.total / 1e6:,.0f} MB {name[-30:]:30}"
+            )
+            self.stream.flush()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.stream.write("\r" + " " * 100 + "\r")
+        self.stream.flush()

@@ -1,0 +1,167 @@
+"""Files holding one JSON array: v1.1 post arrays and X account archive parts
+(`window.YTD.tweets.part0 = [...]`). Each element is read on its own so that a problem
+is named by the line it starts on."""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from quota.errors import BadInput
+from quota.readers import v1
+from quota.readers.jsonl import DECODER
+from quota.readers.records import Problem, ReadResult, Role, Rows, Want, add, add_optional, each
+from quota.readers.source import Source
+
+ARCHIVE_PREFIX = re.compile(r"\s*window\.YTD\.([A-Za-z0-9_]+)\.part[0-9]+\s*=\s*")
+_WS = " \t\r\n"
+
+ElementFn = Callable[[Any, Want, str], Rows]
+
+
+def _text(source: Source) -> str:
+    try:
+        with source.open() as f:
+            data = f.read()
+    except (EOFError, zlib.error, OSError) as e:
+        raise BadInput(source.name, f"the gzip data is damaged or truncated ({e})") from e
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise BadInput(source.name, "is not UTF-8 text", line) from None
+    # A byte-order mark becomes a space so that offsets and line numbers stay put.
+    return " " + text[1:] if text.startswith("\ufeff") else text
+
+
+def elements(name: str, text: str, start: int) -> Iterator[tuple[int, Any | Problem]]:
+    """(line, element) for each element of the array that opens at `start`."""
+    line = 1 + text.count("\n", 0, start)
+    pos = start
+
+    def skip_ws(p: int) -> int:
+        nonlocal line
+        while p < len(text) and text[p] in _WS:
+            if text[p] == "\n":
+                line += 1
+            p += 1
+        return p
+
+    pos = skip_ws(pos)
+    if pos >= len(text) or text[pos] != "[":
+        raise BadInput(name, "expected a JSON array", line)
+    pos = skip_ws(pos + 1)
+    if pos < len(text) and text[pos] == "]":
+        return
+    while True:
+        begin_line = line
+        try:
+            obj, end = DECODER.raw_decode(text, pos)
+        except json.JSONDecodeError as e:
+            raise BadInput(name, f"invalid JSON ({e.msg})", e.lineno) from None
+        line += text.count("\n", pos, end)
+        yield begin_line, obj
+        pos = skip_ws(end)
+        if pos < len(text) and text[pos] == ",":
+            pos = skip_ws(pos + 1)
+            continue
+        if pos < len(text) and text[pos] == "]":
+            pos = skip_ws(pos + 1)
+            if pos < len(text) and text[pos:].strip(_WS + ";"):
+                raise BadInput(name, "unexpected text after the JSON array", line)
+            return
+        raise BadInput(name, "the JSON array is not closed (the file may be truncated)", line)
+
+
+def _collect(source: Source, text: str, start: int, fn: ElementFn, want: Want, skip_bad: bool) -> ReadResult:
+    result = ReadResult(rows=[])
+    for i, (line, obj) in enumerate(elements(source.name, text, start)):
+        result.lines += 1
+        try:
+            result.rows.extend(fn(obj, want, f"element {i}"))
+        except Problem as p:
+            if not skip_bad:
+                raise BadInput(source.name, str(p), line) from None
+            result.note_bad(line, str(p))
+    return result
+
+
+def read_v1_array(source: Source, want: Want, skip_bad: bool) -> ReadResult:
+    return _collect(source, _text(source), 0, v1.post, want, skip_bad)
+
+
+# ------------------------------------------------------------------ account archives
+
+
+def _archive_tweet(entry: Any, want: Want, where: str) -> Rows:
+    rows: Rows = []
+    tweet = entry.get("tweet") if isinstance(entry, dict) else None
+    if not isinstance(tweet, dict):
+        raise Problem(f"{where} has no tweet object")
+    add(rows, Role.POST, tweet.get("id_str"), f"{where}.tweet.id_str")
+    if want.referenced:
+        add_optional(
+            rows, Role.POST_REF, tweet.get("in_reply_to_status_id_str"), f"{where}.tweet.in_reply_to_status_id_str"
+        )
+        if want.authors:
+            add_optional(
+                rows, Role.AUTHOR_REF, tweet.get("in_reply_to_user_id_str"), f"{where}.tweet.in_reply_to_user_id_str"
+            )
+    return rows
+
+
+def _archive_dms(entry: Any, want: Want, where: str) -> Rows:
+    rows: Rows = []
+    conv = entry.get("dmConversation") if isinstance(entry, dict) else None
+    if not isinstance(conv, dict):
+        raise Problem(f"{where} has no dmConversation object")
+    for i, msg in each(conv.get("messages"), f"{where}.dmConversation.messages"):
+        at = f"{where}.dmConversation.messages[{i}]"
+        create = msg.get("messageCreate") if isinstance(msg, dict) else None
+        if not isinstance(create, dict):
+            continue  # joins, leaves and renames of group chats carry no message
+        add(rows, Role.DM, create.get("id"), f"{at}.messageCreate.id")
+        if want.authors:
+            add(rows, Role.AUTHOR, create.get("senderId"), f"{at}.messageCreate.senderId")
+    return rows
+
+
+def _archive_account(entry: Any, want: Want, where: str) -> Rows:
+    rows: Rows = []
+    account = entry.get("account") if isinstance(entry, dict) else None
+    if not isinstance(account, dict):
+        raise Problem(f"{where} has no account object")
+    add(rows, Role.USER, account.get("accountId"), f"{where}.account.accountId")
+    return rows
+
+
+ARCHIVE_PARTS: dict[str, ElementFn] = {
+    "tweets": _archive_tweet,
+    "tweet": _archive_tweet,
+    "deleted_tweets": _archive_tweet,
+    "direct_messages": _archive_dms,
+    "direct_messages_group": _archive_dms,
+    "account": _archive_account,
+}
+
+
+def read_archive(source: Source, want: Want, skip_bad: bool) -> ReadResult:
+    text = _text(source)
+    m = ARCHIVE_PREFIX.match(text)
+    if m is None:
+        raise BadInput(source.name, "does not start with window.YTD.<part>.partN = as X archive files do", 1)
+    part = m.group(1)
+    fn = ARCHIVE_PARTS.get(part)
+    if fn is None:
+        known = ", ".join(sorted(ARCHIVE_PARTS))
+        raise BadInput(source.name, f"is the archive part {part!r}, which holds no IDs quota reads (it reads {known})")
+    if fn is _archive_tweet and want.authors:
+        raise BadInput(
+            source.name,
+            "is an X archive tweets file, which does not carry its author's User ID: "
+            "leave 'user' out of --ids (the account's User ID is in account.js, strip that on its own)",
+        )
+    return _collect(source, text, m.end(), fn, want, skip_bad)

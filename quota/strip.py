@@ -1,0 +1,260 @@
+"""Inputs -> de-duplicated, sorted ID sets, with an account of every input.
+
+The IDs of all inputs gather in a scratch DuckDB table (input, role, id) as unsigned
+64-bit integers; nothing on the way is a float. `strip()` is what `quota strip` and, later,
+`quota export` call before anything touches the ledger.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from quota.errors import BadInput, UsageError
+from quota.ids import Kind
+from quota.readers import FORMATS, detect
+from quota.readers.records import KIND_OF_ROLE, ReadResult, Role, Want
+from quota.readers.source import Source
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+
+class Progress(Protocol):
+    def begin(self, name: str, size: int, con: Any = None) -> None: ...
+    def end(self) -> None: ...
+
+
+@dataclass
+class InputReport:
+    path: str
+    bytes: int
+    sha256: str
+    format: str
+    compression: str | None
+    lines: int
+    posts_read: int
+    users_read: int
+    dms_read: int
+    ids_read: dict[str, int]
+    duplicates_dropped: int
+    bad_lines: int
+    first_bad_lines: list[dict[str, Any]]
+    reader: str  # "fast" (DuckDB) or "careful" (line by line)
+
+    def as_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class StripOptions:
+    want: Want
+    fmt: str | None = None
+    id_column: str | None = None
+    skip_bad: bool = False
+    threads: int | None = None
+    memory_limit: str = "1GB"
+
+
+@dataclass
+class Stripped:
+    """The result: per-kind ID sets held in DuckDB until written, and the inputs' account."""
+
+    con: duckdb.DuckDBPyConnection
+    want: Want
+    inputs: list[InputReport]
+    seconds: float
+    _scratch: tempfile.TemporaryDirectory[str] = field(repr=False)
+
+    def roles(self, kind: Kind) -> list[int]:
+        return sorted(int(r) for r in self.want.roles() if KIND_OF_ROLE[r] is kind)
+
+    def ids(self, kind: Kind) -> pa.Array:
+        """The unique IDs of `kind`, ascending, as a uint64 Arrow array."""
+        import pyarrow as pa
+
+        roles = self.roles(kind)
+        table = self.con.sql(
+            f"SELECT DISTINCT id FROM ids WHERE role IN ({','.join(map(str, roles))}) ORDER BY id"
+        ).to_arrow_table()
+        return table.column("id").combine_chunks().cast(pa.uint64())
+
+    def close(self) -> None:
+        self.con.close()
+        self._scratch.cleanup()
+
+    def __enter__(self) -> Stripped:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _connect(opts: StripOptions, scratch: str) -> duckdb.DuckDBPyConnection:
+    import duckdb
+
+    config: dict[str, Any] = {
+        "threads": opts.threads or os.cpu_count() or 1,
+        "memory_limit": opts.memory_limit,
+        "temp_directory": scratch,
+        "preserve_insertion_order": False,
+        "enable_external_access": True,
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+    }
+    con = duckdb.connect(":memory:", config=config)
+    con.execute("CREATE TABLE ids (input UINTEGER, role UTINYINT, id UBIGINT, bad BOOLEAN)")
+    return con
+
+
+def _careful(source: Source, fmt: str, opts: StripOptions) -> ReadResult:
+    from quota.readers import arrays, idlist, jsonl, tabular, v1, v2
+
+    want, skip = opts.want, opts.skip_bad
+    if fmt in ("v2-pages", "dm-events"):
+        return jsonl.read(source, v2.page, want, skip)
+    if fmt == "v2-flat":
+        return jsonl.read(source, v2.flat, want, skip)
+    if fmt == "v1":
+        return jsonl.read(source, lambda o, w: v1.post(o, w), want, skip)
+    if fmt == "v1-array":
+        return arrays.read_v1_array(source, want, skip)
+    if fmt == "archive":
+        return arrays.read_archive(source, want, skip)
+    if fmt == "csv":
+        return tabular.read_csv(source, want, skip, opts.id_column)
+    if fmt == "parquet":
+        return tabular.read_parquet(source, want, skip, opts.id_column)
+    if fmt == "ids":
+        if len(want.kinds) != 1:
+            raise UsageError(f"{source.name} is a plain ID list, which holds one kind of ID: name it with --ids")
+        (kind,) = want.kinds
+        return idlist.read(source, {Kind.POST: Role.POST, Kind.USER: Role.USER, Kind.DM: Role.DM}[kind], skip)
+    raise UsageError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, input_no: int, result: ReadResult) -> None:
+    import pyarrow as pa
+
+    if not result.rows:
+        return
+    roles, ids = zip(*result.rows, strict=True)
+    table = pa.table(
+        {
+            "input": pa.array([input_no] * len(roles), pa.uint32()),
+            "role": pa.array(roles, pa.uint8()),
+            # Strings already checked canonical; Arrow parses them as integers, exactly.
+            "id": pa.array(ids, pa.string()).cast(pa.uint64()),
+            "bad": pa.array([False] * len(roles), pa.bool_()),
+        }
+    )
+    con.register("incoming", table)
+    try:
+        con.execute("INSERT INTO ids SELECT * FROM incoming")
+    finally:
+        con.unregister("incoming")
+
+
+def _account(con: duckdb.DuckDBPyConnection, input_no: int, want: Want) -> tuple[dict[int, int], dict[str, int], int]:
+    """Records read per role, IDs read per kind, duplicates within the input."""
+    per_role = dict(con.execute("SELECT role, count(*) FROM ids WHERE input = ? GROUP BY role", [input_no]).fetchall())
+    ids_read: dict[str, int] = {}
+    dups = 0
+    for kind in sorted(want.kinds, key=lambda k: k.value):
+        roles = [int(r) for r in want.roles() if KIND_OF_ROLE[r] is kind]
+        n, unique = con.execute(
+            f"SELECT count(*), count(DISTINCT id) FROM ids WHERE input = ? AND role IN ({','.join(map(str, roles))})",
+            [input_no],
+        ).fetchall()[0]
+        ids_read[kind.value] = int(n)
+        dups += int(n) - int(unique)
+    return per_role, ids_read, dups
+
+
+def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None = None) -> Stripped:
+    """Read every input; BadInput (exit 4) on the first bad line unless `skip_bad`."""
+    from quota.readers import fast
+
+    if not inputs:
+        raise UsageError("give at least one input file (or - for standard input)")
+    if opts.fmt is not None and opts.fmt not in FORMATS:
+        raise UsageError(f"unknown format {opts.fmt!r} (known: {', '.join(FORMATS)})")
+    if list(inputs).count("-") > 1:
+        raise UsageError("standard input (-) can be read only once")
+    started = time.perf_counter()
+    scratch = tempfile.TemporaryDirectory(prefix="quota-strip-")
+    con = _connect(opts, scratch.name)
+    reports: list[InputReport] = []
+    sources: list[Source] = []
+    try:
+        for name in inputs:
+            sources.append(Source.open_path(name))
+        for no, source in enumerate(sources):
+            fmt = opts.fmt or detect(source, opts.id_column)
+            source.start_hashing()
+            if progress:
+                progress.begin(source.name, source.size, con)
+            result: ReadResult | None = None
+            lines = 0
+            reader = "fast"
+            if fmt in fast.BUILDERS:
+                try:
+                    lines = fast.stage(con, source, fmt, opts.want, no)
+                except fast.GiveUp:
+                    result = None
+                    reader = "careful"
+                else:
+                    result = ReadResult(rows=[], lines=lines)
+            if result is None:
+                reader = "careful"
+                result = _careful(source, fmt, opts)
+                _insert_rows(con, no, result)
+            if result.lines == 0 and result.bad_lines == 0:
+                raise BadInput(source.name, "holds no records")
+            per_role, ids_read, dups = _account(con, no, opts.want)
+            reports.append(
+                InputReport(
+                    path=source.name,
+                    bytes=source.size,
+                    sha256=source.sha256,
+                    format=fmt,
+                    compression="gzip" if source.gzip else None,
+                    lines=result.lines,
+                    posts_read=per_role.get(int(Role.POST), 0),
+                    users_read=per_role.get(int(Role.USER), 0),
+                    dms_read=per_role.get(int(Role.DM), 0),
+                    ids_read=ids_read,
+                    duplicates_dropped=dups,
+                    bad_lines=result.bad_lines,
+                    first_bad_lines=[{"line": n, "problem": p} for n, p in (result.first_bad or [])],
+                    reader=reader,
+                )
+            )
+            if progress:
+                progress.end()
+    except BaseException:
+        con.close()
+        scratch.cleanup()
+        raise
+    finally:
+        for s in sources:
+            s.close()
+    return Stripped(con, opts.want, reports, time.perf_counter() - started, scratch)
+
+
+def parse_kinds(text: str) -> frozenset[Kind]:
+    kinds = set()
+    for part in text.split(","):
+        part = part.strip().lower()
+        try:
+            kinds.add(Kind(part))
+        except ValueError:
+            raise UsageError(f"--ids takes post, user and dm separated by commas, not {part!r}") from None
+    if not kinds:
+        raise UsageError("--ids needs at least one of post, user, dm")
+    return frozenset(kinds)
