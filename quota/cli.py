@@ -19,7 +19,36 @@ EXIT_CODES = """Exit codes: 0 ok; 1 unexpected error; 2 usage; 3 refused by poli
 4 bad input data; 5 ledger unavailable or failed verification."""
 
 
-@click.group(epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
+class QuotaFailure(click.ClickException):
+    """A QuotaError (or an unexpected error) carried through click with its exit code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"quota: {self.message}", err=True)
+
+
+class QuotaGroup(click.Group):
+    """Maps library errors to one line on stderr and the documented exit code."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except QuotaError as e:
+            raise QuotaFailure(str(e), e.exit_code) from None
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, KeyboardInterrupt):
+            raise
+        except BrokenPipeError:
+            raise QuotaFailure("output pipe closed", 1) from None
+        except Exception as e:  # no traceback for the user; QUOTA_DEBUG=1 shows it
+            if os.environ.get("QUOTA_DEBUG"):
+                raise
+            raise QuotaFailure(f"unexpected error: {type(e).__name__}: {e} (QUOTA_DEBUG=1 shows details)", 1) from None
+
+
+@click.group(cls=QuotaGroup, epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="quota")
 def cli() -> None:
     """Redistribute X data as IDs only, within X's Developer Policy, and prove it."""
@@ -122,23 +151,12 @@ def summary(doc: dict, outdir: Path, seconds: float) -> str:  # type: ignore[typ
 def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="quota", standalone_mode=False)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("quota: interrupted", err=True)
         return 130
+    except click.exceptions.Exit as e:
+        return e.exit_code
     except click.ClickException as e:
         e.show()
         return e.exit_code
-    except QuotaError as e:
-        click.echo(f"quota: {e}", err=True)
-        return e.exit_code
-    except KeyboardInterrupt:
-        click.echo("quota: interrupted", err=True)
-        return 130
-    except BrokenPipeError:
-        return 1
-    except Exception as e:
-        if os.environ.get("QUOTA_DEBUG"):
-            raise
-        click.echo(f"quota: unexpected error: {type(e).__name__}: {e} (set QUOTA_DEBUG=1 for details)", err=True)
-        return 1
     return 0

@@ -44,6 +44,8 @@ def id_problem(value: object) -> str | None:
         return None
     if value != value.strip():
         return f"ID {value!r} has spaces around it"
+    if not value.isascii():
+        return f"ID {value!r} is not a decimal unsigned 64-bit integer"
     if value.startswith("-") and value[1:].isdigit():
         return f"ID {value!r} is negative"
     if value.isdigit():

@@ -56,7 +56,7 @@ def detect(source: Source, id_column: str | None = None) -> str:
             return "parquet"
     head = source.head(4096).lstrip(b"\xef\xbb\xbf").lstrip()
     if not head:
-        raise BadInput(source.name, "is empty" if not source.gzip else "is empty once decompressed")
+        raise BadInput(source.name, "holds only blank lines" if not source.gzip else "is empty once decompressed")
     if head.startswith(b"window.YTD."):
         return "archive"
     if head.startswith(b"["):

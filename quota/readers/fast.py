@@ -5,6 +5,8 @@ the careful reader (quota.readers.jsonl) reads the file again and names the line
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from quota.readers.records import Role, Want
@@ -21,10 +23,26 @@ class GiveUp(Exception):
     """The fast path cannot vouch for this file; read it carefully instead."""
 
 
-def _struct(fields: dict[str, object]) -> str:
+@dataclass(frozen=True)
+class Plan:
+    schema: dict[str, object]  # only the fields we need (V, nested dicts, one-item lists)
+    line_ok: str | None  # SQL over (t, json): false where a page is not a page; None for one object per line
+    elements: str | None  # SQL making table `el` of v2 objects, column `e`
+    selects: list[str]  # (role, ID text) queries over `lines` / `el`
+
+
+def _json_structure(fields: dict[str, object]) -> str:
     import json
 
     return json.dumps(fields, separators=(",", ":"))
+
+
+def _duckdb_type(spec: object) -> str:
+    if isinstance(spec, dict):
+        return "STRUCT(" + ", ".join(f'"{k}" {_duckdb_type(v)}' for k, v in spec.items()) + ")"
+    if isinstance(spec, list):
+        return _duckdb_type(spec[0]) + "[]"
+    return str(spec)
 
 
 def _element_schema(want: Want) -> dict[str, object]:
@@ -42,77 +60,58 @@ def _element_schema(want: Want) -> dict[str, object]:
     return e
 
 
-def _element_rows(want: Want, var: str) -> list[str]:
-    """List expressions of {r, s} structs for one v2 element `var`."""
-    is_dm = f"{var}.event_type IS NOT NULL"
-    is_user = f"{var}.event_type IS NULL AND {var}.username IS NOT NULL"
-    is_post = f"{var}.event_type IS NULL AND {var}.username IS NULL"
+def _element_selects(want: Want) -> list[str]:
+    """(r, s) SELECTs over the table `el` holding one v2 object per row in column `e`."""
+    dm = "e.event_type IS NOT NULL"
+    user = "(e.event_type IS NULL AND e.username IS NOT NULL)"
+    post = "(e.event_type IS NULL AND e.username IS NULL)"
     out = [
-        f"[{{r: CASE WHEN {is_dm} THEN {Role.DM:d} WHEN {is_user} THEN {Role.USER:d} "
-        f"ELSE {Role.POST:d} END, s: {var}.id}}]"
+        f"SELECT CASE WHEN {dm} THEN {Role.DM:d} WHEN {user} THEN {Role.USER:d} ELSE {Role.POST:d} END, e.id FROM el"
     ]
     if want.authors:
         out.append(
-            f"CASE WHEN {is_post} THEN [{{r: {Role.AUTHOR:d}, s: {var}.author_id}}] "
-            f"WHEN {is_dm} THEN [{{r: {Role.AUTHOR:d}, s: {var}.sender_id}}] ELSE [] END"
+            f"SELECT {Role.AUTHOR:d}, CASE WHEN {dm} THEN e.sender_id ELSE e.author_id END FROM el WHERE NOT {user}"
         )
     if want.referenced:
-        refs = f"CASE WHEN {is_user} THEN [] ELSE coalesce({var}.referenced_tweets, []) END"
-        out.append(f"list_transform({refs}, lambda x: {{r: {Role.POST_REF:d}, s: x.id}})")
+        refs = f"(SELECT unnest(e.referenced_tweets) AS x FROM el WHERE NOT {user})"
+        out.append(f"SELECT {Role.POST_REF:d}, x.id FROM {refs}")
         if want.authors:
+            out.append(f"SELECT {Role.AUTHOR_REF:d}, x.author_id FROM {refs} WHERE x.author_id IS NOT NULL")
             out.append(
-                f"list_transform(list_filter({refs}, lambda x: x.author_id IS NOT NULL), "
-                f"lambda x: {{r: {Role.AUTHOR_REF:d}, s: x.author_id}})"
-            )
-            out.append(
-                f"CASE WHEN {is_post} AND {var}.in_reply_to_user_id IS NOT NULL "
-                f"THEN [{{r: {Role.AUTHOR_REF:d}, s: {var}.in_reply_to_user_id}}] ELSE [] END"
+                f"SELECT {Role.AUTHOR_REF:d}, e.in_reply_to_user_id FROM el "
+                f"WHERE {post} AND e.in_reply_to_user_id IS NOT NULL"
             )
     return out
 
 
-def _flatten(parts: list[str]) -> str:
-    """list_concat of many lists, nested by pairs (list_concat takes two in older DuckDB)."""
-    expr = parts[0]
-    for p in parts[1:]:
-        expr = f"list_concat({expr}, {p})"
-    return expr
-
-
-def pages_sql(want: Want) -> tuple[str, str]:
-    """(json_transform schema, row-list expression) for v2 response pages."""
+def pages_sql(want: Want) -> Plan:
     schema: dict[str, object] = {"data": [_element_schema(want)]}
     if want.referenced:
         inc: dict[str, object] = {"id": V}
         if want.authors:
             inc["author_id"] = V
         schema["includes"] = {"tweets": [inc]}
-    # A line without `data` is fine only as an object with errors or meta (a page of errors,
-    # or of zero results); anything else — including `data` of the wrong type — gives up.
-    page_ok = (
-        "(t.data IS NOT NULL OR (json_type(json) = 'OBJECT' AND NOT json_exists(json, '$.data') "
-        "AND (json_exists(json, '$.errors') OR json_exists(json, '$.meta') OR json_exists(json, '$.includes'))))"
+    # A line without `data` is fine only as an object with errors, meta or includes (a page
+    # of errors, or of zero results); anything else, `data` of the wrong type included, gives up.
+    # CASE, not OR: only lines without `data` pay for parsing the JSON again.
+    ok = (
+        "CASE WHEN t.data IS NOT NULL THEN true ELSE json_type(json) = 'OBJECT' AND NOT json_exists(json, '$.data') "
+        "AND (json_exists(json, '$.errors') OR json_exists(json, '$.meta') OR json_exists(json, '$.includes')) END"
     )
-    parts = [f"[{{r: 0, s: CASE WHEN {page_ok} THEN '' END}}]"]
-    per_element = _flatten(_element_rows(want, "e"))
-    parts.append(f"flatten(list_transform(coalesce(t.data, []), lambda e: {per_element}))")
+    selects = _element_selects(want)
     if want.referenced:
-        parts.append(f"list_transform(coalesce(t.includes.tweets, []), lambda x: {{r: {Role.POST_REF:d}, s: x.id}})")
+        inc_rows = "(SELECT unnest(t.includes.tweets) AS x FROM lines)"
+        selects.append(f"SELECT {Role.POST_REF:d}, x.id FROM {inc_rows}")
         if want.authors:
-            parts.append(
-                "list_transform(list_filter(coalesce(t.includes.tweets, []), lambda x: x.author_id IS NOT NULL), "
-                f"lambda x: {{r: {Role.AUTHOR_REF:d}, s: x.author_id}})"
-            )
-    return _struct(schema), _flatten(parts)
+            selects.append(f"SELECT {Role.AUTHOR_REF:d}, x.author_id FROM {inc_rows} WHERE x.author_id IS NOT NULL")
+    return Plan(schema, ok, "SELECT unnest(t.data) AS e FROM lines", selects)
 
 
-def flat_sql(want: Want) -> tuple[str, str]:
-    schema = _element_schema(want)
-    parts = ["[{r: 0, s: ''}]", *_element_rows(want, "t")]
-    return _struct(schema), _flatten(parts)
+def flat_sql(want: Want) -> Plan:
+    return Plan(_element_schema(want), None, "SELECT t AS e FROM lines", _element_selects(want))
 
 
-def v1_sql(want: Want) -> tuple[str, str]:
+def v1_sql(want: Want) -> Plan:
     user = {"id_str": V}
     schema: dict[str, object] = {"id_str": V, "screen_name": V, "user": user}
     if want.referenced:
@@ -122,66 +121,91 @@ def v1_sql(want: Want) -> tuple[str, str]:
         schema["in_reply_to_status_id_str"] = V
         schema["in_reply_to_user_id_str"] = V
     is_user = "(t.screen_name IS NOT NULL AND t.user IS NULL)"
-    parts = [
-        "[{r: 0, s: ''}]",
-        f"[{{r: CASE WHEN {is_user} THEN {Role.USER:d} ELSE {Role.POST:d} END, s: t.id_str}}]",
-    ]
+    selects = [f"SELECT CASE WHEN {is_user} THEN {Role.USER:d} ELSE {Role.POST:d} END, t.id_str FROM lines"]
     if want.authors:
-        parts.append(f"CASE WHEN {is_user} THEN [] ELSE [{{r: {Role.AUTHOR:d}, s: t.user.id_str}}] END")
+        selects.append(f"SELECT {Role.AUTHOR:d}, t.user.id_str FROM lines WHERE NOT {is_user}")
     if want.referenced:
+        posts = f"lines WHERE NOT {is_user}"
         # A nested post, when present, must have its ID; the other reference fields are optional.
         for key in ("retweeted_status", "quoted_status"):
-            parts.append(
-                f"CASE WHEN t.{key} IS NOT NULL AND NOT {is_user} THEN [{{r: {Role.POST_REF:d}, s: t.{key}.id_str}}] ELSE [] END"
-            )
-        opt = [
-            f"[{{r: {Role.POST_REF:d}, s: t.quoted_status_id_str}}, {{r: {Role.POST_REF:d}, s: t.in_reply_to_status_id_str}}]"
-        ]
+            selects.append(f"SELECT {Role.POST_REF:d}, t.{key}.id_str FROM {posts} AND t.{key} IS NOT NULL")
+            if want.authors:
+                selects.append(
+                    f"SELECT {Role.AUTHOR_REF:d}, t.{key}.user.id_str FROM {posts} AND t.{key}.user.id_str IS NOT NULL"
+                )
+        for key in ("quoted_status_id_str", "in_reply_to_status_id_str"):
+            selects.append(f"SELECT {Role.POST_REF:d}, t.{key} FROM {posts} AND t.{key} IS NOT NULL")
         if want.authors:
-            opt.append(
-                f"[{{r: {Role.AUTHOR_REF:d}, s: t.retweeted_status.user.id_str}}, "
-                f"{{r: {Role.AUTHOR_REF:d}, s: t.quoted_status.user.id_str}}, "
-                f"{{r: {Role.AUTHOR_REF:d}, s: t.in_reply_to_user_id_str}}]"
+            selects.append(
+                f"SELECT {Role.AUTHOR_REF:d}, t.in_reply_to_user_id_str FROM {posts} "
+                "AND t.in_reply_to_user_id_str IS NOT NULL"
             )
-        parts.append(f"CASE WHEN {is_user} THEN [] ELSE list_filter({_flatten(opt)}, lambda x: x.s IS NOT NULL) END")
-    return _struct(schema), _flatten(parts)
+    return Plan(schema, None, None, selects)
 
 
-BUILDERS = {"v2-pages": pages_sql, "dm-events": pages_sql, "v2-flat": flat_sql, "v1": v1_sql}
+BUILDERS: dict[str, Callable[[Want], Plan]] = {
+    "v2-pages": pages_sql,
+    "dm-events": pages_sql,
+    "v2-flat": flat_sql,
+    "v1": v1_sql,
+}
 
 
 def stage(con: duckdb.DuckDBPyConnection, source: Source, fmt: str, want: Want, input_no: int) -> int:
-    """Insert the input's rows into `ids`; return its line count. Raises GiveUp."""
+    """Insert the input's rows into `ids`; return its line count. Raises GiveUp.
+
+    The JSON is parsed once, into a table of just the wanted fields; every row of IDs is
+    then a plain column query over that table (building lists per line costs far more).
+    """
     import duckdb
 
-    schema, rows = BUILDERS[fmt](want)
+    plan = BUILDERS[fmt](want)
     compression = "gzip" if source.gzip else "none"
-    # `bad` is true where an ID is not in canonical form (TRY_CAST alone takes '1e5',
-    # '12.0', '+1', ' 1', '1_000') and where a line is not what the format says (r = 0).
-    sql = f"""
-        INSERT INTO ids
-        SELECT ? AS input, x.r::UTINYINT AS role, TRY_CAST(x.s AS UBIGINT) AS id,
-               CASE WHEN x.r = 0 THEN x.s IS NULL
-                    ELSE coalesce(TRY_CAST(x.s AS UBIGINT)::VARCHAR <> x.s, true) END AS bad
-        FROM (
-            SELECT unnest({rows}) AS x
-            FROM (SELECT json_transform(json, '{schema}') AS t, json
-                  FROM read_ndjson_objects(?, compression = '{compression}'))
-        )
-    """
+    rows = " UNION ALL ".join(f"({q})" for q in plan.selects)
     try:
-        con.execute(sql, [input_no, str(source.path)])
-        lines, bad = con.execute(
-            "SELECT count(*) FILTER (WHERE role = 0), count(*) FILTER (WHERE bad) FROM ids WHERE input = ?",
+        if plan.line_ok is None:
+            # One object per line: read_ndjson with typed columns is the fastest reader, and
+            # strict: a field of the wrong type or a repeated key is an error (so: give up).
+            columns = "{" + ", ".join(f"'{k}': '{_duckdb_type(v)}'" for k, v in plan.schema.items()) + "}"
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE lines AS SELECT r AS t, true AS ok
+                    FROM read_ndjson(?, columns = {columns}, compression = '{compression}') AS r""",
+                [str(source.path)],
+            )
+        else:
+            # Pages are large objects: only read_ndjson_objects + json_transform reads them fast.
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE lines AS
+                    SELECT t, {plan.line_ok} AS ok
+                    FROM (SELECT json_transform(json, '{_json_structure(plan.schema)}') AS t, json
+                          FROM read_ndjson_objects(?, compression = '{compression}'))""",
+                [str(source.path)],
+            )
+        if plan.elements:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE el AS {plan.elements}")
+        # `bad` where an ID is not in canonical form: TRY_CAST alone takes '1e5', '12.0',
+        # '+1', ' 1' and '1_000'; only an exact round trip proves the text is the number.
+        con.execute(
+            f"""INSERT INTO ids
+                SELECT ?, r::UTINYINT, TRY_CAST(s AS UBIGINT),
+                       coalesce(TRY_CAST(s AS UBIGINT)::VARCHAR <> s, true)
+                FROM ({rows}) AS u(r, s)""",
             [input_no],
-        ).fetchall()[0]
+        )
+        lines, bad_lines = con.execute("SELECT count(*), count(*) FILTER (WHERE NOT ok) FROM lines").fetchall()[0]
+        bad_ids = con.execute("SELECT count(*) FROM ids WHERE input = ? AND bad", [input_no]).fetchall()[0][0]
     except (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException):
         raise  # our SQL is wrong: a bug to see, not a file to read slowly
     except duckdb.Error as e:
-        con.execute("DELETE FROM ids WHERE input = ?", [input_no])
+        _discard(con, input_no)
         raise GiveUp(str(e)) from None
-    if bad:
-        con.execute("DELETE FROM ids WHERE input = ?", [input_no])
-        raise GiveUp(f"{bad} IDs or lines need a careful read")
-    con.execute("DELETE FROM ids WHERE input = ? AND role = 0", [input_no])
+    if bad_lines or bad_ids:
+        _discard(con, input_no)
+        raise GiveUp(f"{bad_lines} lines and {bad_ids} IDs need a careful read")
+    con.execute("DROP TABLE IF EXISTS el; DROP TABLE IF EXISTS lines")
     return int(lines)
+
+
+def _discard(con: duckdb.DuckDBPyConnection, input_no: int) -> None:
+    con.execute("DELETE FROM ids WHERE input = ?", [input_no])
+    con.execute("DROP TABLE IF EXISTS el; DROP TABLE IF EXISTS lines")

@@ -85,10 +85,9 @@ class Source:
 
     def open(self) -> IO[bytes]:
         """The decompressed bytes."""
-        raw = open(self.path, "rb")  # noqa: SIM115 - handed to the caller, who closes it
         if self.gzip:
-            return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
-        return raw
+            return gzip.open(self.path, "rb")  # type: ignore[return-value]
+        return open(self.path, "rb")
 
     def head(self, n: int = 1 << 16) -> bytes:
         try:

@@ -1,0 +1,139 @@
+"""Throughput and memory of `quota strip` against a stdlib-json line loop, side by side.
+
+    python benchmarks/strip_bench.py                  # ~1 GB v2 pages, ~1 GB v1.1, gzip copy
+    python benchmarks/strip_bench.py --size-mb 200    # quicker
+    python benchmarks/strip_bench.py --rss-gb 5       # also a 5 GB input, for peak RSS only
+
+Each file is stripped by `quota strip --ids post,user` in a child process (whole process:
+start-up, parse, de-duplicate, sort, write, manifest with sha256s), then by the baseline in
+a child process (what twarc does: json.loads per line, sets, sorted, written; no checks, no
+hashes). Both ID sets must be identical. Figures print as a table; nothing is asserted.
+Inputs are generated once into benchmarks/data/ (ignored by git) by quota.synth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def baseline(path: str, outdir: str) -> None:
+    posts: set[str] = set()
+    users: set[str] = set()
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            obj = json.loads(line)
+            if "data" in obj:
+                for p in obj.get("data") or []:
+                    posts.add(p["id"])
+                    users.add(p["author_id"])
+            else:
+                posts.add(obj["id_str"])
+                users.add(obj["user"]["id_str"])
+    os.makedirs(outdir, exist_ok=True)
+    for name, ids in (("post_ids.txt", posts), ("user_ids.txt", users)):
+        with open(os.path.join(outdir, name), "w") as out:
+            out.write("".join(i + "\n" for i in sorted(ids, key=int)))
+
+
+def run(cmd: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS (bytes) of one child process."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    return wall, usage.ru_maxrss * 1024
+
+
+def ensure(path: Path, kind: str, size_mb: int) -> Path:
+    if path.exists():
+        return path
+    print(f"generating {path} ({size_mb} MB) ...", file=sys.stderr)
+    cmd = [sys.executable, "-m", "quota.synth", "--bench", kind, "--size-mb", str(size_mb), str(path)]
+    subprocess.run(cmd, check=True)
+    return path
+
+
+def ensure_gzip(src: Path) -> Path:
+    dst = src.with_name(src.name + ".gz")
+    if not dst.exists():
+        print(f"compressing {dst} ...", file=sys.stderr)
+        with open(src, "rb") as f, gzip.open(dst, "wb", compresslevel=6) as g:
+            shutil.copyfileobj(f, g, 1 << 22)
+    return dst
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=HERE / "data")
+    ap.add_argument("--size-mb", type=int, default=1024)
+    ap.add_argument("--rss-gb", type=int, default=0, help="also strip an input this large (GB) for peak RSS")
+    ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--baseline-run", nargs=2, metavar=("INPUT", "OUTDIR"), help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.baseline_run:
+        baseline(*a.baseline_run)
+        return 0
+    a.data.mkdir(parents=True, exist_ok=True)
+    v2 = ensure(a.data / f"v2_pages_{a.size_mb}mb.jsonl", "v2", a.size_mb)
+    v1 = ensure(a.data / f"v1_{a.size_mb}mb.jsonl", "v1", a.size_mb)
+    files = [("v2 pages", v2), ("v1.1 lines", v1), ("v2 pages .gz", ensure_gzip(v2))]
+    if a.rss_gb:
+        files.append(
+            (f"v2 pages {a.rss_gb} GB", ensure(a.data / f"v2_pages_{a.rss_gb}gb.jsonl", "v2", a.rss_gb * 1000))
+        )
+
+    rows = []
+    for label, path in files:
+        size = path.stat().st_size
+        with tempfile.TemporaryDirectory() as tmp:
+            q_out, b_out = Path(tmp, "quota"), Path(tmp, "baseline")
+            cmd = [sys.executable, "-m", "quota", "strip", str(path), "-o", str(q_out), "--ids", "post,user", "-q"]
+            q_wall, q_rss = run(cmd)
+            manifest = json.loads((q_out / "manifest.json").read_text())
+            posts = manifest["inputs"][0]["posts_read"]
+            reader = manifest["inputs"][0]["reader"]
+            b_wall = b_rss = None
+            same = "-"
+            if not a.no_baseline and not label.endswith("GB"):
+                b_wall, b_rss = run([sys.executable, __file__, "--baseline-run", str(path), str(b_out)])
+                same = all(
+                    (q_out / n).read_bytes() == (b_out / n).read_bytes() for n in ("post_ids.txt", "user_ids.txt")
+                )
+                same = "yes" if same else "NO"
+        rows.append((label, size, q_wall, q_rss, posts, reader, b_wall, b_rss, same))
+
+    print(
+        f"{'input':18} {'MB':>7} {'quota s':>8} {'MB/s':>6} {'posts/s':>10} {'peak RSS':>9} {'reader':>7} "
+        f"{'base s':>7} {'base MB/s':>9} {'base RSS':>9} {'ratio':>6} {'same IDs':>8}"
+    )
+    for label, size, qw, qr, posts, reader, bw, br, same in rows:
+        base = (
+            f"{bw:7.2f} {size / 1e6 / bw:9.0f} {br / 2**20:7.0f}MB {bw / qw:5.1f}x"
+            if bw
+            else f"{'-':>7} {'-':>9} {'-':>9} {'-':>6}"
+        )
+        print(
+            f"{label:18} {size / 1e6:7.0f} {qw:8.2f} {size / 1e6 / qw:6.0f} {posts / qw:10,.0f} "
+            f"{qr / 2**20:7.0f}MB {reader:>7} {base} {same:>8}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

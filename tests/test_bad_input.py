@@ -1,0 +1,130 @@
+"""Every kind of bad input: exit 4, one sentence naming file, line and value, nothing written."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES, manifest, quota
+
+GOOD = '{"data":[{"id":"1234567890123456789","author_id":"42"}]}\n'
+
+CASES = {
+    # name: (file name, content, line, words in the message)
+    "invalid json": ("p.jsonl", GOOD + '{"data":[{"id":"12\n', 2, "invalid JSON"),
+    "not decimal": ("p.jsonl", GOOD + '{"data":[{"id":"12a4","author_id":"1"}]}\n', 2, "'12a4' is not a decimal"),
+    "json float": (
+        "p.jsonl",
+        GOOD + GOOD + '{"data":[{"id":1.5e+18,"author_id":"1"}]}\n',
+        3,
+        "1.5e+18 is a JSON floating-point",
+    ),
+    "float string": (
+        "p.jsonl",
+        GOOD + '{"data":[{"id":"1.5e+18","author_id":"1"}]}\n',
+        2,
+        "'1.5e+18' is written as a float",
+    ),
+    "negative": ("p.jsonl", GOOD + '{"data":[{"id":"-5","author_id":"1"}]}\n', 2, "'-5' is negative"),
+    "too large": ("p.jsonl", GOOD + '{"data":[{"id":"18446744073709551616","author_id":"1"}]}\n', 2, "larger than"),
+    "missing id": ("p.jsonl", GOOD + '{"data":[{"author_id":"1","text":"x"}]}\n', 2, "data[0].id: the ID is missing"),
+    "missing author": (
+        "p.jsonl",
+        GOOD + '{"data":[{"id":"7","text":"x"}]}\n',
+        2,
+        "data[0].author_id: the ID is missing",
+    ),
+    "not a page": ("p.jsonl", GOOD + '{"id_str":"7"}\n', 2, "not a v2 response page"),
+    "v1 bad id_str": (
+        "v.jsonl",
+        '{"id_str":"1","user":{"id_str":"2"}}\n{"id_str":"1e5","user":{"id_str":"2"}}\n',
+        2,
+        "'1e5'",
+    ),
+    "id list": ("ids.txt", "123\n456\n4.56e2\n", 3, "'4.56e2' is written as a float"),
+    "id list excel": ("ids.txt", "1234567890123456789\n1.23457E+18\n", 2, "scientific"),
+    "csv cell": ("c.csv", 'id,author_id,text\n1,2,"two\nlines"\n3.0,4,x\n', 4, "column id: ID '3.0'"),
+    "array element": (
+        "a.json",
+        '[\n  {"id_str": "1", "user": {"id_str": "2"}},\n  {"id_str": 5.0, "user": {"id_str": "2"}}\n]\n',
+        3,
+        "element 1.id_str",
+    ),
+}
+
+
+def no_leftovers(directory: Path) -> None:
+    assert not (directory / "out").exists()
+    assert not [p for p in directory.iterdir() if p.name.startswith(".out")]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_line_exits_4_naming_file_line_and_value(tmp_path: Path, case: str) -> None:
+    name, content, line, words = CASES[case]
+    (tmp_path / name).write_text(content)
+    r = quota("strip", name, "-o", "out", "--ids", "post" if name == "ids.txt" else "post,user")
+    assert r.exit_code == 4, r.stderr
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert f"quota: {name}, line {line}: " in r.stderr
+    assert words in r.stderr
+    no_leftovers(tmp_path)
+
+
+def test_truncated_gzip(tmp_path: Path) -> None:
+    data = gzip.compress((GOOD * 2000).encode())
+    (tmp_path / "p.jsonl.gz").write_bytes(data[: len(data) // 2])
+    r = quota("strip", "p.jsonl.gz", "-o", "out")
+    assert r.exit_code == 4
+    assert "p.jsonl.gz" in r.stderr and "truncated" in r.stderr
+    no_leftovers(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"", "is empty"),
+        (b"\n\n  \n", "holds only blank lines"),
+        (b"hello world\n", "unknown format"),
+        (b'{"x": 1}\n', "unknown shape"),
+    ],
+)
+def test_unreadable_files(tmp_path: Path, content: bytes, words: str) -> None:
+    (tmp_path / "f.dat").write_bytes(content)
+    r = quota("strip", "f.dat", "-o", "out")
+    assert r.exit_code == 4 and "f.dat" in r.stderr and words in r.stderr
+    no_leftovers(tmp_path)
+
+
+def test_missing_file_and_bad_options(tmp_path: Path) -> None:
+    r = quota("strip", "nope.jsonl", "-o", "out")
+    assert r.exit_code == 4 and "nope.jsonl: no such file" in r.stderr
+    r = quota("strip", SAMPLES / "v2_pages.jsonl", "-o", "out", "--ids", "posts")
+    assert r.exit_code == 2 and "'posts'" in r.stderr
+    r = quota("strip", SAMPLES / "v2_pages.jsonl", "-o", "out", "--format", "yaml")
+    assert r.exit_code == 2 and "unknown format" in r.stderr
+    r = quota("strip", SAMPLES / "post_ids.txt", "-o", "out", "--ids", "post,user")
+    assert r.exit_code == 2 and "one kind of ID" in r.stderr
+
+
+def test_skip_bad_reports_every_skipped_line(tmp_path: Path) -> None:
+    name, content, _, _ = CASES["json float"]
+    (tmp_path / name).write_text(content + CASES["invalid json"][1])
+    r = quota("strip", name, "-o", "out", "--skip-bad", "--ids", "post,user")
+    assert r.exit_code == 0, r.stderr
+    assert "skipped 2 bad lines, first at p.jsonl:3, p.jsonl:5" in r.stderr
+    doc = manifest(tmp_path / "out")
+    entry = doc["inputs"][0]
+    assert entry["bad_lines"] == 2 and doc["bad_lines"] == 2
+    assert [b["line"] for b in entry["first_bad_lines"]] == [3, 5]
+    assert "floating-point" in entry["first_bad_lines"][0]["problem"]
+    assert entry["lines"] == 5 and entry["posts_read"] == 3
+    assert (tmp_path / "out" / "post_ids.txt").read_text() == "1234567890123456789\n"
+
+
+def test_skip_bad_on_the_sample_with_bad_lines() -> None:
+    r = quota("strip", SAMPLES / "v2_pages_bad.jsonl", "-o", "out", "--skip-bad")
+    assert r.exit_code == 0
+    entry = manifest(Path("out"))["inputs"][0]
+    assert entry["bad_lines"] > 0 and entry["lines"] == 10
+    assert entry["reader"] == "careful"

@@ -1,0 +1,218 @@
+"""Each reader against an independent oracle, and the fast DuckDB path against the careful one."""
+
+from __future__ import annotations
+
+import collections
+import gzip
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from quota.errors import BadInput
+from quota.ids import Kind
+from quota.readers import detect, fast
+from quota.readers.records import Role, Want
+from quota.readers.source import Source
+from quota.strip import StripOptions, _careful, _connect
+
+ALL_WANTS = [
+    Want(frozenset({Kind.POST})),
+    Want(frozenset({Kind.POST, Kind.USER})),
+    Want(frozenset({Kind.POST, Kind.USER, Kind.DM}), referenced=True),
+    Want(frozenset({Kind.POST}), referenced=True),
+]
+
+
+def fast_rows(path: Path, fmt: str, want: Want) -> tuple[collections.Counter, int]:
+    with tempfile.TemporaryDirectory() as tmp:
+        con = _connect(StripOptions(want=want), tmp)
+        try:
+            lines = fast.stage(con, Source.open_path(str(path)), fmt, want, 0)
+            rows = con.execute("SELECT role, id::VARCHAR FROM ids").fetchall()
+        finally:
+            con.close()
+    return collections.Counter((int(r), s) for r, s in rows), lines
+
+
+def careful_rows(path: Path, fmt: str, want: Want) -> tuple[collections.Counter, int]:
+    result = _careful(Source.open_path(str(path)), fmt, StripOptions(want=want))
+    return collections.Counter(result.rows), result.lines
+
+
+JSONL_SAMPLES = [
+    "v2_pages.jsonl",
+    "v2_pages.jsonl.gz",
+    "v2_flat.jsonl",
+    "v2_users.jsonl",
+    "v1_lines.jsonl",
+    "dm_events.jsonl",
+]
+
+
+@pytest.mark.parametrize("name", JSONL_SAMPLES)
+@pytest.mark.parametrize("want", ALL_WANTS, ids=lambda w: "+".join(sorted(w.kinds)) + ("+ref" if w.referenced else ""))
+def test_fast_path_equals_careful_reader_on_samples(name: str, want: Want) -> None:
+    path = SAMPLES / name
+    fmt = detect(Source.open_path(str(path)))
+    assert fast_rows(path, fmt, want) == careful_rows(path, fmt, want)
+
+
+# ---------------------------------------------------------------- oracles per format
+
+
+def _v2_oracle(lines: list[str]) -> tuple[set[str], set[str], int]:
+    posts, authors, n = set(), set(), 0
+    for line in lines:
+        for p in json.loads(line).get("data") or []:
+            if "username" in p:
+                continue
+            posts.add(p["id"])
+            authors.add(p["author_id"])
+            n += 1
+    return posts, authors, n
+
+
+def test_v2_pages_against_oracle() -> None:
+    path = SAMPLES / "v2_pages.jsonl"
+    posts, authors, n = _v2_oracle(path.read_text().splitlines())
+    rows, lines = careful_rows(path, "v2-pages", ALL_WANTS[1])
+    assert lines == 6
+    assert sum(c for (r, _), c in rows.items() if r == Role.POST) == n == 120
+    assert {s for r, s in rows if r == Role.POST} == posts
+    assert {s for r, s in rows if r == Role.AUTHOR} == authors
+
+
+def test_v2_pages_referenced_includes_quotes_replies_retweets() -> None:
+    path = SAMPLES / "v2_pages.jsonl"
+    expected = set()
+    for line in path.read_text().splitlines():
+        page = json.loads(line)
+        for p in page["data"]:
+            expected.update(r["id"] for r in p.get("referenced_tweets", []))
+        expected.update(t["id"] for t in page["includes"]["tweets"])
+    rows, _ = careful_rows(path, "v2-pages", ALL_WANTS[3])
+    assert {s for r, s in rows if r == Role.POST_REF} == expected
+    assert expected  # the sample has referenced posts at all
+
+
+def test_gzip_pages_equal_plain() -> None:
+    gz = SAMPLES / "v2_pages.jsonl.gz"
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp, "plain.jsonl")
+        plain.write_bytes(gzip.decompress(gz.read_bytes()))
+        assert careful_rows(gz, "v2-pages", ALL_WANTS[1]) == careful_rows(plain, "v2-pages", ALL_WANTS[1])
+
+
+def test_v1_uses_id_str_not_the_number() -> None:
+    path = SAMPLES / "v1_lines.jsonl"
+    objs = [json.loads(line) for line in path.read_text().splitlines()]
+    rows, _ = careful_rows(path, "v1", ALL_WANTS[1])
+    assert {s for r, s in rows if r == Role.POST} == {o["id_str"] for o in objs}
+    assert {s for r, s in rows if r == Role.AUTHOR} == {o["user"]["id_str"] for o in objs}
+
+
+def test_v1_array_and_archive() -> None:
+    arr = json.loads((SAMPLES / "v1_array.json").read_text())
+    rows, lines = careful_rows(SAMPLES / "v1_array.json", "v1-array", ALL_WANTS[0])
+    assert lines == len(arr) and {s for _, s in rows} == {o["id_str"] for o in arr}
+    text = (SAMPLES / "archive_tweets.js").read_text()
+    entries = json.loads(text[text.index("[") :])
+    rows, lines = careful_rows(SAMPLES / "archive_tweets.js", "archive", ALL_WANTS[0])
+    assert lines == len(entries) and {s for _, s in rows} == {e["tweet"]["id_str"] for e in entries}
+
+
+def test_dm_events() -> None:
+    path = SAMPLES / "dm_events.jsonl"
+    events = [e for line in path.read_text().splitlines() for e in json.loads(line)["data"]]
+    want = Want(frozenset({Kind.DM, Kind.USER}))
+    rows, _ = careful_rows(path, "dm-events", want)
+    assert {s for r, s in rows if r == Role.DM} == {e["id"] for e in events}
+    assert {s for r, s in rows if r == Role.AUTHOR} == {e["sender_id"] for e in events}
+
+
+def test_csv_and_parquet() -> None:
+    import csv
+
+    import pyarrow.parquet as pq
+
+    with open(SAMPLES / "twarc.csv", newline="") as f:
+        recs = list(csv.DictReader(f))
+    rows, lines = careful_rows(SAMPLES / "twarc.csv", "csv", ALL_WANTS[3])
+    assert lines == len(recs)
+    refs = {r[c] for r in recs for c in r if c.startswith("referenced_tweets.") and r[c]}
+    assert {s for r, s in rows if r == Role.POST} == {r["id"] for r in recs}
+    assert {s for r, s in rows if r == Role.POST_REF} == refs and refs
+    table = pq.read_table(SAMPLES / "posts.parquet")
+    rows, lines = careful_rows(SAMPLES / "posts.parquet", "parquet", ALL_WANTS[1])
+    assert lines == table.num_rows
+    assert {s for r, s in rows if r == Role.AUTHOR} == {str(v) for v in table.column("author_id").to_pylist()}
+
+
+def test_detection_of_every_sample() -> None:
+    expected = {
+        "v2_pages.jsonl": "v2-pages",
+        "v2_pages.jsonl.gz": "v2-pages",
+        "v2_pages_bad.jsonl": "v2-pages",
+        "v2_users.jsonl": "v2-pages",
+        "v2_flat.jsonl": "v2-flat",
+        "v1_lines.jsonl": "v1",
+        "v1_array.json": "v1-array",
+        "archive_tweets.js": "archive",
+        "dm_events.jsonl": "dm-events",
+        "twarc.csv": "csv",
+        "posts.parquet": "parquet",
+        "post_ids.txt": "ids",
+    }
+    assert {p.name for p in SAMPLES.iterdir() if p.is_file() and not p.name.startswith(".")} == set(expected)
+    for name, fmt in expected.items():
+        assert detect(Source.open_path(str(SAMPLES / name))) == fmt, name
+
+
+# ---------------------------------------------------------------- fast == careful on odd input
+
+id_text = st.one_of(
+    st.integers(min_value=0, max_value=2**64 + 5).map(str),
+    st.sampled_from(["-1", "01", "1e5", "12.0", " 7", "+3", "", "18446744073709551616"]),
+)
+json_id = st.one_of(id_text, st.integers(min_value=-3, max_value=2**64 + 3), st.just(None), st.floats(allow_nan=False))
+post = st.fixed_dictionaries(
+    {"id": json_id},
+    optional={
+        "author_id": json_id,
+        "referenced_tweets": st.lists(st.fixed_dictionaries({"id": json_id}), max_size=2),
+        "username": st.just("u"),
+        "event_type": st.just("MessageCreate"),
+        "sender_id": json_id,
+        "in_reply_to_user_id": json_id,
+    },
+)
+page = st.one_of(
+    st.fixed_dictionaries({"data": st.lists(post, max_size=3)}, optional={"meta": st.just({"result_count": 1})}),
+    st.just({"errors": [{"value": "1"}]}),
+    st.just({"nothing": 1}),
+    st.just([1, 2]),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pages=st.lists(page, min_size=1, max_size=4), want=st.sampled_from(ALL_WANTS))
+def test_fast_path_never_disagrees_with_careful_reader(pages: list[object], want: Want) -> None:
+    """On any input the fast path either gives up or returns exactly what the careful reader does."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "p.jsonl")
+        path.write_text("".join(json.dumps(p) + "\n" for p in pages))
+        try:
+            careful = careful_rows(path, "v2-pages", want)
+        except BadInput:
+            careful = None
+        try:
+            got = fast_rows(path, "v2-pages", want)
+        except fast.GiveUp:
+            return  # giving up is always allowed: the careful reader then decides
+        assert careful is not None, "fast path accepted a file the careful reader refuses"
+        assert got == careful
