@@ -132,6 +132,10 @@ def strip(
         click.echo(summary(doc, outdir, stripped.seconds), err=True)
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def summary(doc: dict, outdir: Path, seconds: float) -> str:  # type: ignore[type-arg]
     inputs = doc["inputs"]
     lines = sum(i["lines"] for i in inputs)
@@ -139,12 +143,12 @@ def summary(doc: dict, outdir: Path, seconds: float) -> str:  # type: ignore[typ
     kinds = ", ".join(f"{t['unique']:,} {k} IDs" for k, t in doc["totals"].items())
     dups = sum(t["duplicates_dropped"] for t in doc["totals"].values())
     text = (
-        f"stripped {len(inputs)} input{'s' if len(inputs) != 1 else ''} ({mb:,.1f} MB, {lines:,} lines) "
-        f"to {kinds} in {outdir}/ ({dups:,} duplicates dropped, {seconds:.1f} s)"
+        f"stripped {_n(len(inputs), 'input')} ({mb:,.1f} MB, {_n(lines, 'line')}) "
+        f"to {kinds} in {outdir}/ ({_n(dups, 'duplicate')} dropped, {seconds:.1f} s)"
     )
     if doc["bad_lines"]:
         firsts = [f"{i['path']}:{b['line']}" for i in inputs for b in i["first_bad_lines"]][:5]
-        text += f"; skipped {doc['bad_lines']:,} bad lines, first at {', '.join(firsts)}"
+        text += f"; skipped {_n(doc['bad_lines'], 'bad line')}, first at {', '.join(firsts)}"
     return text
 
 

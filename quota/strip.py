@@ -11,6 +11,7 @@ import os
 import tempfile
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -22,7 +23,6 @@ from quota.readers.source import Source
 
 if TYPE_CHECKING:
     import duckdb
-    import pyarrow as pa
 
 
 class Progress(Protocol):
@@ -70,19 +70,23 @@ class Stripped:
     inputs: list[InputReport]
     seconds: float
     _scratch: tempfile.TemporaryDirectory[str] = field(repr=False)
+    _unique: dict[str, int] = field(default_factory=dict, repr=False)
 
     def roles(self, kind: Kind) -> list[int]:
         return sorted(int(r) for r in self.want.roles() if KIND_OF_ROLE[r] is kind)
 
-    def ids(self, kind: Kind) -> pa.Array:
-        """The unique IDs of `kind`, ascending, as a uint64 Arrow array."""
-        import pyarrow as pa
-
-        roles = self.roles(kind)
-        table = self.con.sql(
-            f"SELECT DISTINCT id FROM ids WHERE role IN ({','.join(map(str, roles))}) ORDER BY id"
-        ).to_arrow_table()
-        return table.column("id").combine_chunks().cast(pa.uint64())
+    def unique(self, kind: Kind) -> tuple[str, int]:
+        """A scratch table of the unique IDs of `kind` in ascending order, and their count."""
+        table = f"unique_{kind.value}"
+        if table not in self._unique:
+            roles = ",".join(map(str, self.roles(kind)))
+            # Scans of the table, and COPY from it, must keep the sorted order.
+            self.con.execute("SET preserve_insertion_order = true")
+            self.con.execute(
+                f"CREATE TEMP TABLE {table} AS SELECT DISTINCT id FROM ids WHERE role IN ({roles}) ORDER BY id"
+            )
+            self._unique[table] = self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        return table, self._unique[table]
 
     def close(self) -> None:
         self.con.close()
@@ -188,15 +192,18 @@ def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None =
         raise UsageError("standard input (-) can be read only once")
     started = time.perf_counter()
     scratch = tempfile.TemporaryDirectory(prefix="quota-strip-")
-    con = _connect(opts, scratch.name)
     reports: list[InputReport] = []
     sources: list[Source] = []
+    # One thread hashes the inputs in order while DuckDB loads and parses (hashlib drops the GIL).
+    hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
+    con = None
     try:
         for name in inputs:
             sources.append(Source.open_path(name))
+        digests = [hasher.submit(s.hash_now) for s in sources]
+        con = _connect(opts, scratch.name)
         for no, source in enumerate(sources):
             fmt = opts.fmt or detect(source, opts.id_column)
-            source.start_hashing()
             if progress:
                 progress.begin(source.name, source.size, con)
             result: ReadResult | None = None
@@ -221,7 +228,7 @@ def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None =
                 InputReport(
                     path=source.name,
                     bytes=source.size,
-                    sha256=source.sha256,
+                    sha256=digests[no].result(),
                     format=fmt,
                     compression="gzip" if source.gzip else None,
                     lines=result.lines,
@@ -238,10 +245,13 @@ def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None =
             if progress:
                 progress.end()
     except BaseException:
-        con.close()
+        hasher.shutdown(wait=True, cancel_futures=True)
+        if con is not None:
+            con.close()
         scratch.cleanup()
         raise
     finally:
+        hasher.shutdown(wait=True)
         for s in sources:
             s.close()
     return Stripped(con, opts.want, reports, time.perf_counter() - started, scratch)

@@ -140,6 +140,14 @@ class World:
         ms = int(self.clock.timestamp() * 1000)
         return str(snowflake(ms, self.rng.randint(0, 1023), self.seq)), self.clock
 
+    def _outside_post(self, before: datetime) -> Post:
+        rng = self.rng
+        ts = before - timedelta(days=rng.randint(1, 900), milliseconds=rng.randint(0, 86_400_000))
+        pid = str(snowflake(int(ts.timestamp() * 1000), rng.randint(0, 1023), rng.randint(0, 4095)))
+        text = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(3, 30)))
+        metrics = {"retweet_count": 0, "reply_count": 0, "like_count": rng.randint(0, 50), "quote_count": 0}
+        return Post(pid, rng.choice(self.users), ts, text, rng.choice(_LANGS), edit_history=[pid], metrics=metrics)
+
     def post(self) -> Post:
         rng = self.rng
         pid, ts = self._next_id()
@@ -161,7 +169,8 @@ class World:
         roll = rng.random()
         # ~18% of posts reference another one, as in real collections.
         if self.recent and roll < 0.18:
-            p.ref = rng.choice(self.recent)
+            # Most referenced posts lie outside the collection (older, or from other searches).
+            p.ref = rng.choice(self.recent) if rng.random() < 0.3 else self._outside_post(ts)
             p.ref_type = ("retweeted", "quoted", "replied_to")[int(roll / 0.06)]
             if p.ref_type == "retweeted":
                 p.text = f"RT @{p.ref.author.username}: {p.ref.text}"[:280]

@@ -4,9 +4,9 @@ window.YTD.tweets.part0 = [
       "edit_info" : {
         "initial" : {
           "editTweetIds" : [
-            "1895627636110659910"
+            "1895627694118564166"
           ],
-          "editableUntil" : "2025-03-01T00:10:22.164Z"
+          "editableUntil" : "2025-03-01T00:10:35.994Z"
         }
       },
       "retweeted" : false,
@@ -16,239 +16,37 @@ window.YTD.tweets.part0 = [
         "user_mentions" : [],
         "urls" : []
       },
-      "favorite_count" : "1463",
-      "id_str" : "1895627636110659910",
-      "id" : "1895627636110659910",
-      "created_at" : "Sat Mar 01 00:10:22 +0000 2025",
-      "full_text" : "meadow façade שלום café data quartz שלום prism pixel pixel 👩🏽‍💻 thunder ✨ prism שלום Привет façade lantern meadow thunder signal river falcon harbor",
-      "lang" : "en"
-    }
-  },
-  {
-    "tweet" : {
-      "edit_info" : {
-        "initial" : {
-          "editTweetIds" : [
-            "1895627643017027911"
-          ],
-          "editableUntil" : "2025-03-01T00:10:23.810Z"
-        }
-      },
-      "retweeted" : false,
-      "source" : "Synthetic Web App",
-      "entities" : {
-        "hashtags" : [],
-        "user_mentions" : [],
-        "urls" : []
-      },
-      "favorite_count" : "113",
-      "id_str" : "1895627643017027911",
-      "id" : "1895627643017027911",
-      "created_at" : "Sat Mar 01 00:10:23 +0000 2025",
-      "full_text" : "✨ signal Привет pixel prism data 📊 pixel quartz 🦉 meadow ember velvet lantern Привет café pixel quartz 研究 prism naïve",
-      "lang" : "es"
-    }
-  },
-  {
-    "tweet" : {
-      "edit_info" : {
-        "initial" : {
-          "editTweetIds" : [
-            "1895627653099692360"
-          ],
-          "editableUntil" : "2025-03-01T00:10:26.214Z"
-        }
-      },
-      "retweeted" : false,
-      "source" : "Synthetic Web App",
-      "entities" : {
-        "hashtags" : [],
-        "user_mentions" : [],
-        "urls" : []
-      },
-      "favorite_count" : "2652",
-      "id_str" : "1895627653099692360",
-      "id" : "1895627653099692360",
-      "created_at" : "Sat Mar 01 00:10:26 +0000 2025",
-      "full_text" : "🦉 数据 مرحبا",
-      "lang" : "es"
-    }
-  },
-  {
-    "tweet" : {
-      "edit_info" : {
-        "initial" : {
-          "editTweetIds" : [
-            "1895627654647837001"
-          ],
-          "editableUntil" : "2025-03-01T00:10:26.583Z"
-        }
-      },
-      "retweeted" : false,
-      "source" : "Synthetic Web App",
-      "entities" : {
-        "hashtags" : [],
-        "user_mentions" : [],
-        "urls" : []
-      },
-      "favorite_count" : "2592",
-      "id_str" : "1895627654647837001",
-      "id" : "1895627654647837001",
-      "created_at" : "Sat Mar 01 00:10:26 +0000 2025",
-      "full_text" : "ember 🌊 東京 river مرحبا naïve 🦉 quartz Привет falcon jalapeño archive 🚀 archive smörgåsbord quartz meadow 🌊 Привет quiet maple 👩🏽‍💻 data prism 数据 harbor ember 📊 café harbor data orbit quartz maple river",
-      "lang" : "es"
-    }
-  },
-  {
-    "tweet" : {
-      "edit_info" : {
-        "initial" : {
-          "editTweetIds" : [
-            "1895627662054135476",
-            "1895627662622536469",
-            "1895627662638739520",
-            "1895627663011877194"
-          ],
-          "editableUntil" : "2025-03-01T00:10:28.577Z"
-        }
-      },
-      "retweeted" : false,
-      "source" : "Synthetic Web App",
-      "entities" : {
-        "hashtags" : [],
-        "user_mentions" : [],
-        "urls" : []
-      },
-      "favorite_count" : "1762",
-      "id_str" : "1895627663011877194",
-      "id" : "1895627663011877194",
-      "created_at" : "Sat Mar 01 00:10:28 +0000 2025",
-      "full_text" : "cobalt lantern archive 研究 signal signal lagoon Привет ember lagoon meadow thunder pixel maple façade orbit Привет smörgåsbord cobalt 🚀 river archive maple archive pixel quiet cobalt 👩🏽‍💻 naïve falcon quiet שלום 研究 مرحبا ember cobalt jalapeño signal quiet velvet",
-      "lang" : "und"
-    }
-  },
-  {
-    "tweet" : {
-      "edit_info" : {
-        "initial" : {
-          "editTweetIds" : [
-            "1895627672299987275"
-          ],
-          "editableUntil" : "2025-03-01T00:10:30.792Z"
-        }
-      },
-      "retweeted" : false,
-      "source" : "Synthetic Web App",
-      "entities" : {
-        "hashtags" : [],
-        "user_mentions" : [],
-        "urls" : []
-      },
-      "favorite_count" : "2188",
-      "id_str" : "1895627672299987275",
-      "id" : "1895627672299987275",
-      "created_at" : "Sat Mar 01 00:10:30 +0000 2025",
-      "full_text" : "maple Привет data velvet falcon",
-      "lang" : "es"
-    }
-  },
-  {
-    "tweet" : {
-      "edit_info" : {
-        "initial" : {
-          "editTweetIds" : [
-            "1895627683886309708"
-          ],
-          "editableUntil" : "2025-03-01T00:10:33.554Z"
-        }
-      },
-      "retweeted" : false,
-      "source" : "Synthetic Web App",
-      "entities" : {
-        "hashtags" : [],
-        "user_mentions" : [],
-        "urls" : []
-      },
-      "favorite_count" : "2085",
-      "id_str" : "1895627683886309708",
-      "id" : "1895627683886309708",
-      "created_at" : "Sat Mar 01 00:10:33 +0000 2025",
-      "full_text" : "quiet café café falcon velvet signal 👩🏽‍💻 tundra harbor Привет 研究 📊 meadow quartz 👩🏽‍💻 archive archive signal archive meadow signal שלום 📊 Привет ember façade façade 東京 研究 pixel tundra orbit velvet meadow 🚀 harbor 🦉 Привет مرحبا thunder",
-      "lang" : "fr"
-    }
-  },
-  {
-    "tweet" : {
-      "edit_info" : {
-        "initial" : {
-          "editTweetIds" : [
-            "1895627685395321165"
-          ],
-          "editableUntil" : "2025-03-01T00:10:33.914Z"
-        }
-      },
-      "retweeted" : false,
-      "source" : "Synthetic Web App",
-      "entities" : {
-        "hashtags" : [],
-        "user_mentions" : [],
-        "urls" : []
-      },
-      "favorite_count" : "1285",
-      "id_str" : "1895627685395321165",
-      "id" : "1895627685395321165",
-      "created_at" : "Sat Mar 01 00:10:33 +0000 2025",
-      "full_text" : "📊 ✨ prism meadow velvet harbor quartz harbor naïve velvet archive cobalt meadow harbor ✨ façade quiet signal مرحبا tundra quartz orbit smörgåsbord 研究 harbor naïve 研究 harbor ember data שלום",
-      "lang" : "und"
-    }
-  },
-  {
-    "tweet" : {
-      "edit_info" : {
-        "initial" : {
-          "editTweetIds" : [
-            "1895627686973641038"
-          ],
-          "editableUntil" : "2025-03-01T00:10:34.290Z"
-        }
-      },
-      "retweeted" : false,
-      "source" : "Synthetic Web App",
-      "entities" : {
-        "hashtags" : [],
-        "user_mentions" : [],
-        "urls" : []
-      },
-      "favorite_count" : "2721",
-      "id_str" : "1895627686973641038",
-      "id" : "1895627686973641038",
-      "created_at" : "Sat Mar 01 00:10:34 +0000 2025",
-      "full_text" : "🚀 prism 📊 archive maple quiet maple quiet archive quiet cobalt thunder meadow ember Привет pixel 東京 研究 👩🏽‍💻",
-      "lang" : "en"
-    }
-  },
-  {
-    "tweet" : {
-      "edit_info" : {
-        "initial" : {
-          "editTweetIds" : [
-            "1895627694102004047"
-          ],
-          "editableUntil" : "2025-03-01T00:10:35.990Z"
-        }
-      },
-      "retweeted" : false,
-      "source" : "Synthetic Web App",
-      "entities" : {
-        "hashtags" : [],
-        "user_mentions" : [],
-        "urls" : []
-      },
-      "favorite_count" : "1060",
-      "id_str" : "1895627694102004047",
-      "id" : "1895627694102004047",
+      "favorite_count" : "1274",
+      "id_str" : "1895627694118564166",
+      "id" : "1895627694118564166",
       "created_at" : "Sat Mar 01 00:10:35 +0000 2025",
-      "full_text" : "façade lantern naïve data 🚀 café 👩🏽‍💻 👩🏽‍💻 jalapeño meadow שלום data meadow 🦉 Привет data 東京 שלום lagoon",
+      "full_text" : "façade lagoon 🦉 signal 東京 orbit naïve signal 🚀 signal 📊 naïve meadow thunder orbit quiet pixel meadow cobalt river 👩🏽‍💻 café 📊 maple river",
+      "lang" : "en"
+    }
+  },
+  {
+    "tweet" : {
+      "edit_info" : {
+        "initial" : {
+          "editTweetIds" : [
+            "1895627706565148561",
+            "1895627706630246727"
+          ],
+          "editableUntil" : "2025-03-01T00:10:38.977Z"
+        }
+      },
+      "retweeted" : false,
+      "source" : "Synthetic Web App",
+      "entities" : {
+        "hashtags" : [],
+        "user_mentions" : [],
+        "urls" : []
+      },
+      "favorite_count" : "1799",
+      "id_str" : "1895627706630246727",
+      "id" : "1895627706630246727",
+      "created_at" : "Sat Mar 01 00:10:38 +0000 2025",
+      "full_text" : "مرحبا 🚀 naïve orbit pixel 👩🏽‍💻 jalapeño river façade meadow signal 🦉 quartz smörgåsbord pixel jalapeño 数据 maple meadow 🦉 Привет ✨ falcon smörgåsbord",
       "lang" : "ru"
     }
   },
@@ -257,9 +55,9 @@ window.YTD.tweets.part0 = [
       "edit_info" : {
         "initial" : {
           "editTweetIds" : [
-            "1895627702376919376"
+            "1895627717017080136"
           ],
-          "editableUntil" : "2025-03-01T00:10:37.963Z"
+          "editableUntil" : "2025-03-01T00:10:41.453Z"
         }
       },
       "retweeted" : false,
@@ -269,87 +67,15 @@ window.YTD.tweets.part0 = [
         "user_mentions" : [],
         "urls" : []
       },
-      "favorite_count" : "1120",
-      "id_str" : "1895627702376919376",
-      "id" : "1895627702376919376",
-      "created_at" : "Sat Mar 01 00:10:37 +0000 2025",
-      "full_text" : "quiet velvet signal ember cobalt 研究 prism Привет quartz harbor orbit smörgåsbord 🌊 naïve 研究 東京 café lantern lagoon tundra ember signal prism harbor prism maple pixel café ✨ lantern 📊 orbit maple ember quiet",
-      "lang" : "fr"
-    }
-  },
-  {
-    "tweet" : {
-      "edit_info" : {
-        "initial" : {
-          "editTweetIds" : [
-            "1895627711048343889"
-          ],
-          "editableUntil" : "2025-03-01T00:10:40.030Z"
-        }
-      },
-      "retweeted" : false,
-      "source" : "Synthetic Web App",
-      "entities" : {
-        "hashtags" : [],
-        "user_mentions" : [],
-        "urls" : []
-      },
-      "favorite_count" : "1629",
-      "id_str" : "1895627711048343889",
-      "id" : "1895627711048343889",
-      "created_at" : "Sat Mar 01 00:10:40 +0000 2025",
-      "full_text" : "river 👩🏽‍💻 orbit signal 📊 ember lagoon prism quiet 👩🏽‍💻 👩🏽‍💻 thunder 数据 ember lantern",
-      "lang" : "ru"
-    }
-  },
-  {
-    "tweet" : {
-      "edit_info" : {
-        "initial" : {
-          "editTweetIds" : [
-            "1895627713799889234"
-          ],
-          "editableUntil" : "2025-03-01T00:10:40.686Z"
-        }
-      },
-      "retweeted" : false,
-      "source" : "Synthetic Web App",
-      "entities" : {
-        "hashtags" : [],
-        "user_mentions" : [],
-        "urls" : []
-      },
-      "favorite_count" : "857",
-      "id_str" : "1895627713799889234",
-      "id" : "1895627713799889234",
-      "created_at" : "Sat Mar 01 00:10:40 +0000 2025",
-      "full_text" : "façade 👩🏽‍💻 thunder façade שלום שלום tundra 📊 cobalt thunder Привет meadow smörgåsbord smörgåsbord 🦉 prism prism lagoon naïve שלום lagoon",
-      "lang" : "und"
-    }
-  },
-  {
-    "tweet" : {
-      "edit_info" : {
-        "initial" : {
-          "editTweetIds" : [
-            "1895627718848979283"
-          ],
-          "editableUntil" : "2025-03-01T00:10:41.890Z"
-        }
-      },
-      "retweeted" : false,
-      "source" : "Synthetic Web App",
-      "entities" : {
-        "hashtags" : [],
-        "user_mentions" : [],
-        "urls" : []
-      },
-      "favorite_count" : "79",
-      "id_str" : "1895627718848979283",
-      "id" : "1895627718848979283",
+      "favorite_count" : "1227",
+      "id_str" : "1895627717017080136",
+      "id" : "1895627717017080136",
       "created_at" : "Sat Mar 01 00:10:41 +0000 2025",
-      "full_text" : "prism prism ember data meadow שלום velvet pixel velvet smörgåsbord meadow tundra naïve Привет maple signal lantern jalapeño tundra 🦉 harbor tundra velvet quartz 東京 研究 café lantern",
-      "lang" : "und"
+      "full_text" : "ember data archive falcon 🌊 東京 quiet 🌊 lantern tundra velvet quartz velvet שלום harbor",
+      "lang" : "ja",
+      "in_reply_to_status_id_str" : "1622167762158557475",
+      "in_reply_to_status_id" : "1622167762158557475",
+      "in_reply_to_user_id_str" : "575446032185381002"
     }
   },
   {
@@ -357,9 +83,9 @@ window.YTD.tweets.part0 = [
       "edit_info" : {
         "initial" : {
           "editTweetIds" : [
-            "1895627720423473492"
+            "1895627725494415689"
           ],
-          "editableUntil" : "2025-03-01T00:10:42.265Z"
+          "editableUntil" : "2025-03-01T00:10:43.474Z"
         }
       },
       "retweeted" : false,
@@ -369,11 +95,61 @@ window.YTD.tweets.part0 = [
         "user_mentions" : [],
         "urls" : []
       },
-      "favorite_count" : "1985",
-      "id_str" : "1895627720423473492",
-      "id" : "1895627720423473492",
-      "created_at" : "Sat Mar 01 00:10:42 +0000 2025",
-      "full_text" : "lantern 研究 velvet مرحبا orbit façade falcon مرحبا naïve 🚀 研究 river quartz smörgåsbord 🦉 🦉 meadow café pixel thunder archive Привет lantern quiet data 🦉",
+      "favorite_count" : "2239",
+      "id_str" : "1895627725494415689",
+      "id" : "1895627725494415689",
+      "created_at" : "Sat Mar 01 00:10:43 +0000 2025",
+      "full_text" : "café 📊 pixel smörgåsbord naïve 数据 quartz smörgåsbord quartz cobalt smörgåsbord signal lagoon data pixel 🚀 façade river pixel cobalt مرحبا pixel smörgåsbord signal 数据 pixel ember مرحبا 🌊 smörgåsbord café 👩🏽‍💻",
+      "lang" : "en"
+    }
+  },
+  {
+    "tweet" : {
+      "edit_info" : {
+        "initial" : {
+          "editTweetIds" : [
+            "1895627727337382218"
+          ],
+          "editableUntil" : "2025-03-01T00:10:43.914Z"
+        }
+      },
+      "retweeted" : false,
+      "source" : "Synthetic Web App",
+      "entities" : {
+        "hashtags" : [],
+        "user_mentions" : [],
+        "urls" : []
+      },
+      "favorite_count" : "2689",
+      "id_str" : "1895627727337382218",
+      "id" : "1895627727337382218",
+      "created_at" : "Sat Mar 01 00:10:43 +0000 2025",
+      "full_text" : "pixel 数据 lagoon Привет مرحبا prism 研究 smörgåsbord maple river lagoon ember signal archive smörgåsbord 🦉 ember meadow quiet 🌊",
+      "lang" : "ar"
+    }
+  },
+  {
+    "tweet" : {
+      "edit_info" : {
+        "initial" : {
+          "editTweetIds" : [
+            "1895627729027854667"
+          ],
+          "editableUntil" : "2025-03-01T00:10:44.317Z"
+        }
+      },
+      "retweeted" : false,
+      "source" : "Synthetic Web App",
+      "entities" : {
+        "hashtags" : [],
+        "user_mentions" : [],
+        "urls" : []
+      },
+      "favorite_count" : "1191",
+      "id_str" : "1895627729027854667",
+      "id" : "1895627729027854667",
+      "created_at" : "Sat Mar 01 00:10:44 +0000 2025",
+      "full_text" : "研究 Привет velvet orbit signal café مرحبا 研究 façade שלום 🦉 quartz façade café meadow pixel maple ember 🦉 cobalt orbit quartz harbor 👩🏽‍💻 café 📊 archive 👩🏽‍💻 orbit meadow 🚀 harbor مرحبا",
       "lang" : "de"
     }
   },
@@ -382,9 +158,9 @@ window.YTD.tweets.part0 = [
       "edit_info" : {
         "initial" : {
           "editTweetIds" : [
-            "1895627730716950869"
+            "1895627739959243084"
           ],
-          "editableUntil" : "2025-03-01T00:10:44.720Z"
+          "editableUntil" : "2025-03-01T00:10:46.923Z"
         }
       },
       "retweeted" : false,
@@ -394,12 +170,12 @@ window.YTD.tweets.part0 = [
         "user_mentions" : [],
         "urls" : []
       },
-      "favorite_count" : "2403",
-      "id_str" : "1895627730716950869",
-      "id" : "1895627730716950869",
-      "created_at" : "Sat Mar 01 00:10:44 +0000 2025",
-      "full_text" : "مرحبا ember 🦉 東京 👩🏽‍💻 archive Привет data lantern maple 🦉 שלום quartz",
-      "lang" : "ja"
+      "favorite_count" : "1000",
+      "id_str" : "1895627739959243084",
+      "id" : "1895627739959243084",
+      "created_at" : "Sat Mar 01 00:10:46 +0000 2025",
+      "full_text" : "prism ✨ 🌊 cobalt quartz river ember 数据 quartz 🌊 Привет 🌊 ✨ naïve مرحبا harbor 研究 lantern",
+      "lang" : "und"
     }
   },
   {
@@ -407,9 +183,9 @@ window.YTD.tweets.part0 = [
       "edit_info" : {
         "initial" : {
           "editTweetIds" : [
-            "1895627743163044182"
+            "1895627742008222029"
           ],
-          "editableUntil" : "2025-03-01T00:10:47.687Z"
+          "editableUntil" : "2025-03-01T00:10:47.412Z"
         }
       },
       "retweeted" : false,
@@ -419,138 +195,11 @@ window.YTD.tweets.part0 = [
         "user_mentions" : [],
         "urls" : []
       },
-      "favorite_count" : "2964",
-      "id_str" : "1895627743163044182",
-      "id" : "1895627743163044182",
+      "favorite_count" : "520",
+      "id_str" : "1895627742008222029",
+      "id" : "1895627742008222029",
       "created_at" : "Sat Mar 01 00:10:47 +0000 2025",
-      "full_text" : "ember 🦉 thunder quiet lagoon lagoon שלום data orbit orbit ember שלום 📊 東京 pixel façade Привет",
-      "lang" : "he"
-    }
-  },
-  {
-    "tweet" : {
-      "edit_info" : {
-        "initial" : {
-          "editTweetIds" : [
-            "1895627758737899863"
-          ],
-          "editableUntil" : "2025-03-01T00:10:51.400Z"
-        }
-      },
-      "retweeted" : false,
-      "source" : "Synthetic Web App",
-      "entities" : {
-        "hashtags" : [],
-        "user_mentions" : [],
-        "urls" : []
-      },
-      "favorite_count" : "1587",
-      "id_str" : "1895627758737899863",
-      "id" : "1895627758737899863",
-      "created_at" : "Sat Mar 01 00:10:51 +0000 2025",
-      "full_text" : "signal river smörgåsbord ember 📊 thunder orbit 👩🏽‍💻 quartz ✨ ✨ prism 👩🏽‍💻 ✨ 📊 🦉 مرحبا meadow pixel Привет",
-      "lang" : "ar"
-    }
-  },
-  {
-    "tweet" : {
-      "edit_info" : {
-        "initial" : {
-          "editTweetIds" : [
-            "1895627772282237272"
-          ],
-          "editableUntil" : "2025-03-01T00:10:54.629Z"
-        }
-      },
-      "retweeted" : false,
-      "source" : "Synthetic Web App",
-      "entities" : {
-        "hashtags" : [],
-        "user_mentions" : [],
-        "urls" : []
-      },
-      "favorite_count" : "2843",
-      "id_str" : "1895627772282237272",
-      "id" : "1895627772282237272",
-      "created_at" : "Sat Mar 01 00:10:54 +0000 2025",
-      "full_text" : "smörgåsbord signal harbor pixel naïve 東京 pixel data lagoon 🦉 研究 falcon quiet smörgåsbord falcon thunder 🦉 harbor orbit archive jalapeño naïve",
-      "lang" : "ja"
-    }
-  },
-  {
-    "tweet" : {
-      "edit_info" : {
-        "initial" : {
-          "editTweetIds" : [
-            "1895627786337702233"
-          ],
-          "editableUntil" : "2025-03-01T00:10:57.981Z"
-        }
-      },
-      "retweeted" : false,
-      "source" : "Synthetic Web App",
-      "entities" : {
-        "hashtags" : [],
-        "user_mentions" : [],
-        "urls" : []
-      },
-      "favorite_count" : "1243",
-      "id_str" : "1895627786337702233",
-      "id" : "1895627786337702233",
-      "created_at" : "Sat Mar 01 00:10:57 +0000 2025",
-      "full_text" : "meadow cobalt مرحبا ✨ prism 東京 数据 مرحبا 数据",
-      "lang" : "ar"
-    }
-  },
-  {
-    "tweet" : {
-      "edit_info" : {
-        "initial" : {
-          "editTweetIds" : [
-            "1895627788081103628",
-            "1895627788541657203",
-            "1895627788994089306"
-          ],
-          "editableUntil" : "2025-03-01T00:10:58.614Z"
-        }
-      },
-      "retweeted" : false,
-      "source" : "Synthetic Web App",
-      "entities" : {
-        "hashtags" : [],
-        "user_mentions" : [],
-        "urls" : []
-      },
-      "favorite_count" : "2283",
-      "id_str" : "1895627788994089306",
-      "id" : "1895627788994089306",
-      "created_at" : "Sat Mar 01 00:10:58 +0000 2025",
-      "full_text" : "שלום meadow façade Привет lantern 👩🏽‍💻 meadow مرحبا smörgåsbord cobalt 📊 Привет pixel 🦉",
-      "lang" : "es"
-    }
-  },
-  {
-    "tweet" : {
-      "edit_info" : {
-        "initial" : {
-          "editTweetIds" : [
-            "1895627795749757275"
-          ],
-          "editableUntil" : "2025-03-01T00:11:00.225Z"
-        }
-      },
-      "retweeted" : false,
-      "source" : "Synthetic Web App",
-      "entities" : {
-        "hashtags" : [],
-        "user_mentions" : [],
-        "urls" : []
-      },
-      "favorite_count" : "655",
-      "id_str" : "1895627795749757275",
-      "id" : "1895627795749757275",
-      "created_at" : "Sat Mar 01 00:11:00 +0000 2025",
-      "full_text" : "meadow jalapeño 数据 quiet 東京 📊 ember مرحبا archive 📊 🦉 ember 🌊 quiet harbor data harbor 東京 harbor 研究 lagoon orbit thunder 🦉",
+      "full_text" : "RT @synth_tundra_170: 🚀 Привет lantern archive cobalt meadow 🚀 data prism مرحبا ✨ archive orbit",
       "lang" : "ru"
     }
   },
@@ -559,9 +208,9 @@ window.YTD.tweets.part0 = [
       "edit_info" : {
         "initial" : {
           "editTweetIds" : [
-            "1895627800410087772"
+            "1895627744764547406"
           ],
-          "editableUntil" : "2025-03-01T00:11:01.336Z"
+          "editableUntil" : "2025-03-01T00:10:48.069Z"
         }
       },
       "retweeted" : false,
@@ -571,11 +220,140 @@ window.YTD.tweets.part0 = [
         "user_mentions" : [],
         "urls" : []
       },
-      "favorite_count" : "1844",
-      "id_str" : "1895627800410087772",
-      "id" : "1895627800410087772",
-      "created_at" : "Sat Mar 01 00:11:01 +0000 2025",
-      "full_text" : "orbit naïve signal 🚀 signal 📊 naïve meadow thunder orbit quiet pixel meadow cobalt river 👩🏽‍💻 café 📊 maple river lantern harbor café falcon orbit 研究 cobalt thunder",
+      "favorite_count" : "1779",
+      "id_str" : "1895627744764547406",
+      "id" : "1895627744764547406",
+      "created_at" : "Sat Mar 01 00:10:48 +0000 2025",
+      "full_text" : "river Привет 東京 Привет naïve smörgåsbord 研究 harbor lantern ✨ harbor 🦉 maple Привет שלום data archive orbit 🚀 ✨ שלום 🦉 café pixel café jalapeño 🦉 Привет quartz velvet 東京 orbit maple 東京 archive 研究 maple",
+      "lang" : "de",
+      "in_reply_to_status_id_str" : "1895626091427594377",
+      "in_reply_to_status_id" : "1895626091427594377",
+      "in_reply_to_user_id_str" : "1174835561887649846"
+    }
+  },
+  {
+    "tweet" : {
+      "edit_info" : {
+        "initial" : {
+          "editTweetIds" : [
+            "1895627746206949711"
+          ],
+          "editableUntil" : "2025-03-01T00:10:48.413Z"
+        }
+      },
+      "retweeted" : false,
+      "source" : "Synthetic Web App",
+      "entities" : {
+        "hashtags" : [],
+        "user_mentions" : [],
+        "urls" : []
+      },
+      "favorite_count" : "2013",
+      "id_str" : "1895627746206949711",
+      "id" : "1895627746206949711",
+      "created_at" : "Sat Mar 01 00:10:48 +0000 2025",
+      "full_text" : "🦉 quartz cobalt lantern velvet 🚀 velvet maple jalapeño 数据 orbit 東京 archive falcon שלום data quiet 📊 orbit",
+      "lang" : "de"
+    }
+  },
+  {
+    "tweet" : {
+      "edit_info" : {
+        "initial" : {
+          "editTweetIds" : [
+            "1895627749944652112"
+          ],
+          "editableUntil" : "2025-03-01T00:10:49.304Z"
+        }
+      },
+      "retweeted" : false,
+      "source" : "Synthetic Web App",
+      "entities" : {
+        "hashtags" : [],
+        "user_mentions" : [],
+        "urls" : []
+      },
+      "favorite_count" : "1278",
+      "id_str" : "1895627749944652112",
+      "id" : "1895627749944652112",
+      "created_at" : "Sat Mar 01 00:10:49 +0000 2025",
+      "full_text" : "harbor 東京 مرحبا cobalt שלום pixel 🦉 archive",
+      "lang" : "de"
+    }
+  },
+  {
+    "tweet" : {
+      "edit_info" : {
+        "initial" : {
+          "editTweetIds" : [
+            "1895627753690538849",
+            "1895627754729333073"
+          ],
+          "editableUntil" : "2025-03-01T00:10:50.445Z"
+        }
+      },
+      "retweeted" : false,
+      "source" : "Synthetic Web App",
+      "entities" : {
+        "hashtags" : [],
+        "user_mentions" : [],
+        "urls" : []
+      },
+      "favorite_count" : "2253",
+      "id_str" : "1895627754729333073",
+      "id" : "1895627754729333073",
+      "created_at" : "Sat Mar 01 00:10:50 +0000 2025",
+      "full_text" : "smörgåsbord 研究 数据 velvet lantern river 🦉 🚀 📊 ember 研究 maple archive harbor Привет prism 👩🏽‍💻 مرحبا 数据 café archive quartz velvet signal 東京",
+      "lang" : "und"
+    }
+  },
+  {
+    "tweet" : {
+      "edit_info" : {
+        "initial" : {
+          "editTweetIds" : [
+            "1895627769817895250"
+          ],
+          "editableUntil" : "2025-03-01T00:10:54.042Z"
+        }
+      },
+      "retweeted" : false,
+      "source" : "Synthetic Web App",
+      "entities" : {
+        "hashtags" : [],
+        "user_mentions" : [],
+        "urls" : []
+      },
+      "favorite_count" : "283",
+      "id_str" : "1895627769817895250",
+      "id" : "1895627769817895250",
+      "created_at" : "Sat Mar 01 00:10:54 +0000 2025",
+      "full_text" : "🌊 meadow lantern 🦉 東京 thunder lagoon naïve velvet archive orbit data 数据 jalapeño signal 🚀 orbit jalapeño 🌊 数据 prism lantern jalapeño",
+      "lang" : "en"
+    }
+  },
+  {
+    "tweet" : {
+      "edit_info" : {
+        "initial" : {
+          "editTweetIds" : [
+            "1895627776313246035"
+          ],
+          "editableUntil" : "2025-03-01T00:10:55.591Z"
+        }
+      },
+      "retweeted" : false,
+      "source" : "Synthetic Web App",
+      "entities" : {
+        "hashtags" : [],
+        "user_mentions" : [],
+        "urls" : []
+      },
+      "favorite_count" : "2846",
+      "id_str" : "1895627776313246035",
+      "id" : "1895627776313246035",
+      "created_at" : "Sat Mar 01 00:10:55 +0000 2025",
+      "full_text" : "pixel lagoon river שלום data meadow archive ember river archive 📊 🌊 signal 👩🏽‍💻 harbor Привет naïve café lantern façade meadow velvet façade 🌊 pixel falcon ✨ orbit lagoon data façade",
       "lang" : "fr"
     }
   },
@@ -584,9 +362,9 @@ window.YTD.tweets.part0 = [
       "edit_info" : {
         "initial" : {
           "editTweetIds" : [
-            "1895627802714980701"
+            "1895627792208314708"
           ],
-          "editableUntil" : "2025-03-01T00:11:01.885Z"
+          "editableUntil" : "2025-03-01T00:10:59.380Z"
         }
       },
       "retweeted" : false,
@@ -596,12 +374,12 @@ window.YTD.tweets.part0 = [
         "user_mentions" : [],
         "urls" : []
       },
-      "favorite_count" : "731",
-      "id_str" : "1895627802714980701",
-      "id" : "1895627802714980701",
-      "created_at" : "Sat Mar 01 00:11:01 +0000 2025",
-      "full_text" : "meadow signal 🦉 quartz smörgåsbord pixel jalapeño 数据 maple meadow 🦉 Привет ✨ falcon smörgåsbord 研究 orbit naïve مرحبا data thunder river maple quiet smörgåsbord",
-      "lang" : "ja"
+      "favorite_count" : "782",
+      "id_str" : "1895627792208314708",
+      "id" : "1895627792208314708",
+      "created_at" : "Sat Mar 01 00:10:59 +0000 2025",
+      "full_text" : "🌊 Привет orbit jalapeño river 数据 ✨ river signal river falcon Привет tundra 👩🏽‍💻 tundra thunder 🚀 مرحبا cobalt meadow lagoon 研究 lantern falcon quartz",
+      "lang" : "de"
     }
   },
   {
@@ -609,9 +387,9 @@ window.YTD.tweets.part0 = [
       "edit_info" : {
         "initial" : {
           "editTweetIds" : [
-            "1895627813221974366"
+            "1895627795418751317"
           ],
-          "editableUntil" : "2025-03-01T00:11:04.390Z"
+          "editableUntil" : "2025-03-01T00:11:00.146Z"
         }
       },
       "retweeted" : false,
@@ -621,12 +399,237 @@ window.YTD.tweets.part0 = [
         "user_mentions" : [],
         "urls" : []
       },
-      "favorite_count" : "1555",
-      "id_str" : "1895627813221974366",
-      "id" : "1895627813221974366",
+      "favorite_count" : "2457",
+      "id_str" : "1895627795418751317",
+      "id" : "1895627795418751317",
+      "created_at" : "Sat Mar 01 00:11:00 +0000 2025",
+      "full_text" : "lantern thunder jalapeño ✨ jalapeño smörgåsbord ember river مرحبا harbor שלום naïve velvet quartz data café prism falcon velvet velvet",
+      "lang" : "fr"
+    }
+  },
+  {
+    "tweet" : {
+      "edit_info" : {
+        "initial" : {
+          "editTweetIds" : [
+            "1895627796149539158"
+          ],
+          "editableUntil" : "2025-03-01T00:11:00.320Z"
+        }
+      },
+      "retweeted" : false,
+      "source" : "Synthetic Web App",
+      "entities" : {
+        "hashtags" : [],
+        "user_mentions" : [],
+        "urls" : []
+      },
+      "favorite_count" : "670",
+      "id_str" : "1895627796149539158",
+      "id" : "1895627796149539158",
+      "created_at" : "Sat Mar 01 00:11:00 +0000 2025",
+      "full_text" : "🌊 pixel quartz velvet smörgåsbord שלום naïve",
+      "lang" : "ar"
+    }
+  },
+  {
+    "tweet" : {
+      "edit_info" : {
+        "initial" : {
+          "editTweetIds" : [
+            "1895627811049779543"
+          ],
+          "editableUntil" : "2025-03-01T00:11:03.872Z"
+        }
+      },
+      "retweeted" : false,
+      "source" : "Synthetic Web App",
+      "entities" : {
+        "hashtags" : [],
+        "user_mentions" : [],
+        "urls" : []
+      },
+      "favorite_count" : "2069",
+      "id_str" : "1895627811049779543",
+      "id" : "1895627811049779543",
+      "created_at" : "Sat Mar 01 00:11:03 +0000 2025",
+      "full_text" : "Привет river smörgåsbord naïve falcon lagoon data",
+      "lang" : "en"
+    }
+  },
+  {
+    "tweet" : {
+      "edit_info" : {
+        "initial" : {
+          "editTweetIds" : [
+            "1895627812155519320"
+          ],
+          "editableUntil" : "2025-03-01T00:11:04.136Z"
+        }
+      },
+      "retweeted" : false,
+      "source" : "Synthetic Web App",
+      "entities" : {
+        "hashtags" : [],
+        "user_mentions" : [],
+        "urls" : []
+      },
+      "favorite_count" : "1169",
+      "id_str" : "1895627812155519320",
+      "id" : "1895627812155519320",
       "created_at" : "Sat Mar 01 00:11:04 +0000 2025",
-      "full_text" : "RT @synth_prism_374: falcon שלום signal café orbit naïve café pixel archive orbit signal river quiet ember 🚀 data quartz",
-      "lang" : "und"
+      "full_text" : "quiet meadow signal façade ✨ quiet jalapeño Привет smörgåsbord café quartz pixel lagoon",
+      "lang" : "ru"
+    }
+  },
+  {
+    "tweet" : {
+      "edit_info" : {
+        "initial" : {
+          "editTweetIds" : [
+            "1895627825166557529"
+          ],
+          "editableUntil" : "2025-03-01T00:11:07.238Z"
+        }
+      },
+      "retweeted" : false,
+      "source" : "Synthetic Web App",
+      "entities" : {
+        "hashtags" : [],
+        "user_mentions" : [],
+        "urls" : []
+      },
+      "favorite_count" : "1630",
+      "id_str" : "1895627825166557529",
+      "id" : "1895627825166557529",
+      "created_at" : "Sat Mar 01 00:11:07 +0000 2025",
+      "full_text" : "signal 🚀 Привет façade lantern orbit 🌊 naïve 東京 cobalt orbit שלום lagoon 👩🏽‍💻 maple signal مرحبا lantern jalapeño archive naïve jalapeño river 東京 naïve meadow",
+      "lang" : "ar"
+    }
+  },
+  {
+    "tweet" : {
+      "edit_info" : {
+        "initial" : {
+          "editTweetIds" : [
+            "1895627840941560154"
+          ],
+          "editableUntil" : "2025-03-01T00:11:10.999Z"
+        }
+      },
+      "retweeted" : false,
+      "source" : "Synthetic Web App",
+      "entities" : {
+        "hashtags" : [],
+        "user_mentions" : [],
+        "urls" : []
+      },
+      "favorite_count" : "1225",
+      "id_str" : "1895627840941560154",
+      "id" : "1895627840941560154",
+      "created_at" : "Sat Mar 01 00:11:10 +0000 2025",
+      "full_text" : "quiet مرحبا café maple orbit pixel 研究 🌊 smörgåsbord 🚀 lantern pixel 🦉 naïve quartz archive 東京 lagoon café jalapeño lantern façade quartz maple orbit harbor smörgåsbord שלום naïve velvet signal",
+      "lang" : "de"
+    }
+  },
+  {
+    "tweet" : {
+      "edit_info" : {
+        "initial" : {
+          "editTweetIds" : [
+            "1895627842715976027"
+          ],
+          "editableUntil" : "2025-03-01T00:11:11.422Z"
+        }
+      },
+      "retweeted" : false,
+      "source" : "Synthetic Web App",
+      "entities" : {
+        "hashtags" : [],
+        "user_mentions" : [],
+        "urls" : []
+      },
+      "favorite_count" : "383",
+      "id_str" : "1895627842715976027",
+      "id" : "1895627842715976027",
+      "created_at" : "Sat Mar 01 00:11:11 +0000 2025",
+      "full_text" : "naïve 東京 orbit lagoon pixel harbor data orbit archive שלום 👩🏽‍💻 tundra ✨ שלום ember velvet 👩🏽‍💻 مرحبا 数据 orbit quiet 👩🏽‍💻",
+      "lang" : "es"
+    }
+  },
+  {
+    "tweet" : {
+      "edit_info" : {
+        "initial" : {
+          "editTweetIds" : [
+            "1895627844633407836"
+          ],
+          "editableUntil" : "2025-03-01T00:11:11.879Z"
+        }
+      },
+      "retweeted" : false,
+      "source" : "Synthetic Web App",
+      "entities" : {
+        "hashtags" : [],
+        "user_mentions" : [],
+        "urls" : []
+      },
+      "favorite_count" : "980",
+      "id_str" : "1895627844633407836",
+      "id" : "1895627844633407836",
+      "created_at" : "Sat Mar 01 00:11:11 +0000 2025",
+      "full_text" : "👩🏽‍💻 研究 שלום lagoon pixel 研究 ✨ jalapeño quiet Привет 研究 👩🏽‍💻 meadow façade river ember Привет Привет quiet falcon quiet orbit velvet 👩🏽‍💻 meadow 東京 Привет 🚀 cobalt Привет jalapeño 東京 🚀 falcon harbor tundra",
+      "lang" : "es"
+    }
+  },
+  {
+    "tweet" : {
+      "edit_info" : {
+        "initial" : {
+          "editTweetIds" : [
+            "1895627855183135069"
+          ],
+          "editableUntil" : "2025-03-01T00:11:14.395Z"
+        }
+      },
+      "retweeted" : false,
+      "source" : "Synthetic Web App",
+      "entities" : {
+        "hashtags" : [],
+        "user_mentions" : [],
+        "urls" : []
+      },
+      "favorite_count" : "2599",
+      "id_str" : "1895627855183135069",
+      "id" : "1895627855183135069",
+      "created_at" : "Sat Mar 01 00:11:14 +0000 2025",
+      "full_text" : "orbit velvet thunder façade lantern ✨",
+      "lang" : "he"
+    }
+  },
+  {
+    "tweet" : {
+      "edit_info" : {
+        "initial" : {
+          "editTweetIds" : [
+            "1895627856729330014"
+          ],
+          "editableUntil" : "2025-03-01T00:11:14.763Z"
+        }
+      },
+      "retweeted" : false,
+      "source" : "Synthetic Web App",
+      "entities" : {
+        "hashtags" : [],
+        "user_mentions" : [],
+        "urls" : []
+      },
+      "favorite_count" : "1581",
+      "id_str" : "1895627856729330014",
+      "id" : "1895627856729330014",
+      "created_at" : "Sat Mar 01 00:11:14 +0000 2025",
+      "full_text" : "quartz tundra 👩🏽‍💻 🌊 שלום שלום lantern cobalt 🌊 falcon tundra orbit archive cobalt orbit quiet data 数据 東京 smörgåsbord 🚀 naïve 🦉 jalapeño 🚀 東京 naïve שלום ember quiet 研究 lantern data 🌊 falcon lagoon quiet 🦉 pixel",
+      "lang" : "es"
     }
   }
 ]

@@ -7,7 +7,6 @@ import hashlib
 import os
 import sys
 import tempfile
-import threading
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +26,6 @@ class Source:
     gzip: bool
     _spool: Path | None = None
     _sha: str | None = field(default=None, repr=False)
-    _sha_thread: threading.Thread | None = field(default=None, repr=False)
 
     @classmethod
     def open_path(cls, name: str) -> Source:
@@ -62,25 +60,10 @@ class Source:
             head = f.read(2)
         return cls(name="-", path=path, size=size, gzip=head == GZIP_MAGIC, _spool=path, _sha=digest.hexdigest())
 
-    def start_hashing(self) -> None:
-        """Hash in a thread while the parse runs: hashlib releases the GIL on large updates."""
-        if self._sha is not None or self._sha_thread is not None:
-            return
-        self._sha_thread = threading.Thread(target=self._hash, daemon=True)
-        self._sha_thread.start()
-
-    def _hash(self) -> None:
-        with open(self.path, "rb") as f:
-            self._sha = hashlib.file_digest(f, "sha256").hexdigest()
-
-    @property
-    def sha256(self) -> str:
+    def hash_now(self) -> str:
         if self._sha is None:
-            if self._sha_thread is not None:
-                self._sha_thread.join()
-            else:
-                self._hash()
-        assert self._sha is not None
+            with open(self.path, "rb") as f:
+                self._sha = hashlib.file_digest(f, "sha256").hexdigest()
         return self._sha
 
     def open(self) -> IO[bytes]:

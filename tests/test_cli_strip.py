@@ -1,0 +1,165 @@
+"""`quota strip` end to end through click: outputs, manifest, options, atomic writing."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES, manifest, quota
+
+IDS = ["100", "9", "18446744073709551615", "10", "9", "1234567890123456789"]
+SORTED = ["9", "10", "100", "1234567890123456789", "18446744073709551615"]
+
+
+@pytest.fixture
+def idfile(tmp_path: Path) -> Path:
+    p = tmp_path / "ids.txt"
+    p.write_text("".join(i + "\n" for i in IDS))
+    return p
+
+
+def test_output_is_unique_numeric_order_lf_no_header(idfile: Path) -> None:
+    r = quota("strip", idfile, "-o", "out")
+    assert r.exit_code == 0
+    assert Path("out/post_ids.txt").read_bytes() == ("\n".join(SORTED) + "\n").encode()
+    assert sorted(p.name for p in Path("out").iterdir()) == ["manifest.json", "post_ids.txt"]
+
+
+def test_manifest_accounts_for_inputs_and_outputs(idfile: Path) -> None:
+    quota("strip", idfile, "-o", "out")
+    doc = manifest(Path("out"))
+    (entry,) = doc["inputs"]
+    assert entry["path"] == str(idfile)
+    assert entry["bytes"] == idfile.stat().st_size
+    assert entry["sha256"] == hashlib.sha256(idfile.read_bytes()).hexdigest()
+    assert (entry["format"], entry["lines"], entry["posts_read"], entry["duplicates_dropped"]) == ("ids", 6, 6, 1)
+    assert doc["totals"]["post"] == {"read": 6, "unique": 5, "duplicates_dropped": 1}
+    (out,) = doc["outputs"]
+    assert out["path"] == "post_ids.txt" and out["count"] == 5
+    assert out["sha256"] == hashlib.sha256(Path("out/post_ids.txt").read_bytes()).hexdigest()
+    assert doc["tool"] == "quota" and doc["version"]
+
+
+def test_json_prints_the_manifest_and_quiet_is_silent(idfile: Path) -> None:
+    r = quota("strip", idfile, "-o", "out", "--json", "-q")
+    assert r.exit_code == 0 and r.stderr == ""
+    assert json.loads(r.stdout) == manifest(Path("out"))
+
+
+def test_summary_is_one_line_without_progress_bar_when_not_a_terminal(idfile: Path) -> None:
+    r = quota("strip", idfile, "-o", "out")
+    assert r.stdout == ""
+    assert r.stderr.count("\n") == 1 and "\r" not in r.stderr
+    assert "5 post IDs" in r.stderr and "1 duplicate dropped" in r.stderr
+
+
+def test_csv_and_parquet_outputs_hold_ids_as_text(idfile: Path) -> None:
+    import pyarrow.parquet as pq
+
+    assert quota("strip", idfile, "-o", "c", "--out-format", "csv").exit_code == 0
+    assert Path("c/post_ids.csv").read_text().splitlines() == ["post_id", *SORTED]
+    assert quota("strip", idfile, "-o", "p", "--out-format", "parquet").exit_code == 0
+    table = pq.read_table("p/post_ids.parquet")
+    assert str(table.schema.field("post_id").type) == "string"
+    assert table.column("post_id").to_pylist() == SORTED
+
+
+def test_gzip_is_deterministic_and_matches_plain(idfile: Path) -> None:
+    quota("strip", idfile, "-o", "a", "--gzip")
+    quota("strip", idfile, "-o", "b", "--gzip")
+    a, b = Path("a/post_ids.txt.gz").read_bytes(), Path("b/post_ids.txt.gz").read_bytes()
+    assert a == b
+    assert gzip.decompress(a).decode().splitlines() == SORTED
+
+
+def test_split_writes_numbered_parts_in_order(idfile: Path) -> None:
+    assert quota("strip", idfile, "-o", "out", "--split", "2").exit_code == 0
+    parts = sorted(Path("out").glob("post_ids.part*.txt"))
+    assert [p.name for p in parts] == [f"post_ids.part000{i}.txt" for i in (1, 2, 3)]
+    assert [p.read_text().splitlines() for p in parts] == [SORTED[0:2], SORTED[2:4], SORTED[4:]]
+    assert [o["count"] for o in manifest(Path("out"))["outputs"]] == [2, 2, 1]
+
+
+def test_several_inputs_are_deduplicated_together(idfile: Path, tmp_path: Path) -> None:
+    other = tmp_path / "more.txt"
+    other.write_text("7\n9\n")
+    r = quota("strip", idfile, other, SAMPLES / "post_ids.txt", "-o", "out")
+    assert r.exit_code == 0
+    sample = (SAMPLES / "post_ids.txt").read_text().split()
+    got = Path("out/post_ids.txt").read_text().split()
+    assert got == sorted(set(IDS + ["7"] + sample), key=int)
+    assert len(manifest(Path("out"))["inputs"]) == 3
+
+
+def test_stdin(idfile: Path) -> None:
+    data = idfile.read_bytes()
+    r = quota("strip", "-", "-o", "out", input=data)
+    assert r.exit_code == 0, r.stderr
+    assert Path("out/post_ids.txt").read_text().split() == SORTED
+    entry = manifest(Path("out"))["inputs"][0]
+    assert entry["path"] == "-" and entry["sha256"] == hashlib.sha256(data).hexdigest()
+    gz = gzip.compress((SAMPLES / "v2_pages.jsonl").read_bytes())
+    r = quota("strip", "-", "-o", "gz", input=gz)
+    assert r.exit_code == 0 and manifest(Path("gz"))["inputs"][0]["compression"] == "gzip"
+
+
+def test_existing_outdir_is_refused_unless_force(idfile: Path) -> None:
+    Path("out").mkdir()
+    Path("out/keep.txt").write_text("x")
+    r = quota("strip", idfile, "-o", "out")
+    assert r.exit_code == 2 and "not empty" in r.stderr and "--force" in r.stderr
+    assert Path("out/keep.txt").exists()
+    assert quota("strip", idfile, "-o", "out", "--force").exit_code == 0
+    assert not Path("out/keep.txt").exists() and Path("out/post_ids.txt").exists()
+    Path("empty").mkdir()
+    assert quota("strip", idfile, "-o", "empty").exit_code == 0
+
+
+def test_a_failure_while_writing_leaves_nothing(idfile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from quota import output
+
+    real = output.write_kind
+
+    def write_then_fail(*args: object, **kw: object) -> object:
+        real(*args, **kw)  # type: ignore[arg-type]
+        raise OSError("disk full")
+
+    monkeypatch.setattr(output, "write_kind", write_then_fail)
+    r = quota("strip", idfile, "-o", "out")
+    assert r.exit_code == 1 and "disk full" in r.stderr and "Traceback" not in r.stderr
+    assert not Path("out").exists()
+    assert [p.name for p in Path(".").iterdir() if p.name.startswith(".")] == []
+
+
+def test_kinds_and_referenced() -> None:
+    r = quota("strip", SAMPLES / "dm_events.jsonl", "-o", "dm", "--ids", "dm,user")
+    assert r.exit_code == 0
+    events = [e for line in (SAMPLES / "dm_events.jsonl").read_text().splitlines() for e in json.loads(line)["data"]]
+    assert Path("dm/dm_ids.txt").read_text().split() == sorted({e["id"] for e in events}, key=int)
+    assert Path("dm/user_ids.txt").read_text().split() == sorted({e["sender_id"] for e in events}, key=int)
+    quota("strip", SAMPLES / "v2_pages.jsonl", "-o", "plain")
+    quota("strip", SAMPLES / "v2_pages.jsonl", "-o", "ref", "--referenced")
+    plain = set(Path("plain/post_ids.txt").read_text().split())
+    ref = set(Path("ref/post_ids.txt").read_text().split())
+    assert plain < ref
+
+
+def test_help_does_not_import_duckdb_polars_or_arrow() -> None:
+    code = (
+        "import sys; from quota.cli import main; rc = main(['--help']); "
+        "heavy = [m for m in ('duckdb', 'polars', 'pyarrow') if m in sys.modules]; "
+        "print(heavy, file=sys.stderr); sys.exit(rc or (1 if heavy else 0))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "strip" in done.stdout
+
+
+def test_python_dash_m_quota() -> None:
+    done = subprocess.run([sys.executable, "-m", "quota", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and "quota" in done.stdout
