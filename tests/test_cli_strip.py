@@ -92,7 +92,7 @@ def test_several_inputs_are_deduplicated_together(idfile: Path, tmp_path: Path) 
     assert r.exit_code == 0
     sample = (SAMPLES / "post_ids.txt").read_text().split()
     got = Path("out/post_ids.txt").read_text().split()
-    assert got == sorted(set(IDS + ["7"] + sample), key=int)
+    assert got == sorted(set([*IDS, "7", *sample]), key=int)
     assert len(manifest(Path("out"))["inputs"]) == 3
 
 
