@@ -110,6 +110,7 @@ def strip(
 
     want = Want(strip_mod.parse_kinds(ids), referenced)
     out_opts = OutputOptions(out_format=out_format, gzip=gz, split=split)
+    out_opts.check()
     check_outdir(outdir, force)
     progress = None
     if not quiet and sys.stderr.isatty():

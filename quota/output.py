@@ -29,6 +29,14 @@ class OutputOptions:
     gzip: bool = False
     split: int | None = None
 
+    def check(self) -> None:
+        if self.out_format not in OUT_FORMATS:
+            raise UsageError(f"--out-format takes {', '.join(OUT_FORMATS)}, not {self.out_format!r}")
+        if self.gzip and self.out_format == "parquet":
+            raise UsageError("--gzip applies to txt and csv outputs; Parquet files are compressed already")
+        if self.split is not None and self.split < 1:
+            raise UsageError("--split needs a positive number of IDs per file")
+
 
 @dataclass
 class OutputFile:
@@ -123,10 +131,7 @@ def check_outdir(outdir: Path, force: bool) -> None:
 
 def write_outdir(outdir: Path, stripped: Stripped, opts: OutputOptions, force: bool) -> dict[str, Any]:
     """Write every file into a hidden sibling directory, then rename it into place."""
-    if opts.out_format not in OUT_FORMATS:
-        raise UsageError(f"--out-format takes {', '.join(OUT_FORMATS)}, not {opts.out_format!r}")
-    if opts.split is not None and opts.split < 1:
-        raise UsageError("--split needs a positive number of IDs per file")
+    opts.check()
     check_outdir(outdir, force)
     parent = outdir.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)

@@ -13,12 +13,13 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from quota.errors import BadInput, UsageError
 from quota.ids import Kind
 from quota.readers import FORMATS, detect
-from quota.readers.records import KIND_OF_ROLE, ReadResult, Role, Want
+from quota.readers.records import KIND_OF_ROLE, ReadResult, Role, Rows, Sink, Want
 from quota.readers.source import Source
 
 if TYPE_CHECKING:
@@ -116,38 +117,43 @@ def _connect(opts: StripOptions, scratch: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _careful(source: Source, fmt: str, opts: StripOptions) -> ReadResult:
+def _careful(source: Source, fmt: str, opts: StripOptions, sink: Sink | None = None) -> ReadResult:
+    """The line-by-line reader of `fmt`; with a sink, rows go there in batches."""
     from quota.readers import arrays, idlist, jsonl, tabular, v1, v2
 
     want, skip = opts.want, opts.skip_bad
     if fmt in ("v2-pages", "dm-events"):
-        return jsonl.read(source, v2.page, want, skip)
-    if fmt == "v2-flat":
-        return jsonl.read(source, v2.flat, want, skip)
-    if fmt == "v1":
-        return jsonl.read(source, lambda o, w: v1.post(o, w), want, skip)
-    if fmt == "v1-array":
-        return arrays.read_v1_array(source, want, skip)
-    if fmt == "archive":
-        return arrays.read_archive(source, want, skip)
-    if fmt == "csv":
-        return tabular.read_csv(source, want, skip, opts.id_column)
-    if fmt == "parquet":
-        return tabular.read_parquet(source, want, skip, opts.id_column)
-    if fmt == "ids":
+        result = jsonl.read(source, v2.page, want, skip, sink)
+    elif fmt == "v2-flat":
+        result = jsonl.read(source, v2.flat, want, skip, sink)
+    elif fmt == "v1":
+        result = jsonl.read(source, v1.post, want, skip, sink)
+    elif fmt == "v1-array":
+        result = arrays.read_v1_array(source, want, skip, sink)
+    elif fmt == "archive":
+        result = arrays.read_archive(source, want, skip, sink)
+    elif fmt == "csv":
+        result = tabular.read_csv(source, want, skip, opts.id_column, sink)
+    elif fmt == "parquet":
+        result = tabular.read_parquet(source, want, skip, opts.id_column, sink)
+    elif fmt == "ids":
         if len(want.kinds) != 1:
             raise UsageError(f"{source.name} is a plain ID list, which holds one kind of ID: name it with --ids")
         (kind,) = want.kinds
-        return idlist.read(source, {Kind.POST: Role.POST, Kind.USER: Role.USER, Kind.DM: Role.DM}[kind], skip)
-    raise UsageError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+        role = {Kind.POST: Role.POST, Kind.USER: Role.USER, Kind.DM: Role.DM}[kind]
+        result = idlist.read(source, role, skip, sink)
+    else:
+        raise UsageError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    result.flush()
+    return result
 
 
-def _insert_rows(con: duckdb.DuckDBPyConnection, input_no: int, result: ReadResult) -> None:
+def _insert_rows(con: duckdb.DuckDBPyConnection, input_no: int, rows: Rows) -> None:
     import pyarrow as pa
 
-    if not result.rows:
+    if not rows:
         return
-    roles, ids = zip(*result.rows, strict=True)
+    roles, ids = zip(*rows, strict=True)
     table = pa.table(
         {
             "input": pa.array([input_no] * len(roles), pa.uint32()),
@@ -219,8 +225,7 @@ def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None =
                     result = ReadResult(rows=[], lines=lines)
             if result is None:
                 reader = "careful"
-                result = _careful(source, fmt, opts)
-                _insert_rows(con, no, result)
+                result = _careful(source, fmt, opts, partial(_insert_rows, con, no))
             if result.lines == 0 and result.bad_lines == 0:
                 raise BadInput(source.name, "holds no records")
             per_role, ids_read, dups = _account(con, no, opts.want)

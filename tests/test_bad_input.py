@@ -105,6 +105,9 @@ def test_missing_file_and_bad_options(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "unknown format" in r.stderr
     r = quota("strip", SAMPLES / "post_ids.txt", "-o", "out", "--ids", "post,user")
     assert r.exit_code == 2 and "one kind of ID" in r.stderr
+    r = quota("strip", SAMPLES / "post_ids.txt", "-o", "out", "--out-format", "parquet", "--gzip")
+    assert r.exit_code == 2 and "--gzip applies to txt and csv" in r.stderr
+    assert not Path("out").exists()
 
 
 def test_skip_bad_reports_every_skipped_line(tmp_path: Path) -> None:

@@ -216,3 +216,17 @@ def test_fast_path_never_disagrees_with_careful_reader(pages: list[object], want
             return  # giving up is always allowed: the careful reader then decides
         assert careful is not None, "fast path accepted a file the careful reader refuses"
         assert got == careful
+
+
+def test_careful_reader_hands_rows_over_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    from quota.readers import records
+
+    path = SAMPLES / "v2_pages_bad.jsonl"
+    opts = StripOptions(want=ALL_WANTS[1], skip_bad=True)
+    whole = _careful(Source.open_path(str(path)), "v2-pages", opts)
+    monkeypatch.setattr(records, "SINK_BATCH", 7)
+    batches: list[list[tuple[int, str]]] = []
+    batched = _careful(Source.open_path(str(path)), "v2-pages", opts, batches.append)
+    assert len(batches) > 3 and all(len(b) >= 7 for b in batches[:-1])
+    assert batched.rows == [] and [r for b in batches for r in b] == whole.rows
+    assert (batched.lines, batched.bad_lines) == (whole.lines, whole.bad_lines)

@@ -13,7 +13,7 @@ from typing import Any
 from quota.errors import BadInput
 from quota.readers import v1
 from quota.readers.jsonl import DECODER
-from quota.readers.records import Problem, ReadResult, Role, Rows, Want, add, add_optional, each
+from quota.readers.records import Problem, ReadResult, Role, Rows, Sink, Want, add, add_optional, each
 from quota.readers.source import Source
 
 ARCHIVE_PREFIX = re.compile(r"\s*window\.YTD\.([A-Za-z0-9_]+)\.part[0-9]+\s*=\s*")
@@ -76,12 +76,14 @@ def elements(name: str, text: str, start: int) -> Iterator[tuple[int, Any | Prob
         raise BadInput(name, "the JSON array is not closed (the file may be truncated)", line)
 
 
-def _collect(source: Source, text: str, start: int, fn: ElementFn, want: Want, skip_bad: bool) -> ReadResult:
-    result = ReadResult(rows=[])
+def _collect(
+    source: Source, text: str, start: int, fn: ElementFn, want: Want, skip_bad: bool, sink: Sink | None = None
+) -> ReadResult:
+    result = ReadResult(rows=[], sink=sink)
     for i, (line, obj) in enumerate(elements(source.name, text, start)):
         result.lines += 1
         try:
-            result.rows.extend(fn(obj, want, f"element {i}"))
+            result.add(fn(obj, want, f"element {i}"))
         except Problem as p:
             if not skip_bad:
                 raise BadInput(source.name, str(p), line) from None
@@ -89,8 +91,8 @@ def _collect(source: Source, text: str, start: int, fn: ElementFn, want: Want, s
     return result
 
 
-def read_v1_array(source: Source, want: Want, skip_bad: bool) -> ReadResult:
-    return _collect(source, _text(source), 0, v1.post, want, skip_bad)
+def read_v1_array(source: Source, want: Want, skip_bad: bool, sink: Sink | None = None) -> ReadResult:
+    return _collect(source, _text(source), 0, v1.post, want, skip_bad, sink)
 
 
 # ------------------------------------------------------------------ account archives
@@ -148,7 +150,7 @@ ARCHIVE_PARTS: dict[str, ElementFn] = {
 }
 
 
-def read_archive(source: Source, want: Want, skip_bad: bool) -> ReadResult:
+def read_archive(source: Source, want: Want, skip_bad: bool, sink: Sink | None = None) -> ReadResult:
     text = _text(source)
     m = ARCHIVE_PREFIX.match(text)
     if m is None:
@@ -164,4 +166,4 @@ def read_archive(source: Source, want: Want, skip_bad: bool) -> ReadResult:
             "is an X archive tweets file, which does not carry its author's User ID: "
             "leave 'user' out of --ids (the account's User ID is in account.js, strip that on its own)",
         )
-    return _collect(source, text, m.end(), fn, want, skip_bad)
+    return _collect(source, text, m.end(), fn, want, skip_bad, sink)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from quota.errors import BadInput
 from quota.ids import id_problem
 from quota.readers.jsonl import numbered_lines
-from quota.readers.records import ReadResult, Role
+from quota.readers.records import ReadResult, Role, Sink
 from quota.readers.source import Source
 
 
-def read(source: Source, role: Role, skip_bad: bool) -> ReadResult:
-    result = ReadResult(rows=[])
+def read(source: Source, role: Role, skip_bad: bool, sink: Sink | None = None) -> ReadResult:
+    result = ReadResult(rows=[], sink=sink)
     r = int(role)
     for n, text in numbered_lines(source):
         value = text.rstrip("\r\n")
@@ -21,5 +21,5 @@ def read(source: Source, role: Role, skip_bad: bool) -> ReadResult:
                 raise BadInput(source.name, problem, n)
             result.note_bad(n, problem)
             continue
-        result.rows.append((r, value))
+        result.add([(r, value)])
     return result

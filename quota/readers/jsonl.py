@@ -11,7 +11,7 @@ from typing import Any
 
 from quota.errors import BadInput
 from quota.ids import JSONFloat, JSONInt
-from quota.readers.records import Problem, ReadResult, Rows, Want
+from quota.readers.records import Problem, ReadResult, Rows, Sink, Want
 from quota.readers.source import Source
 
 DECODER = json.JSONDecoder(parse_int=JSONInt, parse_float=JSONFloat)
@@ -49,8 +49,8 @@ def numbered_lines(source: Source) -> Iterator[tuple[int, str]]:
         raise BadInput(source.name, f"cannot be read after line {n} ({e})") from e
 
 
-def read(source: Source, fn: RecordFn, want: Want, skip_bad: bool) -> ReadResult:
-    result = ReadResult(rows=[])
+def read(source: Source, fn: RecordFn, want: Want, skip_bad: bool, sink: Sink | None = None) -> ReadResult:
+    result = ReadResult(rows=[], sink=sink)
     for n, text in numbered_lines(source):
         result.lines += 1
         try:
@@ -60,5 +60,5 @@ def read(source: Source, fn: RecordFn, want: Want, skip_bad: bool) -> ReadResult
                 raise BadInput(source.name, str(p), n) from None
             result.note_bad(n, str(p))
             continue
-        result.rows.extend(rows)
+        result.add(rows)
     return result

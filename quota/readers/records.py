@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -57,6 +57,8 @@ class Problem(Exception):
 
 
 Rows = list[tuple[int, str]]
+Sink = Callable[[Rows], None]
+SINK_BATCH = 500_000
 
 
 def add(rows: Rows, role: Role, value: object, where: str) -> None:
@@ -83,12 +85,26 @@ def each(value: object, where: str) -> Iterable[tuple[int, object]]:
 
 @dataclass
 class ReadResult:
-    """What one input gave: its rows and how many lines were read or skipped."""
+    """What one input gave: its rows and how many lines were read or skipped.
+
+    With a sink, rows are handed over in batches so that memory stays flat on large inputs.
+    """
 
     rows: Rows
     lines: int = 0
     bad_lines: int = 0
     first_bad: list[tuple[int, str]] | None = None
+    sink: Sink | None = None
+
+    def add(self, rows: Rows) -> None:
+        self.rows.extend(rows)
+        if self.sink is not None and len(self.rows) >= SINK_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.sink is not None and self.rows:
+            self.sink(self.rows)
+            self.rows = []
 
     def note_bad(self, line: int, problem: str, keep: int = 5) -> None:
         self.bad_lines += 1

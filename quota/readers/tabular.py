@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from quota.errors import BadInput, UsageError
 from quota.ids import Kind, id_problem
-from quota.readers.records import Problem, ReadResult, Role, Rows, Want
+from quota.readers.records import Problem, ReadResult, Role, Rows, Sink, Want
 from quota.readers.source import Source
 
 # twarc-csv's column names (twarc2 csv), by the role of the IDs they hold.
@@ -63,8 +63,8 @@ def plan_columns(source: str, header: list[str], want: Want, id_column: str | No
     return cols
 
 
-def read_csv(source: Source, want: Want, skip_bad: bool, id_column: str | None) -> ReadResult:
-    result = ReadResult(rows=[])
+def read_csv(source: Source, want: Want, skip_bad: bool, id_column: str | None, sink: Sink | None = None) -> ReadResult:
+    result = ReadResult(rows=[], sink=sink)
     try:
         with source.open() as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
@@ -98,7 +98,7 @@ def read_csv(source: Source, want: Want, skip_bad: bool, id_column: str | None) 
                         raise BadInput(source.name, str(p), start) from None
                     result.note_bad(start, str(p))
                     continue
-                result.rows.extend(rows)
+                result.add(rows)
     except csv.Error as e:
         raise BadInput(source.name, f"is not valid CSV ({e})", last + 1) from None
     except UnicodeDecodeError:
@@ -108,7 +108,9 @@ def read_csv(source: Source, want: Want, skip_bad: bool, id_column: str | None) 
     return result
 
 
-def read_parquet(source: Source, want: Want, skip_bad: bool, id_column: str | None) -> ReadResult:
+def read_parquet(
+    source: Source, want: Want, skip_bad: bool, id_column: str | None, sink: Sink | None = None
+) -> ReadResult:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -124,7 +126,7 @@ def read_parquet(source: Source, want: Want, skip_bad: bool, id_column: str | No
             raise BadInput(source.name, f"column {c.name} holds {t} numbers, which cannot carry 64-bit IDs exactly")
         if not (pa.types.is_integer(t) or pa.types.is_string(t) or pa.types.is_large_string(t)):
             raise BadInput(source.name, f"column {c.name} has type {t}, not integers or strings")
-    result = ReadResult(rows=[])
+    result = ReadResult(rows=[], sink=sink)
     row0 = 0
     for batch in pf.iter_batches(batch_size=65536, columns=sorted({c.name for c in cols})):
         values = {c.name: batch.column(c.name).to_pylist() for c in cols}
@@ -146,6 +148,6 @@ def read_parquet(source: Source, want: Want, skip_bad: bool, id_column: str | No
                     raise BadInput(source.name, str(p), row0 + i + 1, unit="row") from None
                 result.note_bad(row0 + i + 1, str(p))
                 continue
-            result.rows.extend(rows)
+            result.add(rows)
         row0 += batch.num_rows
     return result
