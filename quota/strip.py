@@ -208,6 +208,9 @@ def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None =
             sources.append(Source.open_path(name))
         digests = [hasher.submit(s.hash_now) for s in sources]
         con = _connect(opts, scratch.name)
+        if progress:
+            # DuckDB tracks a query's progress only with its bar on; we draw our own.
+            con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
         for no, source in enumerate(sources):
             fmt = opts.fmt or detect(source, opts.id_column)
             if progress:
