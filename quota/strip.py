@@ -7,8 +7,10 @@ The IDs of all inputs gather in a scratch DuckDB table (input, role, id) as unsi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -202,11 +204,12 @@ def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None =
     sources: list[Source] = []
     # One thread hashes the inputs in order while DuckDB loads and parses (hashlib drops the GIL).
     hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
+    stop_hashing = threading.Event()
     con = None
     try:
         for name in inputs:
             sources.append(Source.open_path(name))
-        digests = [hasher.submit(s.hash_now) for s in sources]
+        digests = [hasher.submit(s.hash_now, stop_hashing) for s in sources]
         con = _connect(opts, scratch.name)
         if progress:
             # DuckDB tracks a query's progress only with its bar on; we draw our own.
@@ -216,16 +219,10 @@ def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None =
             if progress:
                 progress.begin(source.name, source.size, con)
             result: ReadResult | None = None
-            lines = 0
             reader = "fast"
             if fmt in fast.BUILDERS:
-                try:
-                    lines = fast.stage(con, source, fmt, opts.want, no)
-                except fast.GiveUp:
-                    result = None
-                    reader = "careful"
-                else:
-                    result = ReadResult(rows=[], lines=lines)
+                with contextlib.suppress(fast.GiveUp):
+                    result = ReadResult(rows=[], lines=fast.stage(con, source, fmt, opts.want, no))
             if result is None:
                 reader = "careful"
                 result = _careful(source, fmt, opts, partial(_insert_rows, con, no))
@@ -236,7 +233,7 @@ def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None =
                 InputReport(
                     path=source.name,
                     bytes=source.size,
-                    sha256=digests[no].result(),
+                    sha256=digests[no].result() or "",
                     format=fmt,
                     compression="gzip" if source.gzip else None,
                     lines=result.lines,
@@ -253,7 +250,7 @@ def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None =
             if progress:
                 progress.end()
     except BaseException:
-        hasher.shutdown(wait=True, cancel_futures=True)
+        stop_hashing.set()
         if con is not None:
             con.close()
         scratch.cleanup()

@@ -7,6 +7,7 @@ import hashlib
 import os
 import sys
 import tempfile
+import threading
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import IO
 from quota.errors import BadInput
 
 GZIP_MAGIC = b"\x1f\x8b"
-_CHUNK = 1 << 22
+_CHUNK = 1 << 20
 
 
 @dataclass
@@ -60,10 +61,18 @@ class Source:
             head = f.read(2)
         return cls(name="-", path=path, size=size, gzip=head == GZIP_MAGIC, _spool=path, _sha=digest.hexdigest())
 
-    def hash_now(self) -> str:
+    def hash_now(self, stop: threading.Event | None = None) -> str | None:
+        """The file's sha256; None if `stop` was set first (a failed run need not wait)."""
         if self._sha is None:
-            with open(self.path, "rb") as f:
-                self._sha = hashlib.file_digest(f, "sha256").hexdigest()
+            digest = hashlib.sha256()
+            buf = bytearray(_CHUNK)
+            view = memoryview(buf)
+            with open(self.path, "rb", buffering=0) as f:
+                while n := f.readinto(buf):
+                    if stop is not None and stop.is_set():
+                        return None
+                    digest.update(view[:n])
+            self._sha = digest.hexdigest()
         return self._sha
 
     def open(self) -> IO[bytes]:
