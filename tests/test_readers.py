@@ -230,3 +230,19 @@ def test_careful_reader_hands_rows_over_in_batches(monkeypatch: pytest.MonkeyPat
     assert len(batches) > 3 and all(len(b) >= 7 for b in batches[:-1])
     assert batched.rows == [] and [r for b in batches for r in b] == whole.rows
     assert (batched.lines, batched.bad_lines) == (whole.lines, whole.bad_lines)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "text"),
+    [
+        ("v1", '{"id_str":"1","user":{"id_str":"2"}}\r\n\r\n\n{"id_str":"3","user":{"id_str":"4"}}\r\n   \n'),
+        ("v2-pages", '{"data":[{"id":"1","author_id":"2"}]}\r\n\n\r\n{"data":[{"id":"3","author_id":"4"}]}\r\n'),
+        ("v2-flat", '\n{"id":"1","author_id":"2"}\r\n\t\n{"id":"3","author_id":"4"}'),
+    ],
+)
+def test_crlf_and_blank_lines_read_alike(tmp_path: Path, fmt: str, text: str) -> None:
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(text.encode())
+    fast_result = fast_rows(path, fmt, ALL_WANTS[1])
+    assert fast_result == careful_rows(path, fmt, ALL_WANTS[1])
+    assert fast_result[1] == 2
