@@ -1,0 +1,163 @@
+"""Policy profiles and the rolling-window arithmetic (DESIGN §1). Pure: no I/O, no clock.
+
+The cap window is half-open: an entry at time `a` counts for a check at time `t` iff
+`t - window < a <= t`. A new entry at `a` is allowed iff every window containing `a` — that
+is, every window ending at some `t` with `a <= t < a + window` — stays within the cap in
+force at its end. Usage only rises at entry times and the cap only changes at permission
+boundaries, so those instants (and `a` itself) are the only ends that need checking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    version: str
+    source: str
+    post_id_cap: int | None  # Post IDs per entity per window; None = unlimited
+    window: timedelta
+    objects_per_person: int  # manual Post/User objects per person per `object_window`
+    object_window: timedelta
+    academic_ids_unlimited: bool
+
+
+PROFILES: dict[str, Profile] = {
+    p.name: p
+    for p in (
+        Profile(
+            name="x-developer-policy",
+            version="2026-01",
+            source="X Developer Policy, Content redistribution",
+            post_id_cap=1_500_000,
+            window=30 * DAY,
+            objects_per_person=500,
+            object_window=DAY,
+            academic_ids_unlimited=False,
+        ),
+        Profile(
+            name="x-restricted-use-cases",
+            version="2023-legacy",
+            source="X 'restricted use cases' page (older; disagrees with the Policy)",
+            post_id_cap=1_500_000,
+            window=30 * DAY,
+            objects_per_person=50_000,
+            object_window=DAY,
+            academic_ids_unlimited=True,
+        ),
+    )
+}
+DEFAULT_PROFILE = "x-developer-policy"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Post IDs delivered (or reserved) to one entity at one instant."""
+
+    at: datetime
+    posts: int
+
+
+@dataclass(frozen=True)
+class Permission:
+    """X's written permission: cap `cap` for windows ending in [start, until)."""
+
+    ref: str
+    cap: int
+    start: datetime
+    until: datetime
+
+
+@dataclass(frozen=True)
+class Window:
+    end: datetime
+    used: int  # already recorded in the window ending at `end`
+    cap: int | None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    worst: Window  # the window with the least headroom after adding the request
+    requested: int
+
+    @property
+    def over_by(self) -> int:
+        if self.worst.cap is None:
+            return 0
+        return max(0, self.worst.used + self.requested - self.worst.cap)
+
+
+def cap_at(t: datetime, base: int | None, permissions: Iterable[Permission]) -> int | None:
+    """The cap for the window ending at `t`: the profile's, or the highest permission in force."""
+    caps = [p.cap for p in permissions if p.start <= t < p.until]
+    if base is None:
+        return None
+    return max([base, *caps])
+
+
+def used_at(t: datetime, entries: Iterable[Entry], window: timedelta) -> int:
+    return sum(e.posts for e in entries if t - window < e.at <= t)
+
+
+def check(
+    entries: Sequence[Entry],
+    permissions: Sequence[Permission],
+    base_cap: int | None,
+    window: timedelta,
+    at: datetime,
+    posts: int,
+) -> Verdict:
+    """May `posts` more Post IDs be recorded at `at`? Examines every window containing `at`."""
+    horizon = at + window
+    ends = {at}
+    ends.update(e.at for e in entries if at < e.at < horizon)
+    for p in permissions:
+        ends.update(x for x in (p.start, p.until) if at < x < horizon)
+    worst: Window | None = None
+    worst_room: float = float("inf")
+    for t in sorted(ends):
+        w = Window(t, used_at(t, entries, window), cap_at(t, base_cap, permissions))
+        room = float("inf") if w.cap is None else w.cap - w.used - posts
+        if worst is None or room < worst_room:
+            worst, worst_room = w, room
+    assert worst is not None
+    return Verdict(worst_room >= 0, worst, posts)
+
+
+def next_free_at(
+    entries: Sequence[Entry],
+    permissions: Sequence[Permission],
+    base_cap: int | None,
+    window: timedelta,
+    at: datetime,
+    need: int,
+) -> datetime | None:
+    """The earliest instant >= `at` at which `need` more Post IDs could be recorded, or None.
+
+    Only instants where something changes can be the answer: `at`, an entry leaving its
+    window (`e.at + window`), or a permission starting.
+    """
+    candidates = {at}
+    candidates.update(e.at + window for e in entries if e.at + window > at)
+    candidates.update(p.start for p in permissions if p.start > at)
+    for t in sorted(candidates):
+        if check(entries, permissions, base_cap, window, t, need).allowed:
+            return t
+    return None
+
+
+def next_growth_at(
+    entries: Sequence[Entry], permissions: Sequence[Permission], base_cap: int | None, window: timedelta, at: datetime
+) -> datetime | None:
+    """When the headroom of the window ending at `at` next grows (an entry leaves or a raise starts)."""
+    leaving = [e.at + window for e in entries if e.at <= at < e.at + window and e.posts > 0]
+    raising = [p.start for p in permissions if p.start > at and p.cap > (cap_at(at, base_cap, permissions) or 0)]
+    times = leaving + raising
+    return min(times) if times else None
