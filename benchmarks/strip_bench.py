@@ -92,15 +92,16 @@ def main() -> int:
     a.data.mkdir(parents=True, exist_ok=True)
     v2 = ensure(a.data / f"v2_pages_{a.size_mb}mb.jsonl", "v2", a.size_mb)
     v1 = ensure(a.data / f"v1_{a.size_mb}mb.jsonl", "v1", a.size_mb)
-    files = [("v2 pages", v2), ("v1.1 lines", v1), ("v2 pages .gz", ensure_gzip(v2))]
+    # (label, file, bytes of JSON it holds: for the gzip copy, the uncompressed size)
+    files = [("v2 pages", v2, v2.stat().st_size), ("v1.1 lines", v1, v1.stat().st_size)]
+    files.append(("v2 pages .gz", ensure_gzip(v2), v2.stat().st_size))
     if a.rss_gb:
         files.append(
             (f"v2 pages {a.rss_gb} GB", ensure(a.data / f"v2_pages_{a.rss_gb}gb.jsonl", "v2", a.rss_gb * 1000))
         )
 
     rows = []
-    for label, path in files:
-        size = path.stat().st_size
+    for label, path, size in files:
         with tempfile.TemporaryDirectory() as tmp:
             q_out, b_out = Path(tmp, "quota"), Path(tmp, "baseline")
             cmd = [sys.executable, "-m", "quota", "strip", str(path), "-o", str(q_out), "--ids", "post,user", "-q"]
