@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from quota import __version__
 from quota.errors import QuotaError
+from quota.render import render, to_json
 
 EXIT_CODES = """Exit codes: 0 ok; 1 unexpected error; 2 usage; 3 refused by policy;
 4 bad input data; 5 ledger unavailable or failed verification."""
@@ -131,6 +133,374 @@ def strip(
         click.echo(json.dumps(doc, indent=2))
     if not quiet:
         click.echo(summary(doc, outdir, stripped.seconds), err=True)
+
+
+# ------------------------------------------------------------------ the ledger
+
+
+def ledger_options(f):  # type: ignore[no-untyped-def]
+    f = click.option(
+        "--wait", type=float, default=60.0, show_default=True, help="Seconds to wait for the ledger lock."
+    )(f)
+    return click.option("--db", "db", default=None, help="Ledger file (else $QUOTA_DB, else the per-user default).")(f)
+
+
+def format_options(f):  # type: ignore[no-untyped-def]
+    f = click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")(f)
+    return click.option("--json", "as_json", is_flag=True, help="JSON on stdout (stable keys).")(f)
+
+
+def _fmt(as_json: bool, as_csv: bool) -> str:
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+    return "json" if as_json else "csv" if as_csv else "table"
+
+
+def parse_time(value: str | None, option: str = "--at") -> datetime:
+    """ISO 8601; a time without an offset is taken as UTC. None means now."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        t = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 time such as 2026-11-22T10:00:00Z", param_hint=option
+        ) from None
+    return (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _writer(db: str | None, wait: float, create: bool = False):  # type: ignore[no-untyped-def]
+    from quota.ledger import Ledger
+
+    return Ledger.open(db, write=True, wait=wait, create=create)
+
+
+def _reader(db: str | None, wait: float):  # type: ignore[no-untyped-def]
+    from quota.ledger import Ledger
+
+    return Ledger.open(db, write=False, wait=wait)
+
+
+@cli.command()
+@ledger_options
+def init(db: str | None, wait: float) -> None:
+    """Create the ledger, or upgrade it to this version (safe to repeat).
+
+    \b
+    Example:
+      quota init --db /srv/quota/ledger.duckdb
+    """
+    from quota.ledger import resolve_path
+
+    path = resolve_path(db)
+    existed = path.exists()
+    with _writer(db, wait, create=True) as ledger:
+        seq, _ = ledger.head()
+        click.echo(
+            f"{'upgraded' if existed else 'created'} ledger {ledger.ledger_id} at {path} ({seq} events)", err=True
+        )
+    click.echo(str(path))
+
+
+@cli.group()
+def entity() -> None:
+    """Recipients: organisations, academic institutions, individuals."""
+
+
+@entity.command("add")
+@click.argument("entity_id", metavar="ENTITY")
+@click.option("--name", required=True, help="The recipient's full name.")
+@click.option(
+    "--kind", default="organization", show_default=True, type=click.Choice(["organization", "academic", "individual"])
+)
+@ledger_options
+def entity_add(entity_id: str, name: str, kind: str, db: str | None, wait: float) -> None:
+    """Add a recipient entity.
+
+    \b
+    Example:
+      quota entity add acme --name "Acme Research Ltd"
+    """
+    from quota import registry
+
+    with _writer(db, wait) as ledger:
+        seq = registry.add_entity(ledger, entity_id, name, kind)
+    click.echo(f"added entity {entity_id} (event {seq})", err=True)
+
+
+@entity.command("accept-terms")
+@click.argument("entity_id", metavar="ENTITY")
+@click.option("--by", required=True, help="Who accepted X's terms for the entity.")
+@click.option("--at", "at", default=None, help="When (ISO 8601, UTC); default now.")
+@ledger_options
+def entity_accept_terms(entity_id: str, by: str, at: str | None, db: str | None, wait: float) -> None:
+    """Record that ENTITY accepted X's Terms, Privacy Policy, Developer Agreement and Developer Policy.
+
+    \b
+    Example:
+      quota entity accept-terms acme --by "J. Doe" --at 2026-11-01T09:00:00Z
+    """
+    from quota import registry
+
+    with _writer(db, wait) as ledger:
+        seq = registry.accept_terms(ledger, entity_id, by, parse_time(at))
+    click.echo(f"recorded terms acceptance of {entity_id} (event {seq})", err=True)
+
+
+@entity.command("list")
+@ledger_options
+@format_options
+def entity_list(db: str | None, wait: float, as_json: bool, as_csv: bool) -> None:
+    """List entities, with their terms acceptance and number of persons.
+
+    \b
+    Example:
+      quota entity list --json
+    """
+    from quota import registry
+
+    fmt = _fmt(as_json, as_csv)
+    with _reader(db, wait) as ledger:
+        rows = registry.entities(ledger)
+    click.echo(render(rows, ["entity", "name", "kind", "terms_accepted_at", "persons"], fmt))
+
+
+@entity.command("show")
+@click.argument("entity_id", metavar="ENTITY")
+@ledger_options
+@format_options
+def entity_show(entity_id: str, db: str | None, wait: float, as_json: bool, as_csv: bool) -> None:
+    """Show one entity: terms acceptances, persons, permissions.
+
+    \b
+    Example:
+      quota entity show acme
+    """
+    from quota import registry
+
+    fmt = _fmt(as_json, as_csv)
+    with _reader(db, wait) as ledger:
+        detail = registry.entity_detail(ledger, entity_id)
+    if fmt == "json":
+        click.echo(to_json(detail))
+        return
+    head = {k: detail[k] for k in ("entity", "name", "kind")}
+    click.echo(render([head], list(head), fmt))
+    if fmt == "table":
+        for part, cols in (
+            ("terms", ["accepted_by", "accepted_at"]),
+            ("persons", ["person", "name"]),
+            ("permissions", ["ref", "cap", "valid_from", "valid_until"]),
+        ):
+            click.echo(f"\n{part}:")
+            click.echo(render(detail[part], cols, fmt))
+
+
+@cli.group()
+def person() -> None:
+    """People of an entity: their receipts add up at the entity."""
+
+
+@person.command("add")
+@click.argument("person_id", metavar="PERSON")
+@click.option("--entity", "entity_id", required=True)
+@click.option("--name", default=None)
+@ledger_options
+def person_add(person_id: str, entity_id: str, name: str | None, db: str | None, wait: float) -> None:
+    """Add a person belonging to an entity.
+
+    \b
+    Example:
+      quota person add jdoe --entity acme --name "J. Doe"
+    """
+    from quota import registry
+
+    with _writer(db, wait) as ledger:
+        seq = registry.add_person(ledger, person_id, entity_id, name)
+    click.echo(f"added person {person_id} of {entity_id} (event {seq})", err=True)
+
+
+@person.command("list")
+@ledger_options
+@format_options
+def person_list(db: str | None, wait: float, as_json: bool, as_csv: bool) -> None:
+    """List persons and their entities.
+
+    \b
+    Example:
+      quota person list --csv
+    """
+    from quota import registry
+
+    fmt = _fmt(as_json, as_csv)
+    with _reader(db, wait) as ledger:
+        rows = registry.persons(ledger)
+    click.echo(render(rows, ["person", "entity", "name"], fmt))
+
+
+@cli.group()
+def permission() -> None:
+    """X's written permissions to exceed the 30-day Post ID cap."""
+
+
+@permission.command("add")
+@click.argument("ref", metavar="REF")
+@click.option("--entity", "entity_id", required=True)
+@click.option("--cap", type=int, required=True, help="Post IDs per 30-day window while the permission is in force.")
+@click.option("--from", "start", required=True, help="ISO 8601 start (windows ending from then on).")
+@click.option("--until", "until", required=True, help="ISO 8601 end (exclusive).")
+@ledger_options
+def permission_add(ref: str, entity_id: str, cap: int, start: str, until: str, db: str | None, wait: float) -> None:
+    """Record X's written permission REF raising ENTITY's cap between two dates.
+
+    \b
+    Example:
+      quota permission add X-2026-0042 --entity acme --cap 3000000 --from 2026-12-01 --until 2027-06-01
+    """
+    from quota import registry
+
+    with _writer(db, wait) as ledger:
+        seq = registry.add_permission(
+            ledger, ref, entity_id, cap, parse_time(start, "--from"), parse_time(until, "--until")
+        )
+    click.echo(f"recorded permission {ref} for {entity_id} (event {seq})", err=True)
+
+
+@permission.command("list")
+@click.option("--entity", "entity_id", default=None)
+@ledger_options
+@format_options
+def permission_list(entity_id: str | None, db: str | None, wait: float, as_json: bool, as_csv: bool) -> None:
+    """List recorded permissions.
+
+    \b
+    Example:
+      quota permission list --entity acme
+    """
+    from quota import registry
+
+    fmt = _fmt(as_json, as_csv)
+    with _reader(db, wait) as ledger:
+        rows = registry.permissions(ledger, entity_id)
+    click.echo(render(rows, ["ref", "entity", "cap", "valid_from", "valid_until"], fmt))
+
+
+@cli.group()
+def policy() -> None:
+    """Policy profiles: the numbers every check uses."""
+
+
+@policy.command("show")
+@ledger_options
+@format_options
+def policy_show(db: str | None, wait: float, as_json: bool, as_csv: bool) -> None:
+    """Show the profile in force and the ones available.
+
+    \b
+    Example:
+      quota policy show --json
+    """
+    from quota import registry
+    from quota.policy import PROFILES
+
+    fmt = _fmt(as_json, as_csv)
+    with _reader(db, wait) as ledger:
+        current = registry.current_profile(ledger).name
+    rows = [
+        {
+            "profile": p.name,
+            "in_force": p.name == current,
+            "version": p.version,
+            "post_ids_per_30_days": p.post_id_cap,
+            "objects_per_person_per_day": p.objects_per_person,
+            "academic_ids": "unlimited" if p.academic_ids_unlimited else "as approved",
+            "source": p.source,
+        }
+        for p in PROFILES.values()
+    ]
+    click.echo(render(rows, list(rows[0]), fmt))
+
+
+@policy.command("use")
+@click.argument("profile", metavar="PROFILE")
+@ledger_options
+def policy_use(profile: str, db: str | None, wait: float) -> None:
+    """Switch the profile in force (recorded in the ledger; later entries are judged under it).
+
+    \b
+    Example:
+      quota policy use x-restricted-use-cases
+    """
+    from quota import registry
+
+    with _writer(db, wait) as ledger:
+        seq = registry.use_policy(ledger, profile)
+    click.echo(f"policy profile {profile} in force from event {seq}", err=True)
+
+
+@cli.group("ledger")
+def ledger_group() -> None:
+    """Prove the ledger is intact."""
+
+
+@ledger_group.command("verify")
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also check that the ledger extends this checkpoint.",
+)
+@ledger_options
+@format_options
+def ledger_verify(checkpoint_file: Path | None, db: str | None, wait: float, as_json: bool, as_csv: bool) -> None:
+    """Recompute the hash chain and rebuild the state from the events; exit 5 at the first problem.
+
+    \b
+    Example:
+      quota ledger verify --checkpoint checkpoint-2026-11.txt
+    """
+    from quota.errors import LedgerError
+
+    fmt = _fmt(as_json, as_csv)
+    with _reader(db, wait) as ledger:
+        report = ledger.verify()
+        if report.ok and checkpoint_file is not None:
+            try:
+                text = checkpoint_file.read_text()
+            except OSError as e:
+                raise click.BadParameter(
+                    f"cannot read {checkpoint_file}: {e.strerror}", param_hint="--checkpoint"
+                ) from None
+            why = ledger.extends(text)
+            if why:
+                report.ok, report.problem = False, why
+    row = report.as_json()
+    if fmt != "table":
+        click.echo(render([row], list(row), fmt) if fmt == "csv" else to_json(row))
+    if not report.ok:
+        raise LedgerError(f"ledger verification failed: {report.problem}")
+    if fmt == "table":
+        click.echo(f"ok: ledger {report.ledger_id}, {report.events} events, head {report.head}")
+
+
+@ledger_group.command("checkpoint")
+@click.option(
+    "-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write it to a file too."
+)
+@ledger_options
+def ledger_checkpoint(out: Path | None, db: str | None, wait: float) -> None:
+    """Print `ledger-id / event count / head hash / UTC time` for compliance to keep elsewhere.
+
+    \b
+    Example:
+      quota ledger checkpoint -o checkpoint-2026-11.txt
+    """
+    with _reader(db, wait) as ledger:
+        line = ledger.checkpoint()
+    if out is not None:
+        out.write_text(line + "\n")
+    click.echo(line)
 
 
 def _n(count: int, noun: str) -> str:

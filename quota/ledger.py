@@ -1,0 +1,424 @@
+"""The ledger: one DuckDB file that only ever grows.
+
+What it guarantees:
+- Every change is an event in a SHA-256 hash chain (`events`): each event's hash covers its
+  sequence number, time, kind, canonical body and the previous hash; the first event's
+  previous hash is derived from the ledger's random id. The state tables are written from
+  the event in the same transaction, and `verify` rebuilds them from the events to prove
+  they hold exactly that.
+- Rows are inserted, never updated or deleted; corrections are new events.
+- Writers hold an exclusive `flock` on `<ledger>.lock`, readers a shared one, so a check and
+  the record it leads to can never interleave with another writer's.
+- The file and its lock are created owner-only (0600).
+
+What the chain alone cannot catch is stated in the README ("What verify proves").
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import secrets
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from quota.errors import LedgerError, UsageError
+
+if TYPE_CHECKING:
+    import duckdb
+
+STATE_TABLES = ("entities", "terms_acceptances", "persons", "permissions", "policy_changes")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")
+
+
+def default_path() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "quota" / "ledger.duckdb"
+
+
+def resolve_path(db: str | Path | None) -> Path:
+    """--db, else $QUOTA_DB, else the per-user default."""
+    if db:
+        return Path(db)
+    env = os.environ.get("QUOTA_DB")
+    return Path(env) if env else default_path()
+
+
+def check_name(what: str, value: str) -> str:
+    if not _NAME.fullmatch(value):
+        raise UsageError(
+            f"{what} {value!r} must be letters, digits, '.', '_', '-' or '@', starting with a letter or digit"
+        )
+    return value
+
+
+def canonical(body: dict[str, Any]) -> str:
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def iso(t: datetime) -> str:
+    """ISO 8601 in UTC with microseconds; a naive time (as DuckDB returns them) is UTC."""
+    t = t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def utc_naive(t: datetime) -> datetime:
+    """What the ledger's TIMESTAMP columns hold: UTC without an offset."""
+    return t.astimezone(UTC).replace(tzinfo=None) if t.tzinfo else t
+
+
+def event_hash(prev: str, seq: int, recorded_at: str, kind: str, body: str) -> str:
+    return hashlib.sha256("\n".join((prev, str(seq), recorded_at, kind, body)).encode()).hexdigest()
+
+
+def genesis(ledger_id: str) -> str:
+    return hashlib.sha256(f"quota-ledger:{ledger_id}".encode()).hexdigest()
+
+
+# ------------------------------------------------------------------ locking
+
+
+class _Lock:
+    """A blocking flock with a timeout. A helper thread blocks in flock (a polling lock
+    starves waiters); if we stop waiting, the thread drops the lock as soon as it gets it."""
+
+    def __init__(self, path: Path, exclusive: bool, wait: float, say: Callable[[str], None]) -> None:
+        self.path = path
+        old = os.umask(0o077)
+        try:
+            self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        finally:
+            os.umask(old)
+        op = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+        try:
+            fcntl.flock(self.fd, op | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        say(f"waiting for the ledger lock on {path} (another quota process holds it; giving up after {wait:g} s)")
+        got = threading.Event()
+        abandoned = threading.Event()
+
+        def take() -> None:
+            fcntl.flock(self.fd, op)
+            if abandoned.is_set():
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
+                os.close(self.fd)
+            else:
+                got.set()
+
+        threading.Thread(target=take, daemon=True).start()
+        if not got.wait(wait):
+            abandoned.set()
+            if got.is_set():  # it arrived just now after all
+                return
+            raise LedgerError(
+                f"gave up after {wait:g} s waiting for the ledger lock on {path}: another quota process is still using the ledger"
+            )
+
+    def release(self) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+
+
+# ------------------------------------------------------------------ events -> state
+
+# Each kind writes its state rows into schema `s` (the ledger's own, or a replay schema).
+Apply = Callable[["duckdb.DuckDBPyConnection", str, int, dict[str, Any]], None]
+
+
+def _apply_entity(con: duckdb.DuckDBPyConnection, s: str, seq: int, b: dict[str, Any]) -> None:
+    con.execute(f"INSERT INTO {s}.entities VALUES (?, ?, ?, ?)", [b["entity"], b["name"], b["kind"], seq])
+
+
+def _apply_terms(con: duckdb.DuckDBPyConnection, s: str, seq: int, b: dict[str, Any]) -> None:
+    con.execute(
+        f"INSERT INTO {s}.terms_acceptances VALUES (?, ?, ?::TIMESTAMP, ?)", [b["entity"], b["by"], b["at"], seq]
+    )
+
+
+def _apply_person(con: duckdb.DuckDBPyConnection, s: str, seq: int, b: dict[str, Any]) -> None:
+    con.execute(f"INSERT INTO {s}.persons VALUES (?, ?, ?, ?)", [b["person"], b["entity"], b.get("name"), seq])
+
+
+def _apply_permission(con: duckdb.DuckDBPyConnection, s: str, seq: int, b: dict[str, Any]) -> None:
+    con.execute(
+        f"INSERT INTO {s}.permissions VALUES (?, ?, ?, ?::TIMESTAMP, ?::TIMESTAMP, ?)",
+        [b["ref"], b["entity"], b["cap"], b["from"], b["until"], seq],
+    )
+
+
+def _apply_policy(con: duckdb.DuckDBPyConnection, s: str, seq: int, b: dict[str, Any]) -> None:
+    con.execute(f"INSERT INTO {s}.policy_changes VALUES (?, ?, ?)", [seq, b["profile"], b["version"]])
+
+
+APPLY: dict[str, Apply] = {
+    "entity": _apply_entity,
+    "terms": _apply_terms,
+    "person": _apply_person,
+    "permission": _apply_permission,
+    "policy": _apply_policy,
+}
+
+
+# ------------------------------------------------------------------ the ledger
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every file in sql/migrations, in order."""
+    folder = resources.files("quota.sql").joinpath("migrations")
+    out = []
+    for f in folder.iterdir():
+        if f.name.endswith(".sql"):
+            out.append((int(f.name.split("_", 1)[0]), f.name, f.read_text(encoding="utf-8")))
+    return sorted(out)
+
+
+@dataclass
+class VerifyReport:
+    ok: bool
+    ledger_id: str
+    events: int
+    head: str
+    problem: str | None = None
+    bad_seq: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Ledger:
+    """An open ledger. Use `Ledger.open(...)` as a context manager."""
+
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, writable: bool) -> None:
+        self.path = path
+        self.con = con
+        self.writable = writable
+
+    @classmethod
+    @contextmanager
+    def open(
+        cls,
+        db: str | Path | None,
+        write: bool = False,
+        wait: float = 60.0,
+        create: bool = False,
+        say: Callable[[str], None] | None = None,
+    ) -> Iterator[Ledger]:
+        import duckdb
+
+        path = resolve_path(db)
+        if not path.exists() and not create:
+            raise LedgerError(f"there is no ledger at {path}: create it with quota init (or pass --db)")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = _Lock(path.with_name(path.name + ".lock"), write or create, wait, say or _stderr)
+        old_umask = os.umask(0o077)  # the ledger, its WAL and temp files: owner-only
+        try:
+            try:
+                con = duckdb.connect(str(path), read_only=not (write or create))
+            except duckdb.IOException as e:
+                if "lock" in str(e).lower():
+                    raise LedgerError(f"the ledger {path} is open in another program; close it and try again") from None
+                raise LedgerError(f"cannot open the ledger {path}: {e}") from None
+            except duckdb.Error as e:
+                raise LedgerError(f"cannot open the ledger {path}: {e}") from None
+            try:
+                ledger = cls(path, con, write or create)
+                if create:
+                    ledger._migrate()
+                    os.chmod(path, 0o600)
+                elif not ledger._initialised():
+                    raise LedgerError(f"{path} is not a quota ledger (run quota init)")
+                yield ledger
+            finally:
+                con.close()
+        finally:
+            os.umask(old_umask)
+            lock.release()
+
+    # -------------------------------------------------------------- schema
+
+    def _initialised(self) -> bool:
+        rows = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+        ).fetchall()
+        return bool(rows[0][0])
+
+    def _migrate(self) -> list[str]:
+        con = self.con
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+            "sha256 VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+        )
+        done = {v: (n, h) for v, n, h in con.execute("SELECT version, name, sha256 FROM schema_migrations").fetchall()}
+        applied = []
+        for version, name, sql in migrations():
+            digest = hashlib.sha256(sql.encode()).hexdigest()
+            if version in done:
+                if done[version][1] != digest:
+                    raise LedgerError(
+                        f"migration {name} differs from the one applied to {self.path}: this quota does not match the ledger"
+                    )
+                continue
+            con.execute("BEGIN")
+            try:
+                con.execute(sql)
+                now = utc_naive(datetime.now(UTC))
+                con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?, ?)", [version, name, digest, now])
+                if version == 1:
+                    con.execute("INSERT INTO ledger_meta VALUES (?, ?)", [secrets.token_hex(16), now])
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+            applied.append(name)
+        return applied
+
+    # -------------------------------------------------------------- reading
+
+    @property
+    def ledger_id(self) -> str:
+        return str(self.con.execute("SELECT ledger_id FROM ledger_meta").fetchall()[0][0])
+
+    def head(self) -> tuple[int, str]:
+        rows = self.con.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchall()
+        if not rows:
+            return 0, genesis(self.ledger_id)
+        return int(rows[0][0]), str(rows[0][1])
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        cur = self.con.execute(sql, params or [])
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    # -------------------------------------------------------------- writing
+
+    def append(self, kind: str, body: dict[str, Any]) -> int:
+        """Record one event and its state in one transaction; returns its sequence number."""
+        if not self.writable:
+            raise LedgerError("the ledger is open read-only")
+        con = self.con
+        text = canonical(body)
+        con.execute("BEGIN")
+        try:
+            seq, prev = self.head()
+            seq += 1
+            recorded = iso(datetime.now(UTC))
+            digest = event_hash(prev, seq, recorded, kind, text)
+            con.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)", [seq, recorded, kind, text, prev, digest])
+            APPLY[kind](con, "main", seq, body)
+        except BaseException:
+            # Never COMMIT after an error: DuckDB would silently roll back and look successful.
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+        stored = con.execute("SELECT hash FROM events WHERE seq = ?", [seq]).fetchall()
+        if not stored or stored[0][0] != digest:
+            raise LedgerError(f"event {seq} did not reach the ledger {self.path}")
+        return seq
+
+    # -------------------------------------------------------------- proving
+
+    def verify(self) -> VerifyReport:
+        """Recompute the chain and rebuild every state table from the events."""
+        con = self.con
+        ledger_id = self.ledger_id
+        prev = genesis(ledger_id)
+        expected_seq = 1
+        cur = con.execute("SELECT seq, recorded_at, kind, body, prev_hash, hash FROM events ORDER BY seq")
+        events: list[tuple[int, str, dict[str, Any]]] = []
+        while batch := cur.fetchmany(10_000):
+            for seq, recorded, kind, body, prev_hash, digest in batch:
+                bad = None
+                if seq != expected_seq:
+                    bad = f"event {expected_seq} is missing (the next is {seq})"
+                elif prev_hash != prev:
+                    bad = f"event {seq} does not follow event {seq - 1}: its previous hash differs"
+                elif event_hash(prev, seq, recorded, kind, body) != digest:
+                    bad = f"event {seq} ({kind}) was altered: its content no longer matches its hash"
+                elif kind not in APPLY:
+                    bad = f"event {seq} has an unknown kind {kind!r}"
+                if bad:
+                    return VerifyReport(False, ledger_id, expected_seq - 1, prev, bad, min(seq, expected_seq))
+                try:
+                    parsed = json.loads(body)
+                except json.JSONDecodeError:
+                    return VerifyReport(
+                        False, ledger_id, seq - 1, prev, f"event {seq} has a body that is not JSON", seq
+                    )
+                events.append((seq, kind, parsed))
+                prev = digest
+                expected_seq += 1
+        count = expected_seq - 1
+        problem = self._compare_state(events)
+        if problem:
+            return VerifyReport(False, ledger_id, count, prev, problem[1], problem[0])
+        return VerifyReport(True, ledger_id, count, prev)
+
+    def _compare_state(self, events: list[tuple[int, str, dict[str, Any]]]) -> tuple[int, str] | None:
+        """Replay the events into a scratch database and compare every state table both ways.
+
+        A scratch connection, since a read-only ledger connection cannot attach one."""
+        import duckdb
+
+        scratch = duckdb.connect(":memory:")
+        try:
+            for _, _, sql in migrations():
+                scratch.execute(sql)
+            for seq, kind, body in events:
+                APPLY[kind](scratch, "main", seq, body)
+            for table in STATE_TABLES:
+                scratch.register("stored", self.con.sql(f"SELECT * FROM {table}").to_arrow_table())
+                for a, b, what in (
+                    ("stored", table, "holds a row no event made"),
+                    (table, "stored", "lacks a row its events made"),
+                ):
+                    rows = scratch.execute(f"SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b} LIMIT 1").fetchall()
+                    if rows:
+                        row = rows[0]
+                        seq = row[0] if table == "policy_changes" else row[-1]
+                        return (int(seq), f"table {table} {what}: {_short(row)}")
+                scratch.unregister("stored")
+            return None
+        finally:
+            scratch.close()
+
+    def checkpoint(self) -> str:
+        seq, head = self.head()
+        return f"quota-checkpoint {self.ledger_id} {seq} {head} {iso(datetime.now(UTC))}"
+
+    def extends(self, checkpoint: str) -> str | None:
+        """None if this ledger extends `checkpoint`, else why not."""
+        parts = checkpoint.split()
+        if len(parts) != 5 or parts[0] != "quota-checkpoint" or not parts[2].isdigit():
+            return "the checkpoint file is not a quota checkpoint"
+        _, ledger_id, count, head, _ = parts
+        if ledger_id != self.ledger_id:
+            return f"the checkpoint is of another ledger ({ledger_id})"
+        seq = int(count)
+        if seq == 0:
+            return None
+        rows = self.con.execute("SELECT hash FROM events WHERE seq = ?", [seq]).fetchall()
+        if not rows:
+            return f"the ledger has fewer events than the checkpoint's {seq}: history was cut or an older copy restored"
+        if rows[0][0] != head:
+            return f"event {seq} differs from the checkpoint's: history was rewritten"
+        return None
+
+
+def _short(row: tuple[Any, ...]) -> str:
+    return "(" + ", ".join(str(v) for v in row) + ")"
+
+
+def _stderr(message: str) -> None:
+    print(f"quota: {message}", file=sys.stderr)

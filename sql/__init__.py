@@ -1,0 +1,1 @@
+"""SQL files of the ledger, shipped inside the package as quota.sql."""
