@@ -443,6 +443,259 @@ def ledger_group() -> None:
     """Prove the ledger is intact."""
 
 
+@cli.command("export")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--to", "entity_id", required=True, help="The recipient entity.")
+@click.option("-o", "--out", "outdir", required=True, type=click.Path(path_type=Path), help="Output directory.")
+@click.option("--person", default=None, help="The person of the entity who receives it.")
+@click.option("--ids", "ids", default="post", show_default=True, help="ID kinds: post, user, dm (comma-separated).")
+@click.option("--referenced", is_flag=True, help="Add referenced posts (and, with user, their authors).")
+@click.option("--format", "fmt", default=None, help="Input format instead of detecting it.")
+@click.option("--id-column", default=None, help="CSV/Parquet column holding the IDs.")
+@click.option("--out-format", type=click.Choice(["txt", "csv", "parquet"]), default="txt", show_default=True)
+@click.option("--gzip", "gz", is_flag=True)
+@click.option("--split", type=click.IntRange(min=1), default=None)
+@click.option("--at", "at", default=None, help="Record a distribution made in the past (ISO 8601, UTC).")
+@click.option("--export-id", default=None, help="A key that makes a retry idempotent.")
+@click.option("--dry-run", is_flag=True, help="Check only: write nothing, record nothing.")
+@click.option("--force", is_flag=True, help="Replace a non-empty OUTDIR.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+@click.option("-q", "--quiet", is_flag=True)
+@ledger_options
+def export_cmd(
+    inputs: tuple[str, ...],
+    entity_id: str,
+    outdir: Path,
+    person: str | None,
+    ids: str,
+    referenced: bool,
+    fmt: str | None,
+    id_column: str | None,
+    out_format: str,
+    gz: bool,
+    split: int | None,
+    at: str | None,
+    export_id: str | None,
+    dry_run: bool,
+    force: bool,
+    as_json: bool,
+    quiet: bool,
+    db: str | None,
+    wait: float,
+) -> None:
+    """Strip INPUT files to IDs, check them against ENTITY's 30-day cap, write and record them.
+
+    \b
+    Examples:
+      quota export pages.jsonl --to acme -o deliveries/acme-2026-11/ --ids post,user
+      quota export old.txt --to acme -o /tmp/x --at 2026-10-01T12:00:00Z --export-id acme-oct
+      quota export pages.jsonl --to acme -o /tmp/x --dry-run
+    """
+    from quota import exports
+    from quota import strip as strip_mod
+    from quota.output import OutputOptions
+    from quota.readers.records import Want
+
+    say = (lambda m: None) if quiet else (lambda m: click.echo(f"quota: {m}", err=True))
+    result = exports.export(
+        inputs,
+        entity_id,
+        outdir,
+        db=db,
+        strip_opts=strip_mod.StripOptions(
+            want=Want(strip_mod.parse_kinds(ids), referenced), fmt=fmt, id_column=id_column
+        ),
+        out_opts=OutputOptions(out_format=out_format, gzip=gz, split=split),
+        person=person,
+        at=parse_time(at) if at else None,
+        export_id=export_id,
+        dry_run=dry_run,
+        force=force,
+        wait=wait,
+        say=say,
+    )
+    if as_json:
+        click.echo(to_json(result.as_json()))
+    if not quiet:
+        if result.already_recorded:
+            verb = "already recorded"
+        elif result.dry_run:
+            verb = "would record (dry run)"
+        else:
+            verb = "recorded"
+        cap = "no cap" if result.cap is None else f"{result.cap:,}"
+        click.echo(
+            f"{verb} export {result.export_id}: {result.post_ids:,} Post IDs, {result.user_ids:,} User IDs, "
+            f"{result.dm_ids:,} DM IDs to {result.entity} at {iso_z(result.at)}; "
+            f"{result.used_after:,} of {cap} used in the 30 days to then ({result.basis})",
+            err=True,
+        )
+
+
+def iso_z(t: datetime) -> str:
+    from quota.ledger import iso
+
+    return iso(t)
+
+
+@cli.command()
+@click.argument("entity_id", metavar="[ENTITY]", required=False)
+@click.option("--at", "at", default=None, help="The end of the 30-day window (default now).")
+@click.option("--need", type=click.IntRange(min=0), default=None, help="When would this many more Post IDs fit?")
+@ledger_options
+@format_options
+def usage(
+    entity_id: str | None, at: str | None, need: int | None, db: str | None, wait: float, as_json: bool, as_csv: bool
+) -> None:
+    """Post IDs used in the 30 days to --at, the cap, the headroom, and when more frees up.
+
+    \b
+    Examples:
+      quota usage
+      quota usage acme --need 500000 --json
+    """
+    from quota import reports
+
+    fmt = _fmt(as_json, as_csv)
+    with _reader(db, wait) as ledger:
+        rows = reports.usage(ledger, entity_id, parse_time(at), need)
+    cols = ["entity", "at", "window_start", "used", "cap", "headroom", "next_free_at"]
+    click.echo(render(rows, cols, fmt))
+
+
+@ledger_group.command("list")
+@click.option("--entity", "entity_id", default=None)
+@click.option("--since", default=None, help="From this time (ISO 8601).")
+@click.option("--until", default=None, help="Before this time (ISO 8601).")
+@ledger_options
+@format_options
+def ledger_list(
+    entity_id: str | None,
+    since: str | None,
+    until: str | None,
+    db: str | None,
+    wait: float,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """List recorded distributions.
+
+    \b
+    Example:
+      quota ledger list --entity acme --since 2026-11-01
+    """
+    from quota import reports
+
+    fmt = _fmt(as_json, as_csv)
+    with _reader(db, wait) as ledger:
+        rows = reports.exports(
+            ledger,
+            entity_id,
+            parse_time(since, "--since") if since else None,
+            parse_time(until, "--until") if until else None,
+        )
+    click.echo(render(rows, reports.EXPORT_COLUMNS, fmt))
+
+
+@ledger_group.command("show")
+@click.argument("export_id", metavar="EXPORT_ID")
+@ledger_options
+@format_options
+def ledger_show(export_id: str, db: str | None, wait: float, as_json: bool, as_csv: bool) -> None:
+    """Show one distribution: counts, files with sha256, policy profile, events and hashes.
+
+    \b
+    Example:
+      quota ledger show acme-oct --json
+    """
+    from quota import reports
+
+    fmt = _fmt(as_json, as_csv)
+    with _reader(db, wait) as ledger:
+        row = reports.export_detail(ledger, export_id)
+    if fmt == "json":
+        click.echo(to_json(row))
+        return
+    head = {k: row[k] for k in [*reports.EXPORT_COLUMNS, "profile", "version"]}
+    click.echo(render([head], list(head), fmt))
+    if fmt == "table":
+        click.echo("\nfiles:")
+        click.echo(render(row["files"], ["path", "kind", "count", "sha256"], fmt))
+        click.echo("\nevents:")
+        click.echo(render(row["events"], ["seq", "kind", "hash"], fmt))
+
+
+@ledger_group.command("void")
+@click.argument("export_id", metavar="EXPORT_ID")
+@click.option("--reason", required=True, help="Why the entry was wrong.")
+@ledger_options
+def ledger_void(export_id: str, reason: str, db: str | None, wait: float) -> None:
+    """Mark an entry recorded in error as void (it stays; it no longer counts).
+
+    \b
+    Example:
+      quota ledger void acme-oct --reason "recorded twice by mistake"
+    """
+    from quota import exports
+
+    with _writer(db, wait) as ledger:
+        seq = exports.void(ledger, export_id, reason)
+    click.echo(f"voided {export_id} (event {seq})", err=True)
+
+
+@ledger_group.command("recover")
+@click.option(
+    "--release",
+    "release_id",
+    default=None,
+    metavar="EXPORT_ID",
+    help="Resolve this open reservation as never delivered.",
+)
+@click.option("--reason", default="interrupted export; files never delivered", show_default=True)
+@ledger_options
+@format_options
+def ledger_recover(
+    release_id: str | None, reason: str, db: str | None, wait: float, as_json: bool, as_csv: bool
+) -> None:
+    """List open reservations left by interrupted exports (they still count), or release one.
+
+    \b
+    Examples:
+      quota ledger recover
+      quota ledger recover --release x-20261122T101500-3fa2c1d0
+    """
+    from quota import exports
+
+    fmt = _fmt(as_json, as_csv)
+    if release_id:
+        with _writer(db, wait) as ledger:
+            seq = exports.release(ledger, release_id, reason)
+        click.echo(f"released {release_id} (event {seq})", err=True)
+        return
+    with _reader(db, wait) as ledger:
+        rows = exports.open_reservations(ledger)
+    click.echo(render(rows, ["export_id", "entity", "person", "at", "post_ids", "user_ids", "dm_ids"], fmt))
+
+
+@ledger_group.command("import")
+@click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False, path_type=Path))
+@ledger_options
+def ledger_import(csv_file: Path, db: str | None, wait: float) -> None:
+    """Record distributions made before the ledger existed (at,entity,post_ids[,user_ids,reference]).
+
+    Each row is checked like a back-dated export; one refused row records nothing.
+
+    \b
+    Example:
+      quota ledger import past-deliveries.csv
+    """
+    from quota import exports
+
+    with _writer(db, wait) as ledger:
+        ids = exports.import_csv(ledger, csv_file, str(csv_file))
+    click.echo(f"imported {len(ids)} past distributions", err=True)
+
+
 @ledger_group.command("verify")
 @click.option(
     "--checkpoint",

@@ -37,7 +37,18 @@ from quota.errors import LedgerError, UsageError
 if TYPE_CHECKING:
     import duckdb
 
-STATE_TABLES = ("entities", "terms_acceptances", "persons", "permissions", "policy_changes")
+STATE_TABLES = (
+    "entities",
+    "terms_acceptances",
+    "persons",
+    "permissions",
+    "policy_changes",
+    "reservations",
+    "commits",
+    "releases",
+    "voids",
+)
+LINEAGE_KINDS = {"post": 1, "user": 2, "dm": 3}
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")
 
 
@@ -162,12 +173,47 @@ def _apply_policy(con: duckdb.DuckDBPyConnection, s: str, seq: int, b: dict[str,
     con.execute(f"INSERT INTO {s}.policy_changes VALUES (?, ?, ?)", [seq, b["profile"], b["version"]])
 
 
+def _apply_reserve(con: duckdb.DuckDBPyConnection, s: str, seq: int, b: dict[str, Any]) -> None:
+    con.execute(
+        f"INSERT INTO {s}.reservations VALUES (?, ?, ?, ?::TIMESTAMP, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            b["export_id"], b["entity"], b.get("person"), b["at"], b["post_ids"], b["user_ids"], b["dm_ids"],
+            b["basis"], b["profile"], b["version"], canonical(b["ids_sha256"]), seq,
+        ],
+    )  # fmt: skip
+
+
+def _apply_commit(con: duckdb.DuckDBPyConnection, s: str, seq: int, b: dict[str, Any]) -> None:
+    con.execute(
+        f"INSERT INTO {s}.commits VALUES (?, ?, ?)", [b["export_id"], json.dumps(b["files"], sort_keys=True), seq]
+    )
+
+
+def _apply_release(con: duckdb.DuckDBPyConnection, s: str, seq: int, b: dict[str, Any]) -> None:
+    con.execute(f"INSERT INTO {s}.releases VALUES (?, ?, ?)", [b["export_id"], b["reason"], seq])
+
+
+def _apply_void(con: duckdb.DuckDBPyConnection, s: str, seq: int, b: dict[str, Any]) -> None:
+    con.execute(f"INSERT INTO {s}.voids VALUES (?, ?, ?)", [b["export_id"], b["reason"], seq])
+
+
+def _apply_import(con: duckdb.DuckDBPyConnection, s: str, seq: int, b: dict[str, Any]) -> None:
+    """A distribution made before the ledger: counted, with no files and no lineage."""
+    _apply_reserve(con, s, seq, {**b, "dm_ids": 0, "basis": "import", "ids_sha256": {}})
+    _apply_commit(con, s, seq, {"export_id": b["export_id"], "files": []})
+
+
 APPLY: dict[str, Apply] = {
     "entity": _apply_entity,
     "terms": _apply_terms,
     "person": _apply_person,
     "permission": _apply_permission,
     "policy": _apply_policy,
+    "reserve": _apply_reserve,
+    "commit": _apply_commit,
+    "release": _apply_release,
+    "void": _apply_void,
+    "import": _apply_import,
 }
 
 
@@ -255,6 +301,8 @@ class Ledger:
         return bool(rows[0][0])
 
     def _migrate(self) -> list[str]:
+        import duckdb
+
         con = self.con
         con.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
@@ -272,7 +320,10 @@ class Ledger:
                 continue
             con.execute("BEGIN")
             try:
-                con.execute(sql)
+                try:
+                    con.execute(sql)
+                except duckdb.Error as e:
+                    raise LedgerError(f"migration {name} failed on {self.path}: {e}") from None
                 now = utc_naive(datetime.now(UTC))
                 con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?, ?)", [version, name, digest, now])
                 if version == 1:
@@ -303,29 +354,46 @@ class Ledger:
 
     # -------------------------------------------------------------- writing
 
-    def append(self, kind: str, body: dict[str, Any]) -> int:
-        """Record one event and its state in one transaction; returns its sequence number."""
+    def append(
+        self, kind: str, body: dict[str, Any], also: Callable[[duckdb.DuckDBPyConnection], None] | None = None
+    ) -> int:
+        """Record one event and its state (and `also`, e.g. lineage) in one transaction."""
+        return self.append_many([(kind, body)], also)[-1]
+
+    def append_many(
+        self,
+        events: list[tuple[str, dict[str, Any]]],
+        also: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    ) -> list[int]:
+        """Record several events in one transaction: all of them or none."""
         if not self.writable:
             raise LedgerError("the ledger is open read-only")
         con = self.con
-        text = canonical(body)
+        done: list[tuple[int, str]] = []
         con.execute("BEGIN")
         try:
             seq, prev = self.head()
-            seq += 1
-            recorded = iso(datetime.now(UTC))
-            digest = event_hash(prev, seq, recorded, kind, text)
-            con.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)", [seq, recorded, kind, text, prev, digest])
-            APPLY[kind](con, "main", seq, body)
+            for kind, body in events:
+                seq += 1
+                text = canonical(body)
+                recorded = iso(datetime.now(UTC))
+                digest = event_hash(prev, seq, recorded, kind, text)
+                con.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)", [seq, recorded, kind, text, prev, digest])
+                APPLY[kind](con, "main", seq, body)
+                done.append((seq, digest))
+                prev = digest
+            if also is not None:
+                also(con)
         except BaseException:
             # Never COMMIT after an error: DuckDB would silently roll back and look successful.
             con.execute("ROLLBACK")
             raise
         con.execute("COMMIT")
-        stored = con.execute("SELECT hash FROM events WHERE seq = ?", [seq]).fetchall()
-        if not stored or stored[0][0] != digest:
-            raise LedgerError(f"event {seq} did not reach the ledger {self.path}")
-        return seq
+        for seq, digest in done:
+            stored = con.execute("SELECT hash FROM events WHERE seq = ?", [seq]).fetchall()
+            if not stored or stored[0][0] != digest:
+                raise LedgerError(f"event {seq} did not reach the ledger {self.path}")
+        return [seq for seq, _ in done]
 
     # -------------------------------------------------------------- proving
 
@@ -360,10 +428,39 @@ class Ledger:
                 prev = digest
                 expected_seq += 1
         count = expected_seq - 1
-        problem = self._compare_state(events)
+        problem = self._compare_state(events) or self._check_lineage()
         if problem:
             return VerifyReport(False, ledger_id, count, prev, problem[1], problem[0])
         return VerifyReport(True, ledger_id, count, prev)
+
+    def _check_lineage(self) -> tuple[int, str] | None:
+        """Each export's delivered IDs must hash to the digests its reserve event recorded."""
+        kinds = ", ".join(f"({n}, '{k}')" for k, n in LINEAGE_KINDS.items())
+        rows = self.con.execute(
+            f"""WITH k(n, kind) AS (VALUES {kinds}),
+                digests AS (
+                    SELECT export_id, kind, sha256(string_agg(id::VARCHAR || chr(10), '' ORDER BY id)) AS digest
+                    FROM lineage GROUP BY export_id, kind)
+                SELECT r.seq, r.export_id, r.ids_sha256, k.kind, d.digest
+                FROM reservations r CROSS JOIN k
+                LEFT JOIN digests d ON d.export_id = r.export_id AND d.kind = k.n
+                WHERE r.basis <> 'import'
+                ORDER BY r.seq"""
+        ).fetchall()
+        empty = hashlib.sha256(b"").hexdigest()
+        for seq, export_id, recorded, kind, digest in rows:
+            want = json.loads(recorded).get(kind, empty)
+            if (digest or empty) != want:
+                return (
+                    int(seq),
+                    f"the {kind} IDs stored for export {export_id} differ from those its event {seq} recorded",
+                )
+        orphans = self.con.execute(
+            "SELECT DISTINCT export_id FROM lineage WHERE export_id NOT IN (SELECT export_id FROM reservations) LIMIT 1"
+        ).fetchall()
+        if orphans:
+            return (0, f"IDs are stored for export {orphans[0][0]}, which no event recorded")
+        return None
 
     def _compare_state(self, events: list[tuple[int, str, dict[str, Any]]]) -> tuple[int, str] | None:
         """Replay the events into a scratch database and compare every state table both ways.

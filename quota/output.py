@@ -129,8 +129,19 @@ def check_outdir(outdir: Path, force: bool) -> None:
         raise UsageError(f"{outdir} exists and is not empty: choose another directory or pass --force")
 
 
-def write_outdir(outdir: Path, stripped: Stripped, opts: OutputOptions, force: bool) -> dict[str, Any]:
+def write_outdir(
+    outdir: Path, stripped: Stripped, opts: OutputOptions, force: bool, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Write every file into a hidden sibling directory, then rename it into place."""
+    tmp, doc = write_hidden(outdir, stripped, opts, force, extra)
+    publish(tmp, outdir)
+    return doc
+
+
+def write_hidden(
+    outdir: Path, stripped: Stripped, opts: OutputOptions, force: bool, extra: dict[str, Any] | None = None
+) -> tuple[Path, dict[str, Any]]:
+    """The whole output, fsynced, in a hidden directory beside OUTDIR; `publish` moves it."""
     opts.check()
     check_outdir(outdir, force)
     parent = outdir.resolve().parent
@@ -141,6 +152,8 @@ def write_outdir(outdir: Path, stripped: Stripped, opts: OutputOptions, force: b
         for kind in sorted(stripped.want.kinds, key=lambda k: k.value):
             files.extend(write_kind(stripped, tmp, kind, opts))
         doc = manifest(stripped, files, opts)
+        if extra:
+            doc.update(extra)
         with open(tmp / "manifest.json", "w", encoding="utf-8") as f:
             json.dump(doc, f, indent=2)
             f.write("\n")
@@ -148,12 +161,23 @@ def write_outdir(outdir: Path, stripped: Stripped, opts: OutputOptions, force: b
             os.fsync(f.fileno())
         os.chmod(tmp, 0o755)
         _fsync_dir(tmp)
-        _replace_dir(tmp, outdir.resolve())
-        _fsync_dir(parent)
-        return doc
+        return tmp, doc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def publish(tmp: Path, outdir: Path) -> None:
+    try:
+        _replace_dir(tmp, outdir.resolve())
+        _fsync_dir(outdir.resolve().parent)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def discard(tmp: Path) -> None:
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _replace_dir(new: Path, target: Path) -> None:

@@ -1,0 +1,98 @@
+"""Questions compliance staff ask of the ledger: headroom, and what was delivered when."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from quota import registry
+from quota.errors import UsageError
+from quota.exports import ledger_state
+from quota.ledger import Ledger, utc_naive
+from quota.policy import cap_at, next_free_at, next_growth_at, used_at
+
+
+def usage(ledger: Ledger, entity: str | None, at: datetime, need: int | None) -> list[dict[str, Any]]:
+    """Per entity: Post IDs used in the window ending at `at`, the cap, headroom, next_free_at."""
+    profile = registry.current_profile(ledger)
+    names = [entity] if entity else [e["entity"] for e in registry.entities(ledger)]
+    if entity and not ledger.query("SELECT 1 FROM entities WHERE entity = ?", [entity]):
+        raise UsageError(f"no entity {entity!r} in the ledger")
+    rows = []
+    for name in names:
+        entries, perms = ledger_state(ledger, name, at, profile.window)
+        used = used_at(at, entries, profile.window)
+        cap = cap_at(at, profile.post_id_cap, perms)
+        if need is not None:
+            free = next_free_at(entries, perms, profile.post_id_cap, profile.window, at, need)
+        else:
+            free = next_growth_at(entries, perms, profile.post_id_cap, profile.window, at)
+        rows.append(
+            {
+                "entity": name,
+                "at": at,
+                "window_start": at - profile.window,
+                "used": used,
+                "cap": cap,
+                "headroom": None if cap is None else cap - used,
+                "next_free_at": free,
+            }
+        )
+    return rows
+
+
+EXPORT_COLUMNS = ["export_id", "entity", "person", "at", "post_ids", "user_ids", "dm_ids", "basis", "state"]
+
+_EXPORTS = """
+    SELECT r.export_id, r.entity, r.person, r.delivered_at AS "at", r.post_ids, r.user_ids, r.dm_ids, r.basis,
+           r.profile, r.version, r.ids_sha256, r.seq,
+           CASE WHEN v.export_id IS NOT NULL THEN 'void'
+                WHEN rel.export_id IS NOT NULL THEN 'released'
+                WHEN c.export_id IS NOT NULL THEN 'committed'
+                ELSE 'open' END AS state,
+           c.files, v.reason AS void_reason, rel.reason AS release_reason
+    FROM reservations r
+    LEFT JOIN commits c USING (export_id)
+    LEFT JOIN releases rel USING (export_id)
+    LEFT JOIN voids v USING (export_id)
+"""
+
+
+def exports(
+    ledger: Ledger, entity: str | None, since: datetime | None, until: datetime | None, state: str | None = None
+) -> list[dict[str, Any]]:
+    where, params = [], []
+    if entity:
+        where.append("entity = ?")
+        params.append(entity)
+    if since:
+        where.append('"at" >= ?')
+        params.append(utc_naive(since))
+    if until:
+        where.append('"at" < ?')
+        params.append(utc_naive(until))
+    if state:
+        where.append("state = ?")
+        params.append(state)
+    condition = "WHERE " + " AND ".join(where) if where else ""
+    sql = f'SELECT * FROM ({_EXPORTS}) {condition} ORDER BY "at", export_id'
+    return ledger.query(sql, params)
+
+
+def export_detail(ledger: Ledger, export_id: str) -> dict[str, Any]:
+    rows = ledger.query(f"SELECT * FROM ({_EXPORTS}) WHERE export_id = ?", [export_id])
+    if not rows:
+        raise UsageError(f"no export {export_id!r} in the ledger")
+    row = rows[0]
+    row["files"] = json.loads(row["files"]) if row["files"] else []
+    row["ids_sha256"] = json.loads(row["ids_sha256"])
+    events = ledger.query(
+        """SELECT seq, kind, hash FROM events WHERE seq IN (
+               SELECT seq FROM reservations WHERE export_id = ? UNION ALL SELECT seq FROM commits WHERE export_id = ?
+               UNION ALL SELECT seq FROM releases WHERE export_id = ? UNION ALL SELECT seq FROM voids WHERE export_id = ?)
+           ORDER BY seq""",
+        [export_id] * 4,
+    )
+    row["events"] = events
+    return row
