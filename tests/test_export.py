@@ -1,0 +1,209 @@
+"""`quota export`, `usage` and the ledger commands around them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES, quota
+
+PAGES = SAMPLES / "v2_pages.jsonl"  # 118 unique Post IDs, 105 unique User IDs
+PAGE_POSTS = 118
+CAP = 1_500_000
+
+
+@pytest.fixture
+def acme(tmp_path: Path) -> Path:
+    for args in (
+        ("init",),
+        ("entity", "add", "acme", "--name", "Acme"),
+        ("entity", "accept-terms", "acme", "--by", "J Doe", "--at", "2026-01-01T00:00:00Z"),
+        ("entity", "add", "other", "--name", "Other"),
+        ("entity", "accept-terms", "other", "--by", "K Roe", "--at", "2026-01-01T00:00:00Z"),
+        ("person", "add", "jdoe", "--entity", "acme"),
+        ("person", "add", "kroe", "--entity", "other"),
+    ):
+        assert quota(*args).exit_code == 0, args
+    return tmp_path
+
+
+def past(tmp_path: Path, *rows: tuple[str, str, int]) -> None:
+    """Record past distributions (at, entity, post IDs) with `quota ledger import`."""
+    path = tmp_path / f"past-{len(list(tmp_path.glob('past-*')))}.csv"
+    path.write_text("at,entity,post_ids,reference\n" + "".join(f"{a},{e},{n},ref\n" for a, e, n in rows))
+    r = quota("ledger", "import", path)
+    assert r.exit_code == 0, r.stderr
+
+
+def state(tmp_path: Path) -> str:
+    return quota("ledger", "checkpoint").stdout.split()[2]
+
+
+def test_export_writes_records_and_reports(acme: Path) -> None:
+    r = quota("export", PAGES, "--to", "acme", "--person", "jdoe", "-o", "out", "--ids", "post,user",
+              "--at", "2026-11-01T12:00:00Z", "--export-id", "nov-1", "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert list(doc) == ["export_id", "entity", "person", "post_ids", "user_ids", "dm_ids", "basis", "used_after", "cap", "files", "at"]
+    assert (doc["export_id"], doc["entity"], doc["person"], doc["at"]) == ("nov-1", "acme", "jdoe", "2026-11-01T12:00:00.000000Z")
+    assert (doc["post_ids"], doc["user_ids"], doc["dm_ids"], doc["basis"]) == (PAGE_POSTS, 105, 0, "cap")
+    assert (doc["used_after"], doc["cap"]) == (PAGE_POSTS, CAP)
+    files = {f["path"]: f for f in doc["files"]}
+    post_file = Path("out/post_ids.txt").read_bytes()
+    assert files["post_ids.txt"]["sha256"] == hashlib.sha256(post_file).hexdigest()
+    manifest = json.loads(Path("out/manifest.json").read_text())
+    assert manifest["export"]["export_id"] == "nov-1" and manifest["export"]["profile"] == "x-developer-policy"
+    shown = json.loads(quota("ledger", "show", "nov-1", "--json").stdout)
+    assert shown["state"] == "committed" and shown["files"] == doc["files"]
+    # The ID-set digest in the event is the sha256 of the plain ID file's bytes.
+    assert shown["ids_sha256"]["post"] == files["post_ids.txt"]["sha256"]
+    assert [e["kind"] for e in shown["events"]] == ["reserve", "commit"]
+    listed = json.loads(quota("ledger", "list", "--entity", "acme", "--json").stdout)
+    assert [x["export_id"] for x in listed] == ["nov-1"]
+    assert quota("ledger", "verify").exit_code == 0
+
+
+def test_usage_json_keys_and_next_free_at(acme: Path) -> None:
+    quota("export", PAGES, "--to", "acme", "-o", "out", "--at", "2026-11-01T12:00:00Z")
+    rows = json.loads(quota("usage", "acme", "--at", "2026-11-10T00:00:00Z", "--json").stdout)
+    assert rows == [{
+        "entity": "acme", "at": "2026-11-10T00:00:00.000000Z", "window_start": "2026-10-11T00:00:00.000000Z",
+        "used": PAGE_POSTS, "cap": CAP, "headroom": CAP - PAGE_POSTS, "next_free_at": "2026-12-01T12:00:00.000000Z",
+    }]  # fmt: skip
+    (row,) = json.loads(quota("usage", "acme", "--at", "2026-11-10T00:00:00Z", "--need", "5", "--json").stdout)
+    assert row["next_free_at"] == "2026-11-10T00:00:00.000000Z"
+    (row,) = json.loads(quota("usage", "other", "--json").stdout)
+    assert row["used"] == 0 and row["next_free_at"] is None
+
+
+def test_refusal_over_the_cap_says_it_in_numbers(acme: Path, tmp_path: Path) -> None:
+    past(tmp_path, ("2026-11-01T00:00:00Z", "acme", CAP - 100))
+    before = state(tmp_path)
+    r = quota("export", PAGES, "--to", "acme", "-o", "out", "--at", "2026-11-15T00:00:00Z")
+    assert r.exit_code == 3
+    assert "used 1,499,900, cap 1,500,000, requested 118, over by 18" in r.stderr
+    assert "it fits from 2026-12-01T00:00:00.000000Z" in r.stderr
+    assert not Path("out").exists() and state(tmp_path) == before
+
+
+def test_a_back_dated_export_must_not_break_a_later_window(acme: Path, tmp_path: Path) -> None:
+    past(tmp_path, ("2026-11-20T00:00:00Z", "acme", CAP - 100))
+    # The trailing window of Nov 1 is empty, but the window ending Nov 20 would hold too much.
+    r = quota("export", PAGES, "--to", "acme", "-o", "out", "--at", "2026-11-01T00:00:00Z")
+    assert r.exit_code == 3 and "in the 30 days to 2026-11-20T00:00:00.000000Z" in r.stderr
+    ok = quota("export", PAGES, "--to", "acme", "-o", "out", "--at", "2026-10-21T00:00:00Z")
+    assert ok.exit_code == 0, ok.stderr  # exactly 30 days before: outside that window
+
+
+def test_window_boundary_is_half_open(acme: Path, tmp_path: Path) -> None:
+    past(tmp_path, ("2026-10-01T00:00:00Z", "acme", CAP - 100))
+    at_edge = quota("export", PAGES, "--to", "acme", "-o", "a", "--at", "2026-10-31T00:00:00Z", "--dry-run")
+    assert at_edge.exit_code == 0  # the entry at t - 30 days no longer counts
+    inside = quota("export", PAGES, "--to", "acme", "-o", "b", "--at", "2026-10-30T23:59:59.999999Z", "--dry-run")
+    assert inside.exit_code == 3
+
+
+def test_a_permission_raises_the_cap_within_its_dates(acme: Path, tmp_path: Path) -> None:
+    past(tmp_path, ("2026-11-01T00:00:00Z", "acme", CAP - 100))
+    assert quota("permission", "add", "X-9", "--entity", "acme", "--cap", str(CAP + 1000),
+                 "--from", "2026-11-10T00:00:00Z", "--until", "2027-01-01T00:00:00Z").exit_code == 0  # fmt: skip
+    r = quota("export", PAGES, "--to", "acme", "-o", "out", "--at", "2026-11-15T00:00:00Z", "--json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["basis"] == "permission:X-9" and doc["cap"] == CAP + 1000
+
+
+def test_dry_run_writes_and_records_nothing(acme: Path, tmp_path: Path) -> None:
+    before = state(tmp_path)
+    r = quota("export", PAGES, "--to", "acme", "-o", "out", "--dry-run", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["dry_run"] is True
+    assert not Path("out").exists() and state(tmp_path) == before
+
+
+def test_retry_with_the_same_export_id_records_once(acme: Path, tmp_path: Path) -> None:
+    assert quota("export", PAGES, "--to", "acme", "-o", "a", "--export-id", "k1").exit_code == 0
+    after_first = state(tmp_path)
+    again = quota("export", PAGES, "--to", "acme", "-o", "b", "--export-id", "k1")
+    assert again.exit_code == 0 and "already recorded export k1" in again.stderr
+    assert state(tmp_path) == after_first
+    assert quota("export", PAGES, "--to", "other", "-o", "c", "--export-id", "k1").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (("--to", "acme", "--person", "kroe"), 3, "belongs to other"),
+        (("--to", "acme", "--at", "2025-06-01T00:00:00Z"), 3, "no recorded acceptance"),
+        (("--to", "nobody"), 2, "no entity 'nobody'"),
+        (("--to", "acme", "--at", "2099-01-01T00:00:00Z"), 2, "in the future"),
+        (("--to", "acme", "--person", "ghost"), 2, "no person 'ghost'"),
+    ],
+)
+def test_recipients_are_checked(acme: Path, tmp_path: Path, args: tuple[str, ...], code: int, words: str) -> None:
+    before = state(tmp_path)
+    r = quota("export", PAGES, "-o", "out", *args)
+    assert r.exit_code == code and words in r.stderr, r.stderr
+    assert not Path("out").exists() and state(tmp_path) == before
+
+
+def test_void_keeps_the_entry_and_stops_it_counting(acme: Path, tmp_path: Path) -> None:
+    past(tmp_path, ("2026-11-01T00:00:00Z", "acme", CAP - 100))
+    (entry,) = json.loads(quota("ledger", "list", "--json").stdout)
+    assert quota("ledger", "void", entry["export_id"], "--reason", "typed twice").exit_code == 0
+    assert json.loads(quota("ledger", "list", "--json").stdout)[0]["state"] == "void"
+    (row,) = json.loads(quota("usage", "acme", "--at", "2026-11-02T00:00:00Z", "--json").stdout)
+    assert row["used"] == 0
+    assert quota("ledger", "verify").exit_code == 0
+
+
+def test_a_failed_write_leaves_an_open_reservation_that_recover_releases(acme: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from quota import output
+
+    def disk_full(*a: object, **k: object) -> object:
+        raise OSError("disk full")
+
+    real = output.write_hidden
+    monkeypatch.setattr(output, "write_hidden", disk_full)
+    r = quota("export", PAGES, "--to", "acme", "-o", "out", "--export-id", "broken", "--at", "2026-11-01T00:00:00Z")
+    assert r.exit_code == 1 and "disk full" in r.stderr
+    monkeypatch.setattr(output, "write_hidden", real)
+    (open_one,) = json.loads(quota("ledger", "recover", "--json").stdout)
+    assert open_one["export_id"] == "broken" and open_one["post_ids"] == PAGE_POSTS
+    (row,) = json.loads(quota("usage", "acme", "--at", "2026-11-02T00:00:00Z", "--json").stdout)
+    assert row["used"] == PAGE_POSTS  # an open reservation still counts
+    retry = quota("export", PAGES, "--to", "acme", "-o", "out", "--export-id", "broken")
+    assert retry.exit_code == 3 and "open reservation" in retry.stderr
+    assert quota("ledger", "recover", "--release", "broken").exit_code == 0
+    assert json.loads(quota("ledger", "recover", "--json").stdout) == []
+    (row,) = json.loads(quota("usage", "acme", "--at", "2026-11-02T00:00:00Z", "--json").stdout)
+    assert row["used"] == 0
+    assert quota("ledger", "verify").exit_code == 0
+
+
+def test_import_is_all_or_nothing(acme: Path, tmp_path: Path) -> None:
+    path = tmp_path / "hist.csv"
+    path.write_text(
+        "at,entity,post_ids,user_ids,reference\n"
+        "2026-09-01T00:00:00Z,acme,1000000,5,first\n"
+        "2026-09-10T00:00:00Z,acme,600000,0,second\n"
+    )
+    before = state(tmp_path)
+    r = quota("ledger", "import", path)
+    assert r.exit_code == 3 and "hist.csv, line 3" in r.stderr and "over by 100,000" in r.stderr
+    assert state(tmp_path) == before
+    path.write_text("at,entity,post_ids\n2026-09-01T00:00:00Z,acme,1.5e6\n")
+    r = quota("ledger", "import", path)
+    assert r.exit_code == 4 and "line 2" in r.stderr and "'1.5e6'" in r.stderr
+
+
+def test_lineage_tampering_is_detected(acme: Path) -> None:
+    import duckdb
+
+    assert quota("export", PAGES, "--to", "acme", "-o", "out", "--ids", "post,user").exit_code == 0
+    con = duckdb.connect(str(acme / "ledger.duckdb"))
+    con.execute("UPDATE lineage SET id = id + 1 WHERE id = (SELECT min(id) FROM lineage WHERE kind = 1)")
+    con.close()
+    r = quota("ledger", "verify")
+    assert r.exit_code == 5 and "post IDs stored for export" in r.stderr
