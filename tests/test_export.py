@@ -46,8 +46,25 @@ def test_export_writes_records_and_reports(acme: Path) -> None:
               "--at", "2026-11-01T12:00:00Z", "--export-id", "nov-1", "--json")  # fmt: skip
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
-    assert list(doc) == ["export_id", "entity", "person", "post_ids", "user_ids", "dm_ids", "basis", "used_after", "cap", "files", "at"]
-    assert (doc["export_id"], doc["entity"], doc["person"], doc["at"]) == ("nov-1", "acme", "jdoe", "2026-11-01T12:00:00.000000Z")
+    assert list(doc) == [
+        "export_id",
+        "entity",
+        "person",
+        "post_ids",
+        "user_ids",
+        "dm_ids",
+        "basis",
+        "used_after",
+        "cap",
+        "files",
+        "at",
+    ]
+    assert (doc["export_id"], doc["entity"], doc["person"], doc["at"]) == (
+        "nov-1",
+        "acme",
+        "jdoe",
+        "2026-11-01T12:00:00.000000Z",
+    )
     assert (doc["post_ids"], doc["user_ids"], doc["dm_ids"], doc["basis"]) == (PAGE_POSTS, 105, 0, "cap")
     assert (doc["used_after"], doc["cap"]) == (PAGE_POSTS, CAP)
     files = {f["path"]: f for f in doc["files"]}
@@ -158,7 +175,9 @@ def test_void_keeps_the_entry_and_stops_it_counting(acme: Path, tmp_path: Path) 
     assert quota("ledger", "verify").exit_code == 0
 
 
-def test_a_failed_write_leaves_an_open_reservation_that_recover_releases(acme: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_write_leaves_an_open_reservation_that_recover_releases(
+    acme: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from quota import output
 
     def disk_full(*a: object, **k: object) -> object:

@@ -1,0 +1,211 @@
+"""The ledger under concurrent writers, kill -9, and random histories checked against an oracle."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+from conftest import SAMPLES, quota
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+CAP = 1_500_000
+PAGES = SAMPLES / "v2_pages.jsonl"  # 118 unique Post IDs
+
+
+def setup_entity(db: Path) -> None:
+    for args in (
+        ("init", "--db", db),
+        ("entity", "add", "acme", "--name", "Acme", "--db", db),
+        ("entity", "accept-terms", "acme", "--by", "J", "--at", "2026-01-01T00:00:00Z", "--db", db),
+    ):
+        assert quota(*args).exit_code == 0
+
+
+def import_rows(db: Path, tmp: Path, rows: list[tuple[str, int]]) -> int:
+    path = tmp / f"rows-{time.monotonic_ns()}.csv"
+    path.write_text("at,entity,post_ids\n" + "".join(f"{a},acme,{n}\n" for a, n in rows))
+    return quota("ledger", "import", path, "--db", db).exit_code
+
+
+def test_eight_processes_near_the_cap(tmp_path: Path) -> None:
+    db = tmp_path / "l.duckdb"
+    setup_entity(db)
+    assert import_rows(db, tmp_path, [("2026-11-01T00:00:00Z", CAP - 400)]) == 0
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "quota",
+                "export",
+                str(PAGES),
+                "--to",
+                "acme",
+                "-o",
+                str(tmp_path / f"out{i}"),
+                "--at",
+                "2026-11-02T00:00:00Z",
+                "--db",
+                str(db),
+                "--wait",
+                "120",
+                "-q",
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(8)
+    ]
+    codes = [p.wait() for p in procs]
+    errors = [p.stderr.read() for p in procs if p.stderr]
+    assert sorted(codes) == [0, 0, 0, 3, 3, 3, 3, 3], errors  # 3 x 118 fits in 400, 4 x 118 does not
+    assert all("over by" in e for c, e in zip(codes, errors, strict=True) if c == 3)
+    (row,) = json.loads(quota("usage", "acme", "--at", "2026-11-02T00:00:00Z", "--json", "--db", db).stdout)
+    assert row["used"] == CAP - 400 + 3 * 118 <= CAP
+    assert quota("ledger", "verify", "--db", db).exit_code == 0
+    assert sum((tmp_path / f"out{i}").exists() for i in range(8)) == 3
+
+
+def test_kill_9_at_random_moments(tmp_path: Path) -> None:
+    db = tmp_path / "l.duckdb"
+    setup_entity(db)
+    rng = random.Random(7)
+    ids = tmp_path / "ids.txt"
+    killed = 0
+    for i in range(30):
+        ids.write_text("".join(f"{rng.getrandbits(63)}\n" for _ in range(rng.randint(1, 3000))))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "quota", "export", str(ids), "--to", "acme", "-o", str(tmp_path / f"o{i}"),
+             "--db", str(db), "-q", "--export-id", f"k{i}"],
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        time.sleep(rng.uniform(0.0, 1.2))
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            killed += 1
+        proc.wait()
+        # After every kill the ledger opens, verifies, and holds no half entry.
+        verify = quota("ledger", "verify", "--json", "--db", db)
+        assert verify.exit_code == 0, verify.stderr + verify.stdout
+    assert killed >= 5
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        committed_without_files = con.execute(
+            "SELECT count(*) FROM commits WHERE files = '[]' AND export_id NOT LIKE 'import-%'"
+        ).fetchall()[0][0]
+        assert committed_without_files == 0
+        # Every reservation has exactly its IDs stored (verify checked the digests), and every
+        # output directory that exists belongs to a committed export.
+        committed = {r[0] for r in con.execute("SELECT export_id FROM commits").fetchall()}
+    finally:
+        con.close()
+    for i in range(30):
+        if (tmp_path / f"o{i}").exists():
+            assert f"k{i}" in committed
+
+
+T0 = datetime(2026, 6, 1, tzinfo=UTC)
+HOURS = 24 * 30  # the window, in hours: every time below is a whole hour
+
+
+def at(h: int) -> datetime:
+    return T0 + timedelta(hours=h)
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    """Random back-dated entries, permissions and voids; the ledger must agree with a brute force."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[str, tuple[int, int]] = {}  # export_id -> (hour, posts), not voided
+        self.perms: list[tuple[int, int, int]] = []  # (start hour, end hour, cap)
+
+    @initialize()
+    def setup(self) -> None:
+        import tempfile
+
+        self.tmp = Path(tempfile.mkdtemp(prefix="ledger-sm-"))
+        self.db = self.tmp / "l.duckdb"
+        setup_entity(self.db)
+
+    def cap_at(self, t: int) -> int:
+        return max([CAP] + [c for s, e, c in self.perms if s <= t < e])
+
+    def used_at(self, t: int) -> int:
+        return sum(n for h, n in self.entries.values() if t - HOURS < h <= t)
+
+    def fits(self, h: int, n: int) -> bool:
+        return all(self.used_at(t) + n <= self.cap_at(t) for t in range(h, h + HOURS))
+
+    @rule(h=st.integers(0, 2000), n=st.sampled_from([0, 1, 250_000, 700_000, 1_000_000, 1_499_999, 1_500_000]))
+    def record(self, h: int, n: int) -> None:
+        expected = self.fits(h, n)
+        code = import_rows(self.db, self.tmp, [(at(h).strftime("%Y-%m-%dT%H:%M:%SZ"), n)])
+        assert code == (0 if expected else 3)
+        if expected:
+            rows = json.loads(quota("ledger", "list", "--json", "--db", self.db).stdout)
+            new = {r["export_id"] for r in rows} - set(self.entries) - getattr(self, "voided", set())
+            (export_id,) = new
+            self.entries[export_id] = (h, n)
+
+    @rule(s=st.integers(0, 2000), length=st.integers(1, 1500), extra=st.integers(1, 2_000_000))
+    def permit(self, s: int, length: int, extra: int) -> None:
+        ref = f"P{len(self.perms)}"
+        start, end = at(s).strftime("%Y-%m-%dT%H:%M:%SZ"), at(s + length).strftime("%Y-%m-%dT%H:%M:%SZ")
+        args = (
+            "permission",
+            "add",
+            ref,
+            "--entity",
+            "acme",
+            "--cap",
+            str(CAP + extra),
+            "--from",
+            start,
+            "--until",
+            end,
+        )
+        assert quota(*args, "--db", self.db).exit_code == 0
+        self.perms.append((s, s + length, CAP + extra))
+
+    @rule(data=st.data())
+    def void(self, data: st.DataObject) -> None:
+        if not self.entries:
+            return
+        export_id = data.draw(st.sampled_from(sorted(self.entries)))
+        assert quota("ledger", "void", export_id, "--reason", "test", "--db", self.db).exit_code == 0
+        del self.entries[export_id]
+        self.voided = getattr(self, "voided", set()) | {export_id}
+
+    @invariant()
+    def no_window_over_its_cap(self) -> None:
+        for h, _ in self.entries.values():
+            assert self.used_at(h) <= self.cap_at(h)
+
+    @invariant()
+    def ledger_usage_equals_oracle(self) -> None:
+        if not hasattr(self, "db"):
+            return
+        for h in {0, 700, 1400, 2100, *(h for h, _ in self.entries.values())}:
+            (row,) = json.loads(quota("usage", "acme", "--at", at(h).isoformat(), "--json", "--db", self.db).stdout)
+            assert (row["used"], row["cap"]) == (self.used_at(h), self.cap_at(h))
+
+    def teardown(self) -> None:
+        if hasattr(self, "db"):
+            assert quota("ledger", "verify", "--db", self.db).exit_code == 0
+
+
+LedgerMachine.TestCase.settings = settings(
+    max_examples=12, stateful_step_count=12, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+TestLedgerAgainstOracle = LedgerMachine.TestCase
