@@ -144,77 +144,53 @@ class _Lock:
 
 # ------------------------------------------------------------------ events -> state
 
-# Each kind writes its state rows into schema `s` (the ledger's own, or a replay schema).
-Apply = Callable[["duckdb.DuckDBPyConnection", str, int, dict[str, Any]], None]
+# Each kind names the state rows it makes. The write path inserts them one by one inside the
+# event's transaction; `verify` collects them for every event and loads them in bulk.
+Rows = list[tuple[str, tuple[Any, ...]]]
 
 
-def _apply_entity(con: duckdb.DuckDBPyConnection, s: str, seq: int, b: dict[str, Any]) -> None:
-    con.execute(f"INSERT INTO {s}.entities VALUES (?, ?, ?, ?)", [b["entity"], b["name"], b["kind"], seq])
+def _t(text: str) -> datetime:
+    """An ISO time from an event body as the TIMESTAMP columns hold it (UTC, no offset)."""
+    return utc_naive(datetime.fromisoformat(text.replace("Z", "+00:00")))
 
 
-def _apply_terms(con: duckdb.DuckDBPyConnection, s: str, seq: int, b: dict[str, Any]) -> None:
-    con.execute(
-        f"INSERT INTO {s}.terms_acceptances VALUES (?, ?, ?::TIMESTAMP, ?)", [b["entity"], b["by"], b["at"], seq]
-    )
-
-
-def _apply_person(con: duckdb.DuckDBPyConnection, s: str, seq: int, b: dict[str, Any]) -> None:
-    con.execute(f"INSERT INTO {s}.persons VALUES (?, ?, ?, ?)", [b["person"], b["entity"], b.get("name"), seq])
-
-
-def _apply_permission(con: duckdb.DuckDBPyConnection, s: str, seq: int, b: dict[str, Any]) -> None:
-    con.execute(
-        f"INSERT INTO {s}.permissions VALUES (?, ?, ?, ?::TIMESTAMP, ?::TIMESTAMP, ?)",
-        [b["ref"], b["entity"], b["cap"], b["from"], b["until"], seq],
-    )
-
-
-def _apply_policy(con: duckdb.DuckDBPyConnection, s: str, seq: int, b: dict[str, Any]) -> None:
-    con.execute(f"INSERT INTO {s}.policy_changes VALUES (?, ?, ?)", [seq, b["profile"], b["version"]])
-
-
-def _apply_reserve(con: duckdb.DuckDBPyConnection, s: str, seq: int, b: dict[str, Any]) -> None:
-    con.execute(
-        f"INSERT INTO {s}.reservations VALUES (?, ?, ?, ?::TIMESTAMP, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            b["export_id"], b["entity"], b.get("person"), b["at"], b["post_ids"], b["user_ids"], b["dm_ids"],
-            b["basis"], b["profile"], b["version"], canonical(b["ids_sha256"]), seq,
-        ],
+def _rows_reserve(seq: int, b: dict[str, Any]) -> Rows:
+    row = (
+        b["export_id"], b["entity"], b.get("person"), _t(b["at"]), b["post_ids"], b["user_ids"], b["dm_ids"],
+        b["basis"], b["profile"], b["version"], canonical(b["ids_sha256"]), seq,
     )  # fmt: skip
+    return [("reservations", row)]
 
 
-def _apply_commit(con: duckdb.DuckDBPyConnection, s: str, seq: int, b: dict[str, Any]) -> None:
-    con.execute(
-        f"INSERT INTO {s}.commits VALUES (?, ?, ?)", [b["export_id"], json.dumps(b["files"], sort_keys=True), seq]
-    )
+def _rows_commit(seq: int, b: dict[str, Any]) -> Rows:
+    return [("commits", (b["export_id"], json.dumps(b["files"], sort_keys=True), seq))]
 
 
-def _apply_release(con: duckdb.DuckDBPyConnection, s: str, seq: int, b: dict[str, Any]) -> None:
-    con.execute(f"INSERT INTO {s}.releases VALUES (?, ?, ?)", [b["export_id"], b["reason"], seq])
-
-
-def _apply_void(con: duckdb.DuckDBPyConnection, s: str, seq: int, b: dict[str, Any]) -> None:
-    con.execute(f"INSERT INTO {s}.voids VALUES (?, ?, ?)", [b["export_id"], b["reason"], seq])
-
-
-def _apply_import(con: duckdb.DuckDBPyConnection, s: str, seq: int, b: dict[str, Any]) -> None:
+def _rows_import(seq: int, b: dict[str, Any]) -> Rows:
     """A distribution made before the ledger: counted, with no files and no lineage."""
-    _apply_reserve(con, s, seq, {**b, "dm_ids": 0, "basis": "import", "ids_sha256": {}})
-    _apply_commit(con, s, seq, {"export_id": b["export_id"], "files": []})
+    reserve = _rows_reserve(seq, {**b, "dm_ids": 0, "basis": "import", "ids_sha256": {}})
+    return reserve + _rows_commit(seq, {"export_id": b["export_id"], "files": []})
 
 
-APPLY: dict[str, Apply] = {
-    "entity": _apply_entity,
-    "terms": _apply_terms,
-    "person": _apply_person,
-    "permission": _apply_permission,
-    "policy": _apply_policy,
-    "reserve": _apply_reserve,
-    "commit": _apply_commit,
-    "release": _apply_release,
-    "void": _apply_void,
-    "import": _apply_import,
+STATE_ROWS: dict[str, Callable[[int, dict[str, Any]], Rows]] = {
+    "entity": lambda seq, b: [("entities", (b["entity"], b["name"], b["kind"], seq))],
+    "terms": lambda seq, b: [("terms_acceptances", (b["entity"], b["by"], _t(b["at"]), seq))],
+    "person": lambda seq, b: [("persons", (b["person"], b["entity"], b.get("name"), seq))],
+    "permission": lambda seq, b: [
+        ("permissions", (b["ref"], b["entity"], b["cap"], _t(b["from"]), _t(b["until"]), seq))
+    ],
+    "policy": lambda seq, b: [("policy_changes", (seq, b["profile"], b["version"]))],
+    "reserve": _rows_reserve,
+    "commit": _rows_commit,
+    "release": lambda seq, b: [("releases", (b["export_id"], b["reason"], seq))],
+    "void": lambda seq, b: [("voids", (b["export_id"], b["reason"], seq))],
+    "import": _rows_import,
 }
+
+
+def apply_event(con: duckdb.DuckDBPyConnection, seq: int, kind: str, body: dict[str, Any]) -> None:
+    for table, row in STATE_ROWS[kind](seq, body):
+        con.execute(f"INSERT INTO {table} VALUES ({', '.join('?' * len(row))})", list(row))
 
 
 # ------------------------------------------------------------------ the ledger
@@ -379,7 +355,7 @@ class Ledger:
                 recorded = iso(datetime.now(UTC))
                 digest = event_hash(prev, seq, recorded, kind, text)
                 con.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)", [seq, recorded, kind, text, prev, digest])
-                APPLY[kind](con, "main", seq, body)
+                apply_event(con, seq, kind, body)
                 done.append((seq, digest))
                 prev = digest
             if also is not None:
@@ -414,7 +390,7 @@ class Ledger:
                     bad = f"event {seq} does not follow event {seq - 1}: its previous hash differs"
                 elif event_hash(prev, seq, recorded, kind, body) != digest:
                     bad = f"event {seq} ({kind}) was altered: its content no longer matches its hash"
-                elif kind not in APPLY:
+                elif kind not in STATE_ROWS:
                     bad = f"event {seq} has an unknown kind {kind!r}"
                 if bad:
                     return VerifyReport(False, ledger_id, expected_seq - 1, prev, bad, min(seq, expected_seq))
@@ -463,18 +439,30 @@ class Ledger:
         return None
 
     def _compare_state(self, events: list[tuple[int, str, dict[str, Any]]]) -> tuple[int, str] | None:
-        """Replay the events into a scratch database and compare every state table both ways.
-
-        A scratch connection, since a read-only ledger connection cannot attach one."""
+        """Rebuild every state table from the events in a scratch database (a read-only ledger
+        connection cannot attach one) and compare both ways, row for row."""
         import duckdb
+        import pyarrow as pa
 
+        made: dict[str, list[tuple[Any, ...]]] = {t: [] for t in STATE_TABLES}
+        for seq, kind, body in events:
+            try:
+                for table, row in STATE_ROWS[kind](seq, body):
+                    made[table].append(row)
+            except (KeyError, TypeError, ValueError) as e:
+                return (seq, f"event {seq} ({kind}) has a body quota cannot read ({type(e).__name__}: {e})")
         scratch = duckdb.connect(":memory:")
         try:
             for _, _, sql in migrations():
                 scratch.execute(sql)
-            for seq, kind, body in events:
-                APPLY[kind](scratch, "main", seq, body)
             for table in STATE_TABLES:
+                names = [c[0] for c in scratch.execute(f"DESCRIBE {table}").fetchall()]
+                if made[table]:
+                    columns = list(zip(*made[table], strict=True))
+                    replayed = pa.table({n: pa.array(col) for n, col in zip(names, columns, strict=True)})
+                    scratch.register("replayed", replayed)
+                    scratch.execute(f"INSERT INTO {table} SELECT * FROM replayed")
+                    scratch.unregister("replayed")
                 scratch.register("stored", self.con.sql(f"SELECT * FROM {table}").to_arrow_table())
                 for a, b, what in (
                     ("stored", table, "holds a row no event made"),
