@@ -246,3 +246,34 @@ def test_crlf_and_blank_lines_read_alike(tmp_path: Path, fmt: str, text: str) ->
     fast_result = fast_rows(path, fmt, ALL_WANTS[1])
     assert fast_result == careful_rows(path, fmt, ALL_WANTS[1])
     assert fast_result[1] == 2
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    lines=st.lists(
+        st.one_of(
+            st.integers(min_value=0, max_value=2**64 - 1).map(str),
+            st.sampled_from(
+                ["", " ", "01", "1e5", "12.0", " 7", "7 ", "+3", "-1", "1,2", '"5"', "18446744073709551616", "\t"]
+            ),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    ending=st.sampled_from(["\n", "\r\n"]),
+)
+def test_fast_id_list_never_disagrees_with_careful_reader(lines: list[str], ending: str) -> None:
+    want = Want(frozenset({Kind.POST}))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "ids.txt")
+        path.write_bytes("".join(x + ending for x in lines).encode())
+        try:
+            careful = careful_rows(path, "ids", want)
+        except BadInput:
+            careful = None
+        try:
+            got = fast_rows(path, "ids", want)
+        except fast.GiveUp:
+            return
+        assert careful is not None, f"fast path accepted {lines!r}, which the careful reader refuses"
+        assert got == careful

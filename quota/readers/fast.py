@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from quota.errors import UsageError
+from quota.ids import Kind
 from quota.readers.records import Role, Want
 
 if TYPE_CHECKING:
@@ -26,9 +28,10 @@ class GiveUp(Exception):
 @dataclass(frozen=True)
 class Plan:
     schema: dict[str, object]  # only the fields we need (V, nested dicts, one-item lists)
-    line_ok: str | None  # SQL over (t, json): false where a page is not a page; None for one object per line
+    line_ok: str | None  # SQL over (t, json): false where a page is not a page (pages only)
     elements: str | None  # SQL making table `el` of v2 objects, column `e`
     selects: list[str]  # (role, ID text) queries over `lines` / `el`
+    reader: str = "ndjson"  # ndjson: typed columns; objects: pages; lines: a plain ID list
 
 
 def _json_structure(fields: dict[str, object]) -> str:
@@ -104,7 +107,7 @@ def pages_sql(want: Want) -> Plan:
         selects.append(f"SELECT {Role.POST_REF:d}, x.id FROM {inc_rows}")
         if want.authors:
             selects.append(f"SELECT {Role.AUTHOR_REF:d}, x.author_id FROM {inc_rows} WHERE x.author_id IS NOT NULL")
-    return Plan(schema, ok, "SELECT unnest(t.data) AS e FROM lines", selects)
+    return Plan(schema, ok, "SELECT unnest(t.data) AS e FROM lines", selects, reader="objects")
 
 
 def flat_sql(want: Want) -> Plan:
@@ -143,7 +146,16 @@ def v1_sql(want: Want) -> Plan:
     return Plan(schema, None, None, selects)
 
 
+def ids_sql(want: Want) -> Plan:
+    if len(want.kinds) != 1:
+        raise UsageError("a plain ID list holds one kind of ID: name it with --ids")
+    (kind,) = want.kinds
+    role = {Kind.POST: Role.POST, Kind.USER: Role.USER, Kind.DM: Role.DM}[kind]
+    return Plan({}, None, None, [f"SELECT {role:d}, t FROM lines"], reader="lines")
+
+
 BUILDERS: dict[str, Callable[[Want], Plan]] = {
+    "ids": ids_sql,
     "v2-pages": pages_sql,
     "dm-events": pages_sql,
     "v2-flat": flat_sql,
@@ -163,7 +175,16 @@ def stage(con: duckdb.DuckDBPyConnection, source: Source, fmt: str, want: Want, 
     compression = "gzip" if source.gzip else "none"
     rows = " UNION ALL ".join(f"({q})" for q in plan.selects)
     try:
-        if plan.line_ok is None:
+        if plan.reader == "lines":
+            # One ID per line, nothing else: no quoting, and a separator no ID contains, so that
+            # any stray character (a comma, a space, a quote) fails the round trip below.
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE lines AS SELECT r.s AS t, true AS ok
+                    FROM read_csv(?, columns = {{'s': 'VARCHAR'}}, header = false, delim = '\x1f', quote = '',
+                                  escape = '', auto_detect = false, compression = '{compression}') AS r""",
+                [str(source.path)],
+            )
+        elif plan.reader == "ndjson":
             # One object per line: read_ndjson with typed columns is the fastest reader, and
             # strict: a field of the wrong type or a repeated key is an error (so: give up).
             columns = "{" + ", ".join(f"'{k}': '{_duckdb_type(v)}'" for k, v in plan.schema.items()) + "}"

@@ -1,0 +1,160 @@
+"""What the ledger costs, at two sizes, side by side.
+
+    python benchmarks/ledger_bench.py                          # 10k and 1M exports, 100 IDs each
+    python benchmarks/ledger_bench.py --sizes 10000,100000     # quicker
+
+For each size it builds a ledger of that many committed exports (spread over 200 entities and
+two years, with their lineage: sizes x --ids-per-export IDs) in bulk, with a valid hash chain,
+then times whole processes: `quota usage ENTITY`, `quota usage` (all entities) and
+`quota ledger verify`. Once, on the small ledger, it times `quota export` of --export-ids Post
+IDs against `quota strip` of the same file. Figures print as a table; nothing is asserted.
+Ledgers are built into benchmarks/data/ (ignored by git) and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ENTITIES = 200
+START = datetime(2024, 1, 1, tzinfo=UTC)  # two years of history, all in the past
+
+
+def build(path: Path, exports: int, per_export: int) -> None:
+    import pyarrow as pa
+
+    from quota.ledger import Ledger, canonical, event_hash, genesis, iso
+    from quota.policy import DEFAULT_PROFILE, PROFILES
+
+    profile = PROFILES[DEFAULT_PROFILE]
+    with Ledger.open(path, create=True) as ledger:
+        for e in [*(f"e{i}" for i in range(ENTITIES)), "fresh"]:
+            ledger.append("entity", {"entity": e, "name": f"Entity {e}", "kind": "organization"})
+            ledger.append("terms", {"entity": e, "by": "bench", "at": iso(START), "terms": "all"})
+        seq, prev = ledger.head()
+        ledger_id = ledger.ledger_id
+        con = ledger.con
+        # Lineage first: export k delivers IDs k*per_export .. (k+1)*per_export-1 (as Post IDs).
+        t = time.perf_counter()
+        con.execute(
+            f"INSERT INTO lineage SELECT 'b' || (i // {per_export}), 1, "
+            f"(1500000000000000000 + i)::UBIGINT FROM range({exports * per_export}) r(i)"
+        )
+        digests = dict(
+            con.execute(
+                "SELECT export_id, sha256(string_agg(id::VARCHAR || chr(10), '' ORDER BY id)) FROM lineage GROUP BY export_id"
+            ).fetchall()
+        )
+        print(
+            f"  lineage of {exports * per_export:,} IDs and digests: {time.perf_counter() - t:.1f} s", file=sys.stderr
+        )
+        t = time.perf_counter()
+        rng = random.Random(1)
+        span = (730 * 86400) // exports or 1
+        events, reservations, commits = [], [], []
+        empty = hashlib.sha256(b"").hexdigest()
+        assert prev == (genesis(ledger_id) if seq == 0 else prev)
+        for k in range(exports):
+            export_id = f"b{k}"
+            at = START + timedelta(seconds=k * span)
+            body = {
+                "export_id": export_id, "entity": f"e{rng.randrange(ENTITIES)}", "person": None, "at": iso(at),
+                "post_ids": per_export, "user_ids": 0, "dm_ids": 0, "basis": "cap", "profile": profile.name,
+                "version": profile.version, "ids_sha256": {"post": digests[export_id], "user": empty, "dm": empty},
+            }  # fmt: skip
+            files = [
+                {"path": "post_ids.txt", "kind": "post", "count": per_export, "sha256": digests[export_id], "bytes": 0}
+            ]
+            for kind, b in (("reserve", body), ("commit", {"export_id": export_id, "files": files})):
+                seq += 1
+                text = canonical(b)
+                recorded = iso(datetime.now(UTC))
+                digest = event_hash(prev, seq, recorded, kind, text)
+                events.append((seq, recorded, kind, text, prev, digest))
+                prev = digest
+                if kind == "reserve":
+                    reservations.append(
+                        (export_id, b["entity"], None, at.replace(tzinfo=None), per_export, 0, 0, "cap",
+                         profile.name, profile.version, canonical(b["ids_sha256"]), seq)
+                    )  # fmt: skip
+                else:
+                    commits.append((export_id, json.dumps(files, sort_keys=True), seq))
+
+        def load(table: str, rows: list[tuple[object, ...]]) -> None:
+            names = [c[0] for c in con.execute(f"DESCRIBE {table}").fetchall()]
+            cols = list(zip(*rows, strict=True))
+            con.register("bulk", pa.table({n: pa.array(c) for n, c in zip(names, cols, strict=True)}))
+            con.execute(f"INSERT INTO {table} SELECT * FROM bulk")
+            con.unregister("bulk")
+
+        load("events", events)
+        load("reservations", reservations)
+        load("commits", commits)
+        con.execute("CHECKPOINT")
+        print(f"  {len(events):,} events: {time.perf_counter() - t:.1f} s", file=sys.stderr)
+
+
+def run(cmd: list[str]) -> float:
+    t = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"failed ({done.returncode}): {' '.join(cmd)}\n{done.stderr}")
+    return time.perf_counter() - t
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="10000,1000000")
+    ap.add_argument("--ids-per-export", type=int, default=100)
+    ap.add_argument("--export-ids", type=int, default=1_500_000)
+    ap.add_argument("--data", type=Path, default=HERE / "data")
+    a = ap.parse_args()
+    a.data.mkdir(parents=True, exist_ok=True)
+    q = [sys.executable, "-m", "quota"]
+    rows = []
+    sizes = [int(x) for x in a.sizes.split(",")]
+    for n in sizes:
+        path = a.data / f"ledger_{n}x{a.ids_per_export}.duckdb"
+        if not path.exists():
+            print(f"building {path} ...", file=sys.stderr)
+            build(path, n, a.ids_per_export)
+        one = min(run([*q, "usage", "e7", "--db", str(path), "--json"]) for _ in range(3))
+        every = run([*q, "usage", "--db", str(path), "--json"])
+        verify = run([*q, "ledger", "verify", "--db", str(path)])
+        rows.append((n, path.stat().st_size, one, every, verify))
+
+    print(f"{'exports':>10} {'IDs':>13} {'file MB':>8} {'usage ENTITY s':>15} {'usage all s':>12} {'verify s':>9}")
+    for n, size, one, every, verify in rows:
+        print(f"{n:>10,} {n * a.ids_per_export:>13,} {size / 1e6:>8.0f} {one:>15.2f} {every:>12.2f} {verify:>9.1f}")
+    if len(rows) > 1:
+        print(f"usage ENTITY, largest vs smallest ledger: {rows[-1][2] / rows[0][2]:.2f}x (target <= 1.5x)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ids = Path(tmp, "ids.txt")
+        rng = random.Random(3)
+        ids.write_text("".join(f"{rng.getrandbits(63)}\n" for _ in range(a.export_ids)))
+        db = Path(tmp, "l.duckdb")
+        small = a.data / f"ledger_{sizes[0]}x{a.ids_per_export}.duckdb"
+        db.write_bytes(small.read_bytes())
+        strip_s = run([*q, "strip", str(ids), "-o", f"{tmp}/s", "-q"])
+        export_s = run([*q, "export", str(ids), "--to", "fresh", "-o", f"{tmp}/e", "--db", str(db), "-q"])
+        strip2 = run([*q, "strip", str(ids), "-o", f"{tmp}/s2", "-q"])
+    best_strip = min(strip_s, strip2)
+    print(
+        f"export of {a.export_ids:,} Post IDs: {export_s:.2f} s; strip of the same file: {best_strip:.2f} s; "
+        f"the ledger adds {100 * (export_s / best_strip - 1):.0f}% (target <= 30%)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
