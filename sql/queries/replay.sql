@@ -1,0 +1,46 @@
+-- Each state table rebuilt from the events alone. `quota ledger verify` compares these with
+-- the tables, both ways, row for row. Bodies are canonical JSON (sorted keys, no spaces), so
+-- a JSON sub-object read back here is the same text the write path stored.
+
+-- name: entities
+SELECT body->>'entity', body->>'name', body->>'kind', seq
+FROM events WHERE kind = 'entity';
+
+-- name: terms_acceptances
+SELECT body->>'entity', body->>'by', (body->>'at')::TIMESTAMP, seq
+FROM events WHERE kind = 'terms';
+
+-- name: persons
+SELECT body->>'person', body->>'entity', body->>'name', seq
+FROM events WHERE kind = 'person';
+
+-- name: permissions
+SELECT body->>'ref', body->>'entity', (body->>'cap')::BIGINT, (body->>'from')::TIMESTAMP,
+       (body->>'until')::TIMESTAMP, seq
+FROM events WHERE kind = 'permission';
+
+-- name: policy_changes
+SELECT seq, body->>'profile', body->>'version'
+FROM events WHERE kind = 'policy';
+
+-- name: reservations
+SELECT body->>'export_id', body->>'entity', body->>'person', (body->>'at')::TIMESTAMP,
+       (body->>'post_ids')::BIGINT, (body->>'user_ids')::BIGINT,
+       CASE kind WHEN 'import' THEN 0 ELSE (body->>'dm_ids')::BIGINT END,
+       CASE kind WHEN 'import' THEN 'import' ELSE body->>'basis' END,
+       body->>'profile', body->>'version',
+       CASE kind WHEN 'import' THEN '{}' ELSE (body->'ids_sha256')::VARCHAR END,
+       seq
+FROM events WHERE kind IN ('reserve', 'import');
+
+-- name: commits
+SELECT body->>'export_id', CASE kind WHEN 'import' THEN '[]' ELSE (body->'files')::VARCHAR END, seq
+FROM events WHERE kind IN ('commit', 'import');
+
+-- name: releases
+SELECT body->>'export_id', body->>'reason', seq
+FROM events WHERE kind = 'release';
+
+-- name: voids
+SELECT body->>'export_id', body->>'reason', seq
+FROM events WHERE kind = 'void';
