@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import random
 import subprocess
 import sys
@@ -87,7 +86,7 @@ def build(path: Path, exports: int, per_export: int) -> None:
                          profile.name, profile.version, canonical(b["ids_sha256"]), seq)
                     )  # fmt: skip
                 else:
-                    commits.append((export_id, json.dumps(files, sort_keys=True), seq))
+                    commits.append((export_id, canonical(files), seq))
 
         def load(table: str, rows: list[tuple[object, ...]]) -> None:
             names = [c[0] for c in con.execute(f"DESCRIBE {table}").fetchall()]

@@ -422,7 +422,7 @@ class Ledger:
                 problem, at = f"event {seq} has a body that is not JSON", seq
             return VerifyReport(False, ledger_id, at - 1, "", problem, at)
         count, head = self.head()
-        problem = self._compare_state() or self._check_lineage()
+        problem = self._compare_state() or self._check_lineage() or self._check_windows()
         if problem:
             return VerifyReport(False, ledger_id, count, head, problem[1], problem[0])
         return VerifyReport(True, ledger_id, count, head)
@@ -458,6 +458,48 @@ class Ledger:
         ).fetchall()
         if orphans:
             return (0, f"IDs are stored for export {orphans[0][0]}, which no event recorded")
+        return None
+
+    def _check_windows(self) -> tuple[int, str] | None:
+        """No 30-day window of any entity over its cap, recomputed from the entries alone.
+
+        Usage peaks where an entry lands, and the cap drops where a permission ends, so the
+        windows ending at those instants are all that can be over. `(t - 30 days, t]` is
+        `[t - 30 days + 1 us, t]` at the microsecond precision of TIMESTAMP."""
+        from quota.policy import PROFILES
+
+        rows = self.con.execute("SELECT profile FROM policy_changes ORDER BY seq DESC LIMIT 1").fetchall()
+        profile = PROFILES[rows[0][0]] if rows else PROFILES["x-developer-policy"]
+        if profile.post_id_cap is None:
+            return None
+        span = int(profile.window.total_seconds() * 1_000_000) - 1
+        bad = self.con.execute(
+            f"""WITH counted AS (
+                    SELECT entity, delivered_at AS t, post_ids, seq FROM reservations
+                    WHERE export_id NOT IN (SELECT export_id FROM releases)
+                      AND export_id NOT IN (SELECT export_id FROM voids)),
+                ends AS (
+                    SELECT entity, t, seq,
+                           sum(post_ids) OVER (PARTITION BY entity ORDER BY t
+                               RANGE BETWEEN INTERVAL {span} MICROSECOND PRECEDING AND CURRENT ROW) AS used
+                    FROM counted
+                    UNION ALL
+                    SELECT p.entity, p.valid_until, p.seq,
+                           (SELECT coalesce(sum(c.post_ids), 0) FROM counted c WHERE c.entity = p.entity
+                              AND c.t > p.valid_until - INTERVAL {span + 1} MICROSECOND AND c.t <= p.valid_until)
+                    FROM permissions p),
+                judged AS (
+                    SELECT e.entity, e.t, e.seq, e.used,
+                           greatest(?, coalesce(max(p.cap), 0)) AS cap
+                    FROM ends e LEFT JOIN permissions p
+                      ON p.entity = e.entity AND p.valid_from <= e.t AND e.t < p.valid_until
+                    GROUP BY ALL)
+                SELECT entity, t, seq, used, cap FROM judged WHERE used > cap ORDER BY t LIMIT 1""",
+            [profile.post_id_cap],
+        ).fetchall()
+        if bad:
+            entity, t, seq, used, cap = bad[0]
+            return (int(seq), f"{entity} has {used:,} Post IDs in the 30 days to {iso(t)}, over its cap of {cap:,}")
         return None
 
     def _compare_state(self) -> tuple[int, str] | None:

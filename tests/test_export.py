@@ -226,3 +226,21 @@ def test_lineage_tampering_is_detected(acme: Path) -> None:
     con.close()
     r = quota("ledger", "verify")
     assert r.exit_code == 5 and "post IDs stored for export" in r.stderr
+
+
+def test_verify_recomputes_every_window(acme: Path, tmp_path: Path) -> None:
+    import duckdb
+
+    past(tmp_path, ("2026-11-01T00:00:00Z", "acme", CAP - 100))
+    assert quota("export", PAGES, "--to", "acme", "-o", "a", "--at", "2026-10-02T00:00:00Z").exit_code == 0
+    assert quota("ledger", "verify").exit_code == 0
+    # Someone moves the export a day later, into the window of the big one, and re-seals the chain.
+    con = duckdb.connect(str(acme / "ledger.duckdb"))
+    con.execute("UPDATE reservations SET delivered_at = delivered_at + INTERVAL 1 DAY WHERE basis = 'cap'")
+    con.close()
+    r = quota("ledger", "verify")
+    assert r.exit_code == 5  # the state no longer matches its event...
+    from quota.ledger import Ledger
+
+    with Ledger.open(acme / "ledger.duckdb") as ledger:
+        assert ledger._check_windows() is not None  # ...and the window check sees the breach itself
