@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -117,27 +119,34 @@ def check_recipient(ledger: Ledger, entity: str, person: str | None, at: datetim
             raise PolicyRefusal(f"refused: person {person} belongs to {rows[0]['entity']}, not to {entity}")
 
 
-def _digests_and_counts(stripped: Stripped) -> tuple[dict[str, str], dict[str, int]]:
+def _digests_and_counts(stripped: Stripped, scratch: Path) -> tuple[dict[str, str], dict[str, int]]:
+    """Per kind: the sha256 of the sorted ID list, one per line (the bytes of a plain
+    `post_ids.txt`), and the count. DuckDB writes the lists to `scratch` (the ledger then
+    loads the lineage from them); hashlib hashes them."""
     digests: dict[str, str] = {}
     counts = {k.value: 0 for k in Kind}
     for kind in stripped.want.kinds:
         table, n = stripped.unique(kind)
         counts[kind.value] = n
-        row = stripped.con.execute(
-            f"SELECT coalesce(sha256(string_agg(id::VARCHAR || chr(10), '' ORDER BY id)), ?) FROM {table}",
-            [hashlib.sha256(b"").hexdigest()],
-        ).fetchall()
-        digests[kind.value] = str(row[0][0])
+        path = scratch / f"{kind.value}.txt"
+        stripped.con.execute(f"COPY (SELECT id FROM {table}) TO ? (FORMAT csv, HEADER false)", [str(path)])
+        with open(path, "rb") as f:
+            digests[kind.value] = hashlib.file_digest(f, "sha256").hexdigest()
     return digests, counts
 
 
-def _lineage(stripped: Stripped, export_id: str) -> Any:
-    parts = []
-    for kind in sorted(stripped.want.kinds, key=lambda k: k.value):
-        table, _ = stripped.unique(kind)
-        parts.append(f"SELECT ? AS export_id, {LINEAGE_KINDS[kind.value]}::UTINYINT AS kind, id FROM {table}")
-    params = [export_id] * len(parts)
-    return stripped.con.sql(" UNION ALL ".join(parts), params=params).to_arrow_table()
+def _lineage_loader(scratch: Path, kinds: Sequence[Kind], export_id: str) -> Callable[[Any], None]:
+    """Inside the reserve transaction: the delivered IDs, read from the digest files."""
+
+    def load(con: Any) -> None:
+        for kind in kinds:
+            con.execute(
+                f"""INSERT INTO lineage SELECT ?, {LINEAGE_KINDS[kind.value]}, id
+                    FROM read_csv(?, columns = {{'id': 'UBIGINT'}}, header = false, auto_detect = false)""",
+                [export_id, str(scratch / f"{kind.value}.txt")],
+            )
+
+    return load
 
 
 def existing(ledger: Ledger, export_id: str) -> dict[str, Any] | None:
@@ -208,57 +217,77 @@ def export(
 
     stripped = strip(inputs, strip_opts)
     with stripped:
-        digests, counts = _digests_and_counts(stripped)
-        posts = counts["post"]
-        export_id = export_id or f"x-{at.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
-
-        # 1. check and reserve, under the write lock
-        with Ledger.open(db, write=True, wait=wait, say=say) as ledger:
-            if (row := existing(ledger, export_id)) is not None:
-                return _replayed(ledger, row, entity)
-            check_recipient(ledger, entity, person, at)
-            profile = registry.current_profile(ledger)
-            entries, perms = ledger_state(ledger, entity, at, profile.window)
-            verdict = check(entries, perms, profile.post_id_cap, profile.window, at, posts)
-            if not verdict.allowed:
-                fits = next_free_at(entries, perms, profile.post_id_cap, profile.window, at, posts)
-                raise PolicyRefusal(refusal(entity, at, posts, verdict, fits))
-            basis = basis_of(perms, profile, at)
-            result = ExportResult(
-                export_id, entity, person, at, posts, counts["user"], counts["dm"], basis,
-                used_after=used_at(at, entries, profile.window) + posts,
-                cap=cap_at(at, profile.post_id_cap, perms),
-                dry_run=dry_run,
+        scratch = Path(tempfile.mkdtemp(prefix="quota-ids-"))
+        try:
+            digests, counts = _digests_and_counts(stripped, scratch)
+            return _reserve_write_commit(
+                stripped, digests, counts, scratch, entity, outdir, db=db, out_opts=out_opts, person=person, at=at,
+                export_id=export_id, dry_run=dry_run, force=force, wait=wait, say=say,
             )  # fmt: skip
-            if dry_run:
-                return result
-            body = {
-                "export_id": export_id,
-                "entity": entity,
-                "person": person,
-                "at": iso(at),
-                "post_ids": posts,
-                "user_ids": counts["user"],
-                "dm_ids": counts["dm"],
-                "basis": basis,
-                "profile": profile.name,
-                "version": profile.version,
-                "ids_sha256": digests,
-            }
-            lineage = _lineage(stripped, export_id)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
-            def store_lineage(con: Any) -> None:
-                con.register("new_lineage", lineage)
-                try:
-                    con.execute("INSERT INTO lineage SELECT * FROM new_lineage")
-                finally:
-                    con.unregister("new_lineage")
 
-            ledger.append("reserve", body, also=store_lineage)
+def _reserve_write_commit(
+    stripped: Stripped,
+    digests: dict[str, str],
+    counts: dict[str, int],
+    scratch: Path,
+    entity: str,
+    outdir: Path,
+    *,
+    db: str | Path | None,
+    out_opts: output.OutputOptions,
+    person: str | None,
+    at: datetime,
+    export_id: str | None,
+    dry_run: bool,
+    force: bool,
+    wait: float,
+    say: Say | None,
+) -> ExportResult:
+    posts = counts["post"]
+    export_id = export_id or f"x-{at.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
 
-        # 2. write the files, outside the lock
-        extra = {"export": {k: body[k] for k in ("export_id", "entity", "person", "at", "basis", "profile", "version")}}
-        tmp, doc = output.write_hidden(outdir, stripped, out_opts, force, extra)
+    # 1. check and reserve, under the write lock
+    with Ledger.open(db, write=True, wait=wait, say=say) as ledger:
+        if (row := existing(ledger, export_id)) is not None:
+            return _replayed(ledger, row, entity)
+        check_recipient(ledger, entity, person, at)
+        profile = registry.current_profile(ledger)
+        entries, perms = ledger_state(ledger, entity, at, profile.window)
+        verdict = check(entries, perms, profile.post_id_cap, profile.window, at, posts)
+        if not verdict.allowed:
+            fits = next_free_at(entries, perms, profile.post_id_cap, profile.window, at, posts)
+            raise PolicyRefusal(refusal(entity, at, posts, verdict, fits))
+        basis = basis_of(perms, profile, at)
+        result = ExportResult(
+            export_id, entity, person, at, posts, counts["user"], counts["dm"], basis,
+            used_after=used_at(at, entries, profile.window) + posts,
+            cap=cap_at(at, profile.post_id_cap, perms),
+            dry_run=dry_run,
+        )  # fmt: skip
+        if dry_run:
+            return result
+        body = {
+            "export_id": export_id,
+            "entity": entity,
+            "person": person,
+            "at": iso(at),
+            "post_ids": posts,
+            "user_ids": counts["user"],
+            "dm_ids": counts["dm"],
+            "basis": basis,
+            "profile": profile.name,
+            "version": profile.version,
+            "ids_sha256": digests,
+        }
+        kinds = sorted(stripped.want.kinds, key=lambda k: k.value)
+        ledger.append("reserve", body, also=_lineage_loader(scratch, kinds, export_id))
+
+    # 2. write the files, outside the lock
+    extra = {"export": {k: body[k] for k in ("export_id", "entity", "person", "at", "basis", "profile", "version")}}
+    tmp, doc = output.write_hidden(outdir, stripped, out_opts, force, extra)
     try:
         files = [dict(f) for f in doc["outputs"]]
         # 3. commit with the files' hashes
