@@ -287,7 +287,8 @@ def _reserve_write_commit(
 
     # 2. write the files, outside the lock
     extra = {"export": {k: body[k] for k in ("export_id", "entity", "person", "at", "basis", "profile", "version")}}
-    tmp, doc = output.write_hidden(outdir, stripped, out_opts, force, extra)
+    lists = {k: scratch / f"{k.value}.txt" for k in stripped.want.kinds}
+    tmp, doc = output.write_hidden(outdir, stripped, out_opts, force, extra, ready=lists)
     try:
         files = [dict(f) for f in doc["outputs"]]
         # 3. commit with the files' hashes

@@ -283,7 +283,7 @@ class Ledger:
 
     def _initialised(self) -> bool:
         rows = self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations'"
         ).fetchall()
         return bool(rows[0][0])
 

@@ -69,9 +69,18 @@ def _gzip_in_place(plain: Path, target: Path) -> None:
     plain.unlink()
 
 
-def write_kind(stripped: Stripped, directory: Path, kind: Kind, opts: OutputOptions) -> list[OutputFile]:
-    """DuckDB writes the files straight from its sorted table: no round trip through Python."""
+def write_kind(
+    stripped: Stripped, directory: Path, kind: Kind, opts: OutputOptions, ready: Path | None = None
+) -> list[OutputFile]:
+    """DuckDB writes the files straight from its sorted table: no round trip through Python.
+
+    `ready` is that kind's plain ID list already written (by `quota export`, to hash it): for
+    plain text output in one file it is moved into place instead of written again."""
     table, total = stripped.unique(kind)
+    if ready is not None and opts == OutputOptions():
+        path = directory / _file_names(kind, opts, 1)[0]
+        os.replace(ready, path)
+        return [OutputFile(path.name, kind.value, total, _sha256_fsync(path), path.stat().st_size)]
     size = opts.split or max(total, 1)
     parts = max(1, -(-total // size))
     column = f"{kind.value}_id"
@@ -139,7 +148,12 @@ def write_outdir(
 
 
 def write_hidden(
-    outdir: Path, stripped: Stripped, opts: OutputOptions, force: bool, extra: dict[str, Any] | None = None
+    outdir: Path,
+    stripped: Stripped,
+    opts: OutputOptions,
+    force: bool,
+    extra: dict[str, Any] | None = None,
+    ready: dict[Kind, Path] | None = None,
 ) -> tuple[Path, dict[str, Any]]:
     """The whole output, fsynced, in a hidden directory beside OUTDIR; `publish` moves it."""
     opts.check()
@@ -150,7 +164,7 @@ def write_hidden(
     try:
         files: list[OutputFile] = []
         for kind in sorted(stripped.want.kinds, key=lambda k: k.value):
-            files.extend(write_kind(stripped, tmp, kind, opts))
+            files.extend(write_kind(stripped, tmp, kind, opts, (ready or {}).get(kind)))
         doc = manifest(stripped, files, opts)
         if extra:
             doc.update(extra)
