@@ -50,20 +50,11 @@ class ExportResult:
     already_recorded: bool = False
 
     def as_json(self) -> dict[str, Any]:
-        keys = (
-            "export_id",
-            "entity",
-            "person",
-            "post_ids",
-            "user_ids",
-            "dm_ids",
-            "basis",
-            "used_after",
-            "cap",
-            "files",
-        )
-        out: dict[str, Any] = {k: getattr(self, k) for k in keys}
+        """The keys scripts rely on, in the documented order."""
+        out: dict[str, Any] = {"export_id": self.export_id, "entity": self.entity, "person": self.person}
         out["at"] = iso(self.at)
+        for key in ("post_ids", "user_ids", "dm_ids", "basis", "used_after", "cap", "files"):
+            out[key] = getattr(self, key)
         if self.dry_run:
             out["dry_run"] = True
         return out

@@ -46,10 +46,11 @@ def test_export_writes_records_and_reports(acme: Path) -> None:
               "--at", "2026-11-01T12:00:00Z", "--export-id", "nov-1", "--json")  # fmt: skip
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
-    assert list(doc) == [
+    keys = [
         "export_id",
         "entity",
         "person",
+        "at",
         "post_ids",
         "user_ids",
         "dm_ids",
@@ -57,8 +58,8 @@ def test_export_writes_records_and_reports(acme: Path) -> None:
         "used_after",
         "cap",
         "files",
-        "at",
     ]
+    assert list(doc) == keys
     assert (doc["export_id"], doc["entity"], doc["person"], doc["at"]) == (
         "nov-1",
         "acme",
