@@ -245,3 +245,12 @@ def test_verify_recomputes_every_window(acme: Path, tmp_path: Path) -> None:
 
     with Ledger.open(acme / "ledger.duckdb") as ledger:
         assert ledger._check_windows() is not None  # ...and the window check sees the breach itself
+
+
+def test_an_empty_kind_is_recorded_as_the_empty_list(acme: Path) -> None:
+    r = quota("export", PAGES, "--to", "acme", "-o", "out", "--ids", "post,dm", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["dm_ids"] == 0 and Path("out/dm_ids.txt").read_bytes() == b""
+    shown = json.loads(quota("ledger", "show", json.loads(r.stdout)["export_id"], "--json").stdout)
+    assert shown["ids_sha256"]["dm"] == hashlib.sha256(b"").hexdigest()
+    assert quota("ledger", "verify").exit_code == 0
