@@ -55,7 +55,3 @@ def id_problem(value: object) -> str | None:
     if _FLOATISH.fullmatch(value):
         return f"ID {value!r} is written as a float or in scientific notation"
     return f"ID {value!r} is not a decimal unsigned 64-bit integer"
-
-
-def is_id(value: object) -> bool:
-    return id_problem(value) is None
