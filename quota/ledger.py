@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -197,9 +198,17 @@ def apply_event(con: duckdb.DuckDBPyConnection, seq: int, kind: str, body: dict[
 # ------------------------------------------------------------------ the ledger
 
 
+def sql_dir() -> Traversable:
+    """The SQL files: installed as quota.sql; in a source tree run as is, the top-level sql/."""
+    try:
+        return resources.files("quota.sql")
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "sql"
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) of every file in sql/migrations, in order."""
-    folder = resources.files("quota.sql").joinpath("migrations")
+    folder = sql_dir().joinpath("migrations")
     out = []
     for f in folder.iterdir():
         if f.name.endswith(".sql"):
@@ -209,7 +218,7 @@ def migrations() -> list[tuple[int, str, str]]:
 
 def replay_queries() -> dict[str, str]:
     """The named queries of sql/queries/replay.sql (`-- name: TABLE` before each)."""
-    text = resources.files("quota.sql").joinpath("queries", "replay.sql").read_text(encoding="utf-8")
+    text = sql_dir().joinpath("queries", "replay.sql").read_text(encoding="utf-8")
     out: dict[str, str] = {}
     for part in text.split("-- name: ")[1:]:
         name, _, sql = part.partition("\n")
