@@ -8,14 +8,19 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from quota import __version__
 from quota.errors import QuotaError
 from quota.render import render, to_json
+
+if TYPE_CHECKING:
+    from quota.ledger import Ledger
 
 EXIT_CODES = """Exit codes: 0 ok; 1 unexpected error; 2 usage; 3 refused by policy;
 4 bad input data; 5 ledger unavailable or failed verification."""
@@ -181,6 +186,21 @@ def _reader(db: str | None, wait: float):  # type: ignore[no-untyped-def]
     return Ledger.open(db, write=False, wait=wait)
 
 
+def _query(
+    db: str | None,
+    wait: float,
+    as_json: bool,
+    as_csv: bool,
+    fetch: Callable[[Ledger], list[dict[str, Any]]],
+    columns: list[str],
+) -> None:
+    """Run `fetch(ledger)` under a shared lock and print its rows as a table, JSON or CSV."""
+    fmt = _fmt(as_json, as_csv)
+    with _reader(db, wait) as ledger:
+        rows = fetch(ledger)
+    click.echo(render(rows, columns, fmt))
+
+
 @cli.command()
 @ledger_options
 def init(db: str | None, wait: float) -> None:
@@ -259,10 +279,7 @@ def entity_list(db: str | None, wait: float, as_json: bool, as_csv: bool) -> Non
     """
     from quota import registry
 
-    fmt = _fmt(as_json, as_csv)
-    with _reader(db, wait) as ledger:
-        rows = registry.entities(ledger)
-    click.echo(render(rows, ["entity", "name", "kind", "terms_accepted_at", "persons"], fmt))
+    _query(db, wait, as_json, as_csv, registry.entities, ["entity", "name", "kind", "terms_accepted_at", "persons"])
 
 
 @entity.command("show")
@@ -332,10 +349,7 @@ def person_list(db: str | None, wait: float, as_json: bool, as_csv: bool) -> Non
     """
     from quota import registry
 
-    fmt = _fmt(as_json, as_csv)
-    with _reader(db, wait) as ledger:
-        rows = registry.persons(ledger)
-    click.echo(render(rows, ["person", "entity", "name"], fmt))
+    _query(db, wait, as_json, as_csv, registry.persons, ["person", "entity", "name"])
 
 
 @cli.group()
@@ -379,10 +393,8 @@ def permission_list(entity_id: str | None, db: str | None, wait: float, as_json:
     """
     from quota import registry
 
-    fmt = _fmt(as_json, as_csv)
-    with _reader(db, wait) as ledger:
-        rows = registry.permissions(ledger, entity_id)
-    click.echo(render(rows, ["ref", "entity", "cap", "valid_from", "valid_until"], fmt))
+    columns = ["ref", "entity", "cap", "valid_from", "valid_until"]
+    _query(db, wait, as_json, as_csv, lambda ledger: registry.permissions(ledger, entity_id), columns)
 
 
 @cli.group()
@@ -556,11 +568,9 @@ def usage(
     """
     from quota import reports
 
-    fmt = _fmt(as_json, as_csv)
-    with _reader(db, wait) as ledger:
-        rows = reports.usage(ledger, entity_id, parse_time(at), need)
-    cols = ["entity", "at", "window_start", "used", "cap", "headroom", "next_free_at"]
-    click.echo(render(rows, cols, fmt))
+    when = parse_time(at)
+    columns = ["entity", "at", "window_start", "used", "cap", "headroom", "next_free_at"]
+    _query(db, wait, as_json, as_csv, lambda ledger: reports.usage(ledger, entity_id, when, need), columns)
 
 
 @ledger_group.command("list")
@@ -586,15 +596,11 @@ def ledger_list(
     """
     from quota import reports
 
-    fmt = _fmt(as_json, as_csv)
-    with _reader(db, wait) as ledger:
-        rows = reports.exports(
-            ledger,
-            entity_id,
-            parse_time(since, "--since") if since else None,
-            parse_time(until, "--until") if until else None,
-        )
-    click.echo(render(rows, reports.EXPORT_COLUMNS, fmt))
+    start = parse_time(since, "--since") if since else None
+    end = parse_time(until, "--until") if until else None
+    _query(
+        db, wait, as_json, as_csv, lambda ledger: reports.exports(ledger, entity_id, start, end), reports.EXPORT_COLUMNS
+    )
 
 
 @ledger_group.command("show")
@@ -666,15 +672,13 @@ def ledger_recover(
     """
     from quota import exports
 
-    fmt = _fmt(as_json, as_csv)
     if release_id:
         with _writer(db, wait) as ledger:
             seq = exports.release(ledger, release_id, reason)
         click.echo(f"released {release_id} (event {seq})", err=True)
         return
-    with _reader(db, wait) as ledger:
-        rows = exports.open_reservations(ledger)
-    click.echo(render(rows, ["export_id", "entity", "person", "at", "post_ids", "user_ids", "dm_ids"], fmt))
+    columns = ["export_id", "entity", "person", "at", "post_ids", "user_ids", "dm_ids"]
+    _query(db, wait, as_json, as_csv, exports.open_reservations, columns)
 
 
 @ledger_group.command("import")
