@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from quota import output, registry
+from quota import exemptions, output, registry
 from quota.errors import PolicyRefusal, UsageError
 from quota.ids import Kind
 from quota.ledger import LINEAGE_KINDS, Ledger, check_name, iso, utc_naive
@@ -66,7 +66,7 @@ def ledger_state(
     """The entity's counted entries near `around` (open or committed, not released or voided)."""
     rows = ledger.con.execute(
         """SELECT delivered_at, post_ids FROM reservations r
-           WHERE entity = ? AND delivered_at > ? AND delivered_at < ?
+           WHERE entity = ? AND delivered_at > ? AND delivered_at < ? AND basis <> 'exemption'
              AND export_id NOT IN (SELECT export_id FROM releases)
              AND export_id NOT IN (SELECT export_id FROM voids)""",
         [entity, utc_naive(around - 2 * window), utc_naive(around + 2 * window)],
@@ -190,6 +190,7 @@ def export(
     force: bool = False,
     wait: float = 60.0,
     say: Say | None = None,
+    exemption: str | None = None,
 ) -> ExportResult:
     now = datetime.now(UTC)
     at = at or now
@@ -213,7 +214,7 @@ def export(
             digests, counts = _digests_and_counts(stripped, scratch)
             return _reserve_write_commit(
                 stripped, digests, counts, scratch, entity, outdir, db=db, out_opts=out_opts, person=person, at=at,
-                export_id=export_id, dry_run=dry_run, force=force, wait=wait, say=say,
+                export_id=export_id, dry_run=dry_run, force=force, wait=wait, say=say, exemption=exemption,
             )  # fmt: skip
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -236,6 +237,7 @@ def _reserve_write_commit(
     force: bool,
     wait: float,
     say: Say | None,
+    exemption: str | None,
 ) -> ExportResult:
     posts = counts["post"]
     export_id = export_id or f"x-{at.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
@@ -246,16 +248,23 @@ def _reserve_write_commit(
             return _replayed(ledger, row, entity)
         check_recipient(ledger, entity, person, at)
         profile = registry.current_profile(ledger)
-        entries, perms = ledger_state(ledger, entity, at, profile.window)
-        verdict = check(entries, perms, profile.post_id_cap, profile.window, at, posts)
-        if not verdict.allowed:
-            fits = next_free_at(entries, perms, profile.post_id_cap, profile.window, at, posts)
-            raise PolicyRefusal(refusal(entity, at, posts, verdict, fits))
-        basis = basis_of(perms, profile, at)
+        if exemption is not None:
+            # Outside the 30-day cap: the exemption's own rules and quantities instead.
+            used_after, cap = exemptions.check_export(
+                ledger, exemption, entity, person, at, posts, counts["user"], counts["dm"], profile
+            )
+            basis = "exemption"
+        else:
+            entries, perms = ledger_state(ledger, entity, at, profile.window)
+            verdict = check(entries, perms, profile.post_id_cap, profile.window, at, posts)
+            if not verdict.allowed:
+                fits = next_free_at(entries, perms, profile.post_id_cap, profile.window, at, posts)
+                raise PolicyRefusal(refusal(entity, at, posts, verdict, fits))
+            basis = basis_of(perms, profile, at)
+            used_after = used_at(at, entries, profile.window) + posts
+            cap = cap_at(at, profile.post_id_cap, perms)
         result = ExportResult(
-            export_id, entity, person, at, posts, counts["user"], counts["dm"], basis,
-            used_after=used_at(at, entries, profile.window) + posts,
-            cap=cap_at(at, profile.post_id_cap, perms),
+            export_id, entity, person, at, posts, counts["user"], counts["dm"], basis, used_after, cap,
             dry_run=dry_run,
         )  # fmt: skip
         if dry_run:
@@ -273,6 +282,8 @@ def _reserve_write_commit(
             "version": profile.version,
             "ids_sha256": digests,
         }
+        if exemption is not None:
+            body["exemption"] = exemption
         kinds = sorted(stripped.want.kinds, key=lambda k: k.value)
         ledger.append("reserve", body, also=_lineage_loader(scratch, kinds, export_id))
 

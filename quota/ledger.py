@@ -48,6 +48,10 @@ STATE_TABLES = (
     "commits",
     "releases",
     "voids",
+    "exemptions",
+    "exemption_persons",
+    "exemption_revocations",
+    "exemption_uses",
 )
 LINEAGE_KINDS = {"post": 1, "user": 2, "dm": 3}
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")
@@ -161,7 +165,18 @@ def _rows_reserve(seq: int, b: dict[str, Any]) -> Rows:
         b["export_id"], b["entity"], b.get("person"), _t(b["at"]), b["post_ids"], b["user_ids"], b["dm_ids"],
         b["basis"], b["profile"], b["version"], canonical(b["ids_sha256"]), seq,
     )  # fmt: skip
-    return [("reservations", row)]
+    rows: Rows = [("reservations", row)]
+    if b.get("exemption") is not None:
+        rows.append(("exemption_uses", (b["export_id"], b["exemption"], seq)))
+    return rows
+
+
+def _rows_exemption(seq: int, b: dict[str, Any]) -> Rows:
+    row = (
+        b["ref"], b["entity"], b["kind"], datetime.fromisoformat(b["approved_on"]).date(), _t(b["from"]),
+        _t(b["until"]), b.get("post_ids"), b.get("user_ids"), b.get("parent"), b.get("purpose"), seq,
+    )  # fmt: skip
+    return [("exemptions", row)] + [("exemption_persons", (b["ref"], p, seq)) for p in b.get("persons", [])]
 
 
 def _rows_commit(seq: int, b: dict[str, Any]) -> Rows:
@@ -187,6 +202,8 @@ STATE_ROWS: dict[str, Callable[[int, dict[str, Any]], Rows]] = {
     "release": lambda seq, b: [("releases", (b["export_id"], b["reason"], seq))],
     "void": lambda seq, b: [("voids", (b["export_id"], b["reason"], seq))],
     "import": _rows_import,
+    "exemption": _rows_exemption,
+    "exemption_revoke": lambda seq, b: [("exemption_revocations", (b["ref"], b["reason"], seq))],
 }
 
 
@@ -431,7 +448,7 @@ class Ledger:
                 problem, at = f"event {seq} has a body that is not JSON", seq
             return VerifyReport(False, ledger_id, at - 1, "", problem, at)
         count, head = self.head()
-        problem = self._compare_state() or self._check_lineage() or self._check_windows()
+        problem = self._compare_state() or self._check_lineage() or self._check_windows() or self._check_exemptions()
         if problem:
             return VerifyReport(False, ledger_id, count, head, problem[1], problem[0])
         return VerifyReport(True, ledger_id, count, head)
@@ -485,7 +502,8 @@ class Ledger:
         bad = self.con.execute(
             f"""WITH counted AS (
                     SELECT entity, delivered_at AS t, post_ids, seq FROM reservations
-                    WHERE export_id NOT IN (SELECT export_id FROM releases)
+                    WHERE basis <> 'exemption'
+                      AND export_id NOT IN (SELECT export_id FROM releases)
                       AND export_id NOT IN (SELECT export_id FROM voids)),
                 ends AS (
                     SELECT entity, t, seq,
@@ -509,6 +527,35 @@ class Ledger:
         if bad:
             entity, t, seq, used, cap = bad[0]
             return (int(seq), f"{entity} has {used:,} Post IDs in the 30 days to {iso(t)}, over its cap of {cap:,}")
+        return None
+
+    def _check_exemptions(self) -> tuple[int, str] | None:
+        """Every academic exemption's drawdown (its own exports and its peer-review children's)
+        recomputed from the entries, within what X approved, unless the profile says unlimited."""
+        from quota.policy import PROFILES
+
+        rows = self.con.execute("SELECT profile FROM policy_changes ORDER BY seq DESC LIMIT 1").fetchall()
+        if PROFILES[rows[0][0] if rows else "x-developer-policy"].academic_ids_unlimited:
+            return None
+        bad = self.con.execute(
+            """WITH used AS (
+                   SELECT coalesce(x.parent, x.ref) AS root, sum(r.post_ids) AS posts, sum(r.user_ids) AS users
+                   FROM exemption_uses u JOIN reservations r USING (export_id) JOIN exemptions x ON x.ref = u.ref
+                   WHERE u.export_id NOT IN (SELECT export_id FROM releases)
+                     AND u.export_id NOT IN (SELECT export_id FROM voids)
+                   GROUP BY ALL)
+               SELECT e.ref, e.seq, u.posts, e.post_ids, u.users, e.user_ids
+               FROM used u JOIN exemptions e ON e.ref = u.root
+               WHERE e.kind = 'academic' AND (u.posts > e.post_ids OR u.users > e.user_ids)
+               ORDER BY e.seq LIMIT 1"""
+        ).fetchall()
+        if bad:
+            ref, seq, posts, approved_posts, users, approved_users = bad[0]
+            return (
+                int(seq),
+                f"exemption {ref} has drawn {posts:,} Post IDs of {approved_posts:,} and {users:,} User IDs "
+                f"of {approved_users:,} approved",
+            )
         return None
 
     def _compare_state(self) -> tuple[int, str] | None:

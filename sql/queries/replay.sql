@@ -44,3 +44,21 @@ FROM events WHERE kind = 'release';
 -- name: voids
 SELECT body->>'export_id', body->>'reason', seq
 FROM events WHERE kind = 'void';
+
+-- name: exemptions
+SELECT body->>'ref', body->>'entity', body->>'kind', (body->>'approved_on')::DATE,
+       (body->>'from')::TIMESTAMP, (body->>'until')::TIMESTAMP,
+       (body->>'post_ids')::BIGINT, (body->>'user_ids')::BIGINT, body->>'parent', body->>'purpose', seq
+FROM events WHERE kind = 'exemption';
+
+-- name: exemption_persons
+SELECT body->>'ref', unnest(from_json(body->'persons', '["VARCHAR"]')), seq
+FROM events WHERE kind = 'exemption';
+
+-- name: exemption_revocations
+SELECT body->>'ref', body->>'reason', seq
+FROM events WHERE kind = 'exemption_revoke';
+
+-- name: exemption_uses
+SELECT body->>'export_id', body->>'exemption', seq
+FROM events WHERE kind = 'reserve' AND body->>'exemption' IS NOT NULL;

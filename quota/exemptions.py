@@ -1,0 +1,206 @@
+"""Research exemptions approved by X in writing (DESIGN §1).
+
+- academic: Post/User IDs for non-commercial research of an academic institution, only as
+  many as approved: exports draw down the approved quantities.
+- peer-review: review or validation of that research; draws down its academic parent.
+- dsa-art40: outside the redistribution section (no quantity), but only to the persons named
+  in the approved application.
+Exports under an exemption do not count toward the entity's 30-day cap.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from quota.errors import PolicyRefusal, UsageError
+from quota.ledger import Ledger, check_name, iso, utc_naive
+from quota.policy import Profile
+
+KINDS = ("academic", "peer-review", "dsa-art40")
+
+_USES = """
+    SELECT u.ref, u.export_id, r.post_ids, r.user_ids, r.dm_ids, r.delivered_at
+    FROM exemption_uses u JOIN reservations r USING (export_id)
+    WHERE u.export_id NOT IN (SELECT export_id FROM releases)
+      AND u.export_id NOT IN (SELECT export_id FROM voids)
+"""
+
+
+def _row(ledger: Ledger, ref: str) -> dict[str, Any] | None:
+    rows = ledger.query("SELECT * FROM exemptions WHERE ref = ?", [ref])
+    return rows[0] if rows else None
+
+
+def add(
+    ledger: Ledger,
+    ref: str,
+    entity: str,
+    kind: str,
+    approved_on: date,
+    start: datetime,
+    until: datetime,
+    post_ids: int | None,
+    user_ids: int | None,
+    parent: str | None,
+    persons: list[str],
+    purpose: str | None,
+) -> int:
+    check_name("exemption", ref)
+    if kind not in KINDS:
+        raise UsageError(f"--kind takes {', '.join(KINDS)}, not {kind!r}")
+    if _row(ledger, ref) is not None:
+        raise UsageError(f"exemption {ref!r} is already recorded")
+    if not ledger.query("SELECT 1 FROM entities WHERE entity = ?", [entity]):
+        raise UsageError(f"no entity {entity!r} in the ledger (add it with quota entity add)")
+    if until <= start:
+        raise UsageError("--until must be after --from")
+    if kind == "academic":
+        if post_ids is None or user_ids is None:
+            raise UsageError("an academic exemption needs the approved --post-ids and --user-ids (0 means none)")
+        if post_ids < 0 or user_ids < 0:
+            raise UsageError("approved quantities cannot be negative")
+        if parent is not None or persons:
+            raise UsageError("--for and --person belong to peer-review and dsa-art40 exemptions")
+    elif kind == "peer-review":
+        if parent is None:
+            raise UsageError("a peer-review exemption names the academic exemption it draws down with --for")
+        p = _row(ledger, parent)
+        if p is None or p["kind"] != "academic":
+            raise UsageError(f"--for {parent!r} is not an academic exemption in the ledger")
+        if post_ids is not None or user_ids is not None or persons:
+            raise UsageError(
+                "a peer-review exemption draws down its parent's quantities: no --post-ids, --user-ids or --person"
+            )
+    else:
+        if not persons:
+            raise UsageError("a dsa-art40 exemption names at least one --person from the approved application")
+        for person in persons:
+            rows = ledger.query("SELECT entity FROM persons WHERE person = ?", [person])
+            if not rows or rows[0]["entity"] != entity:
+                raise UsageError(f"person {person!r} is not a person of {entity}")
+        if post_ids is not None or user_ids is not None or parent is not None:
+            raise UsageError("a dsa-art40 exemption has no quantities and no --for")
+    body = {
+        "ref": ref,
+        "entity": entity,
+        "kind": kind,
+        "approved_on": approved_on.isoformat(),
+        "from": iso(start),
+        "until": iso(until),
+        "post_ids": post_ids,
+        "user_ids": user_ids,
+        "parent": parent,
+        "persons": sorted(set(persons)),
+        "purpose": purpose,
+    }
+    return ledger.append("exemption", body)
+
+
+def revoke(ledger: Ledger, ref: str, reason: str) -> int:
+    if _row(ledger, ref) is None:
+        raise UsageError(f"no exemption {ref!r} in the ledger")
+    if ledger.query("SELECT 1 FROM exemption_revocations WHERE ref = ?", [ref]):
+        raise UsageError(f"exemption {ref} is already revoked")
+    if not reason.strip():
+        raise UsageError("--reason is required")
+    return ledger.append("exemption_revoke", {"ref": ref, "reason": reason})
+
+
+def pool(ledger: Ledger, ref: str) -> tuple[dict[str, Any] | None, int, int]:
+    """The academic exemption whose quantities `ref` draws down, with the Post and User IDs
+    used by it and its peer-review children; (None, 0, 0) for a dsa-art40 exemption."""
+    row = _row(ledger, ref)
+    if row is None:
+        raise UsageError(f"no exemption {ref!r} in the ledger")
+    root = _row(ledger, row["parent"]) if row["kind"] == "peer-review" else row
+    if root is None or root["kind"] != "academic":
+        return None, 0, 0
+    used = ledger.query(
+        f"""SELECT coalesce(sum(post_ids), 0) AS posts, coalesce(sum(user_ids), 0) AS users FROM ({_USES})
+            WHERE ref = ? OR ref IN (SELECT ref FROM exemptions WHERE parent = ?)""",
+        [root["ref"], root["ref"]],
+    )[0]
+    return root, int(used["posts"]), int(used["users"])
+
+
+def status(ledger: Ledger, ref: str) -> dict[str, Any]:
+    row = _row(ledger, ref)
+    if row is None:
+        raise UsageError(f"no exemption {ref!r} in the ledger")
+    root, used_posts, used_users = pool(ledger, ref)
+    revoked = bool(ledger.query("SELECT 1 FROM exemption_revocations WHERE ref = ?", [ref]))
+    approved_posts = None if root is None else int(root["post_ids"])
+    approved_users = None if root is None else int(root["user_ids"])
+    own = ledger.query(f"SELECT export_id FROM ({_USES}) WHERE ref = ? ORDER BY delivered_at", [ref])
+    return {
+        "ref": ref,
+        "kind": row["kind"],
+        "entity": row["entity"],
+        "approved_post_ids": approved_posts,
+        "used_post_ids": used_posts if root is not None else None,
+        "remaining_post_ids": None if approved_posts is None else approved_posts - used_posts,
+        "approved_user_ids": approved_users,
+        "used_user_ids": used_users if root is not None else None,
+        "remaining_user_ids": None if approved_users is None else approved_users - used_users,
+        "valid_from": row["valid_from"],
+        "valid_until": row["valid_until"],
+        "revoked": revoked,
+        "exports": [u["export_id"] for u in own],
+    }
+
+
+def listing(ledger: Ledger) -> list[dict[str, Any]]:
+    return [status(ledger, r["ref"]) for r in ledger.query("SELECT ref FROM exemptions ORDER BY ref")]
+
+
+def check_export(
+    ledger: Ledger,
+    ref: str,
+    entity: str,
+    person: str | None,
+    at: datetime,
+    posts: int,
+    users: int,
+    dms: int,
+    profile: Profile,
+) -> tuple[int, int | None]:
+    """Refuse (exit 3, one sentence) an export that this exemption does not cover; else
+    return the Post IDs used from the pool after it and the approved Post IDs (None if unlimited)."""
+    row = _row(ledger, ref)
+    if row is None:
+        raise PolicyRefusal(f"refused: no exemption {ref!r} in the ledger")
+    if ledger.query("SELECT 1 FROM exemption_revocations WHERE ref = ?", [ref]):
+        raise PolicyRefusal(f"refused: exemption {ref} was revoked")
+    if not (row["valid_from"] <= utc_naive(at) < row["valid_until"]):
+        raise PolicyRefusal(
+            f"refused: {iso(at)} is outside exemption {ref}, valid from {iso(row['valid_from'])} "
+            f"until {iso(row['valid_until'])}"
+        )
+    if row["entity"] != entity:
+        raise PolicyRefusal(f"refused: exemption {ref} is held by {row['entity']}, not {entity}")
+    if dms:
+        raise PolicyRefusal(f"refused: exemption {ref} covers Post and User IDs, not {dms:,} DM IDs")
+    if row["kind"] == "dsa-art40":
+        named = [r["person"] for r in ledger.query("SELECT person FROM exemption_persons WHERE ref = ?", [ref])]
+        if person not in named:
+            who = f"person {person}" if person else "an export without --person"
+            raise PolicyRefusal(
+                f"refused: {who} is not named in DSA Art. 40 exemption {ref} (named: {', '.join(sorted(named))})"
+            )
+        return 0, None
+    root, used_posts, used_users = pool(ledger, ref)
+    assert root is not None
+    if profile.academic_ids_unlimited:
+        return used_posts + posts, None
+    for what, approved, used, asked in (
+        ("Post", int(root["post_ids"]), used_posts, posts),
+        ("User", int(root["user_ids"]), used_users, users),
+    ):
+        if used + asked > approved:
+            raise PolicyRefusal(
+                f"refused: {asked:,} {what} IDs under exemption {ref} would exceed what X approved for "
+                f"{root['ref']} (approved {approved:,}, used {used:,}, remaining {approved - used:,}, "
+                f"over by {used + asked - approved:,})"
+            )
+    return used_posts + posts, int(root["post_ids"])

@@ -1,0 +1,145 @@
+"""Research exemptions: drawdown, peer review, DSA Art. 40 persons, and every refusal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import SAMPLES, quota
+
+PAGES = SAMPLES / "v2_pages.jsonl"  # 118 unique Post IDs, 105 unique User IDs
+CAP = 1_500_000
+
+
+@pytest.fixture
+def uni(tmp_path: Path) -> Path:
+    for args in (
+        ("init",),
+        ("entity", "add", "uni", "--name", "A University", "--kind", "academic"),
+        ("entity", "accept-terms", "uni", "--by", "R Smith", "--at", "2026-01-01T00:00:00Z"),
+        ("entity", "add", "lab2", "--name", "Reviewing Lab", "--kind", "academic"),
+        ("entity", "accept-terms", "lab2", "--by", "K Roe", "--at", "2026-01-01T00:00:00Z"),
+        ("person", "add", "rsmith", "--entity", "uni"),
+        ("person", "add", "other", "--entity", "uni"),
+        ("exemption", "add", "ACAD", "--entity", "uni", "--kind", "academic", "--approved-on", "2026-09-01",
+         "--from", "2026-09-01", "--until", "2027-09-01", "--post-ids", "300", "--user-ids", "250"),
+        ("exemption", "add", "PR", "--entity", "lab2", "--kind", "peer-review", "--for", "ACAD",
+         "--approved-on", "2026-10-01", "--from", "2026-10-01", "--until", "2027-01-01"),
+        ("exemption", "add", "DSA", "--entity", "uni", "--kind", "dsa-art40", "--person", "rsmith",
+         "--approved-on", "2026-09-01", "--from", "2026-09-01", "--until", "2027-09-01"),
+    ):  # fmt: skip
+        r = quota(*args)
+        assert r.exit_code == 0, (args, r.stderr)
+    return tmp_path
+
+
+def exp(*args: str) -> object:
+    return quota(
+        "export", PAGES, "-o", f"out-{len(list(Path('.').glob('out-*')))}", "--at", "2026-11-01T00:00:00Z", *args
+    )
+
+
+def show(ref: str) -> dict:
+    return json.loads(quota("exemption", "show", ref, "--json").stdout)
+
+
+def test_drawdown_across_exports_and_a_peer_review_child(uni: Path) -> None:
+    r = exp("--to", "uni", "--exemption", "ACAD", "--ids", "post,user", "--json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["basis"] == "exemption" and (doc["used_after"], doc["cap"]) == (118, 300)
+    s = show("ACAD")
+    keys = ["ref", "kind", "entity", "approved_post_ids", "used_post_ids", "remaining_post_ids", "approved_user_ids",
+            "used_user_ids", "remaining_user_ids", "valid_from", "valid_until", "revoked", "exports"]  # fmt: skip
+    assert list(s) == keys
+    assert (s["used_post_ids"], s["remaining_post_ids"], s["used_user_ids"]) == (118, 182, 105)
+    assert exp("--to", "lab2", "--exemption", "PR").exit_code == 0  # the reviewers draw down ACAD
+    assert show("ACAD")["used_post_ids"] == 236 and show("PR")["remaining_post_ids"] == 64
+    assert len(show("PR")["exports"]) == 1 and len(show("ACAD")["exports"]) == 1
+    over = exp("--to", "uni", "--exemption", "ACAD")
+    assert over.exit_code == 3
+    assert "approved 300, used 236, remaining 64, over by 54" in over.stderr
+    assert quota("ledger", "verify").exit_code == 0
+
+
+def test_exemption_exports_do_not_count_toward_the_cap(uni: Path) -> None:
+    assert exp("--to", "uni", "--exemption", "ACAD").exit_code == 0
+    (row,) = json.loads(quota("usage", "uni", "--at", "2026-11-02T00:00:00Z", "--json").stdout)
+    assert row["used"] == 0
+    assert exp("--to", "uni").exit_code == 0
+    (row,) = json.loads(quota("usage", "uni", "--at", "2026-11-02T00:00:00Z", "--json").stdout)
+    assert row["used"] == 118
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("--to", "uni", "--exemption", "NOPE"), "no exemption 'NOPE'"),
+        (("--to", "lab2", "--exemption", "ACAD"), "held by uni, not lab2"),
+        (("--to", "uni", "--exemption", "DSA", "--person", "other"), "person other is not named"),
+        (("--to", "uni", "--exemption", "DSA"), "without --person is not named"),
+        (("--to", "uni", "--exemption", "ACAD", "--at", "2026-08-31T23:59:59Z"), "outside exemption ACAD"),
+        (("--to", "lab2", "--exemption", "PR", "--at", "2026-09-15T00:00:00Z"), "outside exemption PR"),
+        (("--to", "uni", "--exemption", "ACAD", "--ids", "post,dm"), None),
+    ],
+)
+def test_every_refusal(uni: Path, args: tuple[str, ...], words: str | None) -> None:
+    before = quota("ledger", "checkpoint").stdout.split()[2]
+    r = exp(*args)
+    if words is None:  # no DMs in the sample: an exemption export of zero DM IDs is fine
+        assert r.exit_code == 0
+        return
+    assert r.exit_code == 3 and words in r.stderr, r.stderr
+    assert quota("ledger", "checkpoint").stdout.split()[2] == before
+
+
+def test_revoked_and_user_ids_limit(uni: Path) -> None:
+    assert quota("exemption", "revoke", "DSA", "--reason", "application withdrawn").exit_code == 0
+    r = exp("--to", "uni", "--exemption", "DSA", "--person", "rsmith")
+    assert r.exit_code == 3 and "was revoked" in r.stderr
+    assert show("DSA")["revoked"] is True
+    quota("exemption", "add", "SMALL", "--entity", "uni", "--kind", "academic", "--approved-on", "2026-09-01",
+          "--from", "2026-09-01", "--until", "2027-09-01", "--post-ids", "1000", "--user-ids", "10")  # fmt: skip
+    r = exp("--to", "uni", "--exemption", "SMALL", "--ids", "post,user")
+    assert r.exit_code == 3 and "105 User IDs" in r.stderr and "over by 95" in r.stderr
+
+
+def test_dsa_named_person_passes_without_quantities(uni: Path) -> None:
+    r = exp("--to", "uni", "--exemption", "DSA", "--person", "rsmith", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["cap"] is None
+    s = show("DSA")
+    assert s["approved_post_ids"] is None and len(s["exports"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("--kind", "academic", "--post-ids", "5"), "needs the approved --post-ids and --user-ids"),
+        (("--kind", "peer-review"), "--for"),
+        (("--kind", "peer-review", "--for", "DSA"), "not an academic exemption"),
+        (("--kind", "dsa-art40"), "at least one --person"),
+        (("--kind", "dsa-art40", "--person", "nobody"), "not a person of uni"),
+    ],
+)
+def test_exemption_add_checks(uni: Path, args: tuple[str, ...], words: str) -> None:
+    r = quota("exemption", "add", "NEW", "--entity", "uni", "--approved-on", "2026-09-01", "--from", "2026-09-01",
+              "--until", "2027-01-01", *args)  # fmt: skip
+    assert r.exit_code == 2 and words in r.stderr, r.stderr
+
+
+def test_verify_recomputes_drawdown_and_catches_tampering(uni: Path) -> None:
+    assert exp("--to", "uni", "--exemption", "ACAD").exit_code == 0
+    assert quota("ledger", "verify").exit_code == 0
+    con = duckdb.connect(str(uni / "ledger.duckdb"))
+    con.execute("UPDATE exemptions SET post_ids = 10 WHERE ref = 'ACAD'")
+    con.close()
+    r = quota("ledger", "verify")
+    assert r.exit_code == 5 and "table exemptions" in r.stderr
+    from quota.ledger import Ledger
+
+    with Ledger.open(uni / "ledger.duckdb") as ledger:
+        problem = ledger._check_exemptions()
+    assert problem is not None and "drawn 118 Post IDs of 10" in problem[1]
