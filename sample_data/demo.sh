@@ -32,3 +32,23 @@ strip bad       v2_pages_bad.jsonl  --ids post --skip-bad
 echo "== manifest of the last run:"
 head -c 700 "$out/bad/manifest.json"
 echo
+
+# The ledger: a recipient, its acceptance of X's terms, two exports, headroom, a refusal, proof.
+export QUOTA_DB="$out/ledger.duckdb"
+echo "== ledger at $QUOTA_DB"
+$QUOTA init >/dev/null
+$QUOTA entity add acme --name "Acme Research (synthetic)"
+$QUOTA entity accept-terms acme --by "A. Analyst" --at 2026-01-01T00:00:00Z
+$QUOTA person add analyst --entity acme
+$QUOTA export v2_pages.jsonl --to acme --person analyst -o "$out/deliver-1" --ids post,user --export-id demo-1
+$QUOTA export v1_lines.jsonl --to acme -o "$out/deliver-2" --at 2026-11-01T12:00:00Z --export-id demo-2
+$QUOTA usage
+$QUOTA ledger list
+$QUOTA entity add beta --name "Beta Labs (synthetic), no terms accepted yet"
+if $QUOTA export twarc.csv --to beta -o "$out/deliver-3" 2>"$out/refusal.txt"; then
+  echo "expected a refusal" >&2
+  exit 1
+fi
+echo "   refused as expected: $(cat "$out/refusal.txt")"
+$QUOTA ledger verify
+$QUOTA ledger checkpoint

@@ -48,3 +48,6 @@ def test_readme_demo_runs_on_every_sample() -> None:
             assert f"== {sample.name}" in done.stdout
     assert done.stderr.count("stripped 1 input") == len(list(SAMPLES.iterdir())) - 1
     assert "skipped 1 bad line" in done.stderr
+    assert "recorded export demo-1" in done.stderr and "recorded export demo-2" in done.stderr
+    assert "refused as expected" in done.stdout and "ok: ledger" in done.stdout
+    assert "quota-checkpoint" in done.stdout
