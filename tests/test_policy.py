@@ -86,3 +86,20 @@ def test_profiles() -> None:
     assert (policy.post_id_cap, policy.window, policy.objects_per_person) == (1_500_000, timedelta(days=30), 500)
     legacy = PROFILES["x-restricted-use-cases"]
     assert legacy.objects_per_person == 50_000 and legacy.academic_ids_unlimited
+
+
+def test_hypothesis_finds_where_a_naive_trailing_window_check_breaks_the_invariant() -> None:
+    """Search, as the stateful test does, for a history a naive check would accept and that
+    leaves some window over its cap; `check` refuses every one of them (test above)."""
+    from hypothesis import find
+
+    def naive_allows(entries: list[tuple[int, int]], a: int, n: int) -> bool:
+        return sum(p for e, p in entries if a - W < e <= a) + n <= 100
+
+    example = find(
+        st.tuples(entries_st, st.integers(0, 130), st.integers(0, 60)),
+        lambda x: naive_allows(x[0], x[1], x[2]) and not oracle_allowed(x[0], [], 100, x[1], x[2]),
+    )
+    entries, a, n = example
+    es, _ = as_inputs(entries, [])
+    assert not check(es, [], 100, WINDOW, at(a), n).allowed
