@@ -17,6 +17,7 @@ What the chain alone cannot catch is stated in the README ("What verify proves")
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -150,66 +151,38 @@ class _Lock:
 
 # ------------------------------------------------------------------ events -> state
 
-# Each kind names the state rows it makes. The write path inserts them one by one inside the
-# event's transaction; `verify` collects them for every event and loads them in bulk.
-Rows = list[tuple[str, tuple[Any, ...]]]
+EVENT_KINDS = (
+    "entity", "terms", "person", "permission", "policy", "reserve", "commit", "release", "void", "import",
+    "exemption", "exemption_revoke",
+)  # fmt: skip
 
 
-def _t(text: str) -> datetime:
-    """An ISO time from an event body as the TIMESTAMP columns hold it (UTC, no offset)."""
-    return utc_naive(datetime.fromisoformat(text.replace("Z", "+00:00")))
+@functools.cache
+def _state_sql() -> dict[str, str]:
+    return replay_queries()
 
 
-def _rows_reserve(seq: int, b: dict[str, Any]) -> Rows:
-    row = (
-        b["export_id"], b["entity"], b.get("person"), _t(b["at"]), b["post_ids"], b["user_ids"], b["dm_ids"],
-        b["basis"], b["profile"], b["version"], canonical(b["ids_sha256"]), seq,
-    )  # fmt: skip
-    rows: Rows = [("reservations", row)]
-    if b.get("exemption") is not None:
-        rows.append(("exemption_uses", (b["export_id"], b["exemption"], seq)))
-    return rows
+@functools.cache
+def _tables_of(kind: str) -> tuple[str, ...]:
+    """The state tables an event kind writes: those whose query's WHERE names the kind."""
+    out = []
+    for table, sql in _state_sql().items():
+        where = sql[sql.rindex("WHERE") :]
+        named = re.findall(r"kind = '([a-z_]+)'|kind IN \(([^)]*)\)", where)
+        kinds = {k for one, many in named for k in ([one] if one else re.findall(r"'([a-z_]+)'", many))}
+        if kind in kinds:
+            out.append(table)
+    return tuple(out)
 
 
-def _rows_exemption(seq: int, b: dict[str, Any]) -> Rows:
-    row = (
-        b["ref"], b["entity"], b["kind"], datetime.fromisoformat(b["approved_on"]).date(), _t(b["from"]),
-        _t(b["until"]), b.get("post_ids"), b.get("user_ids"), b.get("parent"), b.get("purpose"), seq,
-    )  # fmt: skip
-    return [("exemptions", row)] + [("exemption_persons", (b["ref"], p, seq)) for p in b.get("persons", [])]
-
-
-def _rows_commit(seq: int, b: dict[str, Any]) -> Rows:
-    return [("commits", (b["export_id"], canonical(b["files"]), seq))]
-
-
-def _rows_import(seq: int, b: dict[str, Any]) -> Rows:
-    """A distribution made before the ledger: counted, with no files and no lineage."""
-    reserve = _rows_reserve(seq, {**b, "dm_ids": 0, "basis": "import", "ids_sha256": {}})
-    return reserve + _rows_commit(seq, {"export_id": b["export_id"], "files": []})
-
-
-STATE_ROWS: dict[str, Callable[[int, dict[str, Any]], Rows]] = {
-    "entity": lambda seq, b: [("entities", (b["entity"], b["name"], b["kind"], seq))],
-    "terms": lambda seq, b: [("terms_acceptances", (b["entity"], b["by"], _t(b["at"]), seq))],
-    "person": lambda seq, b: [("persons", (b["person"], b["entity"], b.get("name"), seq))],
-    "permission": lambda seq, b: [
-        ("permissions", (b["ref"], b["entity"], b["cap"], _t(b["from"]), _t(b["until"]), seq))
-    ],
-    "policy": lambda seq, b: [("policy_changes", (seq, b["profile"], b["version"]))],
-    "reserve": _rows_reserve,
-    "commit": _rows_commit,
-    "release": lambda seq, b: [("releases", (b["export_id"], b["reason"], seq))],
-    "void": lambda seq, b: [("voids", (b["export_id"], b["reason"], seq))],
-    "import": _rows_import,
-    "exemption": _rows_exemption,
-    "exemption_revoke": lambda seq, b: [("exemption_revocations", (b["ref"], b["reason"], seq))],
-}
-
-
-def apply_event(con: duckdb.DuckDBPyConnection, seq: int, kind: str, body: dict[str, Any]) -> None:
-    for table, row in STATE_ROWS[kind](seq, body):
-        con.execute(f"INSERT INTO {table} VALUES ({', '.join('?' * len(row))})", list(row))
+def apply_event(con: duckdb.DuckDBPyConnection, seq: int, kind: str) -> None:
+    """Write the state rows of event `seq` (already in `events`) with the very queries that
+    `verify` rebuilds them with (sql/queries/replay.sql), so the two cannot disagree."""
+    tables = _tables_of(kind)
+    if not tables:
+        raise LedgerError(f"no state is defined for events of kind {kind!r}")
+    for table in tables:
+        con.execute(f"INSERT INTO {table} {_state_sql()[table]} AND seq = ?", [seq])
 
 
 # ------------------------------------------------------------------ the ledger
@@ -392,7 +365,7 @@ class Ledger:
                 recorded = iso(datetime.now(UTC))
                 digest = event_hash(prev, seq, recorded, kind, text)
                 con.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)", [seq, recorded, kind, text, prev, digest])
-                apply_event(con, seq, kind, body)
+                apply_event(con, seq, kind)
                 done.append((seq, digest))
                 prev = digest
             if also is not None:
@@ -418,7 +391,7 @@ class Ledger:
         con = self.con
         ledger_id = self.ledger_id
         start = genesis(ledger_id)
-        kinds = ", ".join(f"'{k}'" for k in STATE_ROWS)
+        kinds = ", ".join(f"'{k}'" for k in EVENT_KINDS)
         bad = con.execute(
             f"""WITH e AS (
                     SELECT seq, kind, body, prev_hash, hash,
@@ -560,7 +533,7 @@ class Ledger:
 
     def _compare_state(self) -> tuple[int, str] | None:
         """Every state table must equal its rebuild from the events (sql/queries/replay.sql)."""
-        rebuilt = replay_queries()
+        rebuilt = _state_sql()
         for table in STATE_TABLES:
             sql = rebuilt[table]
             for a, b, what in (

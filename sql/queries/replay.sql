@@ -1,6 +1,8 @@
 -- Each state table rebuilt from the events alone. `quota ledger verify` compares these with
 -- the tables, both ways, row for row. Bodies are canonical JSON (sorted keys, no spaces), so
 -- a JSON sub-object read back here is the same text the write path stored.
+-- The write path stores each event's state with these same queries, appending `AND seq = ?`:
+-- every query ends with its WHERE clause, which names the event kinds in quotes.
 
 -- name: entities
 SELECT body->>'entity', body->>'name', body->>'kind', seq
