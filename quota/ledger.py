@@ -271,6 +271,8 @@ class Ledger:
                     os.chmod(path, 0o600)
                 elif not ledger._initialised():
                     raise LedgerError(f"{path} is not a quota ledger (run quota init)")
+                elif ledger._behind():
+                    raise LedgerError(f"the ledger {path} was made by an older quota: upgrade it with quota init")
                 yield ledger
             finally:
                 con.close()
@@ -285,6 +287,10 @@ class Ledger:
             "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations'"
         ).fetchall()
         return bool(rows[0][0])
+
+    def _behind(self) -> bool:
+        applied = self.con.execute("SELECT max(version) FROM schema_migrations").fetchall()[0][0] or 0
+        return applied < migrations()[-1][0]
 
     def _migrate(self) -> list[str]:
         import duckdb

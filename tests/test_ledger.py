@@ -298,3 +298,12 @@ def test_a_changed_migration_is_refused(db: Path) -> None:
     raw(db, "UPDATE schema_migrations SET sha256 = repeat('0', 64) WHERE version = 1")
     r = quota("init")
     assert r.exit_code == 5 and "differs from the one applied" in r.stderr
+
+
+def test_an_older_ledger_is_upgraded_by_init(db: Path) -> None:
+    raw(db, "DROP TABLE exemption_uses; DROP TABLE exemption_revocations; DROP TABLE exemption_persons; "
+            "DROP TABLE exemptions; DELETE FROM schema_migrations WHERE version = 3")  # fmt: skip
+    r = quota("entity", "list")
+    assert r.exit_code == 5 and "older quota: upgrade it with quota init" in r.stderr
+    assert quota("init").exit_code == 0
+    assert quota("entity", "list").exit_code == 0 and quota("ledger", "verify").exit_code == 0
