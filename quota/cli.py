@@ -425,6 +425,7 @@ def policy_show(db: str | None, wait: float, as_json: bool, as_csv: bool) -> Non
             "version": p.version,
             "post_ids_per_30_days": p.post_id_cap,
             "objects_per_person_per_day": p.objects_per_person,
+            "object_days": p.object_days,
             "academic_ids": "unlimited" if p.academic_ids_unlimited else "as approved",
             "source": p.source,
         }
@@ -558,25 +559,118 @@ def iso_z(t: datetime) -> str:
 
 @cli.command()
 @click.argument("entity_id", metavar="[ENTITY]", required=False)
-@click.option("--at", "at", default=None, help="The end of the 30-day window (default now).")
-@click.option("--need", type=click.IntRange(min=0), default=None, help="When would this many more Post IDs fit?")
+@click.option("--person", default=None, help="A person's manual objects in the 24 hours to --at instead.")
+@click.option("--at", "at", default=None, help="The end of the window (default now).")
+@click.option("--need", type=click.IntRange(min=0), default=None, help="When would this many more fit?")
 @ledger_options
 @format_options
 def usage(
-    entity_id: str | None, at: str | None, need: int | None, db: str | None, wait: float, as_json: bool, as_csv: bool
+    entity_id: str | None,
+    person: str | None,
+    at: str | None,
+    need: int | None,
+    db: str | None,
+    wait: float,
+    as_json: bool,
+    as_csv: bool,
 ) -> None:
     """Post IDs used in the 30 days to --at, the cap, the headroom, and when more frees up.
+
+    With --person: the person's manual objects in the 24 hours to --at (or its UTC day, as
+    the profile says), the limit, what remains and when more fit.
 
     \b
     Examples:
       quota usage
       quota usage acme --need 500000 --json
+      quota usage --person ana --json
     """
-    from quota import reports
+    from quota import manual, reports
 
     when = parse_time(at)
+    if person is not None:
+        if entity_id is not None:
+            raise click.UsageError("give ENTITY or --person, not both")
+        fmt = _fmt(as_json, as_csv)
+        with _reader(db, wait) as ledger:
+            row = manual.usage(ledger, person, when, need)
+        columns = ["person", "entity", "at", "used", "limit", "remaining", "next_free_at"]
+        # One person, one object (scripts read the keys directly); CSV and tables as usual.
+        click.echo(to_json(row) if fmt == "json" else render([row], columns, fmt))
+        return
     columns = ["entity", "at", "window_start", "used", "cap", "headroom", "next_free_at"]
     _query(db, wait, as_json, as_csv, lambda ledger: reports.usage(ledger, entity_id, when, need), columns)
+
+
+@cli.command("manual")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--person", required=True, help="The person who receives the spreadsheet.")
+@click.option(
+    "-o", "--out", "out", required=True, type=click.Path(path_type=Path), help="The spreadsheet: FILE.xlsx or FILE.csv."
+)
+@click.option("--at", "at", default=None, help="Record a hand-over made in the past (ISO 8601, UTC).")
+@click.option(
+    "--fit", is_flag=True, help="Over the limit: write the first objects that fit and say how many were left."
+)
+@click.option("--no-users", is_flag=True, help="Leave out the users sheet (user objects count toward the limit too).")
+@click.option("--format", "fmt", default=None, help="Input format instead of detecting it.")
+@click.option("--export-id", default=None, help="A key that makes a retry idempotent.")
+@click.option("--dry-run", is_flag=True, help="Check only: write nothing, record nothing.")
+@click.option("--force", is_flag=True, help="Replace an existing FILE.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+@click.option("-q", "--quiet", is_flag=True)
+@ledger_options
+def manual_cmd(
+    inputs: tuple[str, ...],
+    person: str,
+    out: Path,
+    at: str | None,
+    fit: bool,
+    no_users: bool,
+    fmt: str | None,
+    export_id: str | None,
+    dry_run: bool,
+    force: bool,
+    as_json: bool,
+    quiet: bool,
+    db: str | None,
+    wait: float,
+) -> None:
+    """Hand whole Post/User objects to one PERSON as a spreadsheet, within the daily limit.
+
+    Writes a posts sheet (and a users sheet when the input carries users) with every ID as
+    text, checks the person's manual objects in the 24 hours to --at (500 by default; user
+    objects count too), and records the file's sha256 and every object ID.
+
+    \b
+    Examples:
+      quota manual pages.jsonl --person ana -o ana-2026-11-22.xlsx
+      quota manual pages.jsonl --person ana -o ana.xlsx --fit --no-users
+      quota manual flat.jsonl --person ana -o ana.csv --dry-run --json
+    """
+    from quota import manual
+
+    say = (lambda m: None) if quiet else (lambda m: click.echo(f"quota: {m}", err=True))
+    result = manual.manual(
+        inputs, person, out, db=db, at=parse_time(at) if at else None, fit=fit, export_id=export_id,
+        dry_run=dry_run, force=force, users=not no_users, fmt=fmt, wait=wait, say=say,
+    )  # fmt: skip
+    if as_json:
+        click.echo(to_json(result.as_json()))
+    if not quiet:
+        if result.already_recorded:
+            verb = "already recorded"
+        elif result.dry_run:
+            verb = "would record (dry run)"
+        else:
+            verb = "recorded"
+        left = f"; {result.left_out:,} left out (over the limit)" if result.left_out else ""
+        click.echo(
+            f"{verb} manual export {result.export_id}: {result.posts:,} posts and {result.users:,} users to "
+            f"{result.person} ({result.entity}) at {iso_z(result.at)}; {result.used_after:,} of {result.limit:,} "
+            f"objects used{left}",
+            err=True,
+        )
 
 
 @ledger_group.command("list")

@@ -326,8 +326,16 @@ def _replayed(ledger: Ledger, row: dict[str, Any], entity: str) -> ExportResult:
 
 
 def void(ledger: Ledger, export_id: str, reason: str) -> int:
-    """Mark an entry recorded in error; it stays in the ledger and stops counting."""
+    """Mark an entry (an ID export or a manual one) recorded in error; it stays in the ledger
+    and stops counting."""
     row = existing(ledger, export_id)
+    if row is None:
+        manual = ledger.query(
+            """SELECT m.export_id, v.export_id IS NOT NULL AS voided FROM manual_exports m
+               LEFT JOIN voids v USING (export_id) WHERE m.export_id = ?""",
+            [export_id],
+        )
+        row = manual[0] if manual else None
     if row is None:
         raise UsageError(f"no export {export_id!r} in the ledger")
     if row["voided"]:

@@ -53,6 +53,7 @@ STATE_TABLES = (
     "exemption_persons",
     "exemption_revocations",
     "exemption_uses",
+    "manual_exports",
 )
 LINEAGE_KINDS = {"post": 1, "user": 2, "dm": 3}
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")
@@ -153,7 +154,7 @@ class _Lock:
 
 EVENT_KINDS = (
     "entity", "terms", "person", "permission", "policy", "reserve", "commit", "release", "void", "import",
-    "exemption", "exemption_revoke",
+    "exemption", "exemption_revoke", "manual",
 )  # fmt: skip
 
 
@@ -428,6 +429,7 @@ class Ledger:
             return VerifyReport(False, ledger_id, at - 1, "", problem, at)
         count, head = self.head()
         problem = self._compare_state() or self._check_lineage() or self._check_windows() or self._check_exemptions()
+        problem = problem or self._check_objects()
         if problem:
             return VerifyReport(False, ledger_id, count, head, problem[1], problem[0])
         return VerifyReport(True, ledger_id, count, head)
@@ -445,7 +447,8 @@ class Ledger:
                 recorded AS (
                     SELECT r.seq, r.export_id, k.n, k.kind,
                            coalesce(json_extract_string(r.ids_sha256, '$.' || k.kind), ?) AS digest
-                    FROM reservations r CROSS JOIN k WHERE r.basis <> 'import')
+                    FROM (SELECT seq, export_id, ids_sha256 FROM reservations WHERE basis <> 'import'
+                          UNION ALL SELECT seq, export_id, ids_sha256 FROM manual_exports) r CROSS JOIN k)
                 SELECT rec.seq, rec.export_id, rec.kind
                 FROM recorded rec LEFT JOIN stored s ON s.export_id = rec.export_id AND s.n = rec.n
                 WHERE coalesce(s.digest, ?) <> rec.digest
@@ -459,7 +462,8 @@ class Ledger:
                 f"the {kind} IDs stored for export {export_id} differ from those its event {seq} recorded",
             )
         orphans = self.con.execute(
-            "SELECT DISTINCT export_id FROM lineage WHERE export_id NOT IN (SELECT export_id FROM reservations) LIMIT 1"
+            """SELECT DISTINCT export_id FROM lineage WHERE export_id NOT IN (SELECT export_id FROM reservations)
+               AND export_id NOT IN (SELECT export_id FROM manual_exports) LIMIT 1"""
         ).fetchall()
         if orphans:
             return (0, f"IDs are stored for export {orphans[0][0]}, which no event recorded")
@@ -534,6 +538,38 @@ class Ledger:
                 int(seq),
                 f"exemption {ref} has drawn {posts:,} Post IDs of {approved_posts:,} and {users:,} User IDs "
                 f"of {approved_users:,} approved",
+            )
+        return None
+
+    def _check_objects(self) -> tuple[int, str] | None:
+        """No person's manual objects over the limit in any object window, recomputed from the
+        entries: rolling windows end where an entry lands (that is where usage peaks), calendar
+        days are summed whole."""
+        from quota.policy import PROFILES
+
+        rows = self.con.execute("SELECT profile FROM policy_changes ORDER BY seq DESC LIMIT 1").fetchall()
+        profile = PROFILES[rows[0][0] if rows else "x-developer-policy"]
+        counted = """SELECT person, delivered_at AS t, posts + users AS n, seq FROM manual_exports
+                     WHERE export_id NOT IN (SELECT export_id FROM voids)"""
+        if profile.object_days == "utc-day":
+            sql = f"""SELECT person, date_trunc('day', t) AS t, max(seq), sum(n) AS used
+                      FROM ({counted}) GROUP BY ALL HAVING sum(n) > ? ORDER BY t LIMIT 1"""
+        else:
+            span = int(profile.object_window.total_seconds() * 1_000_000) - 1
+            sql = f"""SELECT * FROM (
+                          SELECT person, t, seq, sum(n) OVER (PARTITION BY person ORDER BY t
+                              RANGE BETWEEN INTERVAL {span} MICROSECOND PRECEDING AND CURRENT ROW) AS used
+                          FROM ({counted}))
+                      WHERE used > ? ORDER BY t LIMIT 1"""
+        bad = self.con.execute(sql, [profile.objects_per_person]).fetchall()
+        if bad:
+            person, t, seq, used = bad[0]
+            span_text = (
+                f"on the UTC day {t:%Y-%m-%d}" if profile.object_days == "utc-day" else f"in the window to {iso(t)}"
+            )
+            return (
+                int(seq),
+                f"{person} received {used:,} manual objects {span_text}, over the limit of {profile.objects_per_person:,}",
             )
         return None
 

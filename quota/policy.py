@@ -26,6 +26,8 @@ class Profile:
     objects_per_person: int  # manual Post/User objects per person per `object_window`
     object_window: timedelta
     academic_ids_unlimited: bool
+    # "rolling": any 24 hours (t - 24 h, t], the conservative reading; "utc-day": calendar days.
+    object_days: str = "rolling"
 
 
 PROFILES: dict[str, Profile] = {
@@ -40,6 +42,17 @@ PROFILES: dict[str, Profile] = {
             objects_per_person=500,
             object_window=DAY,
             academic_ids_unlimited=False,
+        ),
+        Profile(
+            name="x-developer-policy-utc-day",
+            version="2026-01",
+            source="X Developer Policy, Content redistribution; manual objects counted per UTC calendar day",
+            post_id_cap=1_500_000,
+            window=30 * DAY,
+            objects_per_person=500,
+            object_window=DAY,
+            academic_ids_unlimited=False,
+            object_days="utc-day",
         ),
         Profile(
             name="x-restricted-use-cases",
@@ -161,3 +174,53 @@ def next_growth_at(
     raising = [p.start for p in permissions if p.start > at and p.cap > (cap_at(at, base_cap, permissions) or 0)]
     times = leaving + raising
     return min(times) if times else None
+
+
+# ------------------------------------------------------------------ manual objects per person
+
+
+def day_of(t: datetime) -> datetime:
+    """The start of the UTC calendar day holding `t`."""
+    return t.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def objects_used_at(t: datetime, entries: Iterable[Entry], profile: Profile) -> int:
+    """Objects counted for a check at `t`: the rolling window ending at `t`, or all of `t`'s UTC day."""
+    if profile.object_days == "utc-day":
+        start = day_of(t)
+        return sum(e.posts for e in entries if start <= e.at < start + DAY)
+    return used_at(t, entries, profile.object_window)
+
+
+def objects_check(entries: Sequence[Entry], profile: Profile, at: datetime, n: int) -> Verdict:
+    """May `n` more manual objects go to one person at `at`? Entries count objects, not Post IDs."""
+    if profile.object_days == "utc-day":
+        used = objects_used_at(at, entries, profile)
+        limit = profile.objects_per_person
+        return Verdict(used + n <= limit, Window(day_of(at) + DAY, used, limit), n)
+    return check(entries, [], profile.objects_per_person, profile.object_window, at, n)
+
+
+def objects_room(entries: Sequence[Entry], profile: Profile, at: datetime) -> int:
+    """How many objects could go to the person at `at` (every window containing `at` counted)."""
+    worst = objects_check(entries, profile, at, 0).worst
+    return max(0, (worst.cap or 0) - worst.used)
+
+
+def objects_next_free_at(entries: Sequence[Entry], profile: Profile, at: datetime, need: int) -> datetime | None:
+    """The earliest instant >= `at` at which `need` objects fit, or None when `need` is over the limit."""
+    if need > profile.objects_per_person:
+        return None
+    if profile.object_days == "utc-day":
+        t = at
+        while not objects_check(entries, profile, t, need).allowed:
+            t = day_of(t) + DAY
+        return t
+    return next_free_at(entries, [], profile.objects_per_person, profile.object_window, at, need)
+
+
+def objects_growth_at(entries: Sequence[Entry], profile: Profile, at: datetime) -> datetime | None:
+    """When the person's remaining objects next grow, or None when nothing is counted."""
+    if profile.object_days == "utc-day":
+        return day_of(at) + DAY if objects_used_at(at, entries, profile) else None
+    return next_growth_at(entries, [], profile.objects_per_person, profile.object_window, at)

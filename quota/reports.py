@@ -56,6 +56,14 @@ _EXPORTS = """
     LEFT JOIN commits c USING (export_id)
     LEFT JOIN releases rel USING (export_id)
     LEFT JOIN voids v USING (export_id)
+    UNION ALL
+    -- Manual exports: objects, listed with basis 'manual' (post_ids/user_ids count objects).
+    SELECT m.export_id, m.entity, m.person, m.delivered_at, m.posts, m.users, 0, 'manual',
+           m.profile, m.version, m.ids_sha256, m.seq,
+           CASE WHEN v.export_id IS NOT NULL THEN 'void' ELSE 'committed' END,
+           m.files, v.reason, NULL
+    FROM manual_exports m
+    LEFT JOIN voids v USING (export_id)
 """
 
 
@@ -90,9 +98,10 @@ def export_detail(ledger: Ledger, export_id: str) -> dict[str, Any]:
     events = ledger.query(
         """SELECT seq, kind, hash FROM events WHERE seq IN (
                SELECT seq FROM reservations WHERE export_id = ? UNION ALL SELECT seq FROM commits WHERE export_id = ?
+               UNION ALL SELECT seq FROM manual_exports WHERE export_id = ?
                UNION ALL SELECT seq FROM releases WHERE export_id = ? UNION ALL SELECT seq FROM voids WHERE export_id = ?)
            ORDER BY seq""",
-        [export_id] * 4,
+        [export_id] * 5,
     )
     row["events"] = events
     return row

@@ -50,5 +50,8 @@ if $QUOTA export twarc.csv --to beta -o "$out/deliver-3" 2>"$out/refusal.txt"; t
   exit 1
 fi
 echo "   refused as expected: $(cat "$out/refusal.txt")"
+# A spreadsheet of whole objects for one analyst, within 500 objects a day; IDs are text cells.
+$QUOTA manual v2_flat.jsonl --person analyst -o "$out/analyst.xlsx" --no-users
+$QUOTA usage --person analyst
 $QUOTA ledger verify
 $QUOTA ledger checkpoint

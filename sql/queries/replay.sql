@@ -64,3 +64,9 @@ FROM events WHERE kind = 'exemption_revoke';
 -- name: exemption_uses
 SELECT body->>'export_id', body->>'exemption', seq
 FROM events WHERE kind = 'reserve' AND body->>'exemption' IS NOT NULL;
+
+-- name: manual_exports
+SELECT body->>'export_id', body->>'entity', body->>'person', (body->>'at')::TIMESTAMP,
+       (body->>'posts')::BIGINT, (body->>'users')::BIGINT, (body->'files')::VARCHAR,
+       body->>'profile', body->>'version', (body->'ids_sha256')::VARCHAR, seq
+FROM events WHERE kind = 'manual';
