@@ -1004,6 +1004,184 @@ def summary(doc: dict, outdir: Path, seconds: float) -> str:  # type: ignore[typ
     return text
 
 
+# ------------------------------------------------------------------ compliance
+
+
+@cli.command("who-received")
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.option("--file", "file", default=None, help="IDs from a file: one per line, or any format strip reads.")
+@click.option("--kind", type=click.Choice(["post", "user", "dm"]), default=None, help="Only IDs of this kind.")
+@ledger_options
+@format_options
+def who_received_cmd(
+    ids: tuple[str, ...], file: str | None, kind: str | None, db: str | None, wait: float, as_json: bool, as_csv: bool
+) -> None:
+    """Every export or manual entry that delivered each ID: entity, person, time, basis.
+
+    \b
+    Examples:
+      quota who-received 1895625031960240129
+      quota who-received --file deleted.txt --kind post --csv
+    """
+    from quota import received
+
+    asked, typed = received.ids_from(ids, file, kind)
+    fmt = _fmt(as_json, as_csv)
+    with _reader(db, wait) as ledger:
+        rows = received.who_received(ledger, asked, kind or ("post" if typed and file else None))
+    click.echo(render(rows, received.COLUMNS, fmt))
+    reached = len({r["id"] for r in rows})
+    click.echo(f"quota: {reached:,} of {len(set(asked)):,} IDs were delivered to someone", err=True)
+
+
+@cli.group()
+def notice() -> None:
+    """Deletion notices from X's compliance jobs: who must be told, by when (24 hours)."""
+
+
+@notice.command("add")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--received-at", default=None, help="When X's result arrived (ISO 8601, UTC; default now).")
+@click.option("--kind", type=click.Choice(["post", "user"]), default="post", show_default=True)
+@ledger_options
+@format_options
+def notice_add(
+    file: Path, received_at: str | None, kind: str, db: str | None, wait: float, as_json: bool, as_csv: bool
+) -> None:
+    """Record a compliance result FILE (JSON lines) and list the entities to tell by the deadline.
+
+    \b
+    Example:
+      quota notice add compliance-2026-11-22.jsonl --received-at 2026-11-22T08:00:00Z
+    """
+    from quota import notices
+
+    when = parse_time(received_at, "--received-at")
+    fmt = _fmt(as_json, as_csv)
+    with _writer(db, wait) as ledger:
+        notice_id, seq = notices.add(ledger, file, str(file), when, kind)
+        rows = notices.affected(ledger, notice_id)
+    for r in rows:
+        r["notice_id"] = notice_id
+    click.echo(f"recorded notice {notice_id} (event {seq}): {len(rows)} entities to tell", err=True)
+    click.echo(render(rows, ["notice_id", "entity", "ids", "deadline"], fmt))
+
+
+@notice.command("show")
+@click.argument("notice_id")
+@click.option("-o", "--out", "outdir", default=None, type=click.Path(path_type=Path), help="One CSV per entity here.")
+@ledger_options
+@format_options
+def notice_show(notice_id: str, outdir: Path | None, db: str | None, wait: float, as_json: bool, as_csv: bool) -> None:
+    """Per entity, the notice's IDs it received, with reason and the exports that delivered them.
+
+    \b
+    Examples:
+      quota notice show n-20261122T080000-1a2b3c
+      quota notice show n-20261122T080000-1a2b3c -o to-send/
+    """
+    from quota import notices
+
+    fmt = _fmt(as_json, as_csv)
+    with _reader(db, wait) as ledger:
+        rows = notices.detail(ledger, notice_id)
+    if outdir is not None:
+        for path in notices.write_files(rows, outdir, notice_id):
+            click.echo(f"wrote {path}", err=True)
+    click.echo(render(rows, ["entity", "id", "kind", "action", "reason", "export_ids"], fmt))
+
+
+@notice.command("sent")
+@click.argument("notice_id")
+@click.option("--entity", "entity_id", required=True, help="The recipient that was told.")
+@click.option("--at", "at", default=None, help="When it was told (ISO 8601, UTC; default now).")
+@ledger_options
+def notice_sent(notice_id: str, entity_id: str, at: str | None, db: str | None, wait: float) -> None:
+    """Record that ENTITY was told about the notice's IDs.
+
+    \b
+    Example:
+      quota notice sent n-20261122T080000-1a2b3c --entity acme
+    """
+    from quota import notices
+
+    with _writer(db, wait) as ledger:
+        seq = notices.sent(ledger, notice_id, entity_id, parse_time(at))
+    if seq is None:
+        click.echo(f"already recorded: {entity_id} was told about {notice_id}", err=True)
+    else:
+        click.echo(f"recorded that {entity_id} was told about {notice_id} (event {seq})", err=True)
+
+
+@notice.command("list")
+@click.option("--check", is_flag=True, help="Exit 3 when any notice is overdue (for cron).")
+@click.option("--all", "everything", is_flag=True, help="Also notices whose entities were all told.")
+@click.option("--at", "at", default=None, help="Judge overdue at this time (default now).")
+@ledger_options
+@format_options
+def notice_list(
+    check: bool, everything: bool, at: str | None, db: str | None, wait: float, as_json: bool, as_csv: bool
+) -> None:
+    """Open notices: entities not yet told and the time left; overdue ones first.
+
+    \b
+    Examples:
+      quota notice list
+      quota notice list --check --json    # exit 3 if anything is overdue
+    """
+    from quota import notices
+
+    when = parse_time(at)
+    fmt = _fmt(as_json, as_csv)
+    with _reader(db, wait) as ledger:
+        found = notices.open_notices(ledger, when, everything)
+    if fmt == "json":
+        click.echo(to_json(found))
+    else:
+        flat = [
+            {
+                "notice_id": n["notice_id"],
+                "deadline": n["deadline"],
+                "overdue": n["overdue"],
+                "time_left": notices.time_left(n["deadline"], when),
+                "entity": e["entity"],
+                "ids": e["ids"],
+                "told_at": e["told_at"],
+            }
+            for n in found
+            for e in (n["entities"] or [{"entity": None, "ids": 0, "told_at": None}])
+        ]
+        click.echo(render(flat, ["notice_id", "deadline", "overdue", "time_left", "entity", "ids", "told_at"], fmt))
+    overdue = [n["notice_id"] for n in found if n["overdue"]]
+    if check and overdue:
+        raise QuotaFailure(f"{len(overdue)} notice(s) overdue: {', '.join(overdue)}", 3)
+
+
+@cli.command("sql")
+@click.argument("query")
+@ledger_options
+@format_options
+def sql_cmd(query: str, db: str | None, wait: float, as_json: bool, as_csv: bool) -> None:
+    """Run one read-only SELECT QUERY (or - to read it from stdin) on the ledger and its views.
+
+    Views: exports, delivered_ids, recipients, people, exemption_usage, cap_permissions,
+    notices, usage_30d, manual_usage_24h (see the README). Writes, ATTACH, COPY, file and
+    network functions, INSTALL and SET are refused (exit 2).
+
+    \b
+    Examples:
+      quota sql "SELECT entity, count(*) FROM delivered_ids GROUP BY ALL" --csv
+      echo "SELECT * FROM usage_30d ORDER BY used DESC LIMIT 5" | quota sql - --json
+    """
+    from quota import sqlquery
+
+    text = click.get_text_stream("stdin").read() if query == "-" else query
+    fmt = _fmt(as_json, as_csv)
+    with _reader(db, wait) as ledger:
+        columns, rows = sqlquery.run(ledger, text)
+    click.echo(render(rows, columns, fmt))
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="quota", standalone_mode=False)

@@ -54,6 +54,8 @@ STATE_TABLES = (
     "exemption_revocations",
     "exemption_uses",
     "manual_exports",
+    "deletion_notices",
+    "deletion_notice_sent",
 )
 LINEAGE_KINDS = {"post": 1, "user": 2, "dm": 3}
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")
@@ -154,7 +156,7 @@ class _Lock:
 
 EVENT_KINDS = (
     "entity", "terms", "person", "permission", "policy", "reserve", "commit", "release", "void", "import",
-    "exemption", "exemption_revoke", "manual",
+    "exemption", "exemption_revoke", "manual", "notice", "notice_sent",
 )  # fmt: skip
 
 
@@ -215,6 +217,13 @@ def replay_queries() -> dict[str, str]:
         name, _, sql = part.partition("\n")
         out[name.strip()] = sql.strip().rstrip(";")
     return out
+
+
+def view_files() -> list[tuple[str, str]]:
+    """(name, sql) of sql/views/*.sql in order; each defines one view named after the file."""
+    folder = sql_dir().joinpath("views")
+    files = sorted((f.name, f.read_text(encoding="utf-8")) for f in folder.iterdir() if f.name.endswith(".sql"))
+    return [(name.split("_", 1)[1].removesuffix(".sql"), sql) for name, sql in files]
 
 
 @dataclass
@@ -340,6 +349,29 @@ class Ledger:
             return 0, genesis(self.ledger_id)
         return int(rows[0][0]), str(rows[0][1])
 
+    def views(self) -> list[str]:
+        """Create the documented views (sql/views/) on this connection, as TEMP views: they are
+        part of the installed code, not of the file, so a read-only ledger has them too and an
+        upgrade never has to rewrite them. Numbers come from the profile in force."""
+        if getattr(self, "_views", None) is None:
+            from quota.policy import DEFAULT_PROFILE, PROFILES
+
+            rows = self.con.execute("SELECT profile FROM policy_changes ORDER BY seq DESC LIMIT 1").fetchall()
+            profile = PROFILES[rows[0][0] if rows else DEFAULT_PROFILE]
+            values = {
+                "{window_us}": str(int(profile.window.total_seconds()) * 1_000_000),
+                "{object_window_us}": str(int(profile.object_window.total_seconds()) * 1_000_000),
+                "{post_id_cap}": "NULL" if profile.post_id_cap is None else str(profile.post_id_cap),
+            }
+            names = []
+            for name, sql in view_files():
+                for key, value in values.items():
+                    sql = sql.replace(key, value)
+                self.con.execute(sql)
+                names.append(name)
+            self._views: list[str] | None = names
+        return list(self._views or [])
+
     def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         cur = self.con.execute(sql, params or [])
         names = [d[0] for d in cur.description]
@@ -429,7 +461,7 @@ class Ledger:
             return VerifyReport(False, ledger_id, at - 1, "", problem, at)
         count, head = self.head()
         problem = self._compare_state() or self._check_lineage() or self._check_windows() or self._check_exemptions()
-        problem = problem or self._check_objects()
+        problem = problem or self._check_objects() or self._check_notices()
         if problem:
             return VerifyReport(False, ledger_id, count, head, problem[1], problem[0])
         return VerifyReport(True, ledger_id, count, head)
@@ -571,6 +603,31 @@ class Ledger:
                 int(seq),
                 f"{person} received {used:,} manual objects {span_text}, over the limit of {profile.objects_per_person:,}",
             )
+        return None
+
+    def _check_notices(self) -> tuple[int, str] | None:
+        """Each deletion notice's stored rows must hash to what its event recorded (the lines
+        of quota.notices.NoticeRow.line, sorted)."""
+        bad = self.con.execute(
+            """WITH stored AS (
+                   SELECT notice_id, count(*) AS n, sha256(string_agg(
+                       id::VARCHAR || chr(9) || action || chr(9) || reason || chr(9) || coalesce(created_at, '')
+                       || chr(9) || coalesce(redacted_at, '') || chr(10), '' ORDER BY
+                       id::VARCHAR || chr(9) || action || chr(9) || reason || chr(9) || coalesce(created_at, '')
+                       || chr(9) || coalesce(redacted_at, '') || chr(10))) AS digest
+                   FROM deletion_notice_ids GROUP BY notice_id)
+               SELECT d.seq, d.notice_id FROM deletion_notices d LEFT JOIN stored s USING (notice_id)
+               WHERE coalesce(s.n, 0) <> d.ids OR coalesce(s.digest, sha256('')) <> d.ids_sha256
+               ORDER BY d.seq LIMIT 1"""
+        ).fetchall()
+        if bad:
+            return (int(bad[0][0]), f"the IDs stored for notice {bad[0][1]} differ from those its event recorded")
+        orphans = self.con.execute(
+            """SELECT DISTINCT notice_id FROM deletion_notice_ids
+               WHERE notice_id NOT IN (SELECT notice_id FROM deletion_notices) LIMIT 1"""
+        ).fetchall()
+        if orphans:
+            return (0, f"IDs are stored for notice {orphans[0][0]}, which no event recorded")
         return None
 
     def _compare_state(self) -> tuple[int, str] | None:

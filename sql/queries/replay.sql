@@ -70,3 +70,12 @@ SELECT body->>'export_id', body->>'entity', body->>'person', (body->>'at')::TIME
        (body->>'posts')::BIGINT, (body->>'users')::BIGINT, (body->'files')::VARCHAR,
        body->>'profile', body->>'version', (body->'ids_sha256')::VARCHAR, seq
 FROM events WHERE kind = 'manual';
+
+-- name: deletion_notices
+SELECT body->>'notice_id', (body->>'received_at')::TIMESTAMP, body->>'kind', body->>'file', body->>'sha256',
+       (body->>'ids')::BIGINT, body->>'ids_sha256', seq
+FROM events WHERE kind = 'notice';
+
+-- name: deletion_notice_sent
+SELECT body->>'notice_id', body->>'entity', (body->>'at')::TIMESTAMP, seq
+FROM events WHERE kind = 'notice_sent';

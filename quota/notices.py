@@ -1,0 +1,241 @@
+"""Deletion notices: X's batch compliance results, who must act on them, and by when.
+
+X's compliance jobs return JSON lines of the IDs that need action (deleted, protected,
+suspended, ...). Every entity that received one of them must be told within 24 hours of the
+notice's receipt. A notice is an event in the hash chain; its rows are stored beside it and
+enter the chain as the sha256 of their sorted lines, as an export's IDs do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from quota.errors import BadInput, UsageError
+from quota.ids import id_problem
+from quota.ledger import LINEAGE_KINDS, Ledger, iso, utc_naive
+
+DEADLINE = timedelta(hours=24)
+REASONS = {
+    "post": frozenset({"deleted", "bounced", "protected", "suspended", "scrub_geo"}),
+    "user": frozenset({"deleted", "suspended", "protected", "deactivated"}),
+}
+_WORD = re.compile(r"[a-z_]{1,40}")
+_TIME = re.compile(r"[0-9T:.+\-Z ]{0,40}")
+FIELDS = ("id", "action", "reason", "created_at", "redacted_at")
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    id: str
+    action: str
+    reason: str
+    created_at: str | None
+    redacted_at: str | None
+
+    def line(self) -> str:
+        """The row as hashed: tab-separated fields, absent times empty (notices.sql does the same)."""
+        return "\t".join((self.id, self.action, self.reason, self.created_at or "", self.redacted_at or "")) + "\n"
+
+
+def parse_file(path: Path, name: str, kind: str) -> tuple[list[NoticeRow], str]:
+    """Every row of a compliance result file, checked; and the file's sha256."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise BadInput(name, f"cannot be read ({e.strerror})") from None
+    rows: list[NoticeRow] = []
+    for n, raw in enumerate(data.split(b"\n"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise BadInput(name, "is not UTF-8 text", n) from None
+        except json.JSONDecodeError as e:
+            raise BadInput(name, f"invalid JSON ({e.msg} at column {e.colno})", n) from None
+        if not isinstance(obj, dict):
+            raise BadInput(name, "the line is not a JSON object", n)
+        problem = id_problem(obj.get("id"))
+        if problem is not None:
+            raise BadInput(name, f"id: {problem}", n)
+        action, reason = obj.get("action"), obj.get("reason")
+        for field, value in (("action", action), ("reason", reason)):
+            if not isinstance(value, str) or not _WORD.fullmatch(value):
+                raise BadInput(name, f"{field} {value!r} is not a compliance {field} such as 'delete'", n)
+        if reason not in REASONS[kind]:
+            known = ", ".join(sorted(REASONS[kind]))
+            raise BadInput(name, f"reason {reason!r} is not one X gives for {kind}s ({known}); check --kind", n)
+        times = []
+        for field in ("created_at", "redacted_at"):
+            value = obj.get(field)
+            if value is not None and (not isinstance(value, str) or not _TIME.fullmatch(value)):
+                raise BadInput(name, f"{field} {value!r} is not a time", n)
+            times.append(value)
+        rows.append(NoticeRow(obj["id"], action, reason, times[0], times[1]))  # type: ignore[arg-type]
+    return rows, hashlib.sha256(data).hexdigest()
+
+
+def digest(rows: list[NoticeRow]) -> str:
+    return hashlib.sha256("".join(sorted(r.line() for r in rows)).encode()).hexdigest()
+
+
+def add(ledger: Ledger, path: Path, name: str, received_at: datetime, kind: str) -> tuple[str, int]:
+    """Record a notice; returns its id and event number."""
+    import pyarrow as pa
+
+    if kind not in REASONS:
+        raise UsageError(f"--kind takes post or user, not {kind!r}")
+    rows, file_sha = parse_file(path, name, kind)
+    known = ledger.query("SELECT notice_id FROM deletion_notices WHERE sha256 = ?", [file_sha])
+    if known:
+        raise UsageError(f"{name} was already recorded as notice {known[0]['notice_id']}")
+    notice_id = f"n-{received_at.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
+    body = {
+        "notice_id": notice_id,
+        "received_at": iso(received_at),
+        "kind": kind,
+        "file": name,
+        "sha256": file_sha,
+        "ids": len(rows),
+        "ids_sha256": digest(rows),
+    }
+    table = pa.table(
+        {
+            "notice_id": pa.array([notice_id] * len(rows), pa.string()),
+            "kind": pa.array([LINEAGE_KINDS[kind]] * len(rows), pa.uint8()),
+            "id": pa.array([int(r.id) for r in rows], pa.uint64()),
+            **{f: pa.array([getattr(r, f) for r in rows], pa.string()) for f in FIELDS[1:]},
+        }
+    )
+
+    def load(con: Any) -> None:
+        con.register("notice_rows", table)
+        try:
+            con.execute("INSERT INTO deletion_notice_ids SELECT * FROM notice_rows")
+        finally:
+            con.unregister("notice_rows")
+
+    return notice_id, ledger.append("notice", body, also=load)
+
+
+def _notice(ledger: Ledger, notice_id: str) -> dict[str, Any]:
+    rows = ledger.query("SELECT * FROM deletion_notices WHERE notice_id = ?", [notice_id])
+    if not rows:
+        raise UsageError(f"no notice {notice_id!r} in the ledger (see quota notice list --all)")
+    return rows[0]
+
+
+def affected(ledger: Ledger, notice_id: str) -> list[dict[str, Any]]:
+    """Per entity that received any of the notice's IDs: how many, the deadline, when told."""
+    _notice(ledger, notice_id)
+    ledger.views()
+    return ledger.query(
+        """SELECT entity, ids, deadline, told_at FROM notices
+           WHERE notice_id = ? AND entity IS NOT NULL ORDER BY entity""",
+        [notice_id],
+    )
+
+
+def detail(ledger: Ledger, notice_id: str) -> list[dict[str, Any]]:
+    """Per entity and ID: kind, action, reason and the exports that delivered it."""
+    _notice(ledger, notice_id)
+    ledger.views()
+    return ledger.query(
+        """SELECT e.entity, n.id::VARCHAR AS id, CASE n.kind WHEN 1 THEN 'post' ELSE 'user' END AS kind,
+                  any_value(n.action) AS action, any_value(n.reason) AS reason,
+                  string_agg(DISTINCT e.export_id, ',' ORDER BY e.export_id) AS export_ids
+           FROM deletion_notice_ids n JOIN lineage l ON l.kind = n.kind AND l.id = n.id
+           JOIN exports e ON e.export_id = l.export_id AND e.state IN ('committed', 'open')
+           WHERE n.notice_id = ? GROUP BY e.entity, n.id, n.kind ORDER BY e.entity, n.id""",
+        [notice_id],
+    )
+
+
+def write_files(rows: list[dict[str, Any]], outdir: Path, notice_id: str) -> list[Path]:
+    """One CSV per entity (id,kind,action,reason), written to a hidden directory then renamed."""
+    import csv
+    import os
+    import shutil
+
+    if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())):
+        raise UsageError(f"{outdir} exists and is not an empty directory")
+    tmp = outdir.with_name(f".{outdir.name}.partial-{secrets.token_hex(4)}")
+    tmp.mkdir(parents=True)
+    try:
+        by_entity: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_entity.setdefault(row["entity"], []).append(row)
+        for entity, items in by_entity.items():
+            with open(tmp / f"{notice_id}-{entity}.csv", "w", newline="", encoding="utf-8") as f:
+                writer = csv.writer(f, lineterminator="\n")
+                writer.writerow(["id", "kind", "action", "reason"])
+                for item in items:
+                    writer.writerow([item["id"], item["kind"], item["action"], item["reason"]])
+        if outdir.exists():
+            outdir.rmdir()
+        os.replace(tmp, outdir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return sorted(outdir.iterdir())
+
+
+def sent(ledger: Ledger, notice_id: str, entity: str, at: datetime) -> int | None:
+    """Record that `entity` was told; None when that was already recorded."""
+    notice = _notice(ledger, notice_id)
+    hit = [r for r in affected(ledger, notice_id) if r["entity"] == entity]
+    if not hit:
+        raise UsageError(f"{entity} received none of the IDs of notice {notice_id}")
+    if hit[0]["told_at"] is not None:
+        return None
+    if utc_naive(at) < notice["received_at"]:
+        raise UsageError(f"--at {iso(at)} is before the notice was received ({iso(notice['received_at'])})")
+    return ledger.append("notice_sent", {"notice_id": notice_id, "entity": entity, "at": iso(at)})
+
+
+def open_notices(ledger: Ledger, at: datetime, everything: bool = False) -> list[dict[str, Any]]:
+    """Notices with an entity not yet told (all notices with `everything`), overdue ones first."""
+    ledger.views()
+    rows = ledger.query(
+        """SELECT notice_id, received_at, deadline, entity, ids, told_at FROM notices
+           ORDER BY deadline, notice_id, entity"""
+    )
+    now = utc_naive(at)
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        n = out.setdefault(
+            r["notice_id"],
+            {"notice_id": r["notice_id"], "received_at": r["received_at"], "deadline": r["deadline"], "entities": []},
+        )
+        if r["entity"] is not None:
+            n["entities"].append({"entity": r["entity"], "ids": int(r["ids"]), "told_at": r["told_at"]})
+    result = []
+    for n in out.values():
+        untold = [e for e in n["entities"] if e["told_at"] is None]
+        if not untold and not everything:
+            continue
+        result.append(
+            {
+                "notice_id": n["notice_id"],
+                "received_at": n["received_at"],
+                "deadline": n["deadline"],
+                "overdue": bool(untold) and now > n["deadline"],
+                "entities": n["entities"],
+            }
+        )
+    result.sort(key=lambda n: (not n["overdue"], n["deadline"], n["notice_id"]))
+    return result
+
+
+def time_left(deadline: datetime, at: datetime) -> str:
+    seconds = int((deadline.replace(tzinfo=UTC) - at).total_seconds())
+    sign = "-" if seconds < 0 else ""
+    h, m = divmod(abs(seconds) // 60, 60)
+    return f"{sign}{h}h{m:02d}m"
