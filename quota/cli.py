@@ -1182,6 +1182,44 @@ def sql_cmd(query: str, db: str | None, wait: float, as_json: bool, as_csv: bool
     click.echo(render(rows, columns, fmt))
 
 
+@cli.command("report")
+@click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path), help="The file to write.")
+@click.option("--since", default=None, help="Start of the period (ISO 8601; default 90 days before --until).")
+@click.option("--until", default=None, help="End of the period (default now).")
+@click.option("--format", "fmt", type=click.Choice(["html", "json"]), default="html", show_default=True)
+@ledger_options
+def report_cmd(out: Path, since: str | None, until: str | None, fmt: str, db: str | None, wait: float) -> None:
+    """One self-contained report for compliance staff: usage over time, headroom, exemptions,
+    manual exports, deletion notices, and whether the ledger verifies.
+
+    \b
+    Examples:
+      quota report -o report.html
+      quota report -o report.json --format json --since 2026-01-01
+    """
+    import os
+    import secrets
+
+    from quota import report, report_html
+
+    end = parse_time(until, "--until") if until else None
+    start = parse_time(since, "--since") if since else None
+    if start and end and start >= end:
+        raise click.UsageError("--since must be before --until")
+    with _reader(db, wait) as ledger:
+        doc = report.build(ledger, start, end)
+    text = to_json(doc) + "\n" if fmt == "json" else report_html.render(doc)
+    tmp = out.with_name(f".{out.name}.partial-{secrets.token_hex(4)}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, out)
+    state = "verified" if doc["ledger"]["verified"] else "FAILED verification"
+    click.echo(
+        f"wrote {out}: {len(doc['entities'])} entities, {len(doc['exemptions'])} exemptions, "
+        f"{doc['overdue_notices']} overdue notices; ledger {state}",
+        err=True,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="quota", standalone_mode=False)

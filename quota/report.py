@@ -1,0 +1,102 @@
+"""`quota report`: the numbers a compliance officer reads, as JSON or one self-contained HTML file.
+
+Everything is computed from the ledger in one read-only session: the rolling 30-day Post ID
+usage of each entity over the period (the peak of each UTC day), current headroom, research
+exemptions and their drawdown, manual exports per person, open deletion notices, and whether
+the ledger verifies. The HTML is rendered by quota.report_html from exactly this document.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from quota import manual, notices, registry, reports
+from quota.ledger import Ledger, iso, utc_naive
+
+DEFAULT_SPAN = timedelta(days=90)
+
+
+def build(
+    ledger: Ledger, since: datetime | None, until: datetime | None, now: datetime | None = None
+) -> dict[str, Any]:
+    now = now or datetime.now(UTC)
+    until = until or now
+    since = since or until - DEFAULT_SPAN
+    ledger.views()
+    profile = registry.current_profile(ledger)
+    verdict = ledger.verify(rehash_ids=False)
+
+    usage = {r["entity"]: r for r in reports.usage(ledger, None, until, None)}
+    series: dict[str, list[dict[str, Any]]] = {}
+    for r in ledger.query(
+        """SELECT entity, date_trunc('day', "at") AS day, max(used) AS used, max(cap) AS cap FROM usage_30d
+           WHERE "at" >= ? AND "at" <= ? GROUP BY ALL ORDER BY entity, day""",
+        [utc_naive(since), utc_naive(until)],
+    ):
+        series.setdefault(r["entity"], []).append({"day": r["day"], "used": int(r["used"]), "cap": r["cap"]})
+    entities = []
+    for e in registry.entities(ledger):
+        u = usage[e["entity"]]
+        points = series.get(e["entity"], [])
+        entities.append(
+            {
+                "entity": e["entity"],
+                "name": e["name"],
+                "used": u["used"],
+                "cap": u["cap"],
+                "headroom": u["headroom"],
+                "next_free_at": u["next_free_at"],
+                "peak": max((p["used"] for p in points), default=0),
+                "series": points,
+            }
+        )
+
+    exemptions = ledger.query(
+        """SELECT ref, kind, entity, parent, valid_from, valid_until, approved_post_ids, used_post_ids,
+                  approved_user_ids, used_user_ids, revoked FROM exemption_usage ORDER BY ref"""
+    )
+    persons = []
+    for p in ledger.query(
+        """SELECT p.person, p.entity, count(e.export_id) AS exports,
+                  coalesce(sum(e.post_ids + e.user_ids), 0) AS objects,
+                  coalesce((SELECT max(m.objects) FROM manual_usage_24h m WHERE m.person = p.person
+                            AND m."at" >= ? AND m."at" <= ?), 0) AS peak_24h
+           FROM people p LEFT JOIN exports e ON e.person = p.person AND e.basis = 'manual'
+                AND e.state = 'committed' AND e."at" >= ? AND e."at" <= ?
+           GROUP BY ALL ORDER BY p.person""",
+        [utc_naive(since), utc_naive(until)] * 2,
+    ):
+        now_usage = manual.usage(ledger, p["person"], until)
+        persons.append({**p, "used_24h": now_usage["used"], "limit": now_usage["limit"]})
+    open_notices = notices.open_notices(ledger, now)
+
+    return {
+        "generated_at": now,
+        "since": since,
+        "until": until,
+        "profile": {
+            "name": profile.name,
+            "version": profile.version,
+            "post_id_cap": profile.post_id_cap,
+            "objects_per_person": profile.objects_per_person,
+        },
+        "ledger": {
+            "path": str(ledger.path),
+            "ledger_id": verdict.ledger_id,
+            "events": verdict.events,
+            "head": verdict.head,
+            "verified": verdict.ok,
+            "problem": verdict.problem,
+            "ids_rehashed": False,
+        },
+        "entities": entities,
+        "exemptions": exemptions,
+        "manual": persons,
+        "notices": open_notices,
+        "overdue_notices": sum(1 for n in open_notices if n["overdue"]),
+    }
+
+
+def stamp(t: datetime | None) -> str:
+    return "" if t is None else iso(t)
