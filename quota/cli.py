@@ -1175,7 +1175,7 @@ def sql_cmd(query: str, db: str | None, wait: float, as_json: bool, as_csv: bool
     """
     from quota import sqlquery
 
-    text = click.get_text_stream("stdin").read() if query == "-" else query
+    text = sys.stdin.read() if query == "-" else query
     fmt = _fmt(as_json, as_csv)
     with _reader(db, wait) as ledger:
         columns, rows = sqlquery.run(ledger, text)

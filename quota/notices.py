@@ -9,7 +9,6 @@ enter the chain as the sha256 of their sorted lines, as an export's IDs do.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -20,6 +19,8 @@ from typing import Any
 from quota.errors import BadInput, UsageError
 from quota.ids import id_problem
 from quota.ledger import LINEAGE_KINDS, Ledger, iso, utc_naive
+from quota.readers.jsonl import parse
+from quota.readers.records import Problem
 
 DEADLINE = timedelta(hours=24)
 REASONS = {
@@ -55,11 +56,11 @@ def parse_file(path: Path, name: str, kind: str) -> tuple[list[NoticeRow], str]:
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw.decode("utf-8"))
+            obj = parse(raw.decode("utf-8"))  # numbers stay text: an ID is never rounded
         except UnicodeDecodeError:
             raise BadInput(name, "is not UTF-8 text", n) from None
-        except json.JSONDecodeError as e:
-            raise BadInput(name, f"invalid JSON ({e.msg} at column {e.colno})", n) from None
+        except Problem as p:
+            raise BadInput(name, str(p), n) from None
         if not isinstance(obj, dict):
             raise BadInput(name, "the line is not a JSON object", n)
         problem = id_problem(obj.get("id"))
@@ -78,7 +79,7 @@ def parse_file(path: Path, name: str, kind: str) -> tuple[list[NoticeRow], str]:
             if value is not None and (not isinstance(value, str) or not _TIME.fullmatch(value)):
                 raise BadInput(name, f"{field} {value!r} is not a time", n)
             times.append(value)
-        rows.append(NoticeRow(obj["id"], action, reason, times[0], times[1]))  # type: ignore[arg-type]
+        rows.append(NoticeRow(str(obj["id"]), action, reason, times[0], times[1]))  # type: ignore[arg-type]
     return rows, hashlib.sha256(data).hexdigest()
 
 

@@ -1,0 +1,271 @@
+"""Compliance answers: who-received, deletion notices with their 24-hour clock, read-only SQL."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import ROOT, SAMPLES, quota
+
+from quota.ledger import Ledger, view_files
+
+PAGES = SAMPLES / "v2_pages.jsonl"
+AT1 = "2026-11-01T10:00:00Z"
+
+
+def ids_in(path: Path) -> list[str]:
+    return path.read_text().split()
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Path:
+    """acme got v2_pages (posts and users), beta got 3 of those posts plus one released export,
+    ana (acme) got a manual spreadsheet; one of beta's exports was voided."""
+    for args in (
+        ("init",),
+        ("entity", "add", "acme", "--name", "Acme"),
+        ("entity", "accept-terms", "acme", "--by", "Jo", "--at", "2026-01-01T00:00:00Z"),
+        ("entity", "add", "beta", "--name", "Beta"),
+        ("entity", "accept-terms", "beta", "--by", "Bo", "--at", "2026-01-01T00:00:00Z"),
+        ("person", "add", "ana", "--entity", "acme"),
+        ("export", PAGES, "--to", "acme", "-o", "acme1", "--ids", "post,user", "--at", AT1, "--export-id", "a1"),
+    ):
+        r = quota(*args)
+        assert r.exit_code == 0, (args, r.stderr)
+    posts = ids_in(tmp_path / "acme1" / "post_ids.txt")
+    (tmp_path / "three.txt").write_text("\n".join(posts[:3]) + "\n")
+    (tmp_path / "one.txt").write_text(posts[5] + "\n")
+    for args in (
+        ("export", "three.txt", "--to", "beta", "-o", "beta1", "--at", "2026-11-02T10:00:00Z", "--export-id", "b1"),
+        ("export", "one.txt", "--to", "beta", "-o", "beta2", "--at", "2026-11-02T11:00:00Z", "--export-id", "b2"),
+        ("ledger", "void", "b2", "--reason", "recorded for the wrong entity"),
+        ("manual", SAMPLES / "v2_flat.jsonl", "--person", "ana", "-o", "ana.xlsx", "--at", "2026-11-03T09:00:00Z",
+         "--export-id", "m1", "--no-users"),
+    ):  # fmt: skip
+        r = quota(*args)
+        assert r.exit_code == 0, (args, r.stderr)
+    return tmp_path
+
+
+def test_who_received_lists_every_delivery(world: Path) -> None:
+    posts = ids_in(world / "acme1" / "post_ids.txt")
+    r = quota("who-received", posts[0], posts[5], "999", "--json")
+    assert r.exit_code == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert all(list(row) == ["id", "kind", "export_id", "entity", "person", "at", "basis"] for row in rows)
+    got = [(row["id"], row["export_id"], row["entity"], row["basis"]) for row in rows]
+    # posts[5] went to beta too, in b2, but b2 was voided: not a delivery.
+    assert got == sorted(
+        [(posts[0], "a1", "acme", "cap"), (posts[0], "b1", "beta", "cap"), (posts[5], "a1", "acme", "cap")]
+    )
+    assert "2 of 3 IDs were delivered to someone" in r.stderr
+    assert rows[0]["at"] == "2026-11-01T10:00:00.000000Z" and rows[0]["kind"] == "post"
+
+
+def test_who_received_from_files_and_by_kind(world: Path) -> None:
+    users = ids_in(world / "acme1" / "user_ids.txt")
+    (world / "users.txt").write_text("\n".join(users[:4]) + "\n")
+    r = quota("who-received", "--file", "users.txt", "--csv")
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "id,kind,export_id,entity,person,at,basis" and len(lines) == 5
+    assert quota("who-received", "--file", "users.txt", "--kind", "post", "--json").stdout.strip() == "[]"
+    # Any format strip reads: the manual spreadsheet's posts came from v2_flat.jsonl.
+    r = quota("who-received", "--file", SAMPLES / "v2_flat.jsonl", "--json")
+    rows = json.loads(r.stdout)
+    assert rows and {row["export_id"] for row in rows} >= {"m1"}
+    assert {row["basis"] for row in rows if row["export_id"] == "m1"} == {"manual"}
+    assert {row["person"] for row in rows if row["export_id"] == "m1"} == {"ana"}
+    r = quota("who-received", "12x")
+    assert r.exit_code == 2 and "12x" in r.stderr
+
+
+def notice_file(path: Path, ids: list[str], reason: str = "deleted") -> Path:
+    with open(path, "w") as f:
+        for i in ids:
+            f.write(json.dumps({"id": i, "action": "delete", "created_at": "2025-03-01T00:00:00.000Z",
+                                "redacted_at": "2026-11-04T00:00:00.000Z", "reason": reason}) + "\n")  # fmt: skip
+    return path
+
+
+def test_notice_add_show_sent_list(world: Path) -> None:
+    posts = ids_in(world / "acme1" / "post_ids.txt")
+    src = notice_file(world / "c1.jsonl", [posts[0], posts[1], posts[5], "12345"])
+    r = quota("notice", "add", src, "--received-at", "2026-11-05T08:00:00Z", "--json")
+    assert r.exit_code == 0, r.stderr
+    added = json.loads(r.stdout)
+    assert [(a["entity"], a["ids"], a["deadline"]) for a in added] == [
+        ("acme", 3, "2026-11-06T08:00:00.000000Z"),
+        ("beta", 2, "2026-11-06T08:00:00.000000Z"),
+    ]
+    notice_id = added[0]["notice_id"]
+    again = quota("notice", "add", src)
+    assert again.exit_code == 2 and f"already recorded as notice {notice_id}" in again.stderr
+
+    r = quota("notice", "show", notice_id, "-o", "send", "--json")
+    rows = json.loads(r.stdout)
+    assert {(row["entity"], row["id"], row["export_ids"]) for row in rows} == {
+        ("acme", posts[0], "a1"), ("acme", posts[1], "a1"), ("acme", posts[5], "a1"),
+        ("beta", posts[0], "b1"), ("beta", posts[1], "b1"),
+    }  # fmt: skip
+    beta_file = (world / "send" / f"{notice_id}-beta.csv").read_text().splitlines()
+    assert beta_file == ["id,kind,action,reason", f"{posts[0]},post,delete,deleted", f"{posts[1]},post,delete,deleted"]
+
+    before = datetime(2026, 11, 6, 7, 0, tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    listing = json.loads(quota("notice", "list", "--at", before, "--json").stdout)
+    assert list(listing[0]) == ["notice_id", "received_at", "deadline", "overdue", "entities"]
+    assert listing[0]["overdue"] is False
+    assert [e["entity"] for e in listing[0]["entities"]] == ["acme", "beta"]
+    assert quota("notice", "list", "--check", "--at", before).exit_code == 0
+    after = "2026-11-06T08:00:01Z"
+    r = quota("notice", "list", "--check", "--at", after, "--json")
+    assert r.exit_code == 3 and json.loads(r.stdout)[0]["overdue"] is True and "overdue" in r.stderr
+
+    assert quota("notice", "sent", notice_id, "--entity", "acme", "--at", "2026-11-05T09:00:00Z").exit_code == 0
+    assert "already recorded" in quota("notice", "sent", notice_id, "--entity", "acme").stderr
+    r = quota("notice", "sent", notice_id, "--entity", "nobody")
+    assert r.exit_code == 2
+    r = quota("notice", "sent", notice_id, "--entity", "beta", "--at", "2026-11-04T00:00:00Z")
+    assert r.exit_code == 2 and "before the notice was received" in r.stderr
+    entities = json.loads(quota("notice", "list", "--at", after, "--json").stdout)[0]["entities"]
+    assert [(e["entity"], e["told_at"]) for e in entities] == [
+        ("acme", "2026-11-05T09:00:00.000000Z"),
+        ("beta", None),
+    ]
+    assert quota("notice", "sent", notice_id, "--entity", "beta", "--at", "2026-11-06T09:00:00Z").exit_code == 0
+    assert json.loads(quota("notice", "list", "--at", after, "--json").stdout) == []  # all told: closed
+    assert quota("notice", "list", "--check", "--at", after).exit_code == 0
+    assert len(json.loads(quota("notice", "list", "--all", "--json").stdout)) == 1
+    assert quota("ledger", "verify").exit_code == 0
+
+
+def test_overdue_notices_come_first(world: Path) -> None:
+    posts = ids_in(world / "acme1" / "post_ids.txt")
+    late = notice_file(world / "late.jsonl", [posts[10]])
+    early = notice_file(world / "early.jsonl", [posts[11]])
+    assert quota("notice", "add", late, "--received-at", "2026-11-10T00:00:00Z").exit_code == 0
+    assert quota("notice", "add", early, "--received-at", "2026-11-08T00:00:00Z").exit_code == 0
+    rows = json.loads(quota("notice", "list", "--at", "2026-11-09T12:00:00Z", "--json").stdout)
+    assert [(n["received_at"][:10], n["overdue"]) for n in rows] == [("2026-11-08", True), ("2026-11-10", False)]
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('{"id": 1.5e18, "action": "delete", "reason": "deleted"}', "floating-point"),
+        ('{"id": "12", "action": "delete", "reason": "deactivated"}', "reason 'deactivated'"),
+        ('{"id": "12", "action": "delete"}', "reason None"),
+        ('{"id": "12", "action": "delete", "reason": "deleted"', "invalid JSON"),
+    ],
+)
+def test_bad_notice_lines_record_nothing(world: Path, line: str, problem: str) -> None:
+    src = world / "bad.jsonl"
+    src.write_text('{"id": "7", "action": "delete", "reason": "deleted"}\n' + line + "\n")
+    events = json.loads(quota("ledger", "verify", "--json").stdout)["events"]
+    r = quota("notice", "add", src)
+    assert r.exit_code == 4 and "bad.jsonl, line 2" in r.stderr and problem in r.stderr, r.stderr
+    assert json.loads(quota("ledger", "verify", "--json").stdout)["events"] == events
+
+
+def test_user_notices_take_user_reasons(world: Path) -> None:
+    users = ids_in(world / "acme1" / "user_ids.txt")
+    src = notice_file(world / "u.jsonl", users[:2], reason="deactivated")
+    r = quota("notice", "add", src, "--kind", "user", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert [(a["entity"], a["ids"]) for a in json.loads(r.stdout)] == [("acme", 2)]
+
+
+def test_verify_catches_edited_notice_ids(world: Path) -> None:
+    posts = ids_in(world / "acme1" / "post_ids.txt")
+    assert quota("notice", "add", notice_file(world / "c.jsonl", posts[:2])).exit_code == 0
+    con = duckdb.connect(str(world / "ledger.duckdb"))
+    con.execute(
+        "UPDATE deletion_notice_ids SET reason = 'protected' WHERE id = (SELECT min(id) FROM deletion_notice_ids)"
+    )
+    con.close()
+    r = quota("ledger", "verify")
+    assert r.exit_code == 5 and "differ from those its event recorded" in r.stderr
+
+
+# ------------------------------------------------------------------ sql
+
+
+def test_every_documented_view_answers(world: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    for name, _ in view_files():
+        assert f"`{name}`" in readme, f"view {name} is not described in the README"
+        r = quota("sql", f"SELECT * FROM {name}", "--json")
+        assert r.exit_code == 0, (name, r.stderr)
+    rows = json.loads(
+        quota("sql", "SELECT entity, count(*) AS n FROM delivered_ids GROUP BY ALL ORDER BY 1", "--json").stdout
+    )
+    assert rows == [{"entity": "acme", "n": 118 + 105 + 60}, {"entity": "beta", "n": 3}]
+    r = quota("sql", "-", "--csv", input='SELECT entity, used FROM usage_30d ORDER BY "at"')
+    assert r.exit_code == 0 and r.stdout.splitlines()[:2] == ["entity,used", "acme,118"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "INSERT INTO entities VALUES ('x', 'x', 'x', 99)",
+        "/* just a look */ dElEtE FROM events",
+        "SELECT 1; DROP TABLE events",
+        "-- comment\nUPDATE reservations SET post_ids = 0",
+        "ATTACH '/tmp/other.duckdb' AS other",
+        "COPY events TO 'events.csv'",
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "SELECT * FROM read_text('ledger.duckdb')",
+        "SELECT * FROM 'events.parquet'",
+        "SET enable_external_access = true",
+        "INSTALL httpfs",
+        "LOAD httpfs",
+        "PRAGMA enable_profiling",
+        "CREATE TEMP TABLE t AS SELECT 1",
+        "EXPORT DATABASE 'dump'",
+        "CHECKPOINT",
+        "CALL pragma_version()",
+        "SELECT * FROM glob('*')",
+        "WITH x AS (SELECT 1) SELECT * FROM read_json('x.json')",
+    ],
+)
+def test_sql_refuses_anything_but_reading_the_ledger(world: Path, query: str) -> None:
+    before = hashlib.sha256((world / "ledger.duckdb").read_bytes()).hexdigest()
+    # A query starting with "--" would read as an option: such a query comes on stdin.
+    r = quota("sql", "-", input=query) if query.startswith("-") else quota("sql", query)
+    assert r.exit_code == 2, (query, r.stdout, r.stderr)
+    assert r.stderr.startswith("quota: ") and "Traceback" not in r.stderr
+    assert hashlib.sha256((world / "ledger.duckdb").read_bytes()).hexdigest() == before
+    assert not (world / "events.csv").exists() and not (world / "dump").exists()
+
+
+def test_views_follow_the_profile(world: Path) -> None:
+    with Ledger.open(world / "ledger.duckdb") as ledger:
+        ledger.views()
+        cap = ledger.query("SELECT DISTINCT cap FROM usage_30d")
+    assert cap == [{"cap": 1_500_000}]
+
+
+def test_report_json_numbers_match_the_ledger(world: Path) -> None:
+    posts = ids_in(world / "acme1" / "post_ids.txt")
+    assert quota("notice", "add", notice_file(world / "c.jsonl", posts[:2]), "--received-at",
+                 "2026-11-05T08:00:00Z").exit_code == 0  # fmt: skip
+    r = quota("report", "-o", "r.json", "--format", "json", "--since", "2026-10-01", "--until", "2026-11-20")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads((world / "r.json").read_text())
+    usage = {u["entity"]: u for u in json.loads(quota("usage", "--at", "2026-11-20T00:00:00Z", "--json").stdout)}
+    for e in doc["entities"]:
+        assert (e["used"], e["cap"], e["headroom"]) == (
+            usage[e["entity"]]["used"], usage[e["entity"]]["cap"], usage[e["entity"]]["headroom"],
+        )  # fmt: skip
+    acme = next(e for e in doc["entities"] if e["entity"] == "acme")
+    assert acme["series"] == [{"day": "2026-11-01T00:00:00.000000Z", "used": 118, "cap": 1_500_000}]
+    assert doc["ledger"]["verified"] is True and doc["overdue_notices"] == 1
+    assert doc["manual"][0]["objects"] == 60 and doc["manual"][0]["peak_24h"] == 60
+    head = json.loads(quota("ledger", "verify", "--json").stdout)["head"]
+    assert doc["ledger"]["head"] == head
+    assert datetime.fromisoformat(doc["since"].replace("Z", "+00:00")) == datetime(2026, 10, 1, tzinfo=UTC)
+    assert timedelta(0) < datetime.now(UTC) - datetime.fromisoformat(doc["generated_at"].replace("Z", "+00:00"))
