@@ -41,9 +41,11 @@ def chart(series: list[dict[str, Any]], since: datetime, until: datetime, cap: i
     top = max([p["used"] for p in series] + [p["cap"] or 0 for p in series] + [cap or 0, 1]) * 1.08
     span = max((until - since).total_seconds(), 1.0)
 
+    start = since.replace(tzinfo=None)
+    scale = (width - 2 * pad) / span
+
     def x(t: datetime) -> float:
-        seconds = (t - since.replace(tzinfo=None)).total_seconds()
-        return pad + (width - 2 * pad) * min(max(seconds / span, 0.0), 1.0)
+        return pad + scale * min(max((t - start).total_seconds(), 0.0), span)
 
     def y(v: float) -> float:
         return height - pad / 2 - (height - pad) * v / top
@@ -96,9 +98,7 @@ def render(doc: dict[str, Any]) -> str:
         "<h2>Ledger</h2>",
         f"<p>{status}: {led['events']:,} events, ledger <code>{escape(led['ledger_id'])}</code>, head hash "
         f'<code id="head">{escape(led["head"])}</code>.</p>',
-        '<p class="muted">Checked now: the hash chain, every table against its events, every 30-day and '
-        "24-hour window and every exemption's drawdown. The stored ID sets are re-hashed by "
-        "<code>quota ledger verify</code>.</p>",
+        f'<p class="muted">Checked for this report: {escape(led["checked"])}.</p>',
         "<h2>Entities: rolling 30-day Post IDs</h2>",
         f'<p class="legend"><span style="color:{USED}">&#9644; used in the 30 days to each day (peak)</span>'
         f'<span style="color:{CAP}">&#9476; cap</span></p>',

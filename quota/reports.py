@@ -8,7 +8,7 @@ from typing import Any
 
 from quota import registry
 from quota.errors import UsageError
-from quota.exports import ledger_state
+from quota.exports import ledger_state, ledger_states
 from quota.ledger import Ledger, utc_naive
 from quota.policy import cap_at, next_free_at, next_growth_at, used_at
 
@@ -19,9 +19,10 @@ def usage(ledger: Ledger, entity: str | None, at: datetime, need: int | None) ->
     names = [entity] if entity else [e["entity"] for e in registry.entities(ledger)]
     if entity and not ledger.query("SELECT 1 FROM entities WHERE entity = ?", [entity]):
         raise UsageError(f"no entity {entity!r} in the ledger")
+    states = ledger_states(ledger, at, profile.window) if entity is None else {}
     rows = []
     for name in names:
-        entries, perms = ledger_state(ledger, name, at, profile.window)
+        entries, perms = states[name] if name in states else ledger_state(ledger, name, at, profile.window)
         used = used_at(at, entries, profile.window)
         cap = cap_at(at, profile.post_id_cap, perms)
         if need is not None:
