@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,8 +22,24 @@ def ids_in(path: Path) -> list[str]:
     return path.read_text().split()
 
 
+@pytest.fixture(scope="module")
+def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once per module (a dozen commands); each test gets its own copy."""
+    home = tmp_path_factory.mktemp("world")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("QUOTA_DB", str(home / "ledger.duckdb"))
+        mp.chdir(home)
+        build_world(home)
+    return home
+
+
 @pytest.fixture
-def world(tmp_path: Path) -> Path:
+def world(world_template: Path, tmp_path: Path) -> Path:
+    shutil.copytree(world_template, tmp_path, dirs_exist_ok=True)
+    return tmp_path
+
+
+def build_world(tmp_path: Path) -> None:
     """acme got v2_pages (posts and users), beta got 3 of those posts plus one released export,
     ana (acme) got a manual spreadsheet; one of beta's exports was voided."""
     for args in (
@@ -48,7 +65,6 @@ def world(tmp_path: Path) -> Path:
     ):  # fmt: skip
         r = quota(*args)
         assert r.exit_code == 0, (args, r.stderr)
-    return tmp_path
 
 
 def test_who_received_lists_every_delivery(world: Path) -> None:

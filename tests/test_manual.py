@@ -274,7 +274,7 @@ def test_verify_recomputes_every_persons_windows(ledger: Path) -> None:
 MINUTE = timedelta(minutes=1)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     calls=st.lists(
         st.tuples(st.integers(0, 3 * 24 * 60), st.integers(1, 400), st.booleans(), st.sampled_from(["ana", "ben"])),
