@@ -53,5 +53,14 @@ echo "   refused as expected: $(cat "$out/refusal.txt")"
 # A spreadsheet of whole objects for one analyst, within 500 objects a day; IDs are text cells.
 $QUOTA manual v2_flat.jsonl --person analyst -o "$out/analyst.xlsx" --no-users
 $QUOTA usage --person analyst
+
+# Compliance: who holds a post, a deletion notice with its 24-hour deadline, SQL, the report.
+first=$(head -n 1 "$out/deliver-1/post_ids.txt")
+$QUOTA who-received "$first"
+printf '{"id": "%s", "action": "delete", "created_at": "2025-03-01T00:00:01.286Z", "redacted_at": "2026-11-21T00:00:00.000Z", "reason": "deleted"}\n' "$first" >"$out/compliance.jsonl"
+$QUOTA notice add "$out/compliance.jsonl"
+$QUOTA notice list
+$QUOTA sql "SELECT entity, kind, count(*) AS ids FROM delivered_ids GROUP BY ALL ORDER BY ALL"
+$QUOTA report -o "$out/report.html"
 $QUOTA ledger verify
 $QUOTA ledger checkpoint
