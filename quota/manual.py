@@ -185,7 +185,9 @@ def _write(out: Path, chosen: Sequence[Obj], at: datetime) -> tuple[list[tuple[P
         if out.suffix.lower() == ".xlsx":
             tmp = _hidden(out)
             moves.append((tmp, out))
-            sheets.write_xlsx(tmp, [(sheet, cols, rows[kind]) for _, sheet, cols, kind in tables], at)
+            book = [(sheet, cols, rows[kind]) for _, sheet, cols, kind in tables]
+            sheets.write_xlsx(tmp, book, at)
+            sheets.check_xlsx(tmp, book)
             kinds = [kind for _, _, _, kind in tables]
             records.append(_file_record(tmp, out, kinds, len(chosen)))
         else:

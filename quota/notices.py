@@ -22,7 +22,7 @@ from quota.ledger import LINEAGE_KINDS, Ledger, iso, utc_naive
 from quota.readers.jsonl import parse
 from quota.readers.records import Problem
 
-DEADLINE = timedelta(hours=24)
+FUTURE_SLACK = timedelta(minutes=5)
 REASONS = {
     "post": frozenset({"deleted", "bounced", "protected", "suspended", "scrub_geo"}),
     "user": frozenset({"deleted", "suspended", "protected", "deactivated"}),
@@ -83,6 +83,11 @@ def parse_file(path: Path, name: str, kind: str) -> tuple[list[NoticeRow], str]:
     return rows, hashlib.sha256(data).hexdigest()
 
 
+def _not_future(t: datetime, option: str) -> None:
+    if t > datetime.now(UTC) + FUTURE_SLACK:
+        raise UsageError(f"{option} {iso(t)} is more than 5 minutes in the future")
+
+
 def digest(rows: list[NoticeRow]) -> str:
     return hashlib.sha256("".join(sorted(r.line() for r in rows)).encode()).hexdigest()
 
@@ -93,6 +98,7 @@ def add(ledger: Ledger, path: Path, name: str, received_at: datetime, kind: str)
 
     if kind not in REASONS:
         raise UsageError(f"--kind takes post or user, not {kind!r}")
+    _not_future(received_at, "--received-at")
     rows, file_sha = parse_file(path, name, kind)
     known = ledger.query("SELECT notice_id FROM deletion_notices WHERE sha256 = ?", [file_sha])
     if known:
@@ -190,6 +196,7 @@ def write_files(rows: list[dict[str, Any]], outdir: Path, notice_id: str) -> lis
 
 def sent(ledger: Ledger, notice_id: str, entity: str, at: datetime) -> int | None:
     """Record that `entity` was told; None when that was already recorded."""
+    _not_future(at, "--at")
     notice = _notice(ledger, notice_id)
     hit = [r for r in affected(ledger, notice_id) if r["entity"] == entity]
     if not hit:

@@ -58,3 +58,47 @@ def write_csv(path: Path, columns: list[str], rows: Sequence[dict[str, Any]]) ->
         writer.writerow(columns)
         for row in rows:
             writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
+
+
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _column(ref: str) -> int:
+    n = 0
+    for ch in ref:
+        if not ch.isalpha():
+            break
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def check_xlsx(path: Path, tables: Sequence[Table]) -> None:
+    """Read the written file back: every ID must be a text cell holding exactly its digits.
+
+    A cheap proof, independent of the writer, that no spreadsheet program will see a number
+    (and round it) where an ID was meant."""
+    import zipfile
+    from xml.etree import ElementTree
+
+    from quota.errors import QuotaError
+
+    with zipfile.ZipFile(path) as z:
+        shared = [
+            "".join(t.text or "" for t in si.iter(f"{_NS}t"))
+            for si in ElementTree.fromstring(z.read("xl/sharedStrings.xml")).iter(f"{_NS}si")
+        ]
+        for n, (name, columns, rows) in enumerate(tables, start=1):
+            cells: dict[tuple[int, int], str | None] = {}
+            for c in ElementTree.fromstring(z.read(f"xl/worksheets/sheet{n}.xml")).iter(f"{_NS}c"):
+                ref = c.get("r", "")
+                row = int("".join(ch for ch in ref if ch.isdigit()))
+                v = c.find(f"{_NS}v")
+                cells[(row, _column(ref))] = shared[int(v.text or "")] if c.get("t") == "s" and v is not None else None
+            for r, values in enumerate(rows, start=2):
+                for col, column in enumerate(columns):
+                    want = values.get(column)
+                    if column in ID_COLUMNS and want is not None and cells.get((r, col)) != str(want):
+                        raise QuotaError(
+                            f"the {name} sheet did not read back: row {r}, column {column} should be the text "
+                            f"{want}, found {cells.get((r, col))!r}"
+                        )

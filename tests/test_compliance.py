@@ -285,3 +285,13 @@ def test_report_json_numbers_match_the_ledger(world: Path) -> None:
     assert doc["ledger"]["head"] == head
     assert datetime.fromisoformat(doc["since"].replace("Z", "+00:00")) == datetime(2026, 10, 1, tzinfo=UTC)
     assert timedelta(0) < datetime.now(UTC) - datetime.fromisoformat(doc["generated_at"].replace("Z", "+00:00"))
+
+
+def test_notice_times_cannot_be_in_the_future(world: Path) -> None:
+    posts = ids_in(world / "acme1" / "post_ids.txt")
+    src = notice_file(world / "c.jsonl", posts[:1])
+    r = quota("notice", "add", src, "--received-at", "2099-01-01T00:00:00Z")
+    assert r.exit_code == 2 and "in the future" in r.stderr
+    added = json.loads(quota("notice", "add", src, "--json").stdout)
+    r = quota("notice", "sent", added[0]["notice_id"], "--entity", "acme", "--at", "2099-01-01T00:00:00Z")
+    assert r.exit_code == 2 and "in the future" in r.stderr

@@ -322,3 +322,22 @@ def test_no_window_ever_exceeds_the_limit(tmp_path_factory: pytest.TempPathFacto
         for a, _ in entries:
             assert person_usage(a, person)["used"] == used(person, a)
     assert quota("ledger", "verify").exit_code == 0
+
+
+def test_the_read_back_check_catches_a_number_cell(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    from quota.errors import QuotaError
+    from quota.sheets import check_xlsx, write_xlsx
+
+    rows = [{"id": str(2**63 + 1), "username": "synth"}]
+    table = [("users", ["id", "username"], rows)]
+    write_xlsx(tmp_path / "good.xlsx", table, T0)
+    check_xlsx(tmp_path / "good.xlsx", table)  # the writer's own file reads back
+    book = xlsxwriter.Workbook(str(tmp_path / "bad.xlsx"))
+    sheet = book.add_worksheet("users")
+    sheet.write_string(0, 0, "id")
+    sheet.write_number(1, 0, 2**63 + 1)  # what a careless writer does
+    book.close()
+    with pytest.raises(QuotaError, match="row 2, column id should be the text 9223372036854775809"):
+        check_xlsx(tmp_path / "bad.xlsx", table)
