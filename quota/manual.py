@@ -23,7 +23,7 @@ from quota import registry
 from quota.errors import BadInput, PolicyRefusal, UsageError
 from quota.exports import FUTURE_SLACK, check_recipient
 from quota.ids import Kind
-from quota.ledger import LINEAGE_KINDS, Ledger, canonical, check_name, iso, utc_naive
+from quota.ledger import LINEAGE_KINDS, Ledger, check_name, iso, utc_naive
 from quota.objects import POST_COLUMNS, USER_COLUMNS, Obj, read_objects, unique
 from quota.policy import (
     Entry,
@@ -304,7 +304,6 @@ def manual(
                 "version": profile.version,
                 "ids_sha256": digests,
             }
-            canonical(body)  # fails before the transaction if anything is not JSON
             ledger.append("manual", body, also=load)
         except BaseException:
             for tmp, _ in moves:
