@@ -71,11 +71,11 @@ def _id(value: object, where: str, required: bool = True) -> str | None:
     return str(value)
 
 
-def _text_of(value: object) -> str | None:
+def _text_of(value: object, where: str = "a text field") -> str | None:
     if value is None:
         return None
     if isinstance(value, (dict, list)):
-        raise Problem(f"expected text, found a JSON {'object' if isinstance(value, dict) else 'list'}")
+        raise Problem(f"{where} should be text, not a JSON {'object' if isinstance(value, dict) else 'list'}")
     return str(value)
 
 
@@ -93,9 +93,9 @@ def _dict(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def v1_time(value: object) -> str | None:
+def v1_time(value: object, where: str) -> str | None:
     """v1.1's `Wed Oct 10 20:19:24 +0000 2018` as ISO 8601 UTC, the form v2 uses."""
-    text = _text_of(value)
+    text = _text_of(value, where)
     if text is None:
         return None
     try:
@@ -112,10 +112,10 @@ def _v2_user(obj: dict[str, Any], where: str) -> dict[str, Any]:
     metrics = _dict(obj.get("public_metrics"))
     return {
         "id": _id(obj.get("id"), f"{where}.id"),
-        "username": _text_of(obj.get("username")),
-        "name": _text_of(obj.get("name")),
-        "description": _text_of(obj.get("description")),
-        "created_at": _text_of(obj.get("created_at")),
+        "username": _text_of(obj.get("username"), f"{where}.username"),
+        "name": _text_of(obj.get("name"), f"{where}.name"),
+        "description": _text_of(obj.get("description"), f"{where}.description"),
+        "created_at": _text_of(obj.get("created_at"), f"{where}.created_at"),
         "followers_count": _count(metrics.get("followers_count")),
         "following_count": _count(metrics.get("following_count")),
     }
@@ -137,11 +137,11 @@ def _v2_post(obj: dict[str, Any], where: str, username: str | None) -> dict[str,
     text = _dict(obj.get("note_tweet")).get("text") or obj.get("text")
     return {
         "id": _id(obj.get("id"), f"{where}.id"),
-        "created_at": _text_of(obj.get("created_at")),
+        "created_at": _text_of(obj.get("created_at"), f"{where}.created_at"),
         "author_id": _id(obj.get("author_id"), f"{where}.author_id", required=False),
         "author_username": username,
-        "text": _text_of(text),
-        "lang": _text_of(obj.get("lang")),
+        "text": _text_of(text, f"{where}.text"),
+        "lang": _text_of(obj.get("lang"), f"{where}.lang"),
         "replied_to_id": refs.get("replied_to"),
         "quoted_id": refs.get("quoted"),
         "retweeted_id": refs.get("retweeted"),
@@ -198,10 +198,10 @@ def _v2_page(obj: Any) -> Iterator[tuple[Kind, dict[str, Any]]]:
 def _v1_user(obj: dict[str, Any], where: str) -> dict[str, Any]:
     return {
         "id": _id(obj.get("id_str"), f"{where}.id_str"),
-        "username": _text_of(obj.get("screen_name")),
-        "name": _text_of(obj.get("name")),
-        "description": _text_of(obj.get("description")),
-        "created_at": v1_time(obj.get("created_at")),
+        "username": _text_of(obj.get("screen_name"), f"{where}.screen_name"),
+        "name": _text_of(obj.get("name"), f"{where}.name"),
+        "description": _text_of(obj.get("description"), f"{where}.description"),
+        "created_at": v1_time(obj.get("created_at"), f"{where}.created_at"),
         "followers_count": _count(obj.get("followers_count")),
         "following_count": _count(obj.get("friends_count")),
     }
@@ -220,11 +220,11 @@ def _v1_post(obj: Any, where: str) -> Iterator[tuple[Kind, dict[str, Any]]]:
     retweeted = obj.get("retweeted_status")
     post = {
         "id": _id(obj.get("id_str"), f"{where}.id_str"),
-        "created_at": v1_time(obj.get("created_at")),
+        "created_at": v1_time(obj.get("created_at"), f"{where}.created_at"),
         "author_id": author["id"] if author else None,
         "author_username": author["username"] if author else None,
-        "text": _text_of(text),
-        "lang": _text_of(obj.get("lang")),
+        "text": _text_of(text, f"{where}.text"),
+        "lang": _text_of(obj.get("lang"), f"{where}.lang"),
         "replied_to_id": _id(obj.get("in_reply_to_status_id_str"), f"{where}.in_reply_to_status_id_str", False),
         "quoted_id": _id(obj.get("quoted_status_id_str"), f"{where}.quoted_status_id_str", False),
         "retweeted_id": _id(retweeted.get("id_str"), f"{where}.retweeted_status.id_str")

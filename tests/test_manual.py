@@ -341,3 +341,11 @@ def test_the_read_back_check_catches_a_number_cell(tmp_path: Path) -> None:
     book.close()
     with pytest.raises(QuotaError, match="row 2, column id should be the text 9223372036854775809"):
         check_xlsx(tmp_path / "bad.xlsx", table)
+
+
+def test_a_field_of_the_wrong_type_is_named(ledger: Path) -> None:
+    src = ledger / "p.jsonl"
+    src.write_text('{"id": "1", "text": "fine", "author_id": "2"}\n{"id": "3", "text": {"x": 1}, "author_id": "2"}\n')
+    r = manual(src, "out.xlsx", T0)
+    assert r.exit_code == 4
+    assert "p.jsonl, line 2: the object.text should be text, not a JSON object" in r.stderr
