@@ -1198,9 +1198,9 @@ def report_cmd(out: Path, since: str | None, until: str | None, fmt: str, db: st
       quota report -o report.json --format json --since 2026-01-01
     """
     import os
-    import secrets
 
     from quota import report, report_html
+    from quota.output import hidden_sibling
 
     end = parse_time(until, "--until") if until else None
     start = parse_time(since, "--since") if since else None
@@ -1209,7 +1209,7 @@ def report_cmd(out: Path, since: str | None, until: str | None, fmt: str, db: st
     with _reader(db, wait) as ledger:
         doc = report.build(ledger, start, end)
     text = to_json(doc) + "\n" if fmt == "json" else report_html.render(doc)
-    tmp = out.with_name(f".{out.name}.partial-{secrets.token_hex(4)}")
+    tmp = hidden_sibling(out)
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, out)
     state = "verified" if doc["ledger"]["verified"] else "FAILED verification"

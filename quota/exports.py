@@ -60,6 +60,12 @@ class ExportResult:
         return out
 
 
+def not_future(t: datetime, option: str, now: datetime | None = None) -> None:
+    """Past distributions may be recorded; future ones may not (a few minutes of clock skew aside)."""
+    if t > (now or datetime.now(UTC)) + FUTURE_SLACK:
+        raise UsageError(f"{option} {iso(t)} is more than 5 minutes in the future")
+
+
 def ledger_state(
     ledger: Ledger, entity: str, around: datetime, window: timedelta
 ) -> tuple[list[Entry], list[Permission]]:
@@ -219,8 +225,7 @@ def export(
 ) -> ExportResult:
     now = datetime.now(UTC)
     at = at or now
-    if at > now + FUTURE_SLACK:
-        raise UsageError(f"--at {iso(at)} is more than 5 minutes in the future")
+    not_future(at, "--at", now)
     if export_id is not None:
         check_name("export id", export_id)
     out_opts.check()

@@ -39,6 +39,8 @@ from quota.errors import LedgerError, UsageError
 if TYPE_CHECKING:
     import duckdb
 
+    from quota.policy import Profile
+
 STATE_TABLES = (
     "entities",
     "terms_acceptances",
@@ -349,6 +351,13 @@ class Ledger:
             return 0, genesis(self.ledger_id)
         return int(rows[0][0]), str(rows[0][1])
 
+    def profile(self) -> Profile:
+        """The policy profile in force: the last one `quota policy use` chose, else the default."""
+        from quota.policy import DEFAULT_PROFILE, PROFILES
+
+        rows = self.con.execute("SELECT profile FROM policy_changes ORDER BY seq DESC LIMIT 1").fetchall()
+        return PROFILES[rows[0][0] if rows else DEFAULT_PROFILE]
+
     def views(self, upto: str | None = None) -> list[str]:
         """Create the documented views (sql/views/) on this connection, as TEMP views: they are
         part of the installed code, not of the file, so a read-only ledger has them too and an
@@ -356,10 +365,7 @@ class Ledger:
         only the views up to that one (files are in dependency order): each costs a few ms."""
         done: list[str] = getattr(self, "_views", None) or []
         if (upto is None and len(done) < len(view_files())) or (upto is not None and upto not in done):
-            from quota.policy import DEFAULT_PROFILE, PROFILES
-
-            rows = self.con.execute("SELECT profile FROM policy_changes ORDER BY seq DESC LIMIT 1").fetchall()
-            profile = PROFILES[rows[0][0] if rows else DEFAULT_PROFILE]
+            profile = self.profile()
             values = {
                 "{window_us}": str(int(profile.window.total_seconds()) * 1_000_000),
                 "{object_window_us}": str(int(profile.object_window.total_seconds()) * 1_000_000),
@@ -518,10 +524,7 @@ class Ledger:
         Usage peaks where an entry lands, and the cap drops where a permission ends, so the
         windows ending at those instants are all that can be over. `(t - 30 days, t]` is
         `[t - 30 days + 1 us, t]` at the microsecond precision of TIMESTAMP."""
-        from quota.policy import PROFILES
-
-        rows = self.con.execute("SELECT profile FROM policy_changes ORDER BY seq DESC LIMIT 1").fetchall()
-        profile = PROFILES[rows[0][0]] if rows else PROFILES["x-developer-policy"]
+        profile = self.profile()
         if profile.post_id_cap is None:
             return None
         span = int(profile.window.total_seconds() * 1_000_000) - 1
@@ -558,10 +561,7 @@ class Ledger:
     def _check_exemptions(self) -> tuple[int, str] | None:
         """Every academic exemption's drawdown (its own exports and its peer-review children's)
         recomputed from the entries, within what X approved, unless the profile says unlimited."""
-        from quota.policy import PROFILES
-
-        rows = self.con.execute("SELECT profile FROM policy_changes ORDER BY seq DESC LIMIT 1").fetchall()
-        if PROFILES[rows[0][0] if rows else "x-developer-policy"].academic_ids_unlimited:
+        if self.profile().academic_ids_unlimited:
             return None
         bad = self.con.execute(
             """WITH used AS (
@@ -588,10 +588,7 @@ class Ledger:
         """No person's manual objects over the limit in any object window, recomputed from the
         entries: rolling windows end where an entry lands (that is where usage peaks), calendar
         days are summed whole."""
-        from quota.policy import PROFILES
-
-        rows = self.con.execute("SELECT profile FROM policy_changes ORDER BY seq DESC LIMIT 1").fetchall()
-        profile = PROFILES[rows[0][0] if rows else "x-developer-policy"]
+        profile = self.profile()
         counted = """SELECT person, delivered_at AS t, posts + users AS n, seq FROM manual_exports
                      WHERE export_id NOT IN (SELECT export_id FROM voids)"""
         if profile.object_days == "utc-day":

@@ -21,10 +21,11 @@ from typing import Any
 
 from quota import registry
 from quota.errors import BadInput, PolicyRefusal, UsageError
-from quota.exports import FUTURE_SLACK, check_recipient
+from quota.exports import check_recipient, not_future
 from quota.ids import Kind
 from quota.ledger import LINEAGE_KINDS, Ledger, check_name, iso, utc_naive
 from quota.objects import POST_COLUMNS, USER_COLUMNS, Obj, read_objects, unique
+from quota.output import hidden_sibling
 from quota.policy import (
     Entry,
     Profile,
@@ -167,10 +168,6 @@ def _targets(out: Path, has_posts: bool, has_users: bool) -> list[tuple[Path, st
     return tables
 
 
-def _hidden(path: Path) -> Path:
-    return path.with_name(f".{path.name}.partial-{secrets.token_hex(4)}")
-
-
 def _write(out: Path, chosen: Sequence[Obj], at: datetime) -> tuple[list[tuple[Path, Path]], list[dict[str, Any]]]:
     """Write the tables to hidden files beside their targets: ([(hidden, target)], file records)."""
     from quota import sheets
@@ -183,7 +180,7 @@ def _write(out: Path, chosen: Sequence[Obj], at: datetime) -> tuple[list[tuple[P
     records: list[dict[str, Any]] = []
     try:
         if out.suffix.lower() == ".xlsx":
-            tmp = _hidden(out)
+            tmp = hidden_sibling(out)
             moves.append((tmp, out))
             book = [(sheet, cols, rows[kind]) for _, sheet, cols, kind in tables]
             sheets.write_xlsx(tmp, book, at)
@@ -192,7 +189,7 @@ def _write(out: Path, chosen: Sequence[Obj], at: datetime) -> tuple[list[tuple[P
             records.append(_file_record(tmp, out, kinds, len(chosen)))
         else:
             for target, _, cols, kind in tables:
-                tmp = _hidden(target)
+                tmp = hidden_sibling(target)
                 moves.append((tmp, target))
                 sheets.write_csv(tmp, cols, rows[kind])
                 records.append(_file_record(tmp, target, [kind], len(rows[kind])))
@@ -249,8 +246,7 @@ def manual(
 ) -> ManualResult:
     now = datetime.now(UTC)
     at = at or now
-    if at > now + FUTURE_SLACK:
-        raise UsageError(f"--at {iso(at)} is more than 5 minutes in the future")
+    not_future(at, "--at", now)
     if export_id is not None:
         check_name("export id", export_id)
     if out.suffix.lower() not in FORMATS:

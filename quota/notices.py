@@ -12,17 +12,17 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from quota.errors import BadInput, UsageError
+from quota.exports import not_future
 from quota.ids import id_problem
 from quota.ledger import LINEAGE_KINDS, Ledger, iso, utc_naive
 from quota.readers.jsonl import parse
 from quota.readers.records import Problem
 
-FUTURE_SLACK = timedelta(minutes=5)
 REASONS = {
     "post": frozenset({"deleted", "bounced", "protected", "suspended", "scrub_geo"}),
     "user": frozenset({"deleted", "suspended", "protected", "deactivated"}),
@@ -83,11 +83,6 @@ def parse_file(path: Path, name: str, kind: str) -> tuple[list[NoticeRow], str]:
     return rows, hashlib.sha256(data).hexdigest()
 
 
-def _not_future(t: datetime, option: str) -> None:
-    if t > datetime.now(UTC) + FUTURE_SLACK:
-        raise UsageError(f"{option} {iso(t)} is more than 5 minutes in the future")
-
-
 def digest(rows: list[NoticeRow]) -> str:
     return hashlib.sha256("".join(sorted(r.line() for r in rows)).encode()).hexdigest()
 
@@ -98,7 +93,7 @@ def add(ledger: Ledger, path: Path, name: str, received_at: datetime, kind: str)
 
     if kind not in REASONS:
         raise UsageError(f"--kind takes post or user, not {kind!r}")
-    _not_future(received_at, "--received-at")
+    not_future(received_at, "--received-at")
     rows, file_sha = parse_file(path, name, kind)
     known = ledger.query("SELECT notice_id FROM deletion_notices WHERE sha256 = ?", [file_sha])
     if known:
@@ -171,9 +166,11 @@ def write_files(rows: list[dict[str, Any]], outdir: Path, notice_id: str) -> lis
     import os
     import shutil
 
+    from quota.output import hidden_sibling
+
     if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())):
         raise UsageError(f"{outdir} exists and is not an empty directory")
-    tmp = outdir.with_name(f".{outdir.name}.partial-{secrets.token_hex(4)}")
+    tmp = hidden_sibling(outdir)
     tmp.mkdir(parents=True)
     try:
         by_entity: dict[str, list[dict[str, Any]]] = {}
@@ -196,7 +193,7 @@ def write_files(rows: list[dict[str, Any]], outdir: Path, notice_id: str) -> lis
 
 def sent(ledger: Ledger, notice_id: str, entity: str, at: datetime) -> int | None:
     """Record that `entity` was told; None when that was already recorded."""
-    _not_future(at, "--at")
+    not_future(at, "--at")
     notice = _notice(ledger, notice_id)
     hit = [r for r in affected(ledger, notice_id) if r["entity"] == entity]
     if not hit:

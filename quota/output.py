@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -128,6 +129,11 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def hidden_sibling(path: Path) -> Path:
+    """Where to write `path` before renaming it into place: beside it (same file system), hidden."""
+    return path.with_name(f".{path.name}.partial-{secrets.token_hex(4)}")
 
 
 def check_outdir(outdir: Path, force: bool) -> None:

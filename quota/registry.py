@@ -8,7 +8,7 @@ from typing import Any
 
 from quota.errors import UsageError
 from quota.ledger import Ledger, check_name, iso
-from quota.policy import DEFAULT_PROFILE, PROFILES, Profile
+from quota.policy import PROFILES, Profile
 
 ENTITY_KINDS = ("organization", "academic", "individual")
 TERMS = "X Terms of Service, Privacy Policy, Developer Agreement and Developer Policy"
@@ -62,8 +62,7 @@ def add_permission(ledger: Ledger, ref: str, entity: str, cap: int, start: datet
 
 
 def current_profile(ledger: Ledger) -> Profile:
-    rows = ledger.query("SELECT profile FROM policy_changes ORDER BY seq DESC LIMIT 1")
-    return PROFILES[rows[0]["profile"] if rows else DEFAULT_PROFILE]
+    return ledger.profile()
 
 
 def use_policy(ledger: Ledger, name: str) -> int:
