@@ -356,7 +356,12 @@ class Ledger:
         from quota.policy import DEFAULT_PROFILE, PROFILES
 
         rows = self.con.execute("SELECT profile FROM policy_changes ORDER BY seq DESC LIMIT 1").fetchall()
-        return PROFILES[rows[0][0] if rows else DEFAULT_PROFILE]
+        name = rows[0][0] if rows else DEFAULT_PROFILE
+        if name not in PROFILES:
+            raise LedgerError(
+                f"the ledger {self.path} uses the policy profile {name!r}, which this version does not know"
+            )
+        return PROFILES[name]
 
     def views(self, upto: str | None = None) -> list[str]:
         """Create the documented views (sql/views/) on this connection, as TEMP views: they are
@@ -472,7 +477,7 @@ class Ledger:
         count, head = self.head()
         # full=False (the report) checks the chain and the rules but neither rebuilds every
         # table from the events nor re-hashes every stored ID: those two cost most of the time.
-        checks = [self._check_windows, self._check_exemptions, self._check_objects]
+        checks = [self._check_profiles, self._check_windows, self._check_exemptions, self._check_objects]
         if full:
             checks = [self._compare_state, self._check_lineage, *checks, self._check_notices]
         problem = None
@@ -518,61 +523,125 @@ class Ledger:
             return (0, f"IDs are stored for export {orphans[0][0]}, which no event recorded")
         return None
 
+    def _profiles(self) -> str:
+        """Every profile this code knows, as a VALUES table for SQL.
+
+        Each window is judged by the profile of the entry recorded last in it (highest seq).
+        Recording that entry checked every window holding it against the profile then in force,
+        and later entries are not in the window, so an honest ledger always passes, even
+        after `quota policy use` changed the numbers."""
+        from quota.policy import PROFILES
+
+        def us(p: Profile, attr: str) -> int:
+            return int(getattr(p, attr).total_seconds()) * 1_000_000
+
+        rows = ", ".join(
+            f"('{p.name}', {'NULL' if p.post_id_cap is None else p.post_id_cap}, {us(p, 'window')}, "
+            f"{p.objects_per_person}, {us(p, 'object_window')}, '{p.object_days}', {str(p.academic_ids_unlimited).lower()})"
+            for p in PROFILES.values()
+        )
+        return (
+            "profiles(name, post_id_cap, window_us, objects, object_window_us, object_days, unlimited) "
+            f"AS (VALUES {rows})"
+        )
+
+    def _check_profiles(self) -> tuple[int, str] | None:
+        """Each entry names a known profile, the one in force when it was recorded, so the checks
+        below may judge windows by it (a forged entry cannot pick a more lenient profile)."""
+        from quota.policy import DEFAULT_PROFILE, PROFILES
+
+        known = ", ".join(f"'{name}'" for name in PROFILES)
+        bad = self.con.execute(
+            f"""WITH entries AS (
+                    SELECT seq, export_id, profile FROM reservations
+                    UNION ALL SELECT seq, export_id, profile FROM manual_exports)
+                SELECT e.seq, e.export_id, e.profile, coalesce(p.profile, ?) AS in_force
+                FROM entries e ASOF LEFT JOIN policy_changes p ON e.seq >= p.seq
+                WHERE e.profile <> coalesce(p.profile, ?) OR e.profile NOT IN ({known})
+                ORDER BY e.seq LIMIT 1""",
+            [DEFAULT_PROFILE, DEFAULT_PROFILE],
+        ).fetchall()
+        if not bad:
+            return None
+        seq, export_id, recorded, in_force = bad[0]
+        if recorded not in PROFILES:
+            return (int(seq), f"export {export_id} names the profile {recorded}, which this version does not know")
+        return (
+            int(seq),
+            f"export {export_id} names the profile {recorded}, but {in_force} was in force when it was recorded",
+        )
+
     def _check_windows(self) -> tuple[int, str] | None:
         """No 30-day window of any entity over its cap, recomputed from the entries alone.
 
         Usage peaks where an entry lands, and the cap drops where a permission ends, so the
         windows ending at those instants are all that can be over. `(t - 30 days, t]` is
-        `[t - 30 days + 1 us, t]` at the microsecond precision of TIMESTAMP."""
-        profile = self.profile()
-        if profile.post_id_cap is None:
-            return None
-        span = int(profile.window.total_seconds() * 1_000_000) - 1
-        bad = self.con.execute(
-            f"""WITH counted AS (
-                    SELECT entity, delivered_at AS t, post_ids, seq FROM reservations
-                    WHERE basis <> 'exemption'
-                      AND export_id NOT IN (SELECT export_id FROM releases)
-                      AND export_id NOT IN (SELECT export_id FROM voids)),
-                ends AS (
-                    SELECT entity, t, seq,
-                           sum(post_ids) OVER (PARTITION BY entity ORDER BY t
-                               RANGE BETWEEN INTERVAL {span} MICROSECOND PRECEDING AND CURRENT ROW) AS used
-                    FROM counted
-                    UNION ALL
-                    SELECT p.entity, p.valid_until, p.seq,
-                           (SELECT coalesce(sum(c.post_ids), 0) FROM counted c WHERE c.entity = p.entity
-                              AND c.t > p.valid_until - INTERVAL {span + 1} MICROSECOND AND c.t <= p.valid_until)
-                    FROM permissions p),
-                judged AS (
-                    SELECT e.entity, e.t, e.seq, e.used,
-                           greatest(?, coalesce(max(p.cap), 0)) AS cap
-                    FROM ends e LEFT JOIN permissions p
-                      ON p.entity = e.entity AND p.valid_from <= e.t AND e.t < p.valid_until
-                    GROUP BY ALL)
-                SELECT entity, t, seq, used, cap FROM judged WHERE used > cap ORDER BY t LIMIT 1""",
-            [profile.post_id_cap],
-        ).fetchall()
-        if bad:
-            entity, t, seq, used, cap = bad[0]
-            return (int(seq), f"{entity} has {used:,} Post IDs in the 30 days to {iso(t)}, over its cap of {cap:,}")
+        `[t - 30 days + 1 us, t]` at the microsecond precision of TIMESTAMP. Each window has the
+        cap of the profile its last-recorded entry names (see `_profiles`)."""
+        from quota.policy import PROFILES
+
+        current = self.profile().name
+        for window in sorted({p.window for p in PROFILES.values()}):
+            span = int(window.total_seconds()) * 1_000_000 - 1
+            bad = self.con.execute(
+                f"""WITH {self._profiles()},
+                    counted AS (
+                        SELECT entity, delivered_at AS t, post_ids, seq, profile FROM reservations
+                        WHERE basis <> 'exemption'
+                          AND export_id NOT IN (SELECT export_id FROM releases)
+                          AND export_id NOT IN (SELECT export_id FROM voids)),
+                    ends AS (
+                        SELECT entity, t, seq, sum(post_ids) OVER (PARTITION BY entity ORDER BY t
+                            RANGE BETWEEN INTERVAL {span} MICROSECOND PRECEDING AND CURRENT ROW) AS used
+                        FROM counted
+                        UNION ALL
+                        SELECT p.entity, p.valid_until, p.seq,
+                               (SELECT coalesce(sum(c.post_ids), 0) FROM counted c WHERE c.entity = p.entity
+                                  AND c.t > p.valid_until - INTERVAL {span + 1} MICROSECOND AND c.t <= p.valid_until)
+                        FROM permissions p),
+                    -- Only a window over the lowest cap of any profile can be over its own, and
+                    -- finding the entry recorded last in it is the costly part: so only for those.
+                    candidates AS (
+                        SELECT e.*, (SELECT arg_max(c.profile, c.seq) FROM counted c WHERE c.entity = e.entity
+                                       AND c.t > e.t - INTERVAL {span + 1} MICROSECOND AND c.t <= e.t) AS judge
+                        FROM ends e
+                        WHERE e.used > (SELECT min(post_id_cap) FROM profiles WHERE window_us = {span + 1})),
+                    judged AS (
+                        SELECT e.entity, e.t, e.seq, e.used,
+                               greatest(pr.post_id_cap, coalesce(max(p.cap), 0)) AS cap
+                        FROM candidates e
+                        JOIN profiles pr ON pr.name = coalesce(e.judge, ?) AND pr.window_us = {span + 1}
+                        LEFT JOIN permissions p
+                          ON p.entity = e.entity AND p.valid_from <= e.t AND e.t < p.valid_until
+                        WHERE pr.post_id_cap IS NOT NULL
+                        GROUP BY e.entity, e.t, e.seq, e.used, pr.post_id_cap)
+                    SELECT entity, t, seq, used, cap FROM judged WHERE used > cap ORDER BY t LIMIT 1""",
+                [current],
+            ).fetchall()
+            if bad:
+                entity, t, seq, used, cap = bad[0]
+                return (
+                    int(seq),
+                    f"{entity} has {used:,} Post IDs in the 30 days to {iso(t)}, over its cap of {cap:,}",
+                )
         return None
 
     def _check_exemptions(self) -> tuple[int, str] | None:
         """Every academic exemption's drawdown (its own exports and its peer-review children's)
-        recomputed from the entries, within what X approved, unless the profile says unlimited."""
-        if self.profile().academic_ids_unlimited:
-            return None
+        recomputed from the entries, within what X approved, unless the profile its
+        last-recorded export names says unlimited."""
         bad = self.con.execute(
-            """WITH used AS (
-                   SELECT coalesce(x.parent, x.ref) AS root, sum(r.post_ids) AS posts, sum(r.user_ids) AS users
+            f"""WITH {self._profiles()},
+                used AS (
+                   SELECT coalesce(x.parent, x.ref) AS root, sum(r.post_ids) AS posts, sum(r.user_ids) AS users,
+                          arg_max(r.profile, r.seq) AS judge
                    FROM exemption_uses u JOIN reservations r USING (export_id) JOIN exemptions x ON x.ref = u.ref
                    WHERE u.export_id NOT IN (SELECT export_id FROM releases)
                      AND u.export_id NOT IN (SELECT export_id FROM voids)
                    GROUP BY ALL)
                SELECT e.ref, e.seq, u.posts, e.post_ids, u.users, e.user_ids
-               FROM used u JOIN exemptions e ON e.ref = u.root
-               WHERE e.kind = 'academic' AND (u.posts > e.post_ids OR u.users > e.user_ids)
+               FROM used u JOIN exemptions e ON e.ref = u.root JOIN profiles pr ON pr.name = u.judge
+               WHERE e.kind = 'academic' AND NOT pr.unlimited AND (u.posts > e.post_ids OR u.users > e.user_ids)
                ORDER BY e.seq LIMIT 1"""
         ).fetchall()
         if bad:
@@ -587,30 +656,40 @@ class Ledger:
     def _check_objects(self) -> tuple[int, str] | None:
         """No person's manual objects over the limit in any object window, recomputed from the
         entries: rolling windows end where an entry lands (that is where usage peaks), calendar
-        days are summed whole."""
-        profile = self.profile()
-        counted = """SELECT person, delivered_at AS t, posts + users AS n, seq FROM manual_exports
+        days are summed whole. Each window has the limit of the profile its last-recorded entry
+        names, and only windows of that profile's shape are judged (see `_profiles`)."""
+        from quota.policy import PROFILES
+
+        current = self.profile().name
+        counted = """SELECT person, delivered_at AS t, posts + users AS n, seq, profile FROM manual_exports
                      WHERE export_id NOT IN (SELECT export_id FROM voids)"""
-        if profile.object_days == "utc-day":
-            sql = f"""SELECT person, date_trunc('day', t) AS t, max(seq), sum(n) AS used
-                      FROM ({counted}) GROUP BY ALL HAVING sum(n) > ? ORDER BY t LIMIT 1"""
-        else:
-            span = int(profile.object_window.total_seconds() * 1_000_000) - 1
-            sql = f"""SELECT * FROM (
-                          SELECT person, t, seq, sum(n) OVER (PARTITION BY person ORDER BY t
-                              RANGE BETWEEN INTERVAL {span} MICROSECOND PRECEDING AND CURRENT ROW) AS used
-                          FROM ({counted}))
-                      WHERE used > ? ORDER BY t LIMIT 1"""
-        bad = self.con.execute(sql, [profile.objects_per_person]).fetchall()
-        if bad:
-            person, t, seq, used = bad[0]
-            span_text = (
-                f"on the UTC day {t:%Y-%m-%d}" if profile.object_days == "utc-day" else f"in the window to {iso(t)}"
-            )
-            return (
-                int(seq),
-                f"{person} received {used:,} manual objects {span_text}, over the limit of {profile.objects_per_person:,}",
-            )
+        for days, window in sorted({(p.object_days, p.object_window) for p in PROFILES.values()}):
+            if days == "utc-day":
+                windows = f"""SELECT person, date_trunc('day', t) AS day, max(seq) AS last, sum(n) AS used,
+                                     arg_max(profile, seq) AS judge
+                              FROM ({counted}) GROUP BY person, day"""
+                shape = "pr.object_days = 'utc-day'"
+            else:
+                span = int(window.total_seconds()) * 1_000_000 - 1
+                windows = f"""SELECT person, t, seq, sum(n) OVER w AS used, arg_max(profile, seq) OVER w AS judge
+                              FROM ({counted})
+                              WINDOW w AS (PARTITION BY person ORDER BY t
+                                           RANGE BETWEEN INTERVAL {span} MICROSECOND PRECEDING AND CURRENT ROW)"""
+                shape = f"pr.object_days = 'rolling' AND pr.object_window_us = {span + 1}"
+            bad = self.con.execute(
+                f"""WITH {self._profiles()}
+                    SELECT w.*, pr.objects
+                    FROM ({windows}) w JOIN profiles pr ON pr.name = coalesce(w.judge, ?) AND {shape}
+                    WHERE w.used > pr.objects ORDER BY 2 LIMIT 1""",
+                [current],
+            ).fetchall()
+            if bad:
+                person, t, seq, used, _judge, limit = bad[0]
+                span_text = f"on the UTC day {t:%Y-%m-%d}" if days == "utc-day" else f"in the window to {iso(t)}"
+                return (
+                    int(seq),
+                    f"{person} received {used:,} manual objects {span_text}, over the limit of {limit:,}",
+                )
         return None
 
     def _check_notices(self) -> tuple[int, str] | None:

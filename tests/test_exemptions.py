@@ -143,3 +143,15 @@ def test_verify_recomputes_drawdown_and_catches_tampering(uni: Path) -> None:
     with Ledger.open(uni / "ledger.duckdb") as ledger:
         problem = ledger._check_exemptions()
     assert problem is not None and "drawn 118 Post IDs of 10" in problem[1]
+
+
+def test_a_later_profile_change_never_fails_verify_on_earlier_exports(uni: Path) -> None:
+    # The legacy profile leaves academic quantities unlimited: 3 x 118 > the 300 approved.
+    assert quota("policy", "use", "x-restricted-use-cases").exit_code == 0
+    for _ in range(3):
+        assert exp("--to", "uni", "--exemption", "ACAD").exit_code == 0
+    assert quota("policy", "use", "x-developer-policy").exit_code == 0
+    r = quota("ledger", "verify")
+    assert r.exit_code == 0, r.stderr  # judged by the profile those exports were recorded under
+    refused = exp("--to", "uni", "--exemption", "ACAD")
+    assert refused.exit_code == 3 and "approved 300, used 354" in refused.stderr

@@ -309,3 +309,11 @@ def test_an_older_ledger_is_upgraded_by_init(db: Path) -> None:
     assert r.exit_code == 5 and "older quota: upgrade it with quota init" in r.stderr
     assert quota("init").exit_code == 0
     assert quota("entity", "list").exit_code == 0 and quota("ledger", "verify").exit_code == 0
+
+
+def test_a_profile_this_version_does_not_know_is_one_sentence(db: Path) -> None:
+    with Ledger.open(db, write=True) as led:
+        led.append("policy", {"profile": "x-policy-2031", "version": "2031-01"})  # as a newer quota might
+    r = quota("usage", "--json")
+    assert r.exit_code == 5 and "Traceback" not in r.stderr
+    assert "uses the policy profile 'x-policy-2031', which this version does not know" in r.stderr

@@ -212,6 +212,23 @@ def test_utc_day_profile_counts_calendar_days(ledger: Path) -> None:
     r = manual(one, "b.xlsx", datetime(2026, 11, 2, tzinfo=UTC))  # a rolling window would refuse this
     assert r.exit_code == 0, r.stderr
     assert quota("ledger", "verify").exit_code == 0
+    # Back to rolling windows: the two entries stay valid (they were judged by calendar days),
+    # and the next object that day is refused because the rolling window now holds 501.
+    assert quota("policy", "use", "x-developer-policy").exit_code == 0
+    r = quota("ledger", "verify")
+    assert r.exit_code == 0, r.stderr
+    r = manual(posts_file(ledger / "two.jsonl", [778]), "c.xlsx", datetime(2026, 11, 2, 0, 30, tzinfo=UTC))
+    assert r.exit_code == 3 and "would make 502" in r.stderr
+
+
+def test_a_stricter_profile_later_keeps_earlier_entries_valid(ledger: Path) -> None:
+    assert quota("policy", "use", "x-restricted-use-cases").exit_code == 0  # 50,000 objects a day
+    assert manual(posts_file(ledger / "a.jsonl", list(range(1, 601))), "a.xlsx", T0).exit_code == 0
+    assert quota("policy", "use", "x-developer-policy").exit_code == 0
+    r = quota("ledger", "verify")
+    assert r.exit_code == 0, r.stderr
+    u = person_usage(T0)
+    assert (u["used"], u["limit"], u["remaining"]) == (600, 500, 0)
 
 
 def test_manual_and_id_exports_are_counted_apart(ledger: Path) -> None:
@@ -269,6 +286,18 @@ def test_verify_recomputes_every_persons_windows(ledger: Path) -> None:
     r = quota("ledger", "verify")
     assert r.exit_code == 5
     assert "ana received 501 manual objects in the window to 2026-11-01T05:00:00" in r.stderr
+
+
+def test_verify_refuses_an_entry_naming_a_profile_not_in_force(ledger: Path) -> None:
+    body = {
+        "export_id": "lenient", "entity": "acme", "person": "ana", "at": z(T0), "posts": 900, "users": 0,
+        "files": [], "profile": "x-restricted-use-cases", "version": "2023-legacy", "ids_sha256": {},
+    }  # fmt: skip
+    with Ledger.open(ledger / "ledger.duckdb", write=True) as led:
+        led.append("manual", body)  # a forged entry choosing the lenient profile for itself
+    r = quota("ledger", "verify")
+    assert r.exit_code == 5
+    assert "names the profile x-restricted-use-cases, but x-developer-policy was in force" in r.stderr
 
 
 MINUTE = timedelta(minutes=1)
