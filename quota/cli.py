@@ -9,7 +9,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -427,6 +427,7 @@ def policy_show(db: str | None, wait: float, as_json: bool, as_csv: bool) -> Non
             "objects_per_person_per_day": p.objects_per_person,
             "object_days": p.object_days,
             "academic_ids": "unlimited" if p.academic_ids_unlimited else "as approved",
+            "notice_deadline_hours": p.notice_deadline // timedelta(hours=1),
             "source": p.source,
         }
         for p in PROFILES.values()

@@ -375,6 +375,7 @@ class Ledger:
                 "{window_us}": str(int(profile.window.total_seconds()) * 1_000_000),
                 "{object_window_us}": str(int(profile.object_window.total_seconds()) * 1_000_000),
                 "{post_id_cap}": "NULL" if profile.post_id_cap is None else str(profile.post_id_cap),
+                "{notice_deadline_us}": str(int(profile.notice_deadline.total_seconds()) * 1_000_000),
             }
             for name, sql in view_files():
                 if name not in done:

@@ -28,6 +28,8 @@ class Profile:
     academic_ids_unlimited: bool
     # "rolling": any 24 hours (t - 24 h, t], the conservative reading; "utc-day": calendar days.
     object_days: str = "rolling"
+    # Recipients of an ID in a deletion notice must be told within this long of its receipt.
+    notice_deadline: timedelta = DAY
 
 
 PROFILES: dict[str, Profile] = {

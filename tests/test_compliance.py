@@ -295,3 +295,19 @@ def test_notice_times_cannot_be_in_the_future(world: Path) -> None:
     added = json.loads(quota("notice", "add", src, "--json").stdout)
     r = quota("notice", "sent", added[0]["notice_id"], "--entity", "acme", "--at", "2099-01-01T00:00:00Z")
     assert r.exit_code == 2 and "in the future" in r.stderr
+
+
+def test_the_notice_deadline_comes_from_the_profile(world: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from quota.policy import DEFAULT_PROFILE, PROFILES
+
+    twelve = dataclasses.replace(PROFILES[DEFAULT_PROFILE], notice_deadline=timedelta(hours=12))
+    monkeypatch.setitem(PROFILES, DEFAULT_PROFILE, twelve)
+    posts = ids_in(world / "acme1" / "post_ids.txt")
+    src = notice_file(world / "c12.jsonl", posts[:1])
+    r = quota("notice", "add", src, "--received-at", "2026-11-05T08:00:00Z", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert {a["deadline"] for a in json.loads(r.stdout)} == {"2026-11-05T20:00:00.000000Z"}
+    shown = json.loads(quota("policy", "show", "--json").stdout)
+    assert {p["profile"]: p["notice_deadline_hours"] for p in shown}[DEFAULT_PROFILE] == 12
