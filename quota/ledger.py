@@ -370,12 +370,14 @@ class Ledger:
         only the views up to that one (files are in dependency order): each costs a few ms."""
         done: list[str] = getattr(self, "_views", None) or []
         if (upto is None and len(done) < len(view_files())) or (upto is not None and upto not in done):
+            from quota.policy import micros
+
             profile = self.profile()
             values = {
-                "{window_us}": str(int(profile.window.total_seconds()) * 1_000_000),
-                "{object_window_us}": str(int(profile.object_window.total_seconds()) * 1_000_000),
+                "{window_us}": str(micros(profile.window)),
+                "{object_window_us}": str(micros(profile.object_window)),
                 "{post_id_cap}": "NULL" if profile.post_id_cap is None else str(profile.post_id_cap),
-                "{notice_deadline_us}": str(int(profile.notice_deadline.total_seconds()) * 1_000_000),
+                "{notice_deadline_us}": str(micros(profile.notice_deadline)),
             }
             for name, sql in view_files():
                 if name not in done:
@@ -531,14 +533,11 @@ class Ledger:
         Recording that entry checked every window holding it against the profile then in force,
         and later entries are not in the window, so an honest ledger always passes, even
         after `quota policy use` changed the numbers."""
-        from quota.policy import PROFILES
-
-        def us(p: Profile, attr: str) -> int:
-            return int(getattr(p, attr).total_seconds()) * 1_000_000
+        from quota.policy import PROFILES, micros
 
         rows = ", ".join(
-            f"('{p.name}', {'NULL' if p.post_id_cap is None else p.post_id_cap}, {us(p, 'window')}, "
-            f"{p.objects_per_person}, {us(p, 'object_window')}, '{p.object_days}', {str(p.academic_ids_unlimited).lower()})"
+            f"('{p.name}', {'NULL' if p.post_id_cap is None else p.post_id_cap}, {micros(p.window)}, "
+            f"{p.objects_per_person}, {micros(p.object_window)}, '{p.object_days}', {str(p.academic_ids_unlimited).lower()})"
             for p in PROFILES.values()
         )
         return (
@@ -579,11 +578,11 @@ class Ledger:
         windows ending at those instants are all that can be over. `(t - 30 days, t]` is
         `[t - 30 days + 1 us, t]` at the microsecond precision of TIMESTAMP. Each window has the
         cap of the profile its last-recorded entry names (see `_profiles`)."""
-        from quota.policy import PROFILES
+        from quota.policy import PROFILES, micros
 
         current = self.profile().name
         for window in sorted({p.window for p in PROFILES.values()}):
-            span = int(window.total_seconds()) * 1_000_000 - 1
+            span = micros(window) - 1
             bad = self.con.execute(
                 f"""WITH {self._profiles()},
                     counted AS (
@@ -659,7 +658,7 @@ class Ledger:
         entries: rolling windows end where an entry lands (that is where usage peaks), calendar
         days are summed whole. Each window has the limit of the profile its last-recorded entry
         names, and only windows of that profile's shape are judged (see `_profiles`)."""
-        from quota.policy import PROFILES
+        from quota.policy import PROFILES, micros
 
         current = self.profile().name
         counted = """SELECT person, delivered_at AS t, posts + users AS n, seq, profile FROM manual_exports
@@ -671,7 +670,7 @@ class Ledger:
                               FROM ({counted}) GROUP BY person, day"""
                 shape = "pr.object_days = 'utc-day'"
             else:
-                span = int(window.total_seconds()) * 1_000_000 - 1
+                span = micros(window) - 1
                 windows = f"""SELECT person, t, seq, sum(n) OVER w AS used, arg_max(profile, seq) OVER w AS judge
                               FROM ({counted})
                               WINDOW w AS (PARTITION BY person ORDER BY t

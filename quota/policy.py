@@ -16,6 +16,11 @@ from datetime import datetime, timedelta
 DAY = timedelta(days=1)
 
 
+def micros(span: timedelta) -> int:
+    """A span in whole microseconds, the precision of DuckDB's TIMESTAMP and INTERVAL."""
+    return span // timedelta(microseconds=1)
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str

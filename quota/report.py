@@ -13,6 +13,7 @@ from typing import Any
 
 from quota import manual, notices, registry, reports
 from quota.ledger import Ledger, iso, utc_naive
+from quota.policy import micros
 
 DEFAULT_SPAN = timedelta(days=90)
 CHECKED = (
@@ -35,7 +36,7 @@ def build(
     series: dict[str, list[dict[str, Any]]] = {}
     # usage_30d's arithmetic, restricted to the entries that can reach the period's windows
     # (a filter on the view would come after its window function, over every export).
-    span = int(profile.window.total_seconds()) * 1_000_000
+    span = micros(profile.window)
     for r in ledger.query(
         f"""WITH counted AS (
                 SELECT entity, "at", post_ids FROM exports
