@@ -114,26 +114,27 @@ def strip(
     from quota import strip as strip_mod
     from quota.output import OutputOptions, check_outdir, write_outdir
     from quota.readers.records import Want
+    from quota.scratch import WorkDir
 
     want = Want(strip_mod.parse_kinds(ids), referenced)
     out_opts = OutputOptions(out_format=out_format, gzip=gz, split=split)
     out_opts.check()
-    check_outdir(outdir, force)
+    before = check_outdir(outdir, force)
     progress = None
     if not quiet and sys.stderr.isatty():
         from quota.progress import ByteProgress
 
         total = sum(os.path.getsize(p) for p in inputs if p != "-" and os.path.isfile(p))
         progress = ByteProgress(total)
-    try:
-        stripped = strip_mod.strip(
-            inputs, strip_mod.StripOptions(want=want, fmt=fmt, id_column=id_column, skip_bad=skip_bad), progress
-        )
-    finally:
-        if progress:
-            progress.close()
-    with stripped:
-        doc = write_outdir(outdir, stripped, out_opts, force)
+    with WorkDir(outdir) as work:
+        opts = strip_mod.StripOptions(want=want, fmt=fmt, id_column=id_column, skip_bad=skip_bad, scratch=work.path)
+        try:
+            stripped = strip_mod.strip(inputs, opts, progress)
+        finally:
+            if progress:
+                progress.close()
+        with stripped:
+            doc = write_outdir(work, outdir, before, stripped, out_opts)
     if as_json:
         click.echo(json.dumps(doc, indent=2))
     if not quiet:
@@ -163,15 +164,14 @@ def _fmt(as_json: bool, as_csv: bool) -> str:
 
 def parse_time(value: str | None, option: str = "--at") -> datetime:
     """ISO 8601; a time without an offset is taken as UTC. None means now."""
+    from quota.times import TimeProblem, parse_iso
+
     if value is None:
         return datetime.now(UTC)
     try:
-        t = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not an ISO 8601 time such as 2026-11-22T10:00:00Z", param_hint=option
-        ) from None
-    return (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(UTC)
+        return parse_iso(value)
+    except TimeProblem as e:
+        raise click.BadParameter(str(e), param_hint=option) from None
 
 
 def _writer(db: str | None, wait: float, create: bool = False):  # type: ignore[no-untyped-def]
@@ -743,10 +743,10 @@ def ledger_void(export_id: str, reason: str, db: str | None, wait: float) -> Non
     Example:
       quota ledger void acme-oct --reason "recorded twice by mistake"
     """
-    from quota import exports
+    from quota import recovery
 
     with _writer(db, wait) as ledger:
-        seq = exports.void(ledger, export_id, reason)
+        seq = recovery.void(ledger, export_id, reason)
     click.echo(f"voided {export_id} (event {seq})", err=True)
 
 
@@ -756,34 +756,56 @@ def ledger_void(export_id: str, reason: str, db: str | None, wait: float) -> Non
     "release_id",
     default=None,
     metavar="EXPORT_ID",
-    help="Resolve this open reservation as never delivered.",
+    help="Resolve this open reservation (or unpublished export) as never delivered.",
+)
+@click.option(
+    "--publish",
+    "publish_id",
+    default=None,
+    metavar="EXPORT_ID",
+    help="Move the committed files of this unpublished export into place (their sha256 checked first).",
 )
 @click.option("--reason", default="interrupted export; files never delivered", show_default=True)
 @ledger_options
 @format_options
 def ledger_recover(
-    release_id: str | None, reason: str, db: str | None, wait: float, as_json: bool, as_csv: bool
+    release_id: str | None,
+    publish_id: str | None,
+    reason: str,
+    db: str | None,
+    wait: float,
+    as_json: bool,
+    as_csv: bool,
 ) -> None:
-    """List open reservations left by interrupted exports (they still count), or release one.
+    """List exports an interruption left unresolved: open reservations (they still count) and
+    committed exports whose files were never published; release or publish one.
 
     \b
     Examples:
       quota ledger recover
       quota ledger recover --release x-20261122T101500-3fa2c1d0
+      quota ledger recover --publish x-20261122T101500-3fa2c1d0
     """
-    from quota import exports
+    from quota import recovery
 
+    if release_id and publish_id:
+        raise click.UsageError("give --release or --publish, not both")
     if release_id:
         with _writer(db, wait) as ledger:
-            seq = exports.release(ledger, release_id, reason)
+            seq = recovery.release(ledger, release_id, reason)
         click.echo(f"released {release_id} (event {seq})", err=True)
         return
-    columns = ["export_id", "entity", "person", "at", "post_ids", "user_ids", "dm_ids"]
-    _query(db, wait, as_json, as_csv, exports.open_reservations, columns)
+    if publish_id:
+        with _writer(db, wait) as ledger:
+            where = recovery.publish_pending(ledger, publish_id)
+        click.echo(f"published {publish_id} in {where}", err=True)
+        return
+    columns = ["export_id", "entity", "person", "at", "post_ids", "user_ids", "dm_ids", "state", "outdir"]
+    _query(db, wait, as_json, as_csv, recovery.unresolved, columns)
 
 
 @ledger_group.command("import")
-@click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("csv_file", metavar="FILE.csv", type=click.Path(path_type=Path))
 @ledger_options
 def ledger_import(csv_file: Path, db: str | None, wait: float) -> None:
     """Record distributions made before the ledger existed (at,entity,post_ids[,user_ids,reference]).
@@ -794,10 +816,10 @@ def ledger_import(csv_file: Path, db: str | None, wait: float) -> None:
     Example:
       quota ledger import past-deliveries.csv
     """
-    from quota import exports
+    from quota import imports
 
     with _writer(db, wait) as ledger:
-        ids = exports.import_csv(ledger, csv_file, str(csv_file))
+        ids = imports.import_csv(ledger, csv_file, str(csv_file))
     click.echo(f"imported {len(ids)} past distributions", err=True)
 
 

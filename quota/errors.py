@@ -32,3 +32,9 @@ class BadInput(QuotaError):
 
 class LedgerError(QuotaError):
     exit_code = 5
+
+
+class DiskError(QuotaError):
+    """The disk failed under us (full, quota exceeded, I/O error): like the ledger, storage trouble."""
+
+    exit_code = 5

@@ -11,23 +11,23 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import shutil
-import tempfile
+import socket
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from quota import exemptions, output, registry
+from quota import exemptions, output, recovery, registry
 from quota.errors import PolicyRefusal, UsageError
 from quota.ids import Kind
 from quota.ledger import LINEAGE_KINDS, Ledger, check_name, iso, utc_naive
 from quota.policy import Entry, Permission, Profile, cap_at, check, next_free_at, used_at
+from quota.scratch import WorkDir
 from quota.strip import StripOptions, strip
 
 if TYPE_CHECKING:
-    from quota.strip import Stripped
+    from quota.strip import Progress, Stripped
 
 FUTURE_SLACK = timedelta(minutes=5)
 Say = Callable[[str], None]
@@ -174,9 +174,12 @@ def _lineage_loader(scratch: Path, kinds: Sequence[Kind], export_id: str) -> Cal
 def existing(ledger: Ledger, export_id: str) -> dict[str, Any] | None:
     rows = ledger.query(
         """SELECT r.*, c.files, c.export_id IS NOT NULL AS committed, rel.export_id IS NOT NULL AS released,
-                  v.export_id IS NOT NULL AS voided
+                  v.export_id IS NOT NULL AS voided, ve.recorded_at AS voided_at, o.outdir,
+                  p.export_id IS NOT NULL AS published
            FROM reservations r LEFT JOIN commits c USING (export_id) LEFT JOIN releases rel USING (export_id)
-           LEFT JOIN voids v USING (export_id) WHERE r.export_id = ?""",
+           LEFT JOIN voids v USING (export_id) LEFT JOIN events ve ON ve.seq = v.seq
+           LEFT JOIN output_places o USING (export_id) LEFT JOIN publications p USING (export_id)
+           WHERE r.export_id = ?""",
         [export_id],
     )
     return rows[0] if rows else None
@@ -222,6 +225,7 @@ def export(
     wait: float = 60.0,
     say: Say | None = None,
     exemption: str | None = None,
+    progress: Progress | None = None,
 ) -> ExportResult:
     now = datetime.now(UTC)
     at = at or now
@@ -229,34 +233,35 @@ def export(
     if export_id is not None:
         check_name("export id", export_id)
     out_opts.check()
-    if not dry_run:
-        output.check_outdir(outdir, force)
+    before = None if dry_run else output.check_outdir(outdir, force)
     # A cheap look first, so that a typo does not cost a long strip.
     with Ledger.open(db, wait=wait, say=say) as ledger:
-        if export_id is not None and (row := existing(ledger, export_id)) is not None:
-            return _replayed(ledger, row, entity)
-        check_recipient(ledger, entity, person, at)
+        known = export_id is not None and existing(ledger, export_id) is not None
+        if not known:
+            check_recipient(ledger, entity, person, at)
+    if known:
+        with Ledger.open(db, write=True, wait=wait, say=say) as ledger:
+            return _replayed(ledger, existing(ledger, export_id), entity, outdir)  # type: ignore[arg-type]
 
-    stripped = strip(inputs, strip_opts)
-    with stripped:
-        scratch = Path(tempfile.mkdtemp(prefix="quota-ids-"))
-        try:
-            digests, counts = _digests_and_counts(stripped, scratch)
+    # Scratch beside the output: the finished directory is renamed, never copied, into place.
+    with WorkDir(None if dry_run else outdir) as work:
+        stripped = strip(inputs, replace(strip_opts, scratch=work.path), progress)
+        with stripped:
+            digests, counts = _digests_and_counts(stripped, work.path)
             return _reserve_write_commit(
-                stripped, digests, counts, scratch, entity, outdir, db=db, out_opts=out_opts, person=person, at=at,
-                export_id=export_id, dry_run=dry_run, force=force, wait=wait, say=say, exemption=exemption,
+                stripped, digests, counts, work, entity, outdir, before, db=db, out_opts=out_opts, person=person,
+                at=at, export_id=export_id, dry_run=dry_run, wait=wait, say=say, exemption=exemption,
             )  # fmt: skip
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _reserve_write_commit(
     stripped: Stripped,
     digests: dict[str, str],
     counts: dict[str, int],
-    scratch: Path,
+    work: WorkDir,
     entity: str,
     outdir: Path,
+    before: output.Before | None,
     *,
     db: str | Path | None,
     out_opts: output.OutputOptions,
@@ -264,7 +269,6 @@ def _reserve_write_commit(
     at: datetime,
     export_id: str | None,
     dry_run: bool,
-    force: bool,
     wait: float,
     say: Say | None,
     exemption: str | None,
@@ -275,7 +279,7 @@ def _reserve_write_commit(
     # 1. check and reserve, under the write lock
     with Ledger.open(db, write=True, wait=wait, say=say) as ledger:
         if (row := existing(ledger, export_id)) is not None:
-            return _replayed(ledger, row, entity)
+            return _replayed(ledger, row, entity, outdir)
         check_recipient(ledger, entity, person, at)
         profile = registry.current_profile(ledger)
         if exemption is not None:
@@ -311,34 +315,52 @@ def _reserve_write_commit(
             "profile": profile.name,
             "version": profile.version,
             "ids_sha256": digests,
+            "outdir": str(outdir.absolute()),
+            "host": socket.gethostname(),
         }
         if exemption is not None:
             body["exemption"] = exemption
         kinds = sorted(stripped.want.kinds, key=lambda k: k.value)
-        ledger.append("reserve", body, also=_lineage_loader(scratch, kinds, export_id))
+        ledger.append("reserve", body, also=_lineage_loader(work.path, kinds, export_id))
 
-    # 2. write the files, outside the lock
-    extra = {"export": {k: body[k] for k in ("export_id", "entity", "person", "at", "basis", "profile", "version")}}
-    lists = {k: scratch / f"{k.value}.txt" for k in stripped.want.kinds}
-    tmp, doc = output.write_hidden(outdir, stripped, out_opts, force, extra, ready=lists)
+    # 2. write the files, outside the lock. Until they are published nothing can have been
+    # delivered, so any failure from here on releases the reservation itself.
+    assert before is not None
     try:
+        extra = {"export": {k: body[k] for k in ("export_id", "entity", "person", "at", "basis", "profile", "version")}}
+        lists = {k: work.path / f"{k.value}.txt" for k in stripped.want.kinds}
+        doc = output.write_files(work.make_out(), stripped, out_opts, extra, ready=lists)
         files = [dict(f) for f in doc["outputs"]]
-        # 3. commit with the files' hashes
-        with Ledger.open(db, write=True, wait=wait, say=say) as ledger:
+        work.mark({"export_id": export_id, "files": files})
+    except BaseException as e:
+        raise recovery.undo(db, export_id, e, outdir, "writing the files", wait=wait, say=say) from None
+
+    # 3. commit with the files' hashes, 4. publish, 5. record the publication: one lock, so
+    # that a failed publication is released before anyone else can count on it.
+    with Ledger.open(db, write=True, wait=wait, say=say) as ledger:
+        try:
             ledger.append("commit", {"export_id": export_id, "files": files})
-    except BaseException:
-        output.discard(tmp)
-        raise
-    # 4. publish
-    output.publish(tmp, outdir)
+        except BaseException as e:
+            raise recovery.undo_in(ledger, export_id, e, outdir, "committing the export") from None
+        work.keep()  # a crash from here on leaves committed files for `ledger recover --publish`
+        try:
+            output.publish(work.out, outdir, before)
+        except BaseException as e:
+            work.kept = False
+            raise recovery.undo_in(ledger, export_id, e, outdir, "publishing the files") from None
+        work.kept = False
+        recovery.record_publication(ledger, export_id, outdir)
     result.files = files
     return result
 
 
-def _replayed(ledger: Ledger, row: dict[str, Any], entity: str) -> ExportResult:
-    """A retry with a known --export-id: report what was recorded, record nothing."""
+def _replayed(ledger: Ledger, row: dict[str, Any], entity: str, outdir: Path | None = None) -> ExportResult:
+    """A retry with a known --export-id: report what was recorded, record nothing (but finish
+    publishing the files of a committed export that a crash left unpublished)."""
     if row["entity"] != entity:
         raise UsageError(f"export id {row['export_id']} was already used for {row['entity']}, not {entity}")
+    if row["voided"]:
+        raise UsageError(f"export {row['export_id']} was voided on {row['voided_at']}: use a new --export-id")
     if row["released"]:
         raise UsageError(f"export id {row['export_id']} was released as never delivered: use a new --export-id")
     if not row["committed"]:
@@ -346,123 +368,9 @@ def _replayed(ledger: Ledger, row: dict[str, Any], entity: str) -> ExportResult:
             f"export {row['export_id']} has an open reservation from an interrupted run: "
             "resolve it with quota ledger recover first"
         )
+    if row["outdir"] is not None and not row["published"]:
+        recovery.publish_pending(ledger, row["export_id"], outdir)
     profile = registry.current_profile(ledger)
     at = row["delivered_at"].replace(tzinfo=UTC)
     entries, perms = ledger_state(ledger, row["entity"], at, profile.window)
     return _result_of(row, used_at(at, entries, profile.window), cap_at(at, profile.post_id_cap, perms))
-
-
-# ------------------------------------------------------------------ corrections
-
-
-def void(ledger: Ledger, export_id: str, reason: str) -> int:
-    """Mark an entry (an ID export or a manual one) recorded in error; it stays in the ledger
-    and stops counting."""
-    row = existing(ledger, export_id)
-    if row is None:
-        manual = ledger.query(
-            """SELECT m.export_id, v.export_id IS NOT NULL AS voided FROM manual_exports m
-               LEFT JOIN voids v USING (export_id) WHERE m.export_id = ?""",
-            [export_id],
-        )
-        row = manual[0] if manual else None
-    if row is None:
-        raise UsageError(f"no export {export_id!r} in the ledger")
-    if row["voided"]:
-        raise UsageError(f"export {export_id} is already void")
-    if not reason.strip():
-        raise UsageError("--reason is required: say why the entry was wrong")
-    return ledger.append("void", {"export_id": export_id, "reason": reason})
-
-
-def open_reservations(ledger: Ledger) -> list[dict[str, Any]]:
-    return ledger.query(
-        """SELECT export_id, entity, person, delivered_at AS "at", post_ids, user_ids, dm_ids FROM reservations
-           WHERE export_id NOT IN (SELECT export_id FROM commits)
-             AND export_id NOT IN (SELECT export_id FROM releases)
-             AND export_id NOT IN (SELECT export_id FROM voids)
-           ORDER BY delivered_at"""
-    )
-
-
-def release(ledger: Ledger, export_id: str, reason: str) -> int:
-    """Resolve an open reservation of an interrupted export as never delivered."""
-    if export_id not in {r["export_id"] for r in open_reservations(ledger)}:
-        raise UsageError(f"{export_id!r} is not an open reservation (see quota ledger recover)")
-    return ledger.append("release", {"export_id": export_id, "reason": reason})
-
-
-# ------------------------------------------------------------------ past distributions
-
-
-def import_csv(ledger: Ledger, path: Path, name: str) -> list[str]:
-    """Record distributions made before the ledger (columns at,entity,post_ids[,user_ids,reference]),
-    each checked like a back-dated export, all of them or none."""
-    import csv
-
-    from quota.errors import BadInput
-
-    profile = registry.current_profile(ledger)
-    try:
-        handle = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115 - an open failure is told apart from bad rows
-    except OSError as e:
-        raise BadInput(name, f"cannot be read ({e.strerror})") from None
-    with handle:
-        reader = csv.DictReader(handle)
-        missing = {"at", "entity", "post_ids"} - set(reader.fieldnames or [])
-        if missing:
-            raise BadInput(
-                name,
-                f"lacks the column(s) {', '.join(sorted(missing))} (needs at,entity,post_ids[,user_ids,reference])",
-                1,
-            )
-        planned: list[tuple[int, dict[str, Any]]] = []
-        for row in reader:
-            line = reader.line_num
-            try:
-                at = datetime.fromisoformat(row["at"].strip().replace("Z", "+00:00"))
-            except ValueError:
-                raise BadInput(name, f"at {row['at']!r} is not an ISO 8601 time", line) from None
-            at = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
-            counts = {}
-            for col in ("post_ids", "user_ids"):
-                text = (row.get(col) or "0").strip()
-                if not text.isascii() or not text.isdigit():
-                    raise BadInput(name, f"{col} {text!r} is not a whole number", line)
-                counts[col] = int(text)
-            if not ledger.query("SELECT 1 FROM entities WHERE entity = ?", [row["entity"]]):
-                raise BadInput(name, f"entity {row['entity']!r} is not in the ledger (add it first)", line)
-            if at > datetime.now(UTC) + FUTURE_SLACK:
-                raise BadInput(name, f"at {iso(at)} is in the future", line)
-            ref = (row.get("reference") or "").strip()
-            planned.append(
-                (
-                    line,
-                    {
-                        "export_id": f"import-{hashlib.sha256(f'{name}:{line}:{ref}'.encode()).hexdigest()[:12]}",
-                        "entity": row["entity"],
-                        "person": None,
-                        "at": iso(at),
-                        "post_ids": counts["post_ids"],
-                        "user_ids": counts["user_ids"],
-                        "reference": ref,
-                        "profile": profile.name,
-                        "version": profile.version,
-                    },
-                )
-            )
-    # Each row is checked against the ledger plus the rows before it, as if recorded one by one.
-    added: dict[str, list[Entry]] = {}
-    for line, body in planned:
-        at = datetime.fromisoformat(body["at"].replace("Z", "+00:00"))
-        entries, perms = ledger_state(ledger, body["entity"], at, profile.window)
-        entries = entries + added.get(body["entity"], [])
-        verdict = check(entries, perms, profile.post_id_cap, profile.window, at, body["post_ids"])
-        if not verdict.allowed:
-            fits = next_free_at(entries, perms, profile.post_id_cap, profile.window, at, body["post_ids"])
-            raise PolicyRefusal(f"{name}, line {line}: " + refusal(body["entity"], at, body["post_ids"], verdict, fits))
-        if existing(ledger, body["export_id"]) is not None:
-            raise UsageError(f"{name}, line {line} was already imported (as {body['export_id']})")
-        added.setdefault(body["entity"], []).append(Entry(at, body["post_ids"]))
-    ledger.append_many([("import", body) for _, body in planned])
-    return [body["export_id"] for _, body in planned]

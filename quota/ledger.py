@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quota.errors import LedgerError, UsageError
+from quota.times import iso, utc_naive
 
 if TYPE_CHECKING:
     import duckdb
@@ -58,6 +59,8 @@ STATE_TABLES = (
     "manual_exports",
     "deletion_notices",
     "deletion_notice_sent",
+    "output_places",
+    "publications",
 )
 LINEAGE_KINDS = {"post": 1, "user": 2, "dm": 3}
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")
@@ -87,17 +90,6 @@ def check_name(what: str, value: str) -> str:
 def canonical(value: Any) -> str:
     """The one JSON text of `value`: sorted keys, no spaces, UTF-8 as is."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def iso(t: datetime) -> str:
-    """ISO 8601 in UTC with microseconds; a naive time (as DuckDB returns them) is UTC."""
-    t = t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def utc_naive(t: datetime) -> datetime:
-    """What the ledger's TIMESTAMP columns hold: UTC without an offset."""
-    return t.astimezone(UTC).replace(tzinfo=None) if t.tzinfo else t
 
 
 def event_hash(prev: str, seq: int, recorded_at: str, kind: str, body: str) -> str:
@@ -158,7 +150,7 @@ class _Lock:
 
 EVENT_KINDS = (
     "entity", "terms", "person", "permission", "policy", "reserve", "commit", "release", "void", "import",
-    "exemption", "exemption_revoke", "manual", "notice", "notice_sent",
+    "exemption", "exemption_revoke", "manual", "notice", "notice_sent", "publish",
 )  # fmt: skip
 
 

@@ -3,13 +3,16 @@ output directory that appears whole or not at all."""
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import functools
 import gzip
 import hashlib
 import json
 import os
 import secrets
 import shutil
-import tempfile
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from quota import __version__
 from quota.errors import UsageError
 from quota.ids import Kind
+from quota.scratch import WorkDir, unwritable
 
 if TYPE_CHECKING:
     from quota.strip import Stripped
@@ -136,79 +140,130 @@ def hidden_sibling(path: Path) -> Path:
     return path.with_name(f".{path.name}.partial-{secrets.token_hex(4)}")
 
 
-def check_outdir(outdir: Path, force: bool) -> None:
-    """Refuse early (before reading any input) to overwrite a non-empty directory."""
-    if outdir.exists() and not outdir.is_dir():
+@dataclass(frozen=True)
+class Before:
+    """What stood at OUTDIR when the run began: publishing may replace that and nothing else."""
+
+    existed: bool
+    identity: tuple[int, int] | None = None  # (device, inode) of the directory that was there
+
+
+def check_outdir(outdir: Path, force: bool) -> Before:
+    """Refuse early (before reading any input) to overwrite a non-empty directory; remember
+    what is there, so that publishing can tell it from a directory that appeared meanwhile."""
+    try:
+        st = outdir.lstat()
+    except FileNotFoundError:
+        return Before(False)
+    except OSError as e:
+        raise UsageError(f"cannot look at {outdir} ({e.strerror})") from None
+    if not stat.S_ISDIR(st.st_mode):
         raise UsageError(f"{outdir} exists and is not a directory")
-    if outdir.is_dir() and any(outdir.iterdir()) and not force:
+    try:
+        empty = not any(outdir.iterdir())
+    except OSError as e:
+        raise UsageError(f"cannot look into {outdir} ({e.strerror})") from None
+    if not empty and not force:
         raise UsageError(f"{outdir} exists and is not empty: choose another directory or pass --force")
+    return Before(True, (st.st_dev, st.st_ino))
 
 
-def write_outdir(
-    outdir: Path, stripped: Stripped, opts: OutputOptions, force: bool, extra: dict[str, Any] | None = None
+def write_files(
+    directory: Path,
+    stripped: Stripped,
+    opts: OutputOptions,
+    extra: dict[str, Any] | None = None,
+    ready: dict[Kind, Path] | None = None,
 ) -> dict[str, Any]:
-    """Write every file into a hidden sibling directory, then rename it into place."""
-    tmp, doc = write_hidden(outdir, stripped, opts, force, extra)
-    publish(tmp, outdir)
+    """The whole output, fsynced, in `directory` (empty, beside OUTDIR); returns the manifest."""
+    opts.check()
+    files: list[OutputFile] = []
+    for kind in sorted(stripped.want.kinds, key=lambda k: k.value):
+        files.extend(write_kind(stripped, directory, kind, opts, (ready or {}).get(kind)))
+    doc = manifest(stripped, files, opts)
+    if extra:
+        doc.update(extra)
+    with open(directory / "manifest.json", "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+        f.flush()
+        os.fsync(f.fileno())
+    _fsync_dir(directory)
     return doc
 
 
-def write_hidden(
-    outdir: Path,
-    stripped: Stripped,
-    opts: OutputOptions,
-    force: bool,
-    extra: dict[str, Any] | None = None,
-    ready: dict[Kind, Path] | None = None,
-) -> tuple[Path, dict[str, Any]]:
-    """The whole output, fsynced, in a hidden directory beside OUTDIR; `publish` moves it."""
-    opts.check()
-    check_outdir(outdir, force)
-    parent = outdir.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.partial-", dir=parent))
+def write_outdir(
+    work: WorkDir, outdir: Path, before: Before, stripped: Stripped, opts: OutputOptions
+) -> dict[str, Any]:
+    """`quota strip`: write every file in the work directory beside OUTDIR, then publish."""
     try:
-        files: list[OutputFile] = []
-        for kind in sorted(stripped.want.kinds, key=lambda k: k.value):
-            files.extend(write_kind(stripped, tmp, kind, opts, (ready or {}).get(kind)))
-        doc = manifest(stripped, files, opts)
-        if extra:
-            doc.update(extra)
-        with open(tmp / "manifest.json", "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=2)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o755)
-        _fsync_dir(tmp)
-        return tmp, doc
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        doc = write_files(work.make_out(), stripped, opts)
+    except OSError as e:
+        raise unwritable(outdir, e) from None
+    publish(work.out, outdir, before)
+    return doc
 
 
-def publish(tmp: Path, outdir: Path) -> None:
+class Appeared(UsageError):
+    """OUTDIR was created or replaced by someone else while we were writing."""
+
+
+def publish(new: Path, outdir: Path, before: Before) -> None:
+    """Rename `new` to OUTDIR. Never remove or replace a directory this run did not find there
+    when it began: a concurrent run's output stays, and this one fails with Appeared."""
+    target = outdir.absolute()
+    if before.existed:
+        old = target.with_name(f".{target.name}.old-{secrets.token_hex(4)}")
+        try:
+            os.rename(target, old)
+        except FileNotFoundError:
+            raise Appeared(f"{outdir} was removed while exporting; nothing was published") from None
+        st = old.stat()
+        if (st.st_dev, st.st_ino) != before.identity:
+            _rename_noreplace(old, target)  # put the other run's directory back
+            raise Appeared(f"{outdir} was replaced while exporting; nothing was published")
+        try:
+            _rename_noreplace(new, target)
+        except FileExistsError:
+            raise Appeared(f"{outdir} appeared while exporting; nothing was published") from None
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        try:
+            _rename_noreplace(new, target)
+        except FileExistsError:
+            raise Appeared(f"{outdir} appeared while exporting; nothing was published") from None
+    _fsync_dir(target.parent)
+
+
+def _rename_noreplace(src: Path, dst: Path) -> None:
+    """rename(2) that fails with FileExistsError when `dst` exists, even as an empty directory
+    (which plain rename would replace): renameat2(RENAME_NOREPLACE) where the kernel and file
+    system have it, else a check just before (a narrower window, not none)."""
+    fn = _renameat2()
+    if fn is not None:
+        if fn(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), _RENAME_NOREPLACE) == 0:
+            return
+        err = ctypes.get_errno()
+        if err == errno.EEXIST:
+            raise FileExistsError(err, os.strerror(err), str(dst))
+        if err not in (errno.EINVAL, errno.ENOSYS):
+            raise OSError(err, os.strerror(err), str(dst))
+    if os.path.lexists(dst):
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(dst))
+    os.rename(src, dst)
+
+
+_AT_FDCWD = -100
+_RENAME_NOREPLACE = 1
+
+
+@functools.cache
+def _renameat2() -> Any:
     try:
-        _replace_dir(tmp, outdir.resolve())
-        _fsync_dir(outdir.resolve().parent)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def discard(tmp: Path) -> None:
-    shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    if not target.exists():
-        os.rename(new, target)
-        return
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
-    os.rename(target, old)
-    try:
-        os.rename(new, target)
-    except BaseException:
-        os.rename(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    return fn

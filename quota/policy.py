@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 DAY = timedelta(days=1)
+# The largest cap, approved quantity or count a user may state: far above anything real, and
+# exact in every JSON reader and in the ledger's BIGINT columns.
+MAX_QUANTITY = 2**53 - 1
 
 
 def micros(span: timedelta) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from quota.errors import BadInput, UsageError
@@ -23,6 +25,7 @@ from quota.ids import Kind
 from quota.readers import FORMATS, detect
 from quota.readers.records import KIND_OF_ROLE, ReadResult, Role, Rows, Sink, Want
 from quota.readers.source import Source
+from quota.scratch import WorkDir
 
 if TYPE_CHECKING:
     import duckdb
@@ -62,6 +65,9 @@ class StripOptions:
     skip_bad: bool = False
     threads: int | None = None
     memory_limit: str = "1GB"
+    # Where DuckDB spills and stdin is copied: the caller's work directory beside its output.
+    # None: a work directory of strip's own in the system's temporary directory.
+    scratch: Path | None = None
 
 
 @dataclass
@@ -72,7 +78,8 @@ class Stripped:
     want: Want
     inputs: list[InputReport]
     seconds: float
-    _scratch: tempfile.TemporaryDirectory[str] = field(repr=False)
+    _dir: Path = field(repr=False)  # strip's scratch: spill files, copies of pipes
+    _own: WorkDir | None = field(repr=False)  # the work directory holding it, when strip made one
     _unique: dict[str, int] = field(default_factory=dict, repr=False)
 
     def roles(self, kind: Kind) -> list[int]:
@@ -93,7 +100,9 @@ class Stripped:
 
     def close(self) -> None:
         self.con.close()
-        self._scratch.cleanup()
+        shutil.rmtree(self._dir, ignore_errors=True)
+        if self._own is not None:
+            self._own.close()
 
     def __enter__(self) -> Stripped:
         return self
@@ -199,7 +208,8 @@ def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None =
     if list(inputs).count("-") > 1:
         raise UsageError("standard input (-) can be read only once")
     started = time.perf_counter()
-    scratch = tempfile.TemporaryDirectory(prefix="quota-strip-")
+    own = WorkDir() if opts.scratch is None else None
+    scratch = Path(tempfile.mkdtemp(prefix="strip-", dir=opts.scratch or own.path))  # type: ignore[union-attr]
     reports: list[InputReport] = []
     sources: list[Source] = []
     # One thread hashes the inputs in order while DuckDB loads and parses (hashlib drops the GIL).
@@ -208,9 +218,9 @@ def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None =
     con = None
     try:
         for name in inputs:
-            sources.append(Source.open_path(name))
+            sources.append(Source.open_path(name, scratch))
         digests = [hasher.submit(s.hash_now, stop_hashing) for s in sources]
-        con = _connect(opts, scratch.name)
+        con = _connect(opts, str(scratch / "duckdb"))
         if progress:
             # DuckDB tracks a query's progress only with its bar on; we draw our own.
             con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
@@ -253,13 +263,15 @@ def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None =
         stop_hashing.set()
         if con is not None:
             con.close()
-        scratch.cleanup()
+        shutil.rmtree(scratch, ignore_errors=True)
+        if own is not None:
+            own.close()
         raise
     finally:
         hasher.shutdown(wait=True)
         for s in sources:
             s.close()
-    return Stripped(con, opts.want, reports, time.perf_counter() - started, scratch)
+    return Stripped(con, opts.want, reports, time.perf_counter() - started, scratch, own)
 
 
 def parse_kinds(text: str) -> frozenset[Kind]:

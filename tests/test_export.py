@@ -176,29 +176,28 @@ def test_void_keeps_the_entry_and_stops_it_counting(acme: Path, tmp_path: Path) 
     assert quota("ledger", "verify").exit_code == 0
 
 
-def test_a_failed_write_leaves_an_open_reservation_that_recover_releases(
-    acme: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_failed_write_releases_its_own_reservation(acme: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
     from quota import output
 
     def disk_full(*a: object, **k: object) -> object:
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    real = output.write_hidden
-    monkeypatch.setattr(output, "write_hidden", disk_full)
+    real = output.write_files
+    monkeypatch.setattr(output, "write_files", disk_full)
     r = quota("export", PAGES, "--to", "acme", "-o", "out", "--export-id", "broken", "--at", "2026-11-01T00:00:00Z")
-    assert r.exit_code == 1 and "disk full" in r.stderr
-    monkeypatch.setattr(output, "write_hidden", real)
-    (open_one,) = json.loads(quota("ledger", "recover", "--json").stdout)
-    assert open_one["export_id"] == "broken" and open_one["post_ids"] == PAGE_POSTS
-    (row,) = json.loads(quota("usage", "acme", "--at", "2026-11-02T00:00:00Z", "--json").stdout)
-    assert row["used"] == PAGE_POSTS  # an open reservation still counts
-    retry = quota("export", PAGES, "--to", "acme", "-o", "out", "--export-id", "broken")
-    assert retry.exit_code == 3 and "open reservation" in retry.stderr
-    assert quota("ledger", "recover", "--release", "broken").exit_code == 0
+    assert r.exit_code == 5, r.stderr
+    assert "disk is full" in r.stderr and "broken was released" in r.stderr and len(r.stderr.splitlines()) == 1
+    monkeypatch.setattr(output, "write_files", real)
     assert json.loads(quota("ledger", "recover", "--json").stdout) == []
+    shown = json.loads(quota("ledger", "show", "broken", "--json").stdout)
+    assert shown["state"] == "released"
     (row,) = json.loads(quota("usage", "acme", "--at", "2026-11-02T00:00:00Z", "--json").stdout)
-    assert row["used"] == 0
+    assert row["used"] == 0  # nothing was delivered, so nothing counts
+    assert not Path("out").exists() and not [p for p in Path().iterdir() if ".partial-" in p.name]
+    retry = quota("export", PAGES, "--to", "acme", "-o", "out", "--export-id", "broken")
+    assert retry.exit_code == 2 and "released" in retry.stderr
     assert quota("ledger", "verify").exit_code == 0
 
 

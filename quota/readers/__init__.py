@@ -13,7 +13,7 @@ import json
 import re
 
 from quota.errors import BadInput
-from quota.readers.source import Source
+from quota.readers.source import Source, bounded_lines
 
 FORMATS = ("v2-pages", "dm-events", "v2-flat", "v1", "v1-array", "archive", "csv", "parquet", "ids")
 _DIGITS = re.compile(rb"\s*[0-9]+\s*")
@@ -23,7 +23,7 @@ def _first_line(source: Source) -> bytes:
     """The first non-blank line, whole (pages run to megabytes)."""
     try:
         with source.open() as f:
-            for line in f:
+            for line in bounded_lines(f, source.name):
                 if line.strip():
                     return line.lstrip(b"\xef\xbb\xbf").strip()
     except (EOFError, OSError) as e:

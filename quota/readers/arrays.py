@@ -14,7 +14,7 @@ from quota.errors import BadInput
 from quota.readers import v1
 from quota.readers.jsonl import DECODER
 from quota.readers.records import Problem, ReadResult, Role, Rows, Sink, Want, add, add_optional, each
-from quota.readers.source import Source
+from quota.readers.source import Source, read_bounded
 
 ARCHIVE_PREFIX = re.compile(r"\s*window\.YTD\.([A-Za-z0-9_]+)\.part[0-9]+\s*=\s*")
 _WS = " \t\r\n"
@@ -25,7 +25,7 @@ ElementFn = Callable[[Any, Want, str], Rows]
 def _text(source: Source) -> str:
     try:
         with source.open() as f:
-            data = f.read()
+            data = read_bounded(f, source.name)
     except (EOFError, zlib.error, OSError) as e:
         raise BadInput(source.name, f"the gzip data is damaged or truncated ({e})") from e
     try:

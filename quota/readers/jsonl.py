@@ -12,7 +12,7 @@ from typing import Any
 from quota.errors import BadInput
 from quota.ids import JSONFloat, JSONInt
 from quota.readers.records import Problem, ReadResult, Rows, Sink, Want
-from quota.readers.source import Source
+from quota.readers.source import Source, bounded_lines
 
 DECODER = json.JSONDecoder(parse_int=JSONInt, parse_float=JSONFloat)
 
@@ -34,7 +34,7 @@ def numbered_lines(source: Source) -> Iterator[tuple[int, str]]:
     n = 0
     try:
         with source.open() as f:
-            for raw in f:
+            for raw in bounded_lines(f, source.name):
                 n += 1
                 if not raw.strip():
                     continue

@@ -5,10 +5,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import stat
 import sys
 import tempfile
 import threading
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -17,6 +19,55 @@ from quota.errors import BadInput
 
 GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20
+# One line of X data is one API page at most: a few MB. A longer "line" is a binary file, a
+# device or a gzip bomb, and reading it whole would take all memory.
+LINE_LIMIT = 64 << 20
+# A whole-file document (a JSON array, an archive part) is read into memory at once.
+DOC_LIMIT = 512 << 20
+
+
+def mib(n: int) -> str:
+    return f"{n >> 20} MiB"
+
+
+def too_long(name: str, line: int, limit: int = LINE_LIMIT) -> BadInput:
+    return BadInput(
+        name, f"the line is longer than {mib(limit)}, so this is not X data (a binary or damaged file?)", line
+    )
+
+
+def bounded_lines(f: IO[bytes], name: str, limit: int = LINE_LIMIT) -> Iterator[bytes]:
+    """The lines of `f` (with their line ends); BadInput at the first one longer than `limit`."""
+    n = 0
+    while raw := f.readline(limit + 1):
+        n += 1
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            raise too_long(name, n, limit)
+        yield raw
+
+
+def read_bounded(f: IO[bytes], name: str, limit: int = DOC_LIMIT) -> bytes:
+    """All of `f`, or BadInput when it holds more than `limit` bytes."""
+    data = f.read(limit + 1)
+    if len(data) > limit:
+        raise BadInput(name, f"is larger than {mib(limit)} once decompressed, the most quota reads as one document")
+    return data
+
+
+def regular_file(path: Path, name: str) -> os.stat_result:
+    """The stat of `path` when it is a regular file; BadInput for anything else that cannot be
+    read twice or has no end (a directory, a device such as /dev/zero, a socket)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise BadInput(name, "no such file") from None
+    except OSError as e:
+        raise BadInput(name, f"cannot be read ({e.strerror})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise BadInput(name, "is a directory, not a file")
+    if not stat.S_ISREG(st.st_mode) and not stat.S_ISFIFO(st.st_mode):
+        raise BadInput(name, "is not a regular file (a device or socket): give a file, a pipe or - for standard input")
+    return st
 
 
 @dataclass
@@ -29,37 +80,49 @@ class Source:
     _sha: str | None = field(default=None, repr=False)
 
     @classmethod
-    def open_path(cls, name: str) -> Source:
+    def open_path(cls, name: str, spool_dir: Path | None = None) -> Source:
+        """A named input. A pipe (stdin, a FIFO) is copied to a file in `spool_dir` first:
+        detection peeks and a bad line means reading again, which a pipe cannot do."""
         if name == "-":
-            return cls._from_stdin()
+            return cls._spooled("-", sys.stdin.buffer, spool_dir)
         path = Path(name)
-        if not path.exists():
-            raise BadInput(name, "no such file")
-        if path.is_dir():
-            raise BadInput(name, "is a directory, not a file")
+        st = regular_file(path, name)
         try:
+            if stat.S_ISFIFO(st.st_mode):
+                with open(path, "rb") as pipe:
+                    return cls._spooled(name, pipe, spool_dir)
             with open(path, "rb") as f:
                 head = f.read(2)
         except OSError as e:
             raise BadInput(name, f"cannot be read ({e.strerror})") from e
-        return cls(name=name, path=path, size=path.stat().st_size, gzip=head == GZIP_MAGIC)
+        return cls(name=name, path=path, size=st.st_size, gzip=head == GZIP_MAGIC)
 
     @classmethod
-    def _from_stdin(cls) -> Source:
-        # Detection peeks and a bad line means reading again, so stdin lands in a file first.
-        fd, tmp = tempfile.mkstemp(prefix="quota-stdin-")
+    def _spooled(cls, name: str, stream: IO[bytes], spool_dir: Path | None) -> Source:
+        fd, tmp = tempfile.mkstemp(prefix="stdin-" if name == "-" else "pipe-", dir=spool_dir)
+        path = Path(tmp)
         digest = hashlib.sha256()
         size = 0
-        with os.fdopen(fd, "wb") as out:
-            stream = sys.stdin.buffer
-            while chunk := stream.read(_CHUNK):
-                digest.update(chunk)
-                out.write(chunk)
-                size += len(chunk)
-        path = Path(tmp)
-        with open(path, "rb") as f:
-            head = f.read(2)
-        return cls(name="-", path=path, size=size, gzip=head == GZIP_MAGIC, _spool=path, _sha=digest.hexdigest())
+        since_newline = 0
+        head = b""
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(_CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+                    head = head or chunk[:2]
+                    # Plain text without a line end for longer than any document: an endless
+                    # stream such as /dev/zero; stop before it fills the disk.
+                    if head != GZIP_MAGIC:
+                        cut = chunk.rfind(b"\n")
+                        since_newline = len(chunk) - cut - 1 if cut >= 0 else since_newline + len(chunk)
+                        if since_newline > DOC_LIMIT:
+                            raise BadInput(name, f"has more than {mib(DOC_LIMIT)} without a line end: not X data")
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return cls(name=name, path=path, size=size, gzip=head == GZIP_MAGIC, _spool=path, _sha=digest.hexdigest())
 
     def hash_now(self, stop: threading.Event | None = None) -> str | None:
         """The file's sha256; None if `stop` was set first (a failed run need not wait)."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from quota.errors import BadInput, UsageError
 from quota.ids import Kind, id_problem
 from quota.readers.records import Problem, ReadResult, Role, Rows, Sink, Want
-from quota.readers.source import Source
+from quota.readers.source import LINE_LIMIT, Source, mib
 
 # twarc-csv's column names (twarc2 csv), by the role of the IDs they hold.
 TWARC_COLUMNS: dict[Role, tuple[str, ...]] = {
@@ -63,12 +64,22 @@ def plan_columns(source: str, header: list[str], want: Want, id_column: str | No
     return cols
 
 
+def _bounded(text: io.TextIOWrapper, name: str) -> Iterator[str]:
+    """Lines for the csv module, none longer than a line of X data can be."""
+    n = 0
+    while line := text.readline(LINE_LIMIT + 1):
+        n += 1
+        if len(line) > LINE_LIMIT and not line.endswith(("\n", "\r")):
+            raise BadInput(name, f"the line is longer than {mib(LINE_LIMIT)} characters, so this is not X data", n)
+        yield line
+
+
 def read_csv(source: Source, want: Want, skip_bad: bool, id_column: str | None, sink: Sink | None = None) -> ReadResult:
     result = ReadResult(rows=[], sink=sink)
     try:
         with source.open() as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-            reader = csv.reader(text, strict=True)
+            reader = csv.reader(_bounded(text, source.name), strict=True)
             try:
                 header = next(reader)
             except StopIteration:

@@ -79,3 +79,11 @@ FROM events WHERE kind = 'notice';
 -- name: deletion_notice_sent
 SELECT body->>'notice_id', body->>'entity', (body->>'at')::TIMESTAMP, seq
 FROM events WHERE kind = 'notice_sent';
+
+-- name: output_places
+SELECT body->>'export_id', body->>'outdir', body->>'host', seq
+FROM events WHERE kind = 'reserve' AND body->>'outdir' IS NOT NULL;
+
+-- name: publications
+SELECT body->>'export_id', seq
+FROM events WHERE kind = 'publish';

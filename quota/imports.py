@@ -1,0 +1,128 @@
+"""Past distributions: `quota ledger import` records what was handed over before the ledger
+existed, each row checked like a back-dated export, all of them or none."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from quota import registry
+from quota.errors import BadInput, PolicyRefusal, UsageError
+from quota.exports import FUTURE_SLACK, existing, ledger_state, refusal
+from quota.ledger import Ledger, iso
+from quota.policy import MAX_QUANTITY, Entry, check, next_free_at
+from quota.readers.source import bounded_lines, regular_file
+from quota.times import TimeProblem, parse_iso
+
+COLUMNS = ("at", "entity", "post_ids", "user_ids", "reference")
+REQUIRED = {"at", "entity", "post_ids"}
+# A table of past distributions is small; a bigger file is not one.
+ROW_LIMIT = 1 << 20
+
+
+def _text_lines(path: Path, name: str) -> Iterator[str]:
+    """The file's lines as text, each bounded; a binary file is bad input, not a crash."""
+    with open(path, "rb") as f:
+        for n, raw in enumerate(bounded_lines(f, name, ROW_LIMIT), start=1):
+            if b"\0" in raw:
+                raise BadInput(name, "holds NUL bytes: it is not a CSV file", n)
+            try:
+                yield raw.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError:
+                raise BadInput(name, "is not UTF-8 text", n) from None
+
+
+def _count(name: str, row: dict[str, Any], col: str, line: int) -> int:
+    text = (row.get(col) or "0").strip()
+    if not text.isascii() or not text.isdigit():
+        raise BadInput(name, f"{col} {text[:40]!r} is not a whole number", line)
+    value = int(text)
+    if value > MAX_QUANTITY:
+        raise BadInput(name, f"{col} {text[:40]} is more IDs than any distribution holds", line)
+    return value
+
+
+def _planned(ledger: Ledger, path: Path, name: str) -> list[tuple[int, dict[str, Any]]]:
+    profile = registry.current_profile(ledger)
+    regular_file(path, name)
+    try:
+        reader = csv.DictReader(_text_lines(path, name), strict=True)
+        fields = reader.fieldnames or []
+    except OSError as e:
+        raise BadInput(name, f"cannot be read ({e.strerror})") from None
+    except csv.Error as e:
+        raise BadInput(name, f"is not valid CSV ({e})", 1) from None
+    missing = REQUIRED - set(fields)
+    if missing:
+        raise BadInput(
+            name, f"lacks the column(s) {', '.join(sorted(missing))} (needs at,entity,post_ids[,user_ids,reference])", 1
+        )
+    unknown = [f for f in fields if f not in COLUMNS]
+    if unknown:
+        raise BadInput(
+            name, f"has the column(s) {', '.join(repr(u[:40]) for u in unknown[:3])}, which quota does not record "
+            f"(it takes {','.join(COLUMNS)})", 1,
+        )  # fmt: skip
+    planned: list[tuple[int, dict[str, Any]]] = []
+    try:
+        for row in reader:
+            line = reader.line_num
+            if None in row:
+                raise BadInput(name, f"the row has more fields than the header's {len(fields)}", line)
+            try:
+                at = parse_iso(row["at"] or "")
+            except TimeProblem as e:
+                raise BadInput(name, f"at: {e}", line) from None
+            counts = {col: _count(name, row, col, line) for col in ("post_ids", "user_ids")}
+            if not ledger.query("SELECT 1 FROM entities WHERE entity = ?", [row["entity"]]):
+                raise BadInput(name, f"entity {(row['entity'] or '')[:60]!r} is not in the ledger (add it first)", line)
+            if at > datetime.now(UTC) + FUTURE_SLACK:
+                raise BadInput(name, f"at {iso(at)} is in the future", line)
+            ref = (row.get("reference") or "").strip()
+            planned.append(
+                (
+                    line,
+                    {
+                        "export_id": f"import-{hashlib.sha256(f'{name}:{line}:{ref}'.encode()).hexdigest()[:12]}",
+                        "entity": row["entity"],
+                        "person": None,
+                        "at": iso(at),
+                        "post_ids": counts["post_ids"],
+                        "user_ids": counts["user_ids"],
+                        "reference": ref,
+                        "profile": profile.name,
+                        "version": profile.version,
+                    },
+                )
+            )
+    except csv.Error as e:
+        raise BadInput(name, f"is not valid CSV ({e})", reader.line_num) from None
+    if not planned:
+        raise BadInput(name, "holds no rows below its header")
+    return planned
+
+
+def import_csv(ledger: Ledger, path: Path, name: str) -> list[str]:
+    """Record distributions made before the ledger (columns at,entity,post_ids[,user_ids,reference]),
+    each checked like a back-dated export, all of them or none."""
+    profile = registry.current_profile(ledger)
+    planned = _planned(ledger, path, name)
+    # Each row is checked against the ledger plus the rows before it, as if recorded one by one.
+    added: dict[str, list[Entry]] = {}
+    for line, body in planned:
+        at = parse_iso(body["at"])
+        entries, perms = ledger_state(ledger, body["entity"], at, profile.window)
+        entries = entries + added.get(body["entity"], [])
+        verdict = check(entries, perms, profile.post_id_cap, profile.window, at, body["post_ids"])
+        if not verdict.allowed:
+            fits = next_free_at(entries, perms, profile.post_id_cap, profile.window, at, body["post_ids"])
+            raise PolicyRefusal(f"{name}, line {line}: " + refusal(body["entity"], at, body["post_ids"], verdict, fits))
+        if existing(ledger, body["export_id"]) is not None:
+            raise UsageError(f"{name}, line {line} was already imported (as {body['export_id']})")
+        added.setdefault(body["entity"], []).append(Entry(at, body["post_ids"]))
+    ledger.append_many([("import", body) for _, body in planned])
+    return [body["export_id"] for _, body in planned]
