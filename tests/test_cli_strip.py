@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-
 import gzip
 import hashlib
 import json
