@@ -23,7 +23,7 @@ from quota.errors import PolicyRefusal, UsageError
 from quota.ids import Kind
 from quota.ledger import LINEAGE_KINDS, Ledger, check_name, iso, utc_naive
 from quota.policy import Entry, Permission, Profile, cap_at, check, next_free_at, used_at
-from quota.scratch import WorkDir
+from quota.scratch import WorkDir, as_error
 from quota.strip import StripOptions, strip
 
 if TYPE_CHECKING:
@@ -247,7 +247,10 @@ def export(
     with WorkDir(None if dry_run else outdir) as work:
         stripped = strip(inputs, replace(strip_opts, scratch=work.path), progress)
         with stripped:
-            digests, counts = _digests_and_counts(stripped, work.path)
+            try:
+                digests, counts = _digests_and_counts(stripped, work.path)
+            except Exception as e:
+                raise as_error(e, outdir, "sorting the IDs") from None
             return _reserve_write_commit(
                 stripped, digests, counts, work, entity, outdir, before, db=db, out_opts=out_opts, person=person,
                 at=at, export_id=export_id, dry_run=dry_run, wait=wait, say=say, exemption=exemption,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from quota import __version__
 from quota.errors import UsageError
 from quota.ids import Kind
-from quota.scratch import WorkDir, unwritable
+from quota.scratch import WorkDir, as_error
 
 if TYPE_CHECKING:
     from quota.strip import Stripped
@@ -198,8 +198,8 @@ def write_outdir(
     """`quota strip`: write every file in the work directory beside OUTDIR, then publish."""
     try:
         doc = write_files(work.make_out(), stripped, opts)
-    except OSError as e:
-        raise unwritable(outdir, e) from None
+    except Exception as e:
+        raise as_error(e, outdir, "writing the files") from None
     publish(work.out, outdir, before)
     return doc
 

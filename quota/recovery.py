@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from quota import output, scratch
-from quota.errors import DiskError, LedgerError, QuotaError, UsageError
+from quota.errors import LedgerError, QuotaError, UsageError
 from quota.ledger import Ledger
 
 Say = Callable[[str], None]
@@ -159,20 +159,6 @@ def publish_pending(ledger: Ledger, export_id: str, outdir: Path | None = None) 
 # ------------------------------------------------------------------ failures after the reservation
 
 
-def _as_error(e: BaseException, outdir: Path, step: str) -> BaseException:
-    """What to tell the user about a failure while `step`: exit 2 for a place that cannot be
-    written, 5 for a disk that failed; the library's own errors as they are."""
-    import duckdb
-
-    if isinstance(e, QuotaError) or not isinstance(e, Exception):
-        return e
-    if isinstance(e, OSError):
-        return scratch.unwritable(outdir, e)
-    if isinstance(e, duckdb.IOException | duckdb.OutOfMemoryException):
-        return DiskError(f"{step} for {outdir} failed: {str(e).splitlines()[0][:200]}")
-    return e
-
-
 def _note(error: BaseException, released: str) -> BaseException:
     """The error, its sentence extended by what became of the reservation."""
     if isinstance(error, QuotaError):
@@ -183,7 +169,7 @@ def _note(error: BaseException, released: str) -> BaseException:
 def undo_in(ledger: Ledger, export_id: str, e: BaseException, outdir: Path, step: str) -> BaseException:
     """Release the reservation of an export that failed while `step`, in the open ledger;
     return the error to raise (its message says what became of the reservation)."""
-    error = _as_error(e, outdir, step)
+    error = scratch.as_error(e, outdir, step)
     try:
         ledger.append("release", {"export_id": export_id, "reason": f"failed while {step}: {str(error)[:200]}"})
     except BaseException as again:  # the ledger itself is failing: the reservation stays, and counts
@@ -208,4 +194,4 @@ def undo(
             return undo_in(ledger, export_id, e, outdir, step)
     except QuotaError as again:
         print(f"quota: {export_id} could not be released ({again}): quota ledger recover lists it", file=sys.stderr)
-        return _note(_as_error(e, outdir, step), f"export {export_id} stays reserved")
+        return _note(scratch.as_error(e, outdir, step), f"export {export_id} stays reserved")

@@ -167,3 +167,17 @@ def unwritable(target: Path, e: OSError) -> QuotaError:
         errno.ENOTDIR: "a part of the path is not a directory",
     }.get(e.errno or 0, e.strerror or str(e))
     return UsageError(f"cannot write {target} ({why}): choose a place you can write")
+
+
+def as_error(e: BaseException, target: Path, step: str) -> BaseException:
+    """What to tell the user about a failure while `step` writing `target`: exit 2 for a place
+    that cannot be written, 5 for a disk that failed; the library's own errors as they are."""
+    import duckdb
+
+    if isinstance(e, QuotaError) or not isinstance(e, Exception):
+        return e
+    if isinstance(e, OSError):
+        return unwritable(target, e)
+    if isinstance(e, duckdb.IOException | duckdb.OutOfMemoryException):
+        return DiskError(f"{step} for {target} failed: {str(e).splitlines()[0][:200]}")
+    return e
