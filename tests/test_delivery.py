@@ -223,7 +223,7 @@ def test_racing_exports_to_one_directory(acme: Path) -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-        )  # fmt: skip
+        )
         for i in range(runs)
     ]
     outcomes = [(p.wait(), p.stderr.read()) for p in procs]  # type: ignore[union-attr]
