@@ -17,6 +17,7 @@ import click
 
 from quota import __version__
 from quota.errors import QuotaError
+from quota.policy import MAX_QUANTITY
 from quota.render import render, to_json
 
 if TYPE_CHECKING:
@@ -360,7 +361,12 @@ def permission() -> None:
 @permission.command("add")
 @click.argument("ref", metavar="REF")
 @click.option("--entity", "entity_id", required=True)
-@click.option("--cap", type=int, required=True, help="Post IDs per 30-day window while the permission is in force.")
+@click.option(
+    "--cap",
+    type=click.IntRange(min=1, max=MAX_QUANTITY),
+    required=True,
+    help="Post IDs per 30-day window while the permission is in force.",
+)
 @click.option("--from", "start", required=True, help="ISO 8601 start (windows ending from then on).")
 @click.option("--until", "until", required=True, help="ISO 8601 end (exclusive).")
 @ledger_options
@@ -562,7 +568,9 @@ def iso_z(t: datetime) -> str:
 @click.argument("entity_id", metavar="[ENTITY]", required=False)
 @click.option("--person", default=None, help="A person's manual objects in the 24 hours to --at instead.")
 @click.option("--at", "at", default=None, help="The end of the window (default now).")
-@click.option("--need", type=click.IntRange(min=0), default=None, help="When would this many more fit?")
+@click.option(
+    "--need", type=click.IntRange(min=0, max=MAX_QUANTITY), default=None, help="When would this many more fit?"
+)
 @ledger_options
 @format_options
 def usage(
@@ -841,8 +849,12 @@ EXEMPTION_COLUMNS = [
 @click.option("--approved-on", required=True, help="The date of X's written approval (YYYY-MM-DD).")
 @click.option("--from", "start", required=True, help="ISO 8601 start of validity.")
 @click.option("--until", "until", required=True, help="ISO 8601 end of validity (exclusive).")
-@click.option("--post-ids", type=click.IntRange(min=0), default=None, help="Approved Post IDs (academic).")
-@click.option("--user-ids", type=click.IntRange(min=0), default=None, help="Approved User IDs (academic).")
+@click.option(
+    "--post-ids", type=click.IntRange(min=0, max=MAX_QUANTITY), default=None, help="Approved Post IDs (academic)."
+)
+@click.option(
+    "--user-ids", type=click.IntRange(min=0, max=MAX_QUANTITY), default=None, help="Approved User IDs (academic)."
+)
 @click.option(
     "--for", "parent", default=None, metavar="PARENT_REF", help="peer-review: the academic exemption it draws down."
 )
@@ -970,13 +982,9 @@ def ledger_verify(checkpoint_file: Path | None, db: str | None, wait: float, as_
     with _reader(db, wait) as ledger:
         report = ledger.verify()
         if report.ok and checkpoint_file is not None:
-            try:
-                text = checkpoint_file.read_text()
-            except OSError as e:
-                raise click.BadParameter(
-                    f"cannot read {checkpoint_file}: {e.strerror}", param_hint="--checkpoint"
-                ) from None
-            why = ledger.extends(text)
+            from quota.ledger import read_checkpoint
+
+            why = ledger.extends(read_checkpoint(checkpoint_file))
             if why:
                 report.ok, report.problem = False, why
     row = report.as_json()
@@ -1182,14 +1190,19 @@ def notice_list(
 
 @cli.command("sql")
 @click.argument("query")
+@click.option(
+    "--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
+    help="Stop the query after this many seconds (it holds the ledger's shared lock while it runs).",
+)  # fmt: skip
 @ledger_options
 @format_options
-def sql_cmd(query: str, db: str | None, wait: float, as_json: bool, as_csv: bool) -> None:
+def sql_cmd(query: str, timeout: float, db: str | None, wait: float, as_json: bool, as_csv: bool) -> None:
     """Run one read-only SELECT QUERY (or - to read it from stdin) on the ledger and its views.
 
     Views: exports, delivered_ids, recipients, people, exemption_usage, cap_permissions,
     notices, usage_30d, manual_usage_24h (see the README). Writes, ATTACH, COPY, file and
-    network functions, INSTALL and SET are refused (exit 2).
+    network functions, INSTALL and SET are refused (exit 2). A query may take --timeout
+    seconds, 1 GB of memory and return 1,000,000 rows; past that it stops with exit 2.
 
     \b
     Examples:
@@ -1198,10 +1211,13 @@ def sql_cmd(query: str, db: str | None, wait: float, as_json: bool, as_csv: bool
     """
     from quota import sqlquery
 
-    text = sys.stdin.read() if query == "-" else query
+    text = sys.stdin.read(1 << 20) if query == "-" else query
     fmt = _fmt(as_json, as_csv)
     with _reader(db, wait) as ledger:
-        columns, rows = sqlquery.run(ledger, text)
+        try:
+            columns, rows = sqlquery.run(ledger, text, timeout)
+        except sqlquery.QueryTimeout as e:
+            raise QuotaFailure(f"{e} (--timeout SECONDS gives it longer)", e.exit_code) from None
     click.echo(render(rows, columns, fmt))
 
 

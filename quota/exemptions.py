@@ -15,7 +15,7 @@ from typing import Any
 
 from quota.errors import PolicyRefusal, UsageError
 from quota.ledger import Ledger, check_name, iso, utc_naive
-from quota.policy import Profile
+from quota.policy import MAX_QUANTITY, Profile
 
 KINDS = ("academic", "peer-review", "dsa-art40")
 
@@ -58,8 +58,8 @@ def add(
     if kind == "academic":
         if post_ids is None or user_ids is None:
             raise UsageError("an academic exemption needs the approved --post-ids and --user-ids (0 means none)")
-        if post_ids < 0 or user_ids < 0:
-            raise UsageError("approved quantities cannot be negative")
+        if not (0 <= post_ids <= MAX_QUANTITY and 0 <= user_ids <= MAX_QUANTITY):
+            raise UsageError(f"approved quantities must be whole numbers from 0 to {MAX_QUANTITY:,}")
         if parent is not None or persons:
             raise UsageError("--for and --person belong to peer-review and dsa-art40 exemptions")
     elif kind == "peer-review":

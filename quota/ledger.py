@@ -16,6 +16,7 @@ What the chain alone cannot catch is stated in the README ("What verify proves")
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import functools
 import hashlib
@@ -109,9 +110,25 @@ class _Lock:
 
     def __init__(self, path: Path, exclusive: bool, wait: float, say: Callable[[str], None]) -> None:
         self.path = path
+        self.fd = -1
+        if path.is_dir() or (path.exists() and not path.is_file()):
+            raise UsageError(f"{path} (the ledger's lock file) is not a file: move it away")
         old = os.umask(0o077)
         try:
             self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as e:
+            # A reader may lock through a read-only descriptor of an existing lock file, and on
+            # a read-only file system needs no lock at all: nothing can write the ledger there.
+            if exclusive:
+                raise LedgerError(f"cannot create or open the lock file {path} ({e.strerror})") from None
+            try:
+                self.fd = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                if e.errno != errno.EROFS:
+                    raise LedgerError(f"cannot create the lock file {path} ({e.strerror})") from None
+                return
+            except OSError as again:
+                raise LedgerError(f"cannot open the lock file {path} ({again.strerror})") from None
         finally:
             os.umask(old)
         op = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
@@ -142,8 +159,9 @@ class _Lock:
             )
 
     def release(self) -> None:
-        fcntl.flock(self.fd, fcntl.LOCK_UN)
-        os.close(self.fd)
+        if self.fd >= 0:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
 
 
 # ------------------------------------------------------------------ events -> state
@@ -254,9 +272,14 @@ class Ledger:
         import duckdb
 
         path = resolve_path(db)
+        if path.exists() and not path.is_file():
+            raise UsageError(f"{path} is not a ledger file (it is a directory or a device): give a file path")
         if not path.exists() and not create:
             raise LedgerError(f"there is no ledger at {path}: create it with quota init (or pass --db)")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise LedgerError(f"cannot create the ledger's directory {path.parent} ({e.strerror})") from None
         lock = _Lock(path.with_name(path.name + ".lock"), write or create, wait, say or _stderr)
         old_umask = os.umask(0o077)  # the ledger, its WAL and temp files: owner-only
         try:
@@ -265,9 +288,9 @@ class Ledger:
             except duckdb.IOException as e:
                 if "lock" in str(e).lower():
                     raise LedgerError(f"the ledger {path} is open in another program; close it and try again") from None
-                raise LedgerError(f"cannot open the ledger {path}: {e}") from None
+                raise LedgerError(f"cannot open the ledger {path}: {_first(e)}") from None
             except duckdb.Error as e:
-                raise LedgerError(f"cannot open the ledger {path}: {e}") from None
+                raise LedgerError(f"cannot open the ledger {path}: {_first(e)}") from None
             try:
                 ledger = cls(path, con, write or create)
                 if create:
@@ -278,6 +301,11 @@ class Ledger:
                 elif ledger._behind():
                     raise LedgerError(f"the ledger {path} was made by an older quota: upgrade it with quota init")
                 yield ledger
+            except (duckdb.BinderException, duckdb.ParserException):
+                raise  # quota's own SQL is wrong: a bug, shown as one
+            except duckdb.Error as e:
+                # A damaged or truncated file surfaces as whatever error the read that met it gives.
+                raise LedgerError(f"the ledger {path} cannot be read: {_first(e)}") from None
             finally:
                 con.close()
         finally:
@@ -335,7 +363,12 @@ class Ledger:
 
     @property
     def ledger_id(self) -> str:
-        return str(self.con.execute("SELECT ledger_id FROM ledger_meta").fetchall()[0][0])
+        rows = self.con.execute("SELECT ledger_id FROM ledger_meta").fetchall()
+        if len(rows) != 1 or not isinstance(rows[0][0], str):
+            raise LedgerError(
+                f"the ledger {self.path} has {len(rows)} ledger-id rows instead of one: the file was altered"
+            )
+        return rows[0][0]
 
     def head(self) -> tuple[int, str]:
         rows = self.con.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchall()
@@ -470,6 +503,8 @@ class Ledger:
                 problem, at = f"event {seq} has a body that is not JSON", seq
             return VerifyReport(False, ledger_id, at - 1, "", problem, at)
         count, head = self.head()
+        if problem := self._check_schema():
+            return VerifyReport(False, ledger_id, count, head, problem[1], problem[0])
         # full=False (the report) checks the chain and the rules but neither rebuilds every
         # table from the events nor re-hashes every stored ID: those two cost most of the time.
         checks = [self._check_profiles, self._check_windows, self._check_exemptions, self._check_objects]
@@ -482,6 +517,25 @@ class Ledger:
         if problem:
             return VerifyReport(False, ledger_id, count, head, problem[1], problem[0])
         return VerifyReport(True, ledger_id, count, head)
+
+    def _check_schema(self) -> tuple[int, str] | None:
+        """The migrations recorded in the file are exactly those shipped with this code, by
+        number, name and checksum: a renamed or re-checksummed row means someone edited them."""
+        recorded = {
+            int(v): (n, h)
+            for v, n, h in self.con.execute("SELECT version, name, sha256 FROM schema_migrations").fetchall()
+        }
+        shipped = {v: (n, hashlib.sha256(sql.encode()).hexdigest()) for v, n, sql in migrations()}
+        for version in sorted(set(recorded) | set(shipped)):
+            if version not in recorded:
+                return (0, f"migration {shipped[version][0]} is not recorded in the ledger")
+            if version not in shipped:
+                return (0, f"the ledger records a migration {version} ({recorded[version][0]}) this code does not have")
+            if recorded[version] != shipped[version]:
+                name = shipped[version][0]
+                what = "name" if recorded[version][0] != name else "checksum"
+                return (0, f"the {what} recorded for migration {name} differs from the migration itself")
+        return None
 
     def _check_lineage(self) -> tuple[int, str] | None:
         """Each export's stored IDs must hash to the digests its reserve event recorded."""
@@ -701,6 +755,15 @@ class Ledger:
         ).fetchall()
         if bad:
             return (int(bad[0][0]), f"the IDs stored for notice {bad[0][1]} differ from those its event recorded")
+        kinds = ", ".join(f"('{k}', {n})" for k, n in LINEAGE_KINDS.items())
+        wrong = self.con.execute(
+            f"""WITH k(kind, n) AS (VALUES {kinds})
+                SELECT d.seq, d.notice_id FROM deletion_notices d JOIN k USING (kind)
+                JOIN deletion_notice_ids i USING (notice_id) WHERE i.kind <> k.n
+                ORDER BY d.seq LIMIT 1"""
+        ).fetchall()
+        if wrong:
+            return (int(wrong[0][0]), f"IDs stored for notice {wrong[0][1]} have another kind than the notice")
         orphans = self.con.execute(
             """SELECT DISTINCT notice_id FROM deletion_notice_ids
                WHERE notice_id NOT IN (SELECT notice_id FROM deletion_notices) LIMIT 1"""
@@ -746,6 +809,32 @@ class Ledger:
         if rows[0][0] != head:
             return f"event {seq} differs from the checkpoint's: history was rewritten"
         return None
+
+
+def read_checkpoint(path: Path) -> str:
+    """A checkpoint file's text: one short line, so at most 4 KiB is read of whatever it is."""
+    from quota.errors import BadInput
+    from quota.readers.source import read_bounded, regular_file
+
+    name = str(path)
+    regular_file(path, name)
+    try:
+        with open(path, "rb") as f:
+            data = read_bounded(f, name, 4096)
+    except OSError as e:
+        raise BadInput(name, f"cannot be read ({e.strerror})") from None
+    except BadInput:
+        raise BadInput(name, "is larger than a checkpoint (one line of quota ledger checkpoint)") from None
+    try:
+        return data.decode("ascii")
+    except UnicodeDecodeError:
+        raise BadInput(name, "is not a quota checkpoint (it is not plain text)") from None
+
+
+def _first(e: BaseException) -> str:
+    """The first line of a DuckDB error, cut short."""
+    text = str(e).splitlines()[0] if str(e) else type(e).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _short(row: tuple[Any, ...]) -> str:

@@ -22,6 +22,7 @@ from quota.ids import id_problem
 from quota.ledger import LINEAGE_KINDS, Ledger, iso, utc_naive
 from quota.readers.jsonl import parse
 from quota.readers.records import Problem
+from quota.readers.source import bounded_lines, regular_file
 
 REASONS = {
     "post": frozenset({"deleted", "bounced", "protected", "suspended", "scrub_geo"}),
@@ -30,6 +31,8 @@ REASONS = {
 _WORD = re.compile(r"[a-z_]{1,40}")
 _TIME = re.compile(r"[0-9T:.+\-Z ]{0,40}")
 FIELDS = ("id", "action", "reason", "created_at", "redacted_at")
+# A line of a compliance result is a small object; a longer one is not X's result.
+NOTICE_LINE_LIMIT = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -47,40 +50,53 @@ class NoticeRow:
 
 def parse_file(path: Path, name: str, kind: str) -> tuple[list[NoticeRow], str]:
     """Every row of a compliance result file, checked; and the file's sha256."""
+    regular_file(path, name)
+    rows: list[NoticeRow] = []
+    sha = hashlib.sha256()
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            for n, raw in enumerate(bounded_lines(f, name, NOTICE_LINE_LIMIT), start=1):
+                sha.update(raw)
+                if raw.strip():
+                    rows.append(_row(name, n, raw, kind))
     except OSError as e:
         raise BadInput(name, f"cannot be read ({e.strerror})") from None
-    rows: list[NoticeRow] = []
-    for n, raw in enumerate(data.split(b"\n"), start=1):
-        if not raw.strip():
-            continue
-        try:
-            obj = parse(raw.decode("utf-8"))  # numbers stay text: an ID is never rounded
-        except UnicodeDecodeError:
-            raise BadInput(name, "is not UTF-8 text", n) from None
-        except Problem as p:
-            raise BadInput(name, str(p), n) from None
-        if not isinstance(obj, dict):
-            raise BadInput(name, "the line is not a JSON object", n)
-        problem = id_problem(obj.get("id"))
-        if problem is not None:
-            raise BadInput(name, f"id: {problem}", n)
-        action, reason = obj.get("action"), obj.get("reason")
-        for field, value in (("action", action), ("reason", reason)):
-            if not isinstance(value, str) or not _WORD.fullmatch(value):
-                raise BadInput(name, f"{field} {value!r} is not a compliance {field} such as 'delete'", n)
-        if reason not in REASONS[kind]:
-            known = ", ".join(sorted(REASONS[kind]))
-            raise BadInput(name, f"reason {reason!r} is not one X gives for {kind}s ({known}); check --kind", n)
-        times = []
-        for field in ("created_at", "redacted_at"):
-            value = obj.get(field)
-            if value is not None and (not isinstance(value, str) or not _TIME.fullmatch(value)):
-                raise BadInput(name, f"{field} {value!r} is not a time", n)
-            times.append(value)
-        rows.append(NoticeRow(str(obj["id"]), action, reason, times[0], times[1]))  # type: ignore[arg-type]
-    return rows, hashlib.sha256(data).hexdigest()
+    if not rows:
+        raise BadInput(name, "holds no IDs (X's result lists only the affected IDs): there is nothing to record")
+    return rows, sha.hexdigest()
+
+
+def _row(name: str, n: int, raw: bytes, kind: str) -> NoticeRow:
+    try:
+        obj = parse(raw.decode("utf-8"))  # numbers stay text: an ID is never rounded
+    except UnicodeDecodeError:
+        raise BadInput(name, "is not UTF-8 text", n) from None
+    except Problem as p:
+        raise BadInput(name, str(p), n) from None
+    if not isinstance(obj, dict):
+        raise BadInput(name, "the line is not a JSON object", n)
+    problem = id_problem(obj.get("id"))
+    if problem is not None:
+        raise BadInput(name, f"id: {problem}", n)
+    action, reason = obj.get("action"), obj.get("reason")
+    for field, value in (("action", action), ("reason", reason)):
+        if not isinstance(value, str) or not _WORD.fullmatch(value):
+            raise BadInput(name, f"{field} {short(value)} is not a compliance {field} such as 'delete'", n)
+    if reason not in REASONS[kind]:
+        known = ", ".join(sorted(REASONS[kind]))
+        raise BadInput(name, f"reason {reason!r} is not one X gives for {kind}s ({known}); check --kind", n)
+    times = []
+    for field in ("created_at", "redacted_at"):
+        value = obj.get(field)
+        if value is not None and (not isinstance(value, str) or not _TIME.fullmatch(value)):
+            raise BadInput(name, f"{field} {short(value)} is not a time", n)
+        times.append(value)
+    return NoticeRow(str(obj["id"]), action, reason, times[0], times[1])  # type: ignore[arg-type]
+
+
+def short(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def digest(rows: list[NoticeRow]) -> str:

@@ -25,20 +25,13 @@ def ids_from(args: Sequence[str], file: str | None, kind: str | None) -> tuple[l
     typed = kind is not None
     if file is not None:
         from quota import strip as strip_mod
-        from quota.readers import detect
         from quota.readers.records import Want
-        from quota.readers.source import Source
 
-        source = Source.open_path(file)
-        try:
-            fmt = detect(source)
-        finally:
-            source.close()
-        if fmt != "ids":
-            typed = True  # objects say what they are; their own IDs, as --kind (post by default) says
         want = Kind(kind or "post")
-        opts = strip_mod.StripOptions(want=Want(frozenset({want})), fmt=fmt)
+        opts = strip_mod.StripOptions(want=Want(frozenset({want})))
         with strip_mod.strip([file], opts) as stripped:
+            if stripped.inputs[0].format != "ids":
+                typed = True  # objects say what they are; their own IDs, as --kind (post by default) says
             table, _ = stripped.unique(want)
             out.extend(int(i) for (i,) in stripped.con.execute(f"SELECT id FROM {table}").fetchall())
     if not out:

@@ -8,7 +8,7 @@ from typing import Any
 
 from quota.errors import UsageError
 from quota.ledger import Ledger, check_name, iso
-from quota.policy import PROFILES, Profile
+from quota.policy import MAX_QUANTITY, PROFILES, Profile
 
 ENTITY_KINDS = ("organization", "academic", "individual")
 TERMS = "X Terms of Service, Privacy Policy, Developer Agreement and Developer Policy"
@@ -50,8 +50,9 @@ def add_permission(ledger: Ledger, ref: str, entity: str, cap: int, start: datet
     _entity_row(ledger, entity)
     if not ref.strip():
         raise UsageError("a permission needs X's reference")
-    if cap <= 0:
-        raise UsageError("--cap must be a positive number of Post IDs")
+    check_name("permission", ref)
+    if not 0 < cap <= MAX_QUANTITY:
+        raise UsageError(f"a permission's cap must be a positive number of Post IDs up to {MAX_QUANTITY:,}")
     if until <= start:
         raise UsageError("--until must be after --from")
     if ledger.query("SELECT 1 FROM permissions WHERE ref = ?", [ref]):
