@@ -33,7 +33,7 @@ def _text_lines(path: Path, name: str) -> Iterator[str]:
             try:
                 yield raw.decode("utf-8-sig" if n == 1 else "utf-8")
             except UnicodeDecodeError:
-                raise BadInput(name, "is not UTF-8 text", n) from None
+                raise BadInput(name, "is not UTF-8 text, so not a CSV file", n) from None
 
 
 def _count(name: str, row: dict[str, Any], col: str, line: int) -> int:

@@ -471,7 +471,10 @@ class Ledger:
         All three run as SQL over the ledger (window functions and sha256 in DuckDB), so that
         a ledger of a million exports verifies in seconds, not minutes."""
         con = self.con
-        ledger_id = self.ledger_id
+        try:
+            ledger_id = self.ledger_id
+        except LedgerError as e:
+            return VerifyReport(False, "", 0, "", str(e), 0)
         start = genesis(ledger_id)
         kinds = ", ".join(f"'{k}'" for k in EVENT_KINDS)
         bad = con.execute(

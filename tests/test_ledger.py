@@ -177,6 +177,20 @@ TAMPERING = {
     ),
     "permission cap": ("UPDATE permissions SET cap = cap * 10", "table permissions"),
     "policy row": ("UPDATE policy_changes SET profile = 'x-developer-policy'", "table policy_changes"),
+    "ledger id deleted": ("DELETE FROM ledger_meta", "has 0 ledger-id rows"),
+    "ledger id doubled": (
+        "INSERT INTO ledger_meta SELECT 'ab' || ledger_id, created_at FROM ledger_meta",
+        "has 2 ledger-id rows",
+    ),
+    "migration name": (
+        "UPDATE schema_migrations SET name = '0002_other.sql' WHERE version = 2",
+        "the name recorded for migration 0002_exports.sql differs",
+    ),
+    "migration checksum": (
+        "UPDATE schema_migrations SET sha256 = repeat('0', 64) WHERE version = 3",
+        "the checksum recorded for migration 0003_exemptions.sql differs",
+    ),
+    "migration deleted": ("DELETE FROM schema_migrations WHERE version = 4", "0004_manual.sql is not recorded"),
 }
 
 
