@@ -81,7 +81,7 @@ def measure(q: list[str], db: Path, tmp: Path, label: str) -> dict[str, float]:
         "who1": min(run([*q, "who-received", str(one), "--db", str(db), "--json"]) for _ in range(3)),
         "who10k": min(run([*q, "who-received", "--file", str(ten_k), "--db", str(db), "--json"]) for _ in range(2)),
     }
-    out["notice"] = run([*q, "notice", "add", str(notice), "--db", str(db), "--json"])
+    out["notice"] = run([*q, "notice", "add", str(notice), "--kind", "post", "--db", str(db), "--json"])
     out["report"] = run([*q, "report", "-o", str(tmp / f"{label}.html"), "--db", str(db)])
     return out
 

@@ -22,16 +22,21 @@ from quota.render import render, to_json
 
 if TYPE_CHECKING:
     from quota.ledger import Ledger
+    from quota.progress import ByteProgress
 
 EXIT_CODES = """Exit codes: 0 ok; 1 unexpected error; 2 usage; 3 refused by policy;
 4 bad input data; 5 ledger unavailable or failed verification."""
+
+
+MAX_MESSAGE = 300
 
 
 class QuotaFailure(click.ClickException):
     """A QuotaError (or an unexpected error) carried through click with its exit code."""
 
     def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
+        # One readable sentence: whatever a message quotes, it never runs to pages.
+        super().__init__(message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "...")
         self.exit_code = exit_code
 
     def show(self, file: object = None) -> None:
@@ -121,12 +126,7 @@ def strip(
     out_opts = OutputOptions(out_format=out_format, gzip=gz, split=split)
     out_opts.check()
     before = check_outdir(outdir, force)
-    progress = None
-    if not quiet and sys.stderr.isatty():
-        from quota.progress import ByteProgress
-
-        total = sum(os.path.getsize(p) for p in inputs if p != "-" and os.path.isfile(p))
-        progress = ByteProgress(total)
+    progress = _progress(inputs, quiet)
     with WorkDir(outdir) as work:
         opts = strip_mod.StripOptions(want=want, fmt=fmt, id_column=id_column, skip_bad=skip_bad, scratch=work.path)
         try:
@@ -140,6 +140,15 @@ def strip(
         click.echo(json.dumps(doc, indent=2))
     if not quiet:
         click.echo(summary(doc, outdir, stripped.seconds), err=True)
+
+
+def _progress(inputs: tuple[str, ...], quiet: bool) -> ByteProgress | None:
+    """The progress bar of strip and export: on a terminal only, never with --quiet."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from quota.progress import ByteProgress
+
+    return ByteProgress(sum(os.path.getsize(p) for p in inputs if p != "-" and os.path.isfile(p)))
 
 
 # ------------------------------------------------------------------ the ledger
@@ -480,6 +489,9 @@ def ledger_group() -> None:
 @click.option(
     "--exemption", default=None, metavar="REF", help="Export under this research exemption (outside the 30-day cap)."
 )
+@click.option(
+    "--skip-bad", is_flag=True, help="Skip bad lines (counted and listed in the manifest) instead of stopping."
+)
 @click.option("--dry-run", is_flag=True, help="Check only: write nothing, record nothing.")
 @click.option("--force", is_flag=True, help="Replace a non-empty OUTDIR.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
@@ -500,6 +512,7 @@ def export_cmd(
     at: str | None,
     export_id: str | None,
     exemption: str | None,
+    skip_bad: bool,
     dry_run: bool,
     force: bool,
     as_json: bool,
@@ -522,24 +535,30 @@ def export_cmd(
     from quota.readers.records import Want
 
     say = (lambda m: None) if quiet else (lambda m: click.echo(f"quota: {m}", err=True))
-    result = exports.export(
-        inputs,
-        entity_id,
-        outdir,
-        db=db,
-        strip_opts=strip_mod.StripOptions(
-            want=Want(strip_mod.parse_kinds(ids), referenced), fmt=fmt, id_column=id_column
-        ),
-        out_opts=OutputOptions(out_format=out_format, gzip=gz, split=split),
-        person=person,
-        at=parse_time(at) if at else None,
-        export_id=export_id,
-        dry_run=dry_run,
-        force=force,
-        wait=wait,
-        say=say,
-        exemption=exemption,
-    )
+    progress = _progress(inputs, quiet)
+    try:
+        result = exports.export(
+            inputs,
+            entity_id,
+            outdir,
+            db=db,
+            strip_opts=strip_mod.StripOptions(
+                want=Want(strip_mod.parse_kinds(ids), referenced), fmt=fmt, id_column=id_column, skip_bad=skip_bad
+            ),
+            out_opts=OutputOptions(out_format=out_format, gzip=gz, split=split),
+            person=person,
+            at=parse_time(at) if at else None,
+            export_id=export_id,
+            dry_run=dry_run,
+            force=force,
+            wait=wait,
+            say=say,
+            exemption=exemption,
+            progress=progress,
+        )
+    finally:
+        if progress:
+            progress.close()
     if as_json:
         click.echo(to_json(result.as_json()))
     if not quiet:
@@ -551,8 +570,8 @@ def export_cmd(
             verb = "recorded"
         cap = "no cap" if result.cap is None else f"{result.cap:,}"
         click.echo(
-            f"{verb} export {result.export_id}: {result.post_ids:,} Post IDs, {result.user_ids:,} User IDs, "
-            f"{result.dm_ids:,} DM IDs to {result.entity} at {iso_z(result.at)}; "
+            f"{verb} export {result.export_id}: {_n(result.post_ids, 'Post ID')}, {_n(result.user_ids, 'User ID')}, "
+            f"{_n(result.dm_ids, 'DM ID')} to {result.entity} at {iso_z(result.at)}; "
             f"{result.used_after:,} of {cap} used in the 30 days to then ({result.basis})",
             err=True,
         )
@@ -675,7 +694,7 @@ def manual_cmd(
             verb = "recorded"
         left = f"; {result.left_out:,} left out (over the limit)" if result.left_out else ""
         click.echo(
-            f"{verb} manual export {result.export_id}: {result.posts:,} posts and {result.users:,} users to "
+            f"{verb} manual export {result.export_id}: {_n(result.posts, 'post')} and {_n(result.users, 'user')} to "
             f"{result.person} ({result.entity}) at {iso_z(result.at)}; {result.used_after:,} of {result.limit:,} "
             f"objects used{left}",
             err=True,
@@ -1016,14 +1035,19 @@ def ledger_checkpoint(out: Path | None, db: str | None, wait: float) -> None:
 
 
 def _n(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+    """`1 entity`, `2 entities`, `1 post ID`, `3 post IDs`: the plural on the last word."""
+    if count == 1:
+        return f"{count:,} {noun}"
+    head, _, last = noun.rpartition(" ")
+    plural = last[:-1] + "ies" if last.endswith("y") and last[-2:-1] not in "aeiou" else last + "s"
+    return f"{count:,} {head + ' ' if head else ''}{plural}"
 
 
 def summary(doc: dict, outdir: Path, seconds: float) -> str:  # type: ignore[type-arg]
     inputs = doc["inputs"]
     lines = sum(i["lines"] for i in inputs)
     mb = sum(i["bytes"] for i in inputs) / 1e6
-    kinds = ", ".join(f"{t['unique']:,} {k} IDs" for k, t in doc["totals"].items())
+    kinds = ", ".join(_n(t["unique"], f"{k} ID") for k, t in doc["totals"].items())
     dups = sum(t["duplicates_dropped"] for t in doc["totals"].values())
     text = (
         f"stripped {_n(len(inputs), 'input')} ({mb:,.1f} MB, {_n(lines, 'line')}) "
@@ -1073,7 +1097,10 @@ def notice() -> None:
 @notice.command("add")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--received-at", default=None, help="When X's result arrived (ISO 8601, UTC; default now).")
-@click.option("--kind", type=click.Choice(["post", "user"]), default="post", show_default=True)
+@click.option(
+    "--kind", type=click.Choice(["post", "user"]), required=True,
+    help="Whose IDs the result lists: post (a tweets job) or user (a users job); the file does not say.",
+)  # fmt: skip
 @ledger_options
 @format_options
 def notice_add(
@@ -1083,7 +1110,7 @@ def notice_add(
 
     \b
     Example:
-      quota notice add compliance-2026-11-22.jsonl --received-at 2026-11-22T08:00:00Z
+      quota notice add compliance-2026-11-22.jsonl --kind post --received-at 2026-11-22T08:00:00Z
     """
     from quota import notices
 
@@ -1094,7 +1121,7 @@ def notice_add(
         rows = notices.affected(ledger, notice_id)
     for r in rows:
         r["notice_id"] = notice_id
-    click.echo(f"recorded notice {notice_id} (event {seq}): {len(rows)} entities to tell", err=True)
+    click.echo(f"recorded notice {notice_id} (event {seq}): {_n(len(rows), 'entity')} to tell", err=True)
     click.echo(render(rows, ["notice_id", "entity", "ids", "deadline"], fmt))
 
 
@@ -1185,7 +1212,7 @@ def notice_list(
         click.echo(render(flat, ["notice_id", "deadline", "overdue", "time_left", "entity", "ids", "told_at"], fmt))
     overdue = [n["notice_id"] for n in found if n["overdue"]]
     if check and overdue:
-        raise QuotaFailure(f"{len(overdue)} notice(s) overdue: {', '.join(overdue)}", 3)
+        raise QuotaFailure(f"{_n(len(overdue), 'notice')} overdue: {', '.join(overdue)}", 3)
 
 
 @cli.command("sql")
@@ -1253,8 +1280,8 @@ def report_cmd(out: Path, since: str | None, until: str | None, fmt: str, db: st
     os.replace(tmp, out)
     state = "verified" if doc["ledger"]["verified"] else "FAILED verification"
     click.echo(
-        f"wrote {out}: {len(doc['entities'])} entities, {len(doc['exemptions'])} exemptions, "
-        f"{doc['overdue_notices']} overdue notices; ledger {state}",
+        f"wrote {out}: {_n(len(doc['entities']), 'entity')}, {_n(len(doc['exemptions']), 'exemption')}, "
+        f"{_n(doc['overdue_notices'], 'overdue notice')}; ledger {state}",
         err=True,
     )
 

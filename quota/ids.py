@@ -24,6 +24,13 @@ class JSONFloat(str):
     """A JSON number with a fraction or exponent: never an acceptable ID."""
 
 
+def quoted(value: object, limit: int = 60) -> str:
+    """`value` as Python quotes it, cut short: an error message names a bad value, it does not
+    reprint a whole JSON object."""
+    text = repr(value) if not isinstance(value, JSONInt | JSONFloat) else str(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def id_problem(value: object) -> str | None:
     """Why `value` is not a valid ID, or None when it is one.
 
@@ -33,25 +40,25 @@ def id_problem(value: object) -> str | None:
     if value is None:
         return "the ID is missing (null)"
     if isinstance(value, JSONFloat):
-        return f"ID {value} is a JSON floating-point number, which cannot hold a 64-bit ID exactly"
+        return f"ID {quoted(value)} is a JSON floating-point number, which cannot hold a 64-bit ID exactly"
     if isinstance(value, bool) or not isinstance(value, str):
-        return f"ID {value!r} is a JSON {type(value).__name__}, not a string of digits"
+        return f"ID {quoted(value)} is a JSON {type(value).__name__}, not a string of digits"
     if value == "":
         return "the ID is empty"
     if _CANONICAL.fullmatch(value):
         if len(value) == 20 and int(value) > U64_MAX:
-            return f"ID {value!r} is larger than the unsigned 64-bit maximum"
+            return f"ID {quoted(value)} is larger than the unsigned 64-bit maximum"
         return None
     if value != value.strip():
-        return f"ID {value!r} has spaces around it"
+        return f"ID {quoted(value)} has spaces around it"
     if not value.isascii():
-        return f"ID {value!r} is not a decimal unsigned 64-bit integer"
+        return f"ID {quoted(value)} is not a decimal unsigned 64-bit integer"
     if value.startswith("-") and value[1:].isdigit():
-        return f"ID {value!r} is negative"
+        return f"ID {quoted(value)} is negative"
     if value.isdigit():
         if value.startswith("0"):
-            return f"ID {value!r} has a leading zero"
-        return f"ID {value!r} is larger than the unsigned 64-bit maximum"
+            return f"ID {quoted(value)} has a leading zero"
+        return f"ID {quoted(value)} is larger than the unsigned 64-bit maximum"
     if _FLOATISH.fullmatch(value):
-        return f"ID {value!r} is written as a float or in scientific notation"
-    return f"ID {value!r} is not a decimal unsigned 64-bit integer"
+        return f"ID {quoted(value)} is written as a float or in scientific notation"
+    return f"ID {quoted(value)} is not a decimal unsigned 64-bit integer"

@@ -18,14 +18,15 @@ from typing import Any
 
 from quota.errors import BadInput, UsageError
 from quota.exports import not_future
-from quota.ids import id_problem
+from quota.ids import id_problem, quoted
 from quota.ledger import LINEAGE_KINDS, Ledger, iso, utc_naive
 from quota.readers.jsonl import parse
 from quota.readers.records import Problem
 from quota.readers.source import bounded_lines, regular_file
 
 REASONS = {
-    "post": frozenset({"deleted", "bounced", "protected", "suspended", "scrub_geo"}),
+    # X's tweets-job results give `deactivated` too (the author's account was deactivated).
+    "post": frozenset({"deleted", "bounced", "protected", "suspended", "scrub_geo", "deactivated"}),
     "user": frozenset({"deleted", "suspended", "protected", "deactivated"}),
 }
 _WORD = re.compile(r"[a-z_]{1,40}")
@@ -81,7 +82,7 @@ def _row(name: str, n: int, raw: bytes, kind: str) -> NoticeRow:
     action, reason = obj.get("action"), obj.get("reason")
     for field, value in (("action", action), ("reason", reason)):
         if not isinstance(value, str) or not _WORD.fullmatch(value):
-            raise BadInput(name, f"{field} {short(value)} is not a compliance {field} such as 'delete'", n)
+            raise BadInput(name, f"{field} {quoted(value)} is not a compliance {field} such as 'delete'", n)
     if reason not in REASONS[kind]:
         known = ", ".join(sorted(REASONS[kind]))
         raise BadInput(name, f"reason {reason!r} is not one X gives for {kind}s ({known}); check --kind", n)
@@ -89,14 +90,9 @@ def _row(name: str, n: int, raw: bytes, kind: str) -> NoticeRow:
     for field in ("created_at", "redacted_at"):
         value = obj.get(field)
         if value is not None and (not isinstance(value, str) or not _TIME.fullmatch(value)):
-            raise BadInput(name, f"{field} {short(value)} is not a time", n)
+            raise BadInput(name, f"{field} {quoted(value)} is not a time", n)
         times.append(value)
     return NoticeRow(str(obj["id"]), action, reason, times[0], times[1])  # type: ignore[arg-type]
-
-
-def short(value: object, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def digest(rows: list[NoticeRow]) -> str:

@@ -57,7 +57,20 @@ def write_csv(path: Path, columns: list[str], rows: Sequence[dict[str, Any]]) ->
         writer = csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
+            writer.writerow(["" if row.get(c) is None else csv_cell(row[c]) for c in columns])
+
+
+# A spreadsheet program runs a cell that starts with one of these as a formula (=HYPERLINK(...),
+# +cmd|..., @SUM(...)), or, for a tab or carriage return, after trimming it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV field that no spreadsheet program runs as a formula: text that starts like one gets
+    a leading apostrophe (the OWASP rule for CSV injection). IDs and counts are digits only."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"

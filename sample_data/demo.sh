@@ -58,7 +58,7 @@ $QUOTA usage --person analyst
 first=$(head -n 1 "$out/deliver-1/post_ids.txt")
 $QUOTA who-received "$first"
 printf '{"id": "%s", "action": "delete", "created_at": "2025-03-01T00:00:01.286Z", "redacted_at": "2026-11-21T00:00:00.000Z", "reason": "deleted"}\n' "$first" >"$out/compliance.jsonl"
-$QUOTA notice add "$out/compliance.jsonl"
+$QUOTA notice add "$out/compliance.jsonl" --kind post
 $QUOTA notice list
 $QUOTA sql "SELECT entity, kind, count(*) AS ids FROM delivered_ids GROUP BY ALL ORDER BY ALL"
 $QUOTA report -o "$out/report.html"

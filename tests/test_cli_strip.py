@@ -165,3 +165,22 @@ def test_help_does_not_import_duckdb_polars_or_arrow() -> None:
 def test_python_dash_m_quota() -> None:
     done = subprocess.run([sys.executable, "-m", "quota", "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and "quota" in done.stdout
+
+
+def test_counts_take_the_right_plural(tmp_path: Path) -> None:
+    one = tmp_path / "one.txt"
+    one.write_text("1895625031960240129\n")
+    r = quota("strip", one, "-o", "out")
+    assert r.exit_code == 0 and "to 1 post ID in" in r.stderr and "1 input (" in r.stderr and "1 line)" in r.stderr
+    from quota.cli import _n
+
+    assert [_n(1, "entity"), _n(2, "entity"), _n(0, "Post ID"), _n(2, "day")] == [
+        "1 entity", "2 entities", "0 Post IDs", "2 days",
+    ]  # fmt: skip
+
+
+def test_a_huge_bad_value_gives_a_short_message(tmp_path: Path) -> None:
+    src = tmp_path / "v1.jsonl"
+    src.write_text(json.dumps({"id_str": {"nested": "x" * 200_000}, "text": "t", "user": {"id_str": "1"}}) + "\n")
+    r = quota("strip", src, "-o", "out")
+    assert r.exit_code == 4 and len(r.stderr) <= 310 and "line 1" in r.stderr, r.stderr

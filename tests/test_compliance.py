@@ -111,7 +111,7 @@ def notice_file(path: Path, ids: list[str], reason: str = "deleted") -> Path:
 def test_notice_add_show_sent_list(world: Path) -> None:
     posts = ids_in(world / "acme1" / "post_ids.txt")
     src = notice_file(world / "c1.jsonl", [posts[0], posts[1], posts[5], "12345"])
-    r = quota("notice", "add", src, "--received-at", "2026-11-05T08:00:00Z", "--json")
+    r = quota("notice", "add", src, "--kind", "post", "--received-at", "2026-11-05T08:00:00Z", "--json")
     assert r.exit_code == 0, r.stderr
     added = json.loads(r.stdout)
     assert [(a["entity"], a["ids"], a["deadline"]) for a in added] == [
@@ -119,7 +119,7 @@ def test_notice_add_show_sent_list(world: Path) -> None:
         ("beta", 2, "2026-11-06T08:00:00.000000Z"),
     ]
     notice_id = added[0]["notice_id"]
-    again = quota("notice", "add", src)
+    again = quota("notice", "add", src, "--kind", "post")
     assert again.exit_code == 2 and f"already recorded as notice {notice_id}" in again.stderr
 
     r = quota("notice", "show", notice_id, "-o", "send", "--json")
@@ -163,8 +163,8 @@ def test_overdue_notices_come_first(world: Path) -> None:
     posts = ids_in(world / "acme1" / "post_ids.txt")
     late = notice_file(world / "late.jsonl", [posts[10]])
     early = notice_file(world / "early.jsonl", [posts[11]])
-    assert quota("notice", "add", late, "--received-at", "2026-11-10T00:00:00Z").exit_code == 0
-    assert quota("notice", "add", early, "--received-at", "2026-11-08T00:00:00Z").exit_code == 0
+    assert quota("notice", "add", late, "--kind", "post", "--received-at", "2026-11-10T00:00:00Z").exit_code == 0
+    assert quota("notice", "add", early, "--kind", "post", "--received-at", "2026-11-08T00:00:00Z").exit_code == 0
     rows = json.loads(quota("notice", "list", "--at", "2026-11-09T12:00:00Z", "--json").stdout)
     assert [(n["received_at"][:10], n["overdue"]) for n in rows] == [("2026-11-08", True), ("2026-11-10", False)]
 
@@ -173,7 +173,7 @@ def test_overdue_notices_come_first(world: Path) -> None:
     ("line", "problem"),
     [
         ('{"id": 1.5e18, "action": "delete", "reason": "deleted"}', "floating-point"),
-        ('{"id": "12", "action": "delete", "reason": "deactivated"}', "reason 'deactivated'"),
+        ('{"id": "12", "action": "delete", "reason": "vanished"}', "reason 'vanished'"),
         ('{"id": "12", "action": "delete"}', "reason None"),
         ('{"id": "12", "action": "delete", "reason": "deleted"', "invalid JSON"),
     ],
@@ -182,7 +182,7 @@ def test_bad_notice_lines_record_nothing(world: Path, line: str, problem: str) -
     src = world / "bad.jsonl"
     src.write_text('{"id": "7", "action": "delete", "reason": "deleted"}\n' + line + "\n")
     events = json.loads(quota("ledger", "verify", "--json").stdout)["events"]
-    r = quota("notice", "add", src)
+    r = quota("notice", "add", src, "--kind", "post")
     assert r.exit_code == 4 and "bad.jsonl, line 2" in r.stderr and problem in r.stderr, r.stderr
     assert json.loads(quota("ledger", "verify", "--json").stdout)["events"] == events
 
@@ -190,14 +190,14 @@ def test_bad_notice_lines_record_nothing(world: Path, line: str, problem: str) -
 def test_user_notices_take_user_reasons(world: Path) -> None:
     users = ids_in(world / "acme1" / "user_ids.txt")
     src = notice_file(world / "u.jsonl", users[:2], reason="deactivated")
-    r = quota("notice", "add", src, "--kind", "user", "--json")
+    r = quota("notice", "add", src, "--kind", "post", "--kind", "user", "--json")
     assert r.exit_code == 0, r.stderr
     assert [(a["entity"], a["ids"]) for a in json.loads(r.stdout)] == [("acme", 2)]
 
 
 def test_verify_catches_edited_notice_ids(world: Path) -> None:
     posts = ids_in(world / "acme1" / "post_ids.txt")
-    assert quota("notice", "add", notice_file(world / "c.jsonl", posts[:2])).exit_code == 0
+    assert quota("notice", "add", "--kind", "post", notice_file(world / "c.jsonl", posts[:2])).exit_code == 0
     con = duckdb.connect(str(world / "ledger.duckdb"))
     con.execute(
         "UPDATE deletion_notice_ids SET reason = 'protected' WHERE id = (SELECT min(id) FROM deletion_notice_ids)"
@@ -267,7 +267,7 @@ def test_views_follow_the_profile(world: Path) -> None:
 
 def test_report_json_numbers_match_the_ledger(world: Path) -> None:
     posts = ids_in(world / "acme1" / "post_ids.txt")
-    assert quota("notice", "add", notice_file(world / "c.jsonl", posts[:2]), "--received-at",
+    assert quota("notice", "add", "--kind", "post", notice_file(world / "c.jsonl", posts[:2]), "--received-at",
                  "2026-11-05T08:00:00Z").exit_code == 0  # fmt: skip
     r = quota("report", "-o", "r.json", "--format", "json", "--since", "2026-10-01", "--until", "2026-11-20")
     assert r.exit_code == 0, r.stderr
@@ -290,9 +290,9 @@ def test_report_json_numbers_match_the_ledger(world: Path) -> None:
 def test_notice_times_cannot_be_in_the_future(world: Path) -> None:
     posts = ids_in(world / "acme1" / "post_ids.txt")
     src = notice_file(world / "c.jsonl", posts[:1])
-    r = quota("notice", "add", src, "--received-at", "2099-01-01T00:00:00Z")
+    r = quota("notice", "add", src, "--kind", "post", "--received-at", "2099-01-01T00:00:00Z")
     assert r.exit_code == 2 and "in the future" in r.stderr
-    added = json.loads(quota("notice", "add", src, "--json").stdout)
+    added = json.loads(quota("notice", "add", src, "--kind", "post", "--json").stdout)
     r = quota("notice", "sent", added[0]["notice_id"], "--entity", "acme", "--at", "2099-01-01T00:00:00Z")
     assert r.exit_code == 2 and "in the future" in r.stderr
 
@@ -306,8 +306,21 @@ def test_the_notice_deadline_comes_from_the_profile(world: Path, monkeypatch: py
     monkeypatch.setitem(PROFILES, DEFAULT_PROFILE, twelve)
     posts = ids_in(world / "acme1" / "post_ids.txt")
     src = notice_file(world / "c12.jsonl", posts[:1])
-    r = quota("notice", "add", src, "--received-at", "2026-11-05T08:00:00Z", "--json")
+    r = quota("notice", "add", src, "--kind", "post", "--received-at", "2026-11-05T08:00:00Z", "--json")
     assert r.exit_code == 0, r.stderr
     assert {a["deadline"] for a in json.loads(r.stdout)} == {"2026-11-05T20:00:00.000000Z"}
     shown = json.loads(quota("policy", "show", "--json").stdout)
     assert {p["profile"]: p["notice_deadline_hours"] for p in shown}[DEFAULT_PROFILE] == 12
+
+
+def test_notice_add_needs_the_kind_and_takes_every_reason_x_gives(tmp_path: Path) -> None:
+    assert quota("init").exit_code == 0
+    src = tmp_path / "result.jsonl"
+    src.write_text(json.dumps({"id": "1895625031960240129", "action": "delete", "reason": "deactivated"}) + "\n")
+    r = quota("notice", "add", src)
+    assert r.exit_code == 2 and "--kind" in r.stderr and "post" in r.stderr and "user" in r.stderr
+    assert quota("notice", "add", src, "--kind", "post").exit_code == 0  # a real tweets-job reason
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text(json.dumps({"id": "1895625031960240129", "action": "delete", "reason": "vanished"}) + "\n")
+    r = quota("notice", "add", odd, "--kind", "post")
+    assert r.exit_code == 4 and "'vanished'" in r.stderr

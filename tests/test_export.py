@@ -253,3 +253,35 @@ def test_an_empty_kind_is_recorded_as_the_empty_list(acme: Path) -> None:
     shown = json.loads(quota("ledger", "show", json.loads(r.stdout)["export_id"], "--json").stdout)
     assert shown["ids_sha256"]["dm"] == hashlib.sha256(b"").hexdigest()
     assert quota("ledger", "verify").exit_code == 0
+
+
+def test_export_takes_skip_bad_and_records_what_it_skipped(acme: Path, tmp_path: Path) -> None:
+    src = tmp_path / "messy.txt"
+    src.write_text("1895625031960240129\nnot-an-id\n1895625040916865026\n")
+    r = quota("export", src, "--to", "acme", "-o", "out")
+    assert r.exit_code == 4 and "line 2" in r.stderr
+    r = quota("export", src, "--to", "acme", "-o", "out", "--skip-bad", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["post_ids"] == 2
+    doc = json.loads(Path("out/manifest.json").read_text())
+    assert doc["bad_lines"] == 1 and doc["inputs"][0]["first_bad_lines"][0]["line"] == 2
+
+
+def test_export_shows_the_strip_progress_bar_on_a_terminal(acme: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from quota import cli, progress
+
+    begun: list[str] = []
+    real = progress.ByteProgress.begin
+
+    def begin(self, name, size, con=None):  # type: ignore[no-untyped-def]
+        begun.append(name)
+        return real(self, name, size, con)
+
+    import io
+
+    monkeypatch.setattr(progress.ByteProgress, "begin", begin)
+    # As on a terminal: the bar strip shows (CliRunner's stderr is no terminal).
+    monkeypatch.setattr(cli, "_progress", lambda inputs, quiet: progress.ByteProgress(1, stream=io.StringIO()))
+    r = quota("export", PAGES, "--to", "acme", "-o", "out")
+    assert r.exit_code == 0, r.stderr
+    assert begun == [str(PAGES)]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -378,3 +380,28 @@ def test_a_field_of_the_wrong_type_is_named(ledger: Path) -> None:
     r = manual(src, "out.xlsx", T0)
     assert r.exit_code == 4
     assert "p.jsonl, line 2: the object.text should be text, not a JSON object" in r.stderr
+
+
+FORMULAS = ['=HYPERLINK("http://example.invalid","click")', "+1+1", "-2+3", "@SUM(1,2)", "\tindented", "\rreturn"]
+
+
+def test_csv_cells_that_look_like_formulas_are_text(ledger: Path, tmp_path: Path) -> None:
+    src = tmp_path / "formulas.jsonl"
+    with open(src, "w") as f:
+        for i, text in enumerate([*FORMULAS, "plain text", "a = b"]):
+            f.write(json.dumps({"id": str(BIG + 100 + i), "text": text, "author_id": str(BIG), "lang": "en"}) + "\n")
+    r = manual(src, "f.csv", T0, "--no-users")
+    assert r.exit_code == 0, r.stderr
+    with open(ledger / "f.csv", newline="") as f:
+        texts = [row["text"] for row in csv.DictReader(f)]
+    assert texts == ["'" + t for t in FORMULAS] + ["plain text", "a = b"]
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("no LibreOffice here to open the CSV as a spreadsheet program would")
+    subprocess.run(
+        [soffice, "--headless", "--convert-to", "xlsx", "--outdir", str(tmp_path / "lo"), str(ledger / "f.csv")],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    sheet = openpyxl.load_workbook(tmp_path / "lo" / "f.xlsx").active
+    cells = [row[4] for row in sheet.iter_rows(min_row=2)]  # the text column
+    assert all(c.data_type != "f" for c in cells), [c.value for c in cells]
