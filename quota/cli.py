@@ -36,7 +36,10 @@ class QuotaFailure(click.ClickException):
 
     def __init__(self, message: str, exit_code: int) -> None:
         # One readable sentence: whatever a message quotes, it never runs to pages.
-        super().__init__(message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + "...")
+        # The end often says what became of the run ("... was released"): cut the middle.
+        if len(message) > MAX_MESSAGE:
+            message = message[: MAX_MESSAGE - 103] + " ... " + message[-98:]
+        super().__init__(message)
         self.exit_code = exit_code
 
     def show(self, file: object = None) -> None:

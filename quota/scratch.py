@@ -179,5 +179,9 @@ def as_error(e: BaseException, target: Path, step: str) -> BaseException:
     if isinstance(e, OSError):
         return unwritable(target, e)
     if isinstance(e, duckdb.IOException | duckdb.OutOfMemoryException):
-        return DiskError(f"{step} for {target} failed: {str(e).splitlines()[0][:200]}")
+        text = str(e)
+        why = next(
+            (w for w in ("No space left on device", "Disk quota exceeded", "Read-only file system") if w in text), None
+        )
+        return DiskError(f"{step} for {target} failed: {why or text.splitlines()[0][:120]}")
     return e
