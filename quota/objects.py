@@ -20,8 +20,9 @@ from typing import Any
 from quota.errors import BadInput
 from quota.ids import JSONFloat, Kind, id_problem
 from quota.readers import detect
-from quota.readers.arrays import ARCHIVE_PREFIX, _text, elements
+from quota.readers.arrays import ARCHIVE_PREFIX, DELETED_PARTS, DELETED_WHY, _text, archive_check, elements
 from quota.readers.jsonl import numbered_lines, parse
+from quota.readers.kinds import looks_like, v1_is_post, v1_is_user, v2_is_post, v2_is_user
 from quota.readers.records import Problem
 from quota.readers.source import Source
 
@@ -158,9 +159,11 @@ def _v2_element(obj: Any, where: str, users: dict[str, dict[str, Any]]) -> Itera
         raise Problem(f"{where} is not a JSON object")
     if obj.get("event_type") is not None:
         raise Problem(f"{where} is a DM event, which is not a public Post or User object")
-    if obj.get("username") is not None:
+    if v2_is_user(obj):
         yield Kind.USER, _v2_user(obj, where)
         return
+    if not v2_is_post(obj):
+        raise Problem(f"{where} {looks_like(obj)}")
     author = obj.get("author")
     author_fields = _v2_user(author, f"{where}.author") if isinstance(author, dict) else None
     post = _v2_post(obj, where, None)
@@ -207,12 +210,14 @@ def _v1_user(obj: dict[str, Any], where: str) -> dict[str, Any]:
     }
 
 
-def _v1_post(obj: Any, where: str) -> Iterator[tuple[Kind, dict[str, Any]]]:
+def _v1_post(obj: Any, where: str, recognised: bool = False) -> Iterator[tuple[Kind, dict[str, Any]]]:
     if not isinstance(obj, dict):
         raise Problem(f"{where} is not a JSON object")
-    if obj.get("screen_name") is not None and obj.get("user") is None:
+    if v1_is_user(obj) and obj.get("user") is None:
         yield Kind.USER, _v1_user(obj, where)
         return
+    if not recognised and not v1_is_post(obj):
+        raise Problem(f"{where} {looks_like(obj)}")
     user = obj.get("user")
     author = _v1_user(user, f"{where}.user") if isinstance(user, dict) else None
     extended = _dict(obj.get("extended_tweet"))
@@ -244,7 +249,8 @@ def _archive_post(entry: Any, where: str) -> Iterator[tuple[Kind, dict[str, Any]
     tweet = entry.get("tweet") if isinstance(entry, dict) else None
     if not isinstance(tweet, dict):
         raise Problem(f"{where} has no tweet object")
-    yield from _v1_post(tweet, f"{where}.tweet")
+    archive_check(tweet, f"{where}.tweet")
+    yield from _v1_post(tweet, f"{where}.tweet", recognised=True)
 
 
 # ------------------------------------------------------------------ CSV and Parquet (twarc-csv columns)
@@ -379,7 +385,9 @@ def _records(source: Source, fmt: str) -> Iterator[tuple[int, Iterator[tuple[Kin
     elif fmt == "archive":
         text = _text(source)
         m = ARCHIVE_PREFIX.match(text)
-        if m is None or m.group(1) not in ("tweets", "tweet", "deleted_tweets"):
+        if m is not None and m.group(1) in DELETED_PARTS:
+            raise BadInput(source.name, DELETED_WHY)
+        if m is None or m.group(1) not in ("tweets", "tweet"):
             raise BadInput(source.name, "is an X archive part without posts (manual exports read tweets.js)")
         for i, (n, obj) in enumerate(elements(source.name, text, m.end())):
             yield n, _archive_post(obj, f"element {i}")

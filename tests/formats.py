@@ -41,11 +41,13 @@ def v2_flat(path: Path, pairs: Pairs) -> None:
 
 def v1(path: Path, pairs: Pairs) -> None:
     # `id` as a raw JSON integer, as X wrote it: readers must take `id_str`.
-    path.write_text("".join(f'{{"id": {p}, "id_str": "{p}", "user": {{"id_str": "{u}"}}}}\n' for p, u in pairs))
+    path.write_text(
+        "".join(f'{{"id": {p}, "id_str": "{p}", "text": "t", "user": {{"id_str": "{u}"}}}}\n' for p, u in pairs)
+    )
 
 
 def v1_array(path: Path, pairs: Pairs) -> None:
-    path.write_text(json.dumps([{"id_str": p, "user": {"id_str": u}} for p, u in pairs], indent=2))
+    path.write_text(json.dumps([{"id_str": p, "text": "t", "user": {"id_str": u}} for p, u in pairs], indent=2))
 
 
 def archive(path: Path, pairs: Pairs) -> None:

@@ -38,7 +38,7 @@ CASES = {
     "not a page": ("p.jsonl", GOOD + '{"id_str":"7"}\n', 2, "not a v2 response page"),
     "v1 bad id_str": (
         "v.jsonl",
-        '{"id_str":"1","user":{"id_str":"2"}}\n{"id_str":"1e5","user":{"id_str":"2"}}\n',
+        '{"id_str":"1","text":"t","user":{"id_str":"2"}}\n{"id_str":"1e5","text":"t","user":{"id_str":"2"}}\n',
         2,
         "'1e5'",
     ),
@@ -47,7 +47,7 @@ CASES = {
     "csv cell": ("c.csv", 'id,author_id,text\n1,2,"two\nlines"\n3.0,4,x\n', 4, "column id: ID '3.0'"),
     "array element": (
         "a.json",
-        '[\n  {"id_str": "1", "user": {"id_str": "2"}},\n  {"id_str": 5.0, "user": {"id_str": "2"}}\n]\n',
+        '[\n  {"id_str": "1", "text": "t", "user": {"id_str": "2"}},\n  {"id_str": 5.0, "text": "t", "user": {"id_str": "2"}}\n]\n',
         3,
         "element 1.id_str",
     ),

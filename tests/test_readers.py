@@ -235,7 +235,10 @@ def test_careful_reader_hands_rows_over_in_batches(monkeypatch: pytest.MonkeyPat
 @pytest.mark.parametrize(
     ("fmt", "text"),
     [
-        ("v1", '{"id_str":"1","user":{"id_str":"2"}}\r\n\r\n\n{"id_str":"3","user":{"id_str":"4"}}\r\n   \n'),
+        (
+            "v1",
+            '{"id_str":"1","text":"t","user":{"id_str":"2"}}\r\n\r\n\n{"id_str":"3","text":"t","user":{"id_str":"4"}}\r\n   \n',
+        ),
         ("v2-pages", '{"data":[{"id":"1","author_id":"2"}]}\r\n\n\r\n{"data":[{"id":"3","author_id":"4"}]}\r\n'),
         ("v2-flat", '\n{"id":"1","author_id":"2"}\r\n\t\n{"id":"3","author_id":"4"}'),
     ],

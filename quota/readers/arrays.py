@@ -13,7 +13,8 @@ from typing import Any
 from quota.errors import BadInput
 from quota.readers import v1
 from quota.readers.jsonl import DECODER
-from quota.readers.records import Problem, ReadResult, Role, Rows, Sink, Want, add, add_optional, each
+from quota.readers.kinds import looks_like
+from quota.readers.records import Fatal, Problem, ReadResult, Role, Rows, Sink, Want, add, add_optional, each
 from quota.readers.source import Source, read_bounded
 
 ARCHIVE_PREFIX = re.compile(r"\s*window\.YTD\.([A-Za-z0-9_]+)\.part[0-9]+\s*=\s*")
@@ -85,7 +86,7 @@ def _collect(
         try:
             result.add(fn(obj, want, f"element {i}"))
         except Problem as p:
-            if not skip_bad:
+            if not skip_bad or isinstance(p, Fatal):
                 raise BadInput(source.name, str(p), line) from None
             result.note_bad(line, str(p))
     return result
@@ -98,11 +99,24 @@ def read_v1_array(source: Source, want: Want, skip_bad: bool, sink: Sink | None 
 # ------------------------------------------------------------------ account archives
 
 
+DELETED_PARTS = frozenset({"deleted_tweets", "deleted_tweet", "deleted_tweet_headers", "deleted_note_tweet"})
+DELETED_WHY = "is X's archive of deleted posts (deleted-tweets.js): X content that was deleted may not be redistributed"
+
+
+def archive_check(tweet: dict[str, Any], where: str) -> None:
+    """An archive post is `id_str` with `full_text`, and was not deleted."""
+    if tweet.get("deleted_at") is not None:
+        raise Fatal(f"{where} was deleted (deleted_at): X content that was deleted may not be redistributed")
+    if tweet.get("id_str") is None or tweet.get("full_text") is None:
+        raise Problem(f"{where} {looks_like(tweet)}")
+
+
 def _archive_tweet(entry: Any, want: Want, where: str) -> Rows:
     rows: Rows = []
     tweet = entry.get("tweet") if isinstance(entry, dict) else None
     if not isinstance(tweet, dict):
         raise Problem(f"{where} has no tweet object")
+    archive_check(tweet, f"{where}.tweet")
     add(rows, Role.POST, tweet.get("id_str"), f"{where}.tweet.id_str")
     if want.referenced:
         add_optional(
@@ -143,7 +157,6 @@ def _archive_account(entry: Any, want: Want, where: str) -> Rows:
 ARCHIVE_PARTS: dict[str, ElementFn] = {
     "tweets": _archive_tweet,
     "tweet": _archive_tweet,
-    "deleted_tweets": _archive_tweet,
     "direct_messages": _archive_dms,
     "direct_messages_group": _archive_dms,
     "account": _archive_account,
@@ -156,6 +169,8 @@ def read_archive(source: Source, want: Want, skip_bad: bool, sink: Sink | None =
     if m is None:
         raise BadInput(source.name, "does not start with window.YTD.<part>.partN = as X archive files do", 1)
     part = m.group(1)
+    if part in DELETED_PARTS:
+        raise BadInput(source.name, DELETED_WHY)
     fn = ARCHIVE_PARTS.get(part)
     if fn is None:
         known = ", ".join(sorted(ARCHIVE_PARTS))

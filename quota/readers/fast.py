@@ -32,6 +32,7 @@ class Plan:
     elements: str | None  # SQL making table `el` of v2 objects, column `e`
     selects: list[str]  # (role, ID text) queries over `lines` / `el`
     reader: str = "ndjson"  # ndjson: typed columns; objects: pages; lines: a plain ID list
+    unrecognised: str | None = None  # SQL counting objects that are neither post, user nor DM
 
 
 def _json_structure(fields: dict[str, object]) -> str:
@@ -49,9 +50,13 @@ def _duckdb_type(spec: object) -> str:
 
 
 def _element_schema(want: Want) -> dict[str, object]:
-    e: dict[str, object] = {"id": V, "username": V, "event_type": V}
+    # The fields that tell a post (quota.readers.kinds): not `text`, which costs the most to
+    # copy; an object that only `text` would prove a post sends the file to the careful reader.
+    e: dict[str, object] = {
+        "id": V, "username": V, "event_type": V, "author_id": V, "edit_history_tweet_ids": "JSON",
+        "created_at": V, "conversation_id": V,
+    }  # fmt: skip
     if want.authors:
-        e["author_id"] = V
         e["sender_id"] = V
     if want.referenced:
         ref: dict[str, object] = {"id": V}
@@ -61,6 +66,12 @@ def _element_schema(want: Want) -> dict[str, object]:
         if want.authors:
             e["in_reply_to_user_id"] = V
     return e
+
+
+# Every element must be a DM event, a user or a recognised post; anything else gives up.
+UNRECOGNISED = """SELECT count(*) FROM el WHERE e.event_type IS NULL AND e.username IS NULL
+    AND e.author_id IS NULL AND e.edit_history_tweet_ids IS NULL
+    AND (e.created_at IS NULL OR e.conversation_id IS NULL)"""
 
 
 def _element_selects(want: Want) -> list[str]:
@@ -107,16 +118,20 @@ def pages_sql(want: Want) -> Plan:
         selects.append(f"SELECT {Role.POST_REF:d}, x.id FROM {inc_rows}")
         if want.authors:
             selects.append(f"SELECT {Role.AUTHOR_REF:d}, x.author_id FROM {inc_rows} WHERE x.author_id IS NOT NULL")
-    return Plan(schema, ok, "SELECT unnest(t.data) AS e FROM lines", selects, reader="objects")
+    return Plan(
+        schema, ok, "SELECT unnest(t.data) AS e FROM lines", selects, reader="objects", unrecognised=UNRECOGNISED
+    )
 
 
 def flat_sql(want: Want) -> Plan:
-    return Plan(_element_schema(want), None, "SELECT t AS e FROM lines", _element_selects(want))
+    return Plan(
+        _element_schema(want), None, "SELECT t AS e FROM lines", _element_selects(want), unrecognised=UNRECOGNISED
+    )
 
 
 def v1_sql(want: Want) -> Plan:
     user = {"id_str": V}
-    schema: dict[str, object] = {"id_str": V, "screen_name": V, "user": user}
+    schema: dict[str, object] = {"id_str": V, "screen_name": V, "user": user, "text": V, "full_text": V}
     if want.referenced:
         schema["retweeted_status"] = {"id_str": V, "user": user}
         schema["quoted_status"] = {"id_str": V, "user": user}
@@ -143,7 +158,12 @@ def v1_sql(want: Want) -> Plan:
                 f"SELECT {Role.AUTHOR_REF:d}, t.in_reply_to_user_id_str FROM {posts} "
                 "AND t.in_reply_to_user_id_str IS NOT NULL"
             )
-    return Plan(schema, None, None, selects)
+    return Plan(schema, None, None, selects, unrecognised=V1_UNRECOGNISED)
+
+
+# A v1.1 object is a user (screen_name, no user) or a post (text or full_text, and a user).
+V1_UNRECOGNISED = """SELECT count(*) FROM lines WHERE NOT (t.screen_name IS NOT NULL AND t.user IS NULL)
+    AND NOT ((t.text IS NOT NULL OR t.full_text IS NOT NULL) AND t.user IS NOT NULL)"""
 
 
 def ids_sql(want: Want) -> Plan:
@@ -204,6 +224,9 @@ def stage(con: duckdb.DuckDBPyConnection, source: Source, fmt: str, want: Want, 
             )
         if plan.elements:
             con.execute(f"CREATE OR REPLACE TEMP TABLE el AS {plan.elements}")
+        if plan.unrecognised and con.execute(plan.unrecognised).fetchall()[0][0]:
+            _discard(con, input_no)
+            raise GiveUp("an object is neither a post, a user nor a DM event: the careful reader names it")
         # `bad` where an ID is not in canonical form: TRY_CAST alone takes '1e5', '12.0',
         # '+1', ' 1' and '1_000'; only an exact round trip proves the text is the number.
         con.execute(

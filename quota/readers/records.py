@@ -56,6 +56,10 @@ class Problem(Exception):
     """A record is bad; the reader adds file and line."""
 
 
+class Fatal(Problem):
+    """A problem --skip-bad must not skip: the input may not be delivered at all."""
+
+
 Rows = list[tuple[int, str]]
 Sink = Callable[[Rows], None]
 SINK_BATCH = 500_000

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from quota.readers.kinds import looks_like, v1_is_post, v1_is_user
 from quota.readers.records import Problem, Role, Rows, Want, add, add_optional
 
 
@@ -16,9 +17,11 @@ def post(obj: Any, want: Want, where: str = "the object") -> Rows:
     rows: Rows = []
     if not isinstance(obj, dict):
         raise Problem(f"{where} is not a JSON object")
-    if obj.get("screen_name") is not None and obj.get("user") is None:
+    if v1_is_user(obj) and obj.get("user") is None:
         add(rows, Role.USER, obj.get("id_str"), f"{where}.id_str")
         return rows
+    if not v1_is_post(obj):
+        raise Problem(f"{where} {looks_like(obj)}")
     # `id` is a JSON number that many writers have already rounded: only `id_str` is exact.
     add(rows, Role.POST, obj.get("id_str"), f"{where}.id_str")
     if want.authors:

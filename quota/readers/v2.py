@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from quota.readers.kinds import looks_like, v2_is_post, v2_is_user
 from quota.readers.records import Problem, Role, Rows, Want, add, add_optional, each
 
 PAGE_KEYS = ("data", "includes", "meta", "errors")
@@ -19,15 +20,17 @@ def element(obj: Any, want: Want, rows: Rows, where: str) -> None:
         if want.authors:
             add(rows, Role.AUTHOR, obj.get("sender_id"), f"{where}.sender_id")
         _references(obj, want, rows, where)
-    elif obj.get("username") is not None:
+    elif v2_is_user(obj):
         add(rows, Role.USER, obj.get("id"), f"{where}.id")
-    else:
+    elif v2_is_post(obj):
         add(rows, Role.POST, obj.get("id"), f"{where}.id")
         if want.authors:
             add(rows, Role.AUTHOR, obj.get("author_id"), f"{where}.author_id")
         _references(obj, want, rows, where)
         if want.referenced and want.authors:
             add_optional(rows, Role.AUTHOR_REF, obj.get("in_reply_to_user_id"), f"{where}.in_reply_to_user_id")
+    else:
+        raise Problem(f"{where} {looks_like(obj)}")
 
 
 def _references(obj: dict[str, Any], want: Want, rows: Rows, where: str) -> None:

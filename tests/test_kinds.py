@@ -1,0 +1,92 @@
+"""Only Posts count as Posts: objects of other kinds (Lists, Spaces, compliance jobs, media,
+count buckets, usage) are bad input, and deleted posts from an archive are never delivered."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import quota
+
+LIST_V2 = {"id": "1234567890123456789", "name": "synthetic list", "owner_id": "99", "member_count": 3}
+LIST_V1 = {"id_str": "1234567890123456789", "name": "l", "slug": "l", "member_count": 3, "user": {"id_str": "9"}}
+JOB = {"id": "1234567890123456789", "type": "tweets", "status": "created", "upload_url": "https://upload.invalid/x",
+       "resumable": False}  # fmt: skip
+MEDIA = {"id": "1234567890123456789", "media_key": "3_123", "type": "photo"}
+SPACE = {"id": "1zqKVXPQhvZJB", "state": "live", "host_ids": ["1"], "title": "synthetic"}
+USERS_RESULT = {"id": "1234567890123456789", "action": "delete", "created_at": "2026-01-01T00:00:00.000Z",
+                "redacted_at": "2026-02-01T00:00:00.000Z", "reason": "deactivated"}  # fmt: skip
+COUNT = {"end": "2026-11-02T00:00:00.000Z", "start": "2026-11-01T00:00:00.000Z", "tweet_count": 5}
+POST = {"id": "1895625031960240129", "text": "a synthetic post", "author_id": "1895625031960240000",
+        "edit_history_tweet_ids": ["1895625031960240129"]}  # fmt: skip
+
+
+def lines(path: Path, *objs: object) -> Path:
+    path.write_text("".join(json.dumps(o) + "\n" for o in objs))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("obj", "what"),
+    [
+        ({"data": [LIST_V2], "meta": {"result_count": 1}}, "List object (owner_id, member_count, name)"),
+        (LIST_V2, "List object"),
+        (LIST_V1, "List object"),
+        ({"data": JOB}, "compliance job object (upload_url, resumable, type"),
+        ({"data": [MEDIA]}, "media object"),
+        ({"data": [SPACE]}, "Space object"),
+        (USERS_RESULT, "compliance result object"),
+        ({"data": [COUNT], "meta": {"total_tweet_count": 5}}, "count bucket object"),
+        ({"data": [{"id": "1234567890123456789"}]}, "object of an unknown kind (id)"),
+    ],
+)
+def test_objects_that_are_not_posts_are_bad_input(tmp_path: Path, obj: dict, what: str) -> None:
+    src = lines(tmp_path / "x.jsonl", obj)
+    r = quota("strip", src, "-o", "out", "--ids", "post")
+    assert r.exit_code == 4 and "line 1" in r.stderr and what in r.stderr, r.stderr
+    assert "not a post or a user" in r.stderr and not (tmp_path / "out").exists()
+
+
+def test_skip_bad_counts_a_list_like_any_bad_line(tmp_path: Path) -> None:
+    src = lines(tmp_path / "mixed.jsonl", POST, LIST_V2, POST | {"id": "1895625031960240130"})
+    r = quota("strip", src, "-o", "out", "--skip-bad", "--json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["bad_lines"] == 1 and doc["inputs"][0]["first_bad_lines"][0]["line"] == 2
+    assert (tmp_path / "out" / "post_ids.txt").read_text().split() == ["1895625031960240129", "1895625031960240130"]
+
+
+def test_a_list_is_never_exported_or_counted(tmp_path: Path) -> None:
+    for args in (
+        ("init",),
+        ("entity", "add", "acme", "--name", "Acme"),
+        ("entity", "accept-terms", "acme", "--by", "J", "--at", "2026-01-01T00:00:00Z"),
+        ("person", "add", "ana", "--entity", "acme"),
+    ):
+        assert quota(*args).exit_code == 0
+    src = lines(tmp_path / "lists.jsonl", {"data": [LIST_V2, LIST_V2 | {"id": "7"}], "meta": {}})
+    before = quota("ledger", "checkpoint").stdout.split()[2]
+    r = quota("export", src, "--to", "acme", "-o", "out")
+    assert r.exit_code == 4 and "List object" in r.stderr
+    r = quota("manual", src, "--person", "ana", "-o", "x.xlsx")
+    assert r.exit_code == 4 and "List object" in r.stderr
+    assert quota("ledger", "checkpoint").stdout.split()[2] == before
+
+
+def archive(path: Path, part: str, tweets: list[dict]) -> Path:
+    path.write_text(f"window.YTD.{part}.part0 = " + json.dumps([{"tweet": t} for t in tweets], indent=2))
+    return path
+
+
+def test_deleted_posts_from_an_archive_are_never_delivered(tmp_path: Path) -> None:
+    tweet = {"id_str": "1895625031960240129", "full_text": "synthetic"}
+    src = archive(tmp_path / "deleted-tweets.js", "deleted_tweets", [tweet | {"deleted_at": "2026-01-01"}])
+    for args in ((), ("--skip-bad",), ("--format", "archive")):
+        r = quota("strip", src, "-o", "out", *args)
+        assert r.exit_code == 4 and "deleted" in r.stderr and "may not be redistributed" in r.stderr
+    mixed = archive(tmp_path / "tweets.js", "tweets", [tweet, tweet | {"id_str": "7", "deleted_at": "2026-01-01"}])
+    r = quota("strip", mixed, "-o", "out", "--skip-bad")
+    assert r.exit_code == 4 and "deleted_at" in r.stderr and not (tmp_path / "out").exists()
+    fine = archive(tmp_path / "ok.js", "tweets", [tweet])
+    assert quota("strip", fine, "-o", "out").exit_code == 0
