@@ -239,6 +239,7 @@ def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None =
             if result.lines == 0 and result.bad_lines == 0:
                 raise BadInput(source.name, "holds no records")
             per_role, ids_read, dups = _account(con, no, opts.want)
+            _refuse_other_kinds(source.name, per_role, ids_read)
             reports.append(
                 InputReport(
                     path=source.name,
@@ -272,6 +273,21 @@ def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None =
         for s in sources:
             s.close()
     return Stripped(con, opts.want, reports, time.perf_counter() - started, scratch, own)
+
+
+_HELD = ((Role.POST, "post", "post"), (Role.USER, "user", "user"), (Role.DM, "DM event", "dm"))
+
+
+def _refuse_other_kinds(name: str, per_role: dict[int, int], ids_read: dict[str, int]) -> None:
+    """An input that gives none of the IDs asked for, while it holds objects of another kind,
+    was given with the wrong --ids: refuse it rather than deliver an empty set."""
+    if any(ids_read.values()):
+        return
+    held = [(n, noun, kind) for role, noun, kind in _HELD if (n := per_role.get(int(role), 0))]
+    if held:
+        what = " and ".join(f"{n:,} {noun} object{'' if n == 1 else 's'}" for n, noun, _ in held)
+        kinds = ",".join(kind for _, _, kind in held)
+        raise BadInput(name, f"holds {what} but none of the IDs asked for (--ids {kinds} would take them)")
 
 
 def parse_kinds(text: str) -> frozenset[Kind]:

@@ -90,3 +90,16 @@ def test_deleted_posts_from_an_archive_are_never_delivered(tmp_path: Path) -> No
     assert r.exit_code == 4 and "deleted_at" in r.stderr and not (tmp_path / "out").exists()
     fine = archive(tmp_path / "ok.js", "tweets", [tweet])
     assert quota("strip", fine, "-o", "out").exit_code == 0
+
+
+def test_an_input_with_only_other_kinds_is_refused(tmp_path: Path) -> None:
+    users = lines(tmp_path / "users.jsonl", {"id": "11", "username": "synth_a"}, {"id": "12", "username": "synth_b"})
+    r = quota("strip", users, "-o", "out")
+    assert r.exit_code == 4 and "holds 2 user objects" in r.stderr and "--ids user" in r.stderr
+    assert quota("strip", users, "-o", "out", "--ids", "user").exit_code == 0
+    account = tmp_path / "account.js"
+    account.write_text('window.YTD.account.part0 = [{"account": {"accountId": "42", "username": "synth"}}]')
+    r = quota("strip", account, "-o", "acc")
+    assert r.exit_code == 4 and "1 user object" in r.stderr and "--ids user" in r.stderr
+    # Asking for posts and users of a file of posts without authors asked: still fine.
+    assert quota("strip", lines(tmp_path / "p.jsonl", POST), "-o", "p", "--ids", "post,dm").exit_code == 0
