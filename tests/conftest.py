@@ -39,3 +39,15 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Never touch a user's ledger or files: everything happens under tmp_path.
     monkeypatch.setenv("QUOTA_DB", str(tmp_path / "ledger.duckdb"))
     monkeypatch.chdir(tmp_path)
+
+
+def init_acme(*more: tuple[str, ...]) -> None:
+    """A fresh ledger with entity acme, which accepted X's terms on 2026-01-01, and `more` commands."""
+    for args in (
+        ("init",),
+        ("entity", "add", "acme", "--name", "Acme"),
+        ("entity", "accept-terms", "acme", "--by", "J Doe", "--at", "2026-01-01T00:00:00Z"),
+        *more,
+    ):
+        r = quota(*args)
+        assert r.exit_code == 0, (args, r.stderr)

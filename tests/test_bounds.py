@@ -16,19 +16,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import SAMPLES, quota
+from conftest import SAMPLES, init_acme, quota
 
 PAGES = SAMPLES / "v2_pages.jsonl"
 
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Path:
-    for args in (
-        ("init",),
-        ("entity", "add", "acme", "--name", "Acme"),
-        ("entity", "accept-terms", "acme", "--by", "J Doe", "--at", "2026-01-01T00:00:00Z"),
-    ):
-        assert quota(*args).exit_code == 0, args
+    init_acme()
     return tmp_path / "ledger.duckdb"
 
 

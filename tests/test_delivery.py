@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, quota
+from conftest import SAMPLES, init_acme, quota
 
 PAGES = SAMPLES / "v2_pages.jsonl"  # 118 unique Post IDs
 PAGE_POSTS = 118
@@ -21,12 +21,7 @@ PAGE_POSTS = 118
 
 @pytest.fixture
 def acme(tmp_path: Path) -> Path:
-    for args in (
-        ("init",),
-        ("entity", "add", "acme", "--name", "Acme"),
-        ("entity", "accept-terms", "acme", "--by", "J Doe", "--at", "2026-01-01T00:00:00Z"),
-    ):
-        assert quota(*args).exit_code == 0, args
+    init_acme()
     return tmp_path
 
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import quota
+from conftest import init_acme, quota
 
 LIST_V2 = {"id": "1234567890123456789", "name": "synthetic list", "owner_id": "99", "member_count": 3}
 LIST_V1 = {"id_str": "1234567890123456789", "name": "l", "slug": "l", "member_count": 3, "user": {"id_str": "9"}}
@@ -58,13 +58,7 @@ def test_skip_bad_counts_a_list_like_any_bad_line(tmp_path: Path) -> None:
 
 
 def test_a_list_is_never_exported_or_counted(tmp_path: Path) -> None:
-    for args in (
-        ("init",),
-        ("entity", "add", "acme", "--name", "Acme"),
-        ("entity", "accept-terms", "acme", "--by", "J", "--at", "2026-01-01T00:00:00Z"),
-        ("person", "add", "ana", "--entity", "acme"),
-    ):
-        assert quota(*args).exit_code == 0
+    init_acme(("person", "add", "ana", "--entity", "acme"))
     src = lines(tmp_path / "lists.jsonl", {"data": [LIST_V2, LIST_V2 | {"id": "7"}], "meta": {}})
     before = quota("ledger", "checkpoint").stdout.split()[2]
     r = quota("export", src, "--to", "acme", "-o", "out")
