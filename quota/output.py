@@ -3,6 +3,7 @@ output directory that appears whole or not at all."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import functools
@@ -232,7 +233,9 @@ def publish(new: Path, outdir: Path, before: Before) -> None:
             _rename_noreplace(new, target)
         except FileExistsError:
             raise Appeared(f"{outdir} appeared while exporting; nothing was published") from None
-    _fsync_dir(target.parent)
+    # Published: from here on nothing may fail, or the caller would undo a delivery.
+    with contextlib.suppress(OSError):
+        _fsync_dir(target.parent)
 
 
 def _rename_noreplace(src: Path, dst: Path) -> None:
