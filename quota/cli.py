@@ -696,6 +696,8 @@ def manual_cmd(
         else:
             verb = "recorded"
         left = f"; {result.left_out:,} left out (over the limit)" if result.left_out else ""
+        if result.left_out_not_public:
+            left += f"; {result.left_out_not_public:,} left out (not public: protected accounts)"
         click.echo(
             f"{verb} manual export {result.export_id}: {_n(result.posts, 'post')} and {_n(result.users, 'user')} to "
             f"{result.person} ({result.entity}) at {iso_z(result.at)}; {result.used_after:,} of {result.limit:,} "

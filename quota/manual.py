@@ -56,11 +56,13 @@ class ManualResult:
     files: list[dict[str, Any]] = field(default_factory=list)
     dry_run: bool = False
     already_recorded: bool = False
+    left_out_not_public: int = 0
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"export_id": self.export_id, "entity": self.entity, "person": self.person}
         out["at"] = iso(self.at)
-        for key in ("posts", "users", "requested", "left_out", "used_after", "limit", "profile", "files"):
+        for key in ("posts", "users", "requested", "left_out", "left_out_not_public", "used_after", "limit", "profile",
+                    "files"):  # fmt: skip
             out[key] = getattr(self, key)
         if self.dry_run:
             out["dry_run"] = True
@@ -261,6 +263,16 @@ def manual(
     objects = unique(read_objects(list(inputs), fmt, users))
     if not objects:
         raise BadInput(inputs[0] if len(inputs) == 1 else ", ".join(inputs), "holds no Post or User objects")
+    # Only public objects may be handed over: protected users and their posts never are.
+    hidden = [o for o in objects if not o.public]
+    if hidden and (not fit or len(hidden) == len(objects)):
+        first = hidden[0]
+        raise PolicyRefusal(
+            f"refused: {len(hidden):,} of {len(objects):,} objects are not public (the first: {first.kind.value} "
+            f"{first.id}, {first.source} line {first.line}, of a protected account); a manual export hands over "
+            "public objects only" + ("" if len(hidden) == len(objects) else " (--fit leaves them out)")
+        )
+    objects = [o for o in objects if o.public]
     export_id = export_id or f"m-{at.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
 
     with Ledger.open(db, write=True, wait=wait, say=say) as ledger:
@@ -270,18 +282,18 @@ def manual(
         check_recipient(ledger, entity, person, at)
         profile = registry.current_profile(ledger)
         entries = person_entries(ledger, person, at, profile)
-        requested = len(objects)
-        if not objects_check(entries, profile, at, requested).allowed:
+        requested = len(objects) + len(hidden)
+        if not objects_check(entries, profile, at, len(objects)).allowed:
             room = objects_room(entries, profile, at)
             if not fit or room == 0:
-                raise PolicyRefusal(refusal(person, at, requested, entries, profile))
+                raise PolicyRefusal(refusal(person, at, len(objects), entries, profile))
             objects = objects[:room]
         chosen = objects
         n_posts = sum(o.kind is Kind.POST for o in chosen)
         result = ManualResult(
-            export_id, entity, person, at, n_posts, len(chosen) - n_posts, requested, requested - len(chosen),
-            objects_used_at(at, entries, profile) + len(chosen), profile.objects_per_person, profile.name,
-            dry_run=dry_run,
+            export_id, entity, person, at, n_posts, len(chosen) - n_posts, requested,
+            requested - len(hidden) - len(chosen), objects_used_at(at, entries, profile) + len(chosen),
+            profile.objects_per_person, profile.name, dry_run=dry_run, left_out_not_public=len(hidden),
         )  # fmt: skip
         if dry_run:
             return result

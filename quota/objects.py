@@ -51,12 +51,22 @@ NO_OBJECTS = {
 }
 
 
+# Readers mark an object whose account is protected with this key; it is no sheet column.
+PROTECTED = "_protected"
+
+
+def _protected(value: object) -> bool:
+    """v1.1 and v2 give `protected` as a JSON boolean; CSV cells hold its text."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
 @dataclass(frozen=True)
 class Obj:
     kind: Kind  # POST or USER
     fields: dict[str, Any]  # column -> text, int or None
     source: str
     line: int
+    public: bool = True  # False: a protected user, or a post of a protected author
 
     @property
     def id(self) -> str:
@@ -119,6 +129,7 @@ def _v2_user(obj: dict[str, Any], where: str) -> dict[str, Any]:
         "created_at": _text_of(obj.get("created_at"), f"{where}.created_at"),
         "followers_count": _count(metrics.get("followers_count")),
         "following_count": _count(metrics.get("following_count")),
+        PROTECTED: _protected(obj.get("protected")),
     }
 
 
@@ -171,6 +182,7 @@ def _v2_element(obj: Any, where: str, users: dict[str, dict[str, Any]]) -> Itera
         author_fields = users[post["author_id"]]
     if author_fields is not None:
         post["author_username"] = author_fields["username"]
+        post[PROTECTED] = author_fields[PROTECTED]
     yield Kind.POST, post
     if author_fields is not None:
         yield Kind.USER, author_fields
@@ -207,6 +219,7 @@ def _v1_user(obj: dict[str, Any], where: str) -> dict[str, Any]:
         "created_at": v1_time(obj.get("created_at"), f"{where}.created_at"),
         "followers_count": _count(obj.get("followers_count")),
         "following_count": _count(obj.get("friends_count")),
+        PROTECTED: _protected(obj.get("protected")),
     }
 
 
@@ -239,6 +252,7 @@ def _v1_post(obj: Any, where: str, recognised: bool = False) -> Iterator[tuple[K
         "reply_count": _count(obj.get("reply_count")),
         "like_count": _count(obj.get("favorite_count")),
         "quote_count": _count(obj.get("quote_count")),
+        PROTECTED: bool(author and author[PROTECTED]),
     }
     yield Kind.POST, post
     if author is not None:
@@ -279,6 +293,7 @@ def _row_objects(row: dict[str, Any], is_users: bool) -> Iterator[tuple[Kind, di
                 "created_at": _text_of(cell("created_at")),
                 "followers_count": _count(cell("public_metrics.followers_count", "followers_count")),
                 "following_count": _count(cell("public_metrics.following_count", "following_count")),
+                PROTECTED: _protected(cell("protected")),
             },
         )
         return
@@ -298,6 +313,7 @@ def _row_objects(row: dict[str, Any], is_users: bool) -> Iterator[tuple[Kind, di
             "reply_count": _count(cell("public_metrics.reply_count", "reply_count")),
             "like_count": _count(cell("public_metrics.like_count", "like_count")),
             "quote_count": _count(cell("public_metrics.quote_count", "quote_count")),
+            PROTECTED: _protected(cell("author.protected")),
         },
     )
 
@@ -413,7 +429,10 @@ def read_objects(inputs: list[str], fmt: str | None = None, users: bool = True) 
                 for obj_kind, fields in found:
                     if obj_kind is Kind.USER and not users:
                         continue
-                    yield Obj(obj_kind, fields, source.name, line)
+                    # A copy: one author's fields serve every post of theirs in a page.
+                    public = not fields.get(PROTECTED, False)
+                    shown = {k: v for k, v in fields.items() if k != PROTECTED}
+                    yield Obj(obj_kind, shown, source.name, line, public)
         finally:
             source.close()
 

@@ -405,3 +405,39 @@ def test_csv_cells_that_look_like_formulas_are_text(ledger: Path, tmp_path: Path
     sheet = openpyxl.load_workbook(tmp_path / "lo" / "f.xlsx").active
     cells = [row[4] for row in sheet.iter_rows(min_row=2)]  # the text column
     assert all(c.data_type != "f" for c in cells), [c.value for c in cells]
+
+
+def test_objects_of_protected_accounts_are_never_handed_over(ledger: Path, tmp_path: Path) -> None:
+    src = tmp_path / "page.jsonl"
+    users = [
+        {"id": str(BIG), "username": "synth_open", "name": "Open", "protected": False},
+        {"id": str(BIG + 1), "username": "synth_locked", "name": "Locked", "protected": True},
+    ]
+    posts = [
+        {"id": str(BIG + 10), "text": "public", "author_id": str(BIG)},
+        {"id": str(BIG + 11), "text": "protected", "author_id": str(BIG + 1)},
+        {"id": str(BIG + 12), "text": "public again", "author_id": str(BIG)},
+    ]
+    src.write_text(json.dumps({"data": posts, "includes": {"users": users}}) + "\n")
+    r = manual(src, "x.xlsx", T0)
+    assert r.exit_code == 3 and "2 of 5 objects are not public" in r.stderr and str(BIG + 11) in r.stderr
+    assert not (ledger / "x.xlsx").exists()
+    r = manual(src, "x.xlsx", T0, "--fit")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert (doc["posts"], doc["users"], doc["requested"], doc["left_out"], doc["left_out_not_public"]) == (
+        2,
+        1,
+        5,
+        0,
+        2,
+    )
+    book = openpyxl.load_workbook(ledger / "x.xlsx")
+    assert [row[0].value for row in book["posts"].iter_rows(min_row=2)] == [str(BIG + 10), str(BIG + 12)]
+    assert [row[0].value for row in book["users"].iter_rows(min_row=2)] == [str(BIG)]
+    # v1.1: user.protected says it.
+    v1 = tmp_path / "v1.jsonl"
+    v1.write_text(json.dumps({"id_str": str(BIG + 20), "text": "t", "user": {"id_str": "5", "screen_name": "s",
+                                                                          "protected": True}}) + "\n")  # fmt: skip
+    r = manual(v1, "y.csv", T0 + timedelta(hours=1), "--fit")
+    assert r.exit_code == 3 and "not public" in r.stderr  # nothing public is left to hand over
