@@ -1176,6 +1176,25 @@ def notice_sent(notice_id: str, entity_id: str, at: str | None, db: str | None, 
         click.echo(f"recorded that {entity_id} was told about {notice_id} (event {seq})", err=True)
 
 
+@notice.command("void")
+@click.argument("notice_id")
+@click.option("--reason", required=True, help="Why the notice was recorded wrongly.")
+@ledger_options
+def notice_void(notice_id: str, reason: str, db: str | None, wait: float) -> None:
+    """Mark a notice recorded in error (e.g. with the wrong --kind); it stays in the ledger and
+    stops demanding action, and its file may then be added again.
+
+    \b
+    Example:
+      quota notice void n-20261122T080000-1a2b3c --reason "users job recorded as posts"
+    """
+    from quota import notices
+
+    with _writer(db, wait) as ledger:
+        seq = notices.void(ledger, notice_id, reason)
+    click.echo(f"voided notice {notice_id} (event {seq})", err=True)
+
+
 @notice.command("list")
 @click.option("--check", is_flag=True, help="Exit 3 when any notice is overdue (for cron).")
 @click.option("--all", "everything", is_flag=True, help="Also notices whose entities were all told.")

@@ -62,6 +62,7 @@ STATE_TABLES = (
     "deletion_notice_sent",
     "output_places",
     "publications",
+    "deletion_notice_voids",
 )
 LINEAGE_KINDS = {"post": 1, "user": 2, "dm": 3}
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")
@@ -169,6 +170,7 @@ class _Lock:
 EVENT_KINDS = (
     "entity", "terms", "person", "permission", "policy", "reserve", "commit", "release", "void", "import",
     "exemption", "exemption_revoke", "manual", "notice", "notice_sent", "publish",
+    "notice_void",
 )  # fmt: skip
 
 

@@ -107,7 +107,11 @@ def add(ledger: Ledger, path: Path, name: str, received_at: datetime, kind: str)
         raise UsageError(f"--kind takes post or user, not {kind!r}")
     not_future(received_at, "--received-at")
     rows, file_sha = parse_file(path, name, kind)
-    known = ledger.query("SELECT notice_id FROM deletion_notices WHERE sha256 = ?", [file_sha])
+    known = ledger.query(
+        """SELECT notice_id FROM deletion_notices WHERE sha256 = ?
+           AND notice_id NOT IN (SELECT notice_id FROM deletion_notice_voids)""",
+        [file_sha],
+    )
     if known:
         raise UsageError(f"{name} was already recorded as notice {known[0]['notice_id']}")
     notice_id = f"n-{received_at.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
@@ -137,6 +141,17 @@ def add(ledger: Ledger, path: Path, name: str, received_at: datetime, kind: str)
             con.unregister("notice_rows")
 
     return notice_id, ledger.append("notice", body, also=load)
+
+
+def void(ledger: Ledger, notice_id: str, reason: str) -> int:
+    """Mark a notice recorded in error: it stays, stops demanding action, and its file may be
+    recorded again (with the right kind)."""
+    _notice(ledger, notice_id)
+    if ledger.query("SELECT 1 FROM deletion_notice_voids WHERE notice_id = ?", [notice_id]):
+        raise UsageError(f"notice {notice_id} is already void")
+    if not reason.strip():
+        raise UsageError("a void needs a reason: say why the notice was recorded wrongly")
+    return ledger.append("notice_void", {"notice_id": notice_id, "reason": reason})
 
 
 def _notice(ledger: Ledger, notice_id: str) -> dict[str, Any]:
@@ -221,7 +236,7 @@ def open_notices(ledger: Ledger, at: datetime, everything: bool = False) -> list
     """Notices with an entity not yet told (all notices with `everything`), overdue ones first."""
     ledger.views()
     rows = ledger.query(
-        """SELECT notice_id, received_at, deadline, entity, ids, told_at FROM notices
+        """SELECT notice_id, received_at, deadline, entity, ids, told_at, late, void FROM notices
            ORDER BY deadline, notice_id, entity"""
     )
     now = utc_naive(at)
@@ -229,21 +244,27 @@ def open_notices(ledger: Ledger, at: datetime, everything: bool = False) -> list
     for r in rows:
         n = out.setdefault(
             r["notice_id"],
-            {"notice_id": r["notice_id"], "received_at": r["received_at"], "deadline": r["deadline"], "entities": []},
-        )
+            {
+                "notice_id": r["notice_id"], "received_at": r["received_at"], "deadline": r["deadline"],
+                "void": bool(r["void"]), "entities": [],
+            },
+        )  # fmt: skip
         if r["entity"] is not None:
-            n["entities"].append({"entity": r["entity"], "ids": int(r["ids"]), "told_at": r["told_at"]})
+            n["entities"].append(
+                {"entity": r["entity"], "ids": int(r["ids"]), "told_at": r["told_at"], "late": bool(r["late"])}
+            )
     result = []
     for n in out.values():
         untold = [e for e in n["entities"] if e["told_at"] is None]
-        if not untold and not everything:
+        if (n["void"] or not untold) and not everything:
             continue
         result.append(
             {
                 "notice_id": n["notice_id"],
                 "received_at": n["received_at"],
                 "deadline": n["deadline"],
-                "overdue": bool(untold) and now > n["deadline"],
+                "overdue": not n["void"] and bool(untold) and now > n["deadline"],
+                "void": n["void"],
                 "entities": n["entities"],
             }
         )

@@ -133,7 +133,8 @@ def test_notice_add_show_sent_list(world: Path) -> None:
 
     before = datetime(2026, 11, 6, 7, 0, tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     listing = json.loads(quota("notice", "list", "--at", before, "--json").stdout)
-    assert list(listing[0]) == ["notice_id", "received_at", "deadline", "overdue", "entities"]
+    assert list(listing[0]) == ["notice_id", "received_at", "deadline", "overdue", "void", "entities"]
+    assert list(listing[0]["entities"][0]) == ["entity", "ids", "told_at", "late"]
     assert listing[0]["overdue"] is False
     assert [e["entity"] for e in listing[0]["entities"]] == ["acme", "beta"]
     assert quota("notice", "list", "--check", "--at", before).exit_code == 0
@@ -324,3 +325,28 @@ def test_notice_add_needs_the_kind_and_takes_every_reason_x_gives(tmp_path: Path
     odd.write_text(json.dumps({"id": "1895625031960240129", "action": "delete", "reason": "vanished"}) + "\n")
     r = quota("notice", "add", odd, "--kind", "post")
     assert r.exit_code == 4 and "'vanished'" in r.stderr
+
+
+def test_a_wrong_notice_is_voided_and_added_again_and_late_tellings_stay_visible(world: Path) -> None:
+    posts = ids_in(world / "acme1" / "post_ids.txt")
+    src = notice_file(world / "c.jsonl", posts[:2])
+    added = json.loads(quota("notice", "add", src, "--kind", "user", "--received-at", "2026-11-05T08:00:00Z",
+                             "--json").stdout)  # fmt: skip
+    assert added == []  # as User IDs it reaches nobody: the wrong kind
+    wrong = json.loads(quota("notice", "list", "--all", "--json").stdout)[-1]["notice_id"]
+    assert quota("notice", "add", src, "--kind", "post").exit_code == 2  # already recorded
+    r = quota("notice", "void", wrong, "--reason", "a tweets job, recorded as users")
+    assert r.exit_code == 0, r.stderr
+    assert quota("notice", "void", wrong, "--reason", "again").exit_code == 2
+    r = quota("notice", "add", src, "--kind", "post", "--received-at", "2026-11-05T08:00:00Z", "--json")
+    assert r.exit_code == 0, r.stderr
+    right = json.loads(r.stdout)[0]["notice_id"]
+    listing = {n["notice_id"]: n for n in json.loads(quota("notice", "list", "--all", "--json").stdout)}
+    assert listing[wrong]["void"] is True and listing[wrong]["overdue"] is False
+    assert wrong not in {n["notice_id"] for n in json.loads(quota("notice", "list", "--json").stdout)}
+    entity = listing[right]["entities"][0]["entity"]
+    assert quota("notice", "sent", right, "--entity", entity, "--at", "2026-11-07T00:00:00Z").exit_code == 0
+    told = {e["entity"]: e for e in json.loads(quota("notice", "list", "--all", "--json").stdout)
+            if e["notice_id"] == right for e in e["entities"]}  # fmt: skip
+    assert told[entity]["late"] is True  # told 40 hours after receipt: late, and it stays visible
+    assert quota("ledger", "verify").exit_code == 0

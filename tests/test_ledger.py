@@ -316,7 +316,7 @@ def test_a_changed_migration_is_refused(db: Path) -> None:
 
 def test_an_older_ledger_is_upgraded_by_init(db: Path) -> None:
     # A ledger of issue 3's code: no exemptions (0003), manual exports (0004) or notices (0005).
-    raw(db, "DROP TABLE output_places; DROP TABLE publications; DROP TABLE deletion_notices; DROP TABLE deletion_notice_ids; DROP TABLE deletion_notice_sent; "
+    raw(db, "DROP TABLE deletion_notice_voids; DROP TABLE output_places; DROP TABLE publications; DROP TABLE deletion_notices; DROP TABLE deletion_notice_ids; DROP TABLE deletion_notice_sent; "
             "DROP TABLE manual_exports; DROP TABLE exemption_uses; DROP TABLE exemption_revocations; "
             "DROP TABLE exemption_persons; DROP TABLE exemptions; DELETE FROM schema_migrations WHERE version >= 3")  # fmt: skip
     r = quota("entity", "list")

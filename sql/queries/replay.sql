@@ -87,3 +87,7 @@ FROM events WHERE kind = 'reserve' AND body->>'outdir' IS NOT NULL;
 -- name: publications
 SELECT body->>'export_id', seq
 FROM events WHERE kind = 'publish';
+
+-- name: deletion_notice_voids
+SELECT body->>'notice_id', body->>'reason', seq
+FROM events WHERE kind = 'notice_void';
