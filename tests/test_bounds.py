@@ -210,6 +210,8 @@ def test_a_read_only_ledger_can_be_read(ledger: Path, tmp_path: Path) -> None:
             assert r.exit_code == 0, (args, r.stderr)
         r = quota("entity", "add", "x", "--name", "X", "--db", db)
         assert r.exit_code == 5 and one_sentence(r.stderr) and "read-only" in r.stderr.lower()
+        r = quota("init", "--db", ro / "new" / "ledger.duckdb")  # a place that cannot be written
+        assert r.exit_code == 5 and one_sentence(r.stderr) and str(ro / "new") in r.stderr
     finally:
         subprocess.run(["umount", "-l", str(ro)], check=False)
 
