@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -294,3 +295,21 @@ def test_an_empty_notice_file_is_refused(ledger: Path, tmp_path: Path) -> None:
     empty.write_bytes(b"\n\n")
     r = quota("notice", "add", empty, "--kind", "post")
     assert r.exit_code == 4 and "holds no IDs" in r.stderr
+
+
+def test_a_gzip_arriving_byte_by_byte_on_a_pipe_is_still_gzip(fifo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path, _ = fifo
+    data = gzip.compress(PAGES.read_bytes())
+
+    def trickle() -> None:
+        with open(path, "wb", buffering=0) as f:
+            f.write(data[:1])
+            time.sleep(0.2)  # the reader sees the first byte alone
+            f.write(data[1:])
+
+    t = threading.Thread(target=trickle, daemon=True)
+    t.start()
+    r = quota("strip", path, "-o", "out", "--json")
+    t.join(5)
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["inputs"][0]["compression"] == "gzip"

@@ -111,7 +111,8 @@ class Source:
                     digest.update(chunk)
                     out.write(chunk)
                     size += len(chunk)
-                    head = head or chunk[:2]
+                    if len(head) < 2:  # a pipe may hand over the first bytes one at a time
+                        head = (head + chunk)[:2]
                     # Plain text without a line end for longer than any document: an endless
                     # stream such as /dev/zero; stop before it fills the disk.
                     if head != GZIP_MAGIC:
