@@ -90,6 +90,13 @@ def build(
         now_usage = manual.usage(ledger, p["person"], until)
         persons.append({**p, "used_24h": now_usage["used"], "limit": now_usage["limit"]})
     open_notices = notices.open_notices(ledger, now)
+    # Entities told after the deadline, in the period: a late notification stays on the record.
+    late = [
+        {"notice_id": n["notice_id"], "deadline": n["deadline"], "entity": e["entity"], "told_at": e["told_at"]}
+        for n in notices.open_notices(ledger, now, everything=True)
+        for e in n["entities"]
+        if e["late"] and utc_naive(since) <= e["told_at"] <= utc_naive(until)
+    ]
 
     return {
         "generated_at": now,
@@ -115,6 +122,7 @@ def build(
         "manual": persons,
         "notices": open_notices,
         "overdue_notices": sum(1 for n in open_notices if n["overdue"]),
+        "late_notices": late,
     }
 
 

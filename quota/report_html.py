@@ -177,5 +177,15 @@ def render(doc: dict[str, Any]) -> str:
         out.append("</table>")
     else:
         out.append('<p class="muted">No open notices.</p>')
+    late = doc["late_notices"]
+    out.append(f'<h3>Late notifications <span id="late" data-value="{len(late)}">({len(late)})</span></h3>')
+    if late:
+        out.append("<table><tr><th>notice</th><th>entity</th><th>deadline</th><th>told</th></tr>")
+        for n in late:
+            out.append(
+                f'<tr class="late"><td>{escape(n["notice_id"])}</td><td>{escape(n["entity"])}</td>'
+                f'<td>{_time(n["deadline"])}</td><td class="bad">{_time(n["told_at"])}</td></tr>'
+            )
+        out.append("</table>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"

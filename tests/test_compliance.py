@@ -349,4 +349,13 @@ def test_a_wrong_notice_is_voided_and_added_again_and_late_tellings_stay_visible
     told = {e["entity"]: e for e in json.loads(quota("notice", "list", "--all", "--json").stdout)
             if e["notice_id"] == right for e in e["entities"]}  # fmt: skip
     assert told[entity]["late"] is True  # told 40 hours after receipt: late, and it stays visible
+    r = quota("report", "-o", "r.json", "--format", "json", "--since", "2026-11-01", "--until", "2026-11-30")
+    assert r.exit_code == 0, r.stderr
+    late = json.loads((world / "r.json").read_text())["late_notices"]
+    assert [(n["notice_id"], n["entity"], n["told_at"]) for n in late] == [
+        (right, entity, "2026-11-07T00:00:00.000000Z")
+    ]
+    assert quota("report", "-o", "r.html", "--since", "2026-11-01", "--until", "2026-11-30").exit_code == 0
+    html = (world / "r.html").read_text()
+    assert 'id="late" data-value="1"' in html and f'<tr class="late"><td>{right}</td>' in html
     assert quota("ledger", "verify").exit_code == 0
