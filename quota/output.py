@@ -213,6 +213,7 @@ def publish(new: Path, outdir: Path, before: Before) -> None:
     """Rename `new` to OUTDIR. Never remove or replace a directory this run did not find there
     when it began: a concurrent run's output stays, and this one fails with Appeared."""
     target = outdir.absolute()
+    old = None
     if before.existed:
         old = target.with_name(f".{target.name}.old-{secrets.token_hex(4)}")
         try:
@@ -223,16 +224,13 @@ def publish(new: Path, outdir: Path, before: Before) -> None:
         if (st.st_dev, st.st_ino) != before.identity:
             _rename_noreplace(old, target)  # put the other run's directory back
             raise Appeared(f"{outdir} was replaced while exporting; nothing was published")
-        try:
-            _rename_noreplace(new, target)
-        except FileExistsError:
-            raise Appeared(f"{outdir} appeared while exporting; nothing was published") from None
+    try:
+        _rename_noreplace(new, target)
+    except FileExistsError:
+        # The directory this run found stays at `old`: hidden, never removed.
+        raise Appeared(f"{outdir} appeared while exporting; nothing was published") from None
+    if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-    else:
-        try:
-            _rename_noreplace(new, target)
-        except FileExistsError:
-            raise Appeared(f"{outdir} appeared while exporting; nothing was published") from None
     # Published: from here on nothing may fail, or the caller would undo a delivery.
     with contextlib.suppress(OSError):
         _fsync_dir(target.parent)
