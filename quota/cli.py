@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from quota import __version__
-from quota.errors import QuotaError
+from quota.errors import QuotaError, UsageError
 from quota.policy import MAX_QUANTITY
 from quota.render import render, to_json
 
@@ -756,6 +756,8 @@ def ledger_show(export_id: str, db: str | None, wait: float, as_json: bool, as_c
         click.echo(to_json(row))
         return
     head = {k: row[k] for k in [*reports.EXPORT_COLUMNS, "profile", "version"]}
+    # typed: the IDs came from objects that say their kind; declared: the operator's --ids said it
+    head["sources"] = " ".join(f"{kind}:{source}" for kind, source in row["sources"].items())
     click.echo(render([head], list(head), fmt))
     if fmt == "table":
         click.echo("\nfiles:")
@@ -1103,31 +1105,57 @@ def notice() -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--received-at", default=None, help="When X's result arrived (ISO 8601, UTC; default now).")
 @click.option(
-    "--kind", type=click.Choice(["post", "user"]), required=True,
+    "--kind", type=click.Choice(["post", "user"]), default=None,
     help="Whose IDs the result lists: post (a tweets job) or user (a users job); the file does not say.",
+)  # fmt: skip
+@click.option(
+    "--job", "job_file", default=None, type=click.Path(path_type=Path),
+    help="The compliance job's own JSON (its type, tweets or users, gives the kind).",
 )  # fmt: skip
 @ledger_options
 @format_options
 def notice_add(
-    file: Path, received_at: str | None, kind: str, db: str | None, wait: float, as_json: bool, as_csv: bool
+    file: Path,
+    received_at: str | None,
+    kind: str | None,
+    job_file: Path | None,
+    db: str | None,
+    wait: float,
+    as_json: bool,
+    as_csv: bool,
 ) -> None:
     """Record a compliance result FILE (JSON lines) and list the entities to tell by the deadline.
 
+    X's result does not say whether it came from a tweets job or a users job: give --kind, or
+    the job's JSON with --job.
+
     \b
-    Example:
+    Examples:
       quota notice add compliance-2026-11-22.jsonl --kind post --received-at 2026-11-22T08:00:00Z
+      quota notice add compliance-2026-11-22.jsonl --job job-1596.json
     """
     from quota import notices
 
     when = parse_time(received_at, "--received-at")
     fmt = _fmt(as_json, as_csv)
+    job = None
+    if job_file is not None:
+        job_says, job_id = notices.job_kind(job_file, str(job_file))
+        if kind is not None and kind != job_says:
+            raise UsageError(f"--kind {kind} contradicts {job_file}, a {job_says}s job ({job_id})")
+        kind, job = job_says, (str(job_file), job_id)
+    if kind is None:
+        raise UsageError(
+            "say whose IDs the result lists: --kind post (a tweets job) or --kind user (a users job), "
+            "or --job with the job's JSON"
+        )
     with _writer(db, wait) as ledger:
-        notice_id, seq = notices.add(ledger, file, str(file), when, kind)
+        notice_id, seq = notices.add(ledger, file, str(file), when, kind, job)
         rows = notices.affected(ledger, notice_id)
     for r in rows:
         r["notice_id"] = notice_id
     click.echo(f"recorded notice {notice_id} (event {seq}): {_n(len(rows), 'entity')} to tell", err=True)
-    click.echo(render(rows, ["notice_id", "entity", "ids", "deadline"], fmt))
+    click.echo(render(rows, ["notice_id", "entity", "ids", "deadline", "declared"], fmt))
 
 
 @notice.command("show")
@@ -1151,7 +1179,7 @@ def notice_show(notice_id: str, outdir: Path | None, db: str | None, wait: float
     if outdir is not None:
         for path in notices.write_files(rows, outdir, notice_id):
             click.echo(f"wrote {path}", err=True)
-    click.echo(render(rows, ["entity", "id", "kind", "action", "reason", "export_ids"], fmt))
+    click.echo(render(rows, ["entity", "id", "kind", "action", "reason", "export_ids", "declared"], fmt))
 
 
 @notice.command("sent")

@@ -318,6 +318,7 @@ def _reserve_write_commit(
             "profile": profile.name,
             "version": profile.version,
             "ids_sha256": digests,
+            "sources": stripped.sources(),
             "outdir": str(outdir.absolute()),
             "host": socket.gethostname(),
         }

@@ -63,6 +63,7 @@ STATE_TABLES = (
     "output_places",
     "publications",
     "deletion_notice_voids",
+    "id_sources",
 )
 LINEAGE_KINDS = {"post": 1, "user": 2, "dm": 3}
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")

@@ -55,6 +55,7 @@ def parse_file(path: Path, name: str, kind: str) -> tuple[list[NoticeRow], str]:
     rows: list[NoticeRow] = []
     sha = hashlib.sha256()
     try:
+        _refuse_a_job(path, name)
         with open(path, "rb") as f:
             for n, raw in enumerate(bounded_lines(f, name, NOTICE_LINE_LIMIT), start=1):
                 sha.update(raw)
@@ -65,6 +66,66 @@ def parse_file(path: Path, name: str, kind: str) -> tuple[list[NoticeRow], str]:
     if not rows:
         raise BadInput(name, "holds no IDs (X's result lists only the affected IDs): there is nothing to record")
     return rows, sha.hexdigest()
+
+
+JOB_KINDS = {"tweets": "post", "users": "user"}
+JOB_LIMIT = 1 << 20  # a job object is a few hundred bytes
+
+
+def _job(doc: object) -> dict[str, Any] | None:
+    """The job object of a compliance job's JSON, or None when it is not one."""
+    job = doc.get("data", doc) if isinstance(doc, dict) else None
+    if isinstance(job, dict) and ("upload_url" in job or "download_url" in job):
+        return job
+    return None
+
+
+def _refuse_a_job(path: Path, name: str) -> None:
+    """A job's JSON given where its result belongs (often pretty-printed, so not lines)."""
+    import json
+
+    with open(path, "rb") as f:
+        head = f.read(JOB_LIMIT + 1)
+    if len(head) > JOB_LIMIT or not head.lstrip().startswith(b"{"):
+        return
+    try:
+        doc = json.loads(head.decode("utf-8"), parse_int=str, parse_float=str)
+    except (UnicodeDecodeError, ValueError):
+        return
+    if _job(doc) is not None:
+        raise BadInput(
+            name,
+            "holds a compliance job, not its result: give the file downloaded from its download_url "
+            "(and this file as the job)",
+        )
+
+
+def job_kind(path: Path, name: str) -> tuple[str, str]:
+    """The kind of IDs a compliance job's results list, from the job's own JSON (what X returns
+    for GET /2/compliance/jobs/:id, `{"data": {...}}`, or the job object alone), and its id."""
+    import json
+
+    regular_file(path, name)
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(JOB_LIMIT + 1)
+    except OSError as e:
+        raise BadInput(name, f"cannot be read ({e.strerror})") from None
+    if len(raw) > JOB_LIMIT:
+        raise BadInput(name, "is larger than a compliance job's JSON can be (1 MiB)")
+    try:
+        doc = json.loads(raw.decode("utf-8"), parse_int=str, parse_float=str)
+    except (UnicodeDecodeError, ValueError):
+        raise BadInput(name, "is not a JSON document (the compliance job X returned)") from None
+    job = _job(doc)
+    if job is None:
+        raise BadInput(name, "is not a compliance job (no upload_url or download_url)")
+    if job.get("type") not in JOB_KINDS:
+        raise BadInput(name, f"the job's type {quoted(job.get('type'))} is neither 'tweets' nor 'users'")
+    problem = id_problem(job.get("id"))
+    if problem is not None:
+        raise BadInput(name, f"the job's id: {problem}")
+    return JOB_KINDS[job["type"]], str(job["id"])
 
 
 def _row(name: str, n: int, raw: bytes, kind: str) -> NoticeRow:
@@ -99,12 +160,15 @@ def digest(rows: list[NoticeRow]) -> str:
     return hashlib.sha256("".join(sorted(r.line() for r in rows)).encode()).hexdigest()
 
 
-def add(ledger: Ledger, path: Path, name: str, received_at: datetime, kind: str) -> tuple[str, int]:
-    """Record a notice; returns its id and event number."""
+def add(
+    ledger: Ledger, path: Path, name: str, received_at: datetime, kind: str, job: tuple[str, str] | None = None
+) -> tuple[str, int]:
+    """Record a notice; returns its id and event number. `job`: (name, id) of the compliance
+    job whose result this is, when its JSON gave the kind."""
     import pyarrow as pa
 
     if kind not in REASONS:
-        raise UsageError(f"--kind takes post or user, not {kind!r}")
+        raise UsageError(f"the kind of a notice is post or user, not {kind!r}")
     not_future(received_at, "--received-at")
     rows, file_sha = parse_file(path, name, kind)
     known = ledger.query(
@@ -124,6 +188,8 @@ def add(ledger: Ledger, path: Path, name: str, received_at: datetime, kind: str)
         "ids": len(rows),
         "ids_sha256": digest(rows),
     }
+    if job is not None:
+        body["job_file"], body["job_id"] = job
     table = pa.table(
         {
             "notice_id": pa.array([notice_id] * len(rows), pa.string()),
@@ -166,7 +232,7 @@ def affected(ledger: Ledger, notice_id: str) -> list[dict[str, Any]]:
     _notice(ledger, notice_id)
     ledger.views()
     return ledger.query(
-        """SELECT entity, ids, deadline, told_at FROM notices
+        """SELECT entity, ids, deadline, told_at, declared FROM notices
            WHERE notice_id = ? AND entity IS NOT NULL ORDER BY entity""",
         [notice_id],
     )
@@ -179,9 +245,10 @@ def detail(ledger: Ledger, notice_id: str) -> list[dict[str, Any]]:
     return ledger.query(
         """SELECT e.entity, n.id::VARCHAR AS id, CASE n.kind WHEN 1 THEN 'post' ELSE 'user' END AS kind,
                   any_value(n.action) AS action, any_value(n.reason) AS reason,
-                  string_agg(DISTINCT e.export_id, ',' ORDER BY e.export_id) AS export_ids
-           FROM deletion_notice_ids n JOIN lineage l ON l.kind = n.kind AND l.id = n.id
-           JOIN exports e ON e.export_id = l.export_id AND e.state IN ('committed', 'open')
+                  string_agg(DISTINCT e.export_id, ',' ORDER BY e.export_id) AS export_ids,
+                  bool_or(e.declared) AS declared
+           FROM deletion_notice_ids n JOIN delivered_ids e
+             ON e.id = n.id AND (e.kind = CASE n.kind WHEN 1 THEN 'post' ELSE 'user' END OR e.declared)
            WHERE n.notice_id = ? GROUP BY e.entity, n.id, n.kind ORDER BY e.entity, n.id""",
         [notice_id],
     )
@@ -236,7 +303,7 @@ def open_notices(ledger: Ledger, at: datetime, everything: bool = False) -> list
     """Notices with an entity not yet told (all notices with `everything`), overdue ones first."""
     ledger.views()
     rows = ledger.query(
-        """SELECT notice_id, received_at, deadline, entity, ids, told_at, late, void FROM notices
+        """SELECT notice_id, received_at, deadline, entity, ids, told_at, late, void, declared FROM notices
            ORDER BY deadline, notice_id, entity"""
     )
     now = utc_naive(at)
@@ -251,7 +318,13 @@ def open_notices(ledger: Ledger, at: datetime, everything: bool = False) -> list
         )  # fmt: skip
         if r["entity"] is not None:
             n["entities"].append(
-                {"entity": r["entity"], "ids": int(r["ids"]), "told_at": r["told_at"], "late": bool(r["late"])}
+                {
+                    "entity": r["entity"],
+                    "ids": int(r["ids"]),
+                    "told_at": r["told_at"],
+                    "late": bool(r["late"]),
+                    "declared": bool(r["declared"]),
+                }
             )
     result = []
     for n in out.values():

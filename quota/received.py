@@ -9,7 +9,8 @@ from quota.errors import UsageError
 from quota.ids import Kind, id_problem
 from quota.ledger import LINEAGE_KINDS, Ledger
 
-COLUMNS = ["id", "kind", "export_id", "entity", "person", "at", "basis"]
+COLUMNS = ["id", "kind", "export_id", "entity", "person", "at", "basis", "declared"]
+_SOURCE = {1: "post_source", 2: "user_source", 3: "dm_source"}
 
 
 def ids_from(args: Sequence[str], file: str | None, kind: str | None) -> tuple[list[int], bool]:
@@ -42,6 +43,9 @@ def ids_from(args: Sequence[str], file: str | None, kind: str | None) -> tuple[l
 def who_received(ledger: Ledger, ids: list[int], kind: str | None) -> list[dict[str, Any]]:
     """Every delivery of each ID (committed or open exports, not released or void), by ID then time.
 
+    With `kind`, an entry whose IDs of another kind were declared (the operator's word, see
+    Stripped.sources) is found too, marked `declared`: the ID may be of the kind asked about.
+
     Two steps, because a join of the lineage with every export costs a scan of a million
     exports: first the stored IDs (a constant lets DuckDB skip every row group whose min/max
     cannot hold it), then only the exports they name (looked up by primary key)."""
@@ -49,17 +53,14 @@ def who_received(ledger: Ledger, ids: list[int], kind: str | None) -> list[dict[
 
     ledger.views(upto="exports")
     con = ledger.con
-    where_kind = f"AND kind = {LINEAGE_KINDS[kind]}" if kind else ""
     unique = sorted(set(ids))
     if len(unique) == 1:
-        hits = con.execute(
-            f"SELECT id, kind, export_id FROM lineage WHERE id = ?::UBIGINT {where_kind}", [str(unique[0])]
-        ).fetchall()
+        hits = con.execute("SELECT id, kind, export_id FROM lineage WHERE id = ?::UBIGINT", [str(unique[0])]).fetchall()
     else:
         con.register("asked_ids", pa.table({"id": pa.array(unique, pa.uint64())}))
         try:
             hits = con.execute(
-                f"SELECT id, kind, export_id FROM lineage WHERE id IN (SELECT id FROM asked_ids) {where_kind}"
+                "SELECT id, kind, export_id FROM lineage WHERE id IN (SELECT id FROM asked_ids)"
             ).fetchall()
         finally:
             con.unregister("asked_ids")
@@ -68,12 +69,19 @@ def who_received(ledger: Ledger, ids: list[int], kind: str | None) -> list[dict[
     for start in range(0, len(wanted), 1000):
         part = wanted[start : start + 1000]
         for row in ledger.query(
-            f"""SELECT export_id, entity, person, "at", basis FROM exports
+            f"""SELECT export_id, entity, person, "at", basis, post_source, user_source, dm_source FROM exports
                 WHERE export_id IN ({",".join("?" * len(part))}) AND state IN ('committed', 'open')""",
             part,
         ):
             exports[row["export_id"]] = row
     names = {n: k for k, n in LINEAGE_KINDS.items()}
-    rows = [{"id": str(i), "kind": names[k], **exports[e]} for i, k, e in hits if e in exports]
+    asked = LINEAGE_KINDS[kind] if kind else None
+    rows = []
+    for i, k, e in hits:
+        if e not in exports:
+            continue
+        declared = exports[e][_SOURCE[k]] == "declared"
+        if asked is None or k == asked or declared:
+            rows.append({"id": str(i), "kind": names[k], **exports[e], "declared": declared})
     rows.sort(key=lambda r: (int(r["id"]), r["at"], r["export_id"]))
     return [{c: r[c] for c in COLUMNS} for r in rows]

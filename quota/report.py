@@ -98,6 +98,14 @@ def build(
         if e["late"] and utc_naive(since) <= e["told_at"] <= utc_naive(until)
     ]
 
+    distributions = [
+        {
+            **{k: r[k] for k in (*reports.EXPORT_COLUMNS, "exemption")},
+            "sources": reports.sources(r),
+        }
+        for r in reports.exports(ledger, None, since, until)
+    ]
+
     return {
         "generated_at": now,
         "since": since,
@@ -123,6 +131,7 @@ def build(
         "notices": open_notices,
         "overdue_notices": sum(1 for n in open_notices if n["overdue"]),
         "late_notices": late,
+        "distributions": distributions,
     }
 
 

@@ -120,6 +120,34 @@ def render(doc: dict[str, Any]) -> str:
         out.append(f"<h3>{escape(e['entity'])} <span class='muted'>{escape(e['name'] or '')}</span></h3>")
         out.append(chart(e["series"], doc["since"], doc["until"], e["cap"], e["entity"]))
 
+    out.append(f'<h2>Distributions <span id="distributions" data-value="{len(doc["distributions"])}">')
+    out.append(f"({len(doc['distributions'])})</span></h2>")
+    if doc["distributions"]:
+        out.append(
+            "<table><tr><th>entry</th><th>entity</th><th>person</th><th>at</th><th>Post IDs</th><th>User IDs</th>"
+            "<th>DM IDs</th><th>basis</th><th>state</th><th>kinds</th></tr>"
+        )
+        for d in doc["distributions"]:
+            ref = d["export_id"]
+            basis = d["basis"] + (f" ({d['exemption']})" if d["exemption"] else "")
+            # A declared kind is the operator's word: flagged, since it cannot be checked.
+            kinds = ", ".join(
+                f'<span class="bad">{k} declared</span>' if v == "declared" else f"{k} typed"
+                for k, v in d["sources"].items()
+            )
+            out.append(
+                f'<tr class="distribution" data-export="{escape(ref)}" data-state="{escape(d["state"])}">'
+                f"<td>{escape(ref)}</td><td>{escape(d['entity'])}</td><td>{escape(d['person'] or '')}</td>"
+                f"<td>{_time(d['at'])}</td>"
+                + _num(d["post_ids"], "post_ids", ref)
+                + _num(d["user_ids"], "user_ids", ref)
+                + _num(d["dm_ids"], "dm_ids", ref)
+                + f"<td>{escape(basis)}</td><td>{escape(d['state'])}</td><td>{kinds}</td></tr>"
+            )
+        out.append("</table>")
+    else:
+        out.append('<p class="muted">None in this period.</p>')
+
     out.append("<h2>Research exemptions</h2>")
     if doc["exemptions"]:
         out.append(

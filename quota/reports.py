@@ -45,27 +45,24 @@ def usage(ledger: Ledger, entity: str | None, at: datetime, need: int | None) ->
 
 EXPORT_COLUMNS = ["export_id", "entity", "person", "at", "post_ids", "user_ids", "dm_ids", "basis", "state"]
 
+# The `exports` view (sql/views/01_exports.sql) with what `ledger show` adds: hashes, files, reasons.
 _EXPORTS = """
-    SELECT r.export_id, r.entity, r.person, r.delivered_at AS "at", r.post_ids, r.user_ids, r.dm_ids, r.basis,
-           r.profile, r.version, r.ids_sha256, r.seq,
-           CASE WHEN v.export_id IS NOT NULL THEN 'void'
-                WHEN rel.export_id IS NOT NULL THEN 'released'
-                WHEN c.export_id IS NOT NULL THEN 'committed'
-                ELSE 'open' END AS state,
-           c.files, v.reason AS void_reason, rel.reason AS release_reason
-    FROM reservations r
+    SELECT e.export_id, e.entity, e.person, e."at", e.post_ids, e.user_ids, e.dm_ids, e.basis, e.exemption,
+           e.profile, e.version, coalesce(r.ids_sha256, m.ids_sha256) AS ids_sha256, e.seq, e.state,
+           coalesce(c.files, m.files) AS files, v.reason AS void_reason, rel.reason AS release_reason,
+           e.post_source, e.user_source, e.dm_source
+    FROM exports e
+    LEFT JOIN reservations r USING (export_id)
+    LEFT JOIN manual_exports m USING (export_id)
     LEFT JOIN commits c USING (export_id)
     LEFT JOIN releases rel USING (export_id)
     LEFT JOIN voids v USING (export_id)
-    UNION ALL
-    -- Manual exports: objects, listed with basis 'manual' (post_ids/user_ids count objects).
-    SELECT m.export_id, m.entity, m.person, m.delivered_at, m.posts, m.users, 0, 'manual',
-           m.profile, m.version, m.ids_sha256, m.seq,
-           CASE WHEN v.export_id IS NOT NULL THEN 'void' ELSE 'committed' END,
-           m.files, v.reason, NULL
-    FROM manual_exports m
-    LEFT JOIN voids v USING (export_id)
 """
+
+
+def sources(row: dict[str, Any]) -> dict[str, str]:
+    """Per kind exported: 'typed' or 'declared' (absent for entries recorded before this was)."""
+    return {k: row[f"{k}_source"] for k in ("post", "user", "dm") if row.get(f"{k}_source")}
 
 
 def exports(
@@ -85,17 +82,22 @@ def exports(
         where.append("state = ?")
         params.append(state)
     condition = "WHERE " + " AND ".join(where) if where else ""
+    ledger.views(upto="exports")
     sql = f'SELECT * FROM ({_EXPORTS}) {condition} ORDER BY "at", export_id'
     return ledger.query(sql, params)
 
 
 def export_detail(ledger: Ledger, export_id: str) -> dict[str, Any]:
+    ledger.views(upto="exports")
     rows = ledger.query(f"SELECT * FROM ({_EXPORTS}) WHERE export_id = ?", [export_id])
     if not rows:
         raise UsageError(f"no export {export_id!r} in the ledger")
     row = rows[0]
     row["files"] = json.loads(row["files"]) if row["files"] else []
     row["ids_sha256"] = json.loads(row["ids_sha256"])
+    row["sources"] = sources(row)
+    for kind in ("post", "user", "dm"):
+        del row[f"{kind}_source"]
     events = ledger.query(
         """SELECT seq, kind, hash FROM events WHERE seq IN (
                SELECT seq FROM reservations WHERE export_id = ? UNION ALL SELECT seq FROM commits WHERE export_id = ?

@@ -52,6 +52,7 @@ class InputReport:
     bad_lines: int
     first_bad_lines: list[dict[str, Any]]
     reader: str  # "fast" (DuckDB) or "careful" (line by line)
+    declared: bool  # its IDs' kind is the operator's --ids, not the file's (see ReadResult)
 
     def as_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -97,6 +98,16 @@ class Stripped:
             )
             self._unique[table] = self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
         return table, self._unique[table]
+
+    def sources(self) -> dict[str, str]:
+        """Per kind asked for: "declared" when any input gave IDs of it by the operator's word
+        alone (a plain list, an ID column), else "typed" (every ID came from an object that
+        says what it is)."""
+        out = {}
+        for kind in sorted(self.want.kinds, key=lambda k: k.value):
+            word = any(r.declared and r.ids_read.get(kind.value, 0) for r in self.inputs)
+            out[kind.value] = "declared" if word else "typed"
+        return out
 
     def close(self) -> None:
         self.con.close()
@@ -232,7 +243,9 @@ def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None =
             reader = "fast"
             if fmt in fast.BUILDERS:
                 with contextlib.suppress(fast.GiveUp):
-                    result = ReadResult(rows=[], lines=fast.stage(con, source, fmt, opts.want, no))
+                    result = ReadResult(
+                        rows=[], lines=fast.stage(con, source, fmt, opts.want, no), declared=fmt == "ids"
+                    )
             if result is None:
                 reader = "careful"
                 result = _careful(source, fmt, opts, partial(_insert_rows, con, no))
@@ -256,6 +269,7 @@ def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None =
                     bad_lines=result.bad_lines,
                     first_bad_lines=[{"line": n, "problem": p} for n, p in (result.first_bad or [])],
                     reader=reader,
+                    declared=result.declared,
                 )
             )
             if progress:

@@ -72,7 +72,7 @@ def test_who_received_lists_every_delivery(world: Path) -> None:
     r = quota("who-received", posts[0], posts[5], "999", "--json")
     assert r.exit_code == 0, r.stderr
     rows = json.loads(r.stdout)
-    assert all(list(row) == ["id", "kind", "export_id", "entity", "person", "at", "basis"] for row in rows)
+    assert all(list(row) == ["id", "kind", "export_id", "entity", "person", "at", "basis", "declared"] for row in rows)
     got = [(row["id"], row["export_id"], row["entity"], row["basis"]) for row in rows]
     # posts[5] went to beta too, in b2, but b2 was voided: not a delivery.
     assert got == sorted(
@@ -88,7 +88,8 @@ def test_who_received_from_files_and_by_kind(world: Path) -> None:
     r = quota("who-received", "--file", "users.txt", "--csv")
     assert r.exit_code == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0] == "id,kind,export_id,entity,person,at,basis" and len(lines) == 5
+    assert lines[0] == "id,kind,export_id,entity,person,at,basis,declared" and len(lines) == 5
+    assert all(line.endswith(",false") for line in lines[1:])
     assert quota("who-received", "--file", "users.txt", "--kind", "post", "--json").stdout.strip() == "[]"
     # Any format strip reads: the manual spreadsheet's posts came from v2_flat.jsonl.
     r = quota("who-received", "--file", SAMPLES / "v2_flat.jsonl", "--json")
@@ -134,7 +135,7 @@ def test_notice_add_show_sent_list(world: Path) -> None:
     before = datetime(2026, 11, 6, 7, 0, tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     listing = json.loads(quota("notice", "list", "--at", before, "--json").stdout)
     assert list(listing[0]) == ["notice_id", "received_at", "deadline", "overdue", "void", "entities"]
-    assert list(listing[0]["entities"][0]) == ["entity", "ids", "told_at", "late"]
+    assert list(listing[0]["entities"][0]) == ["entity", "ids", "told_at", "late", "declared"]
     assert listing[0]["overdue"] is False
     assert [e["entity"] for e in listing[0]["entities"]] == ["acme", "beta"]
     assert quota("notice", "list", "--check", "--at", before).exit_code == 0
@@ -327,12 +328,40 @@ def test_notice_add_needs_the_kind_and_takes_every_reason_x_gives(tmp_path: Path
     assert r.exit_code == 4 and "'vanished'" in r.stderr
 
 
+def test_the_jobs_own_json_gives_the_kind(tmp_path: Path) -> None:
+    assert quota("init").exit_code == 0
+    job = {"type": "users", "id": "1423095206576984067", "resumable": False, "status": "complete",
+           "upload_url": "https://upload.invalid/u", "download_url": "https://download.invalid/d",
+           "created_at": "2026-11-01T00:00:00.000Z"}  # fmt: skip
+    (tmp_path / "job.json").write_text(json.dumps({"data": job}, indent=2))  # as X returns it, pretty-printed
+    src = tmp_path / "result.jsonl"
+    # `bounced` is a reason X gives only for posts: as a users job's result it is refused.
+    src.write_text(json.dumps({"id": "1895625031960240129", "action": "delete", "reason": "bounced"}) + "\n")
+    r = quota("notice", "add", src, "--job", "job.json")
+    assert r.exit_code == 4 and "not one X gives for users" in r.stderr
+    src.write_text(json.dumps({"id": "1895625031960240129", "action": "delete", "reason": "suspended"}) + "\n")
+    r = quota("notice", "add", src, "--job", "job.json", "--kind", "post")
+    assert r.exit_code == 2 and "contradicts" in r.stderr and "users job" in r.stderr
+    assert quota("notice", "add", src, "--job", "job.json").exit_code == 0
+    listed = quota("sql", "SELECT kind FROM deletion_notices", "--json")
+    assert json.loads(listed.stdout) == [{"kind": "user"}]
+    body = json.loads(quota("sql", "SELECT body FROM events WHERE kind = 'notice'", "--json").stdout)[0]["body"]
+    assert json.loads(body)["job_id"] == job["id"]
+    # The job's JSON given as the result: refused with what to do instead.
+    r = quota("notice", "add", "job.json", "--kind", "user")
+    assert r.exit_code == 4 and "compliance job, not its result" in r.stderr
+    (tmp_path / "odd.json").write_text(json.dumps({"data": job | {"type": "spaces"}}))
+    assert quota("notice", "add", src, "--job", "odd.json").exit_code == 4
+
+
 def test_a_wrong_notice_is_voided_and_added_again_and_late_tellings_stay_visible(world: Path) -> None:
     posts = ids_in(world / "acme1" / "post_ids.txt")
     src = notice_file(world / "c.jsonl", posts[:2])
     added = json.loads(quota("notice", "add", src, "--kind", "user", "--received-at", "2026-11-05T08:00:00Z",
                              "--json").stdout)  # fmt: skip
-    assert added == []  # as User IDs it reaches nobody: the wrong kind
+    # As User IDs it reaches only beta, whose Post IDs came as a plain list: their kind was the
+    # operator's word (declared), so they match a notice of any kind; acme's posts were typed.
+    assert [(a["entity"], a["declared"]) for a in added] == [("beta", True)]
     wrong = json.loads(quota("notice", "list", "--all", "--json").stdout)[-1]["notice_id"]
     assert quota("notice", "add", src, "--kind", "post").exit_code == 2  # already recorded
     r = quota("notice", "void", wrong, "--reason", "a tweets job, recorded as users")

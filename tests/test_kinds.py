@@ -97,3 +97,81 @@ def test_an_input_with_only_other_kinds_is_refused(tmp_path: Path) -> None:
     assert r.exit_code == 4 and "1 user object" in r.stderr and "--ids user" in r.stderr
     # Asking for posts and users of a file of posts without authors asked: still fine.
     assert quota("strip", lines(tmp_path / "p.jsonl", POST), "-o", "p", "--ids", "post,dm").exit_code == 0
+
+
+USER = {"id": "1895625031960240000", "username": "synth_author"}
+
+
+def test_declared_kinds_are_recorded_per_kind_and_matched_under_every_kind(tmp_path: Path) -> None:
+    init_acme(("entity", "add", "beta", "--name", "Beta"),
+              ("entity", "accept-terms", "beta", "--by", "B", "--at", "2026-01-01T00:00:00Z"))  # fmt: skip
+    post = POST["id"]
+    # acme: typed objects. beta: the same number as a plain list said to be User IDs.
+    typed = lines(tmp_path / "p.jsonl", POST, USER)
+    r = quota("export", typed, "--to", "acme", "-o", "a", "--ids", "post,user", "--export-id", "t1",
+              "--at", "2026-11-01T00:00:00Z")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    (tmp_path / "said-users.txt").write_text(post + "\n")
+    r = quota("export", "said-users.txt", "--to", "beta", "-o", "b", "--ids", "user", "--export-id", "d1",
+              "--at", "2026-11-01T01:00:00Z")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert json.loads((tmp_path / "a" / "manifest.json").read_text())["sources"] == {"post": "typed", "user": "typed"}
+    doc = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert doc["sources"] == {"user": "declared"} and doc["totals"]["user"]["source"] == "declared"
+    assert doc["inputs"][0]["declared"] is True
+    assert json.loads(quota("ledger", "show", "d1", "--json").stdout)["sources"] == {"user": "declared"}
+    assert "user:declared" in quota("ledger", "show", "d1").stdout
+    assert json.loads(quota("ledger", "show", "t1", "--json").stdout)["sources"] == {"post": "typed", "user": "typed"}
+    r = quota("sql", "SELECT export_id, post_source, user_source FROM exports ORDER BY export_id", "--json")
+    assert json.loads(r.stdout) == [
+        {"export_id": "d1", "post_source": None, "user_source": "declared"},
+        {"export_id": "t1", "post_source": "typed", "user_source": "typed"},
+    ]
+    # who-received of the post: acme as a post (typed), beta too, marked declared.
+    got = json.loads(quota("who-received", post, "--kind", "post", "--json").stdout)
+    assert [(g["export_id"], g["kind"], g["declared"]) for g in got] == [("t1", "post", False), ("d1", "user", True)]
+    # A typed user entry is not found by a post lookup: the author's ID reaches acme only as a user.
+    got = json.loads(quota("who-received", USER["id"], "--kind", "post", "--json").stdout)
+    assert got == []
+    # A post deletion notice reaches beta too, and says it matched a declared kind.
+    result = lines(tmp_path / "r.jsonl", {"id": post, "action": "delete", "reason": "deleted"})
+    added = json.loads(quota("notice", "add", result, "--kind", "post", "--received-at", "2026-11-05T00:00:00Z",
+                             "--json").stdout)  # fmt: skip
+    assert [(a["entity"], a["declared"]) for a in added] == [("acme", False), ("beta", True)]
+    shown = json.loads(quota("notice", "show", added[0]["notice_id"], "--json").stdout)
+    assert [(s["entity"], s["declared"]) for s in shown] == [("acme", False), ("beta", True)]
+    listed = json.loads(quota("notice", "list", "--json").stdout)[0]["entities"]
+    assert [(e["entity"], e["declared"]) for e in listed] == [("acme", False), ("beta", True)]
+    assert quota("ledger", "verify").exit_code == 0
+    # The report lists both distributions with their kinds' sources.
+    r = quota("report", "-o", "r.json", "--format", "json", "--since", "2026-10-15", "--until", "2026-11-30")
+    assert r.exit_code == 0, r.stderr
+    dist = {d["export_id"]: d["sources"] for d in json.loads((tmp_path / "r.json").read_text())["distributions"]}
+    assert dist == {"t1": {"post": "typed", "user": "typed"}, "d1": {"user": "declared"}}
+    assert quota("report", "-o", "r.html", "--since", "2026-10-15", "--until", "2026-11-30").exit_code == 0
+    assert "user declared" in (tmp_path / "r.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "args", "source"),
+    [
+        ("id,text,author_id", ["1,a,2"], ("--ids", "post"), "typed"),  # twarc-csv: says it holds posts
+        ("id,username", ["3,synth"], ("--ids", "user"), "typed"),
+        ("id,score", ["1,9"], ("--ids", "post"), "declared"),  # nothing says what the IDs are
+        ("uid,text,author_id", ["1,a,2"], ("--ids", "user", "--id-column", "uid"), "declared"),
+    ],
+)
+def test_csv_columns_say_or_do_not_say_the_kind(tmp_path: Path, header: str, rows: list[str], args, source) -> None:
+    (tmp_path / "in.csv").write_text(header + "\n" + "\n".join(rows) + "\n")
+    r = quota("strip", "in.csv", "-o", "out", *args)
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert list(doc["sources"].values()) == [source]
+
+
+def test_a_typed_and_a_declared_input_together_make_the_kind_declared(tmp_path: Path) -> None:
+    (tmp_path / "more.txt").write_text("5\n")
+    r = quota("strip", lines(tmp_path / "p.jsonl", POST), "more.txt", "-o", "out", "--ids", "post")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert doc["sources"] == {"post": "declared"} and [i["declared"] for i in doc["inputs"]] == [False, True]

@@ -10,7 +10,7 @@ from quota.readers.source import Source
 
 
 def read(source: Source, role: Role, skip_bad: bool, sink: Sink | None = None) -> ReadResult:
-    result = ReadResult(rows=[], sink=sink)
+    result = ReadResult(rows=[], sink=sink, declared=True)
     r = int(role)
     for n, text in numbered_lines(source):
         value = text.rstrip("\r\n")

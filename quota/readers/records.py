@@ -99,6 +99,9 @@ class ReadResult:
     bad_lines: int = 0
     first_bad: list[tuple[int, str]] | None = None
     sink: Sink | None = None
+    # The kind of its IDs is the operator's word (--ids), not what the input says: a plain ID
+    # list, a named --id-column, a column of bare IDs. Post and User IDs share one number space.
+    declared: bool = False
 
     def add(self, rows: Rows) -> None:
         self.rows.extend(rows)

@@ -24,6 +24,13 @@ TWARC_COLUMNS: dict[Role, tuple[str, ...]] = {
     Role.AUTHOR_REF: ("in_reply_to_user_id", "retweeted_user_id", "quoted_user_id"),
 }
 ROLE_OF_KIND = {Kind.POST: Role.POST, Kind.USER: Role.USER, Kind.DM: Role.DM}
+# Columns by which a header says its rows are posts or users (the v2 recognition rule).
+TYPED_COLUMNS = ("text", "author_id", "author.id", "edit_history_tweet_ids", "conversation_id", "username")
+
+
+def declared(header: list[str], id_column: str | None) -> bool:
+    """Whether the kind of the IDs read is the operator's word rather than the file's."""
+    return id_column is not None or not any(name in header for name in TYPED_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,7 @@ def read_csv(source: Source, want: Want, skip_bad: bool, id_column: str | None, 
             except StopIteration:
                 raise BadInput(source.name, "is empty") from None
             cols = plan_columns(source.name, header, want, id_column)
+            result.declared = declared(header, id_column)
             width = len(header)
             last = reader.line_num
             for record in reader:
@@ -137,7 +145,7 @@ def read_parquet(
             raise BadInput(source.name, f"column {c.name} holds {t} numbers, which cannot carry 64-bit IDs exactly")
         if not (pa.types.is_integer(t) or pa.types.is_string(t) or pa.types.is_large_string(t)):
             raise BadInput(source.name, f"column {c.name} has type {t}, not integers or strings")
-    result = ReadResult(rows=[], sink=sink)
+    result = ReadResult(rows=[], sink=sink, declared=declared(list(schema.names), id_column))
     row0 = 0
     for batch in pf.iter_batches(batch_size=65536, columns=sorted({c.name for c in cols})):
         values = {c.name: batch.column(c.name).to_pylist() for c in cols}

@@ -91,3 +91,7 @@ FROM events WHERE kind = 'publish';
 -- name: deletion_notice_voids
 SELECT body->>'notice_id', body->>'reason', seq
 FROM events WHERE kind = 'notice_void';
+
+-- name: id_sources
+SELECT body->>'export_id', body->>'$.sources.post', body->>'$.sources.user', body->>'$.sources.dm', seq
+FROM events WHERE kind = 'reserve' AND body->>'sources' IS NOT NULL;
