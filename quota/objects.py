@@ -20,7 +20,7 @@ from typing import Any
 from quota.errors import BadInput
 from quota.ids import JSONFloat, Kind, id_problem
 from quota.readers import detect
-from quota.readers.arrays import ARCHIVE_PREFIX, DELETED_PARTS, DELETED_WHY, _text, archive_check, elements
+from quota.readers.arrays import ARCHIVE_PREFIX, DELETED_PARTS, DELETED_WHY, archive_check, elements, text_of
 from quota.readers.jsonl import numbered_lines, parse
 from quota.readers.kinds import looks_like, v1_is_post, v1_is_user, v2_is_post, v2_is_user
 from quota.readers.records import Problem
@@ -396,10 +396,12 @@ def _records(source: Source, fmt: str) -> Iterator[tuple[int, Iterator[tuple[Kin
             else:
                 yield n, _v1_post(obj, "the object")
     elif fmt == "v1-array":
-        for i, (n, obj) in enumerate(elements(source.name, _text(source), 0)):
+        for i, (n, obj) in enumerate(elements(source.name, text_of(source), 0)):
             yield n, _v1_post(obj, f"element {i}")
+    elif fmt in ("v2-document", "v2-array", "v1-document"):
+        yield from _document(source)
     elif fmt == "archive":
-        text = _text(source)
+        text = text_of(source)
         m = ARCHIVE_PREFIX.match(text)
         if m is not None and m.group(1) in DELETED_PARTS:
             raise BadInput(source.name, DELETED_WHY)
@@ -413,6 +415,40 @@ def _records(source: Source, fmt: str) -> Iterator[tuple[int, Iterator[tuple[Kin
         yield from _parquet_rows(source)
     else:
         raise BadInput(source.name, f"format {fmt!r} is not one manual exports read")
+
+
+def _document(source: Source) -> Iterator[tuple[int, Iterator[tuple[Kind, dict[str, Any]]]]]:
+    """A whole JSON document (see quota.readers.documents): a manual export is at most a few
+    hundred objects, so the document (bounded by DOC_LIMIT) is decoded at once."""
+    text = text_of(source)
+    start = len(text) - len(text.lstrip())
+    if text[start : start + 1] == "[":
+        for i, (n, obj) in enumerate(elements(source.name, text, start)):
+            if isinstance(obj, dict) and any(k in obj for k in ("data", "includes", "meta", "errors")):
+                yield n, _v2_page(obj)
+            elif isinstance(obj, dict) and "id_str" in obj:
+                yield n, _v1_post(obj, f"element {i}")
+            else:
+                yield n, _v2_element(obj, f"element {i}", {})
+        return
+    try:
+        doc = parse(text)
+    except Problem as p:
+        raise BadInput(source.name, str(p)) from None
+    if not isinstance(doc, dict):
+        raise BadInput(source.name, "is not a JSON object or array")
+    if isinstance(doc.get("ids"), list):
+        raise BadInput(source.name, NO_OBJECTS["ids"])
+    lists = [k for k in ("statuses", "users") if isinstance(doc.get(k), list)]
+    if lists:
+        for i, obj in enumerate(doc[lists[0]]):
+            yield 1, _v1_post(obj, f"{lists[0]}[{i}]")
+    elif any(k in doc for k in ("data", "includes", "meta", "errors")):
+        yield 1, _v2_page(doc)
+    elif "id_str" in doc:
+        yield 1, _v1_post(doc, "the object")
+    else:
+        yield 1, _v2_element(doc, "the object", {})
 
 
 def read_objects(inputs: list[str], fmt: str | None = None, users: bool = True) -> Iterator[Obj]:

@@ -141,7 +141,7 @@ def _connect(opts: StripOptions, scratch: str) -> duckdb.DuckDBPyConnection:
 
 def _careful(source: Source, fmt: str, opts: StripOptions, sink: Sink | None = None) -> ReadResult:
     """The line-by-line reader of `fmt`; with a sink, rows go there in batches."""
-    from quota.readers import arrays, idlist, jsonl, tabular, v1, v2
+    from quota.readers import DOCUMENTS, arrays, documents, idlist, jsonl, tabular, v1, v2
 
     want, skip = opts.want, opts.skip_bad
     if fmt in ("v2-pages", "dm-events"):
@@ -152,6 +152,8 @@ def _careful(source: Source, fmt: str, opts: StripOptions, sink: Sink | None = N
         result = jsonl.read(source, v1.post, want, skip, sink)
     elif fmt == "v1-array":
         result = arrays.read_v1_array(source, want, skip, sink)
+    elif fmt in DOCUMENTS:
+        result = documents.read(source, want, skip, sink)
     elif fmt == "archive":
         result = arrays.read_archive(source, want, skip, sink)
     elif fmt == "csv":

@@ -452,6 +452,51 @@ def v2_page_lines(world: World, pages: int, per_page: int = 100, bad: float = 0.
         yield dumps(v2_page(posts, world, errors=1 if i % 4 == 3 else 0))
 
 
+# ---------------------------------------------------------------- other X objects and documents
+
+
+def v2_list(world: World, owner: User) -> dict[str, Any]:
+    """A v2 List object: an `id` that is not a Post ID."""
+    lid, _ = world._next_id()
+    return {"id": lid, "name": f"synthetic list {lid[-4:]}", "owner_id": owner.id,
+            "member_count": world.rng.randint(2, 400), "follower_count": world.rng.randint(0, 90),
+            "private": False}  # fmt: skip
+
+
+def compliance_job(world: World, kind: str) -> dict[str, Any]:
+    """What X returns for GET /2/compliance/jobs/:id (`kind`: tweets or users)."""
+    jid, when = world._next_id()
+    return {"data": {
+        "type": kind, "id": jid, "name": f"synthetic {kind} job", "resumable": False, "status": "complete",
+        "created_at": iso(when),
+        "upload_url": "https://storage.x.invalid/upload", "upload_expires_at": iso(when + timedelta(minutes=15)),
+        "download_url": "https://storage.x.invalid/download", "download_expires_at": iso(when + timedelta(days=7)),
+    }}  # fmt: skip
+
+
+_REASONS = ("deleted", "deleted", "deleted", "suspended", "protected", "deactivated")
+
+
+def compliance_result(world: World, ids: list[str]) -> Iterator[str]:
+    """A tweets job's result: one line per affected ID, as X writes it."""
+    for i in ids:
+        yield dumps({"id": i, "action": "delete", "created_at": iso(world.clock - timedelta(days=400)),
+                     "redacted_at": iso(world.clock), "reason": world.rng.choice(_REASONS)})  # fmt: skip
+
+
+def v1_search(world: World, n: int) -> dict[str, Any]:
+    """A v1.1 search response: posts in `statuses`, beside `search_metadata`."""
+    posts = [v1_post(world.post()) for _ in range(n)]
+    return {"statuses": posts, "search_metadata": {"count": n, "query": "synthetic", "max_id_str": posts[0]["id_str"],
+                                                   "next_results": "?max_id=1&q=synthetic"}}  # fmt: skip
+
+
+def v1_cursor_ids(world: World, n: int) -> dict[str, Any]:
+    """A v1.1 followers/ids page: IDs as JSON numbers (exact only as text), and a cursor."""
+    ids = [int(u.id) for u in world.rng.sample(world.users, n)]
+    return {"ids": ids, "next_cursor": 0, "next_cursor_str": "0", "previous_cursor": 0, "previous_cursor_str": "0"}
+
+
 def write_text(path: Path, lines: Iterator[str] | list[str]) -> None:
     with open(path, "w", encoding="utf-8", newline="\n") as f:
         for line in lines:
@@ -499,6 +544,41 @@ def write_samples(out: Path, seed: int = 20261122) -> list[Path]:
     write_parquet(target("posts.parquet"), [w.post() for _ in range(40)])
     write_text(target("post_ids.txt"), sorted({w.post().id for _ in range(50)}, key=int))
     write_text(target("v2_pages_bad.jsonl"), v2_page_lines(w, pages=10, per_page=5, bad=0.3))
+    # Whole documents as curl or an SDK saves them: pretty-printed, one response per file.
+    response = v2_page([w.post() for _ in range(20)], w)
+    del response["__twarc"]
+    with open(target("v2_response.json"), "w", encoding="utf-8", newline="\n") as f:
+        json.dump(response, f, ensure_ascii=False, indent=2)
+        f.write("\n")
+    with open(target("v1_search.json"), "w", encoding="utf-8", newline="\n") as f:
+        json.dump(v1_search(w, 15), f, ensure_ascii=False, indent=2)
+        f.write("\n")
+    with open(target("v1_follower_ids.json"), "w", encoding="utf-8", newline="\n") as f:
+        json.dump(v1_cursor_ids(w, 30), f, indent=2)
+        f.write("\n")
+    # What must never become Post IDs: List objects, and an archive's deleted posts.
+    lists = [v2_list(w, w.rng.choice(w.users)) for _ in range(5)]
+    write_text(target("v2_lists.jsonl"), [dumps({"data": lists, "meta": {"result_count": len(lists)}})])
+    with open(target("deleted-tweets.js"), "w", encoding="utf-8", newline="\n") as f:
+        gone = []
+        for _ in range(5):
+            entry = archive_entry(w.post())
+            entry["tweet"]["deleted_at"] = v1_time(w.clock)
+            gone.append(entry)
+        f.write("window.YTD.deleted_tweets.part0 = " + json.dumps(gone, ensure_ascii=False, indent=2) + "\n")
+    # A tweets compliance job and its result, naming some posts of v2_pages.jsonl.
+    with open(target("compliance_job.json"), "w", encoding="utf-8", newline="\n") as f:
+        json.dump(compliance_job(w, "tweets"), f, indent=2)
+        f.write("\n")
+    with open(out / "v2_pages.jsonl", encoding="utf-8") as f:
+        first = json.loads(f.readline())["data"]
+    write_text(target("compliance_result.jsonl"), compliance_result(w, [p["id"] for p in first[:4]]))
+    # A page whose second author protects their posts: manual refuses it, or --fit leaves it out.
+    posts = [w.post() for _ in range(6)]
+    page = v2_page(posts, w)
+    for u in page["includes"]["users"]:
+        u["protected"] = u["id"] == posts[1].author.id
+    write_text(target("v2_protected.jsonl"), [dumps(page)])
     return written
 
 

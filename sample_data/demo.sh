@@ -28,7 +28,18 @@ strip dms       dm_events.jsonl     --ids dm,user
 strip csv       twarc.csv           --ids post,user
 strip parquet   posts.parquet       --ids post,user
 strip ids       post_ids.txt        --ids post
+strip response  v2_response.json    --ids post,user   # one pretty-printed v2 response
+strip search    v1_search.json      --ids post,user   # v1.1 {"statuses": [...]}
+strip followers v1_follower_ids.json --ids user       # v1.1 cursor ids: a declared kind
 strip bad       v2_pages_bad.jsonl  --ids post --skip-bad
+# Objects that are not posts, and posts X says were deleted, never become Post IDs:
+for refused in v2_lists.jsonl deleted-tweets.js; do
+  if $QUOTA strip "$refused" -o "$out/refused" 2>"$out/why.txt"; then
+    echo "expected $refused to be refused" >&2
+    exit 1
+  fi
+  echo "== $refused refused (exit 4): $(cat "$out/why.txt")"
+done
 echo "== manifest of the last run:"
 head -c 700 "$out/bad/manifest.json"
 echo
@@ -53,12 +64,14 @@ echo "   refused as expected: $(cat "$out/refusal.txt")"
 # A spreadsheet of whole objects for one analyst, within 500 objects a day; IDs are text cells.
 $QUOTA manual v2_flat.jsonl --person analyst -o "$out/analyst.xlsx" --no-users
 $QUOTA usage --person analyst
+# A protected author's posts are not public: --fit leaves them out and says how many.
+$QUOTA manual v2_protected.jsonl --person analyst -o "$out/public.csv" --fit
 
 # Compliance: who holds a post, a deletion notice with its 24-hour deadline, SQL, the report.
 first=$(head -n 1 "$out/deliver-1/post_ids.txt")
 $QUOTA who-received "$first"
-printf '{"id": "%s", "action": "delete", "created_at": "2025-03-01T00:00:01.286Z", "redacted_at": "2026-11-21T00:00:00.000Z", "reason": "deleted"}\n' "$first" >"$out/compliance.jsonl"
-$QUOTA notice add "$out/compliance.jsonl" --kind post
+# X's result of a tweets compliance job, naming some delivered posts; the job's JSON gives the kind.
+$QUOTA notice add compliance_result.jsonl --job compliance_job.json
 $QUOTA notice list
 $QUOTA sql "SELECT entity, kind, count(*) AS ids FROM delivered_ids GROUP BY ALL ORDER BY ALL"
 $QUOTA report -o "$out/report.html"

@@ -39,7 +39,7 @@ def test_manifest_accounts_for_inputs_and_outputs(idfile: Path) -> None:
     assert entry["bytes"] == idfile.stat().st_size
     assert entry["sha256"] == hashlib.sha256(idfile.read_bytes()).hexdigest()
     assert (entry["format"], entry["lines"], entry["posts_read"], entry["duplicates_dropped"]) == ("ids", 6, 6, 1)
-    assert doc["totals"]["post"] == {"read": 6, "unique": 5, "duplicates_dropped": 1}
+    assert doc["totals"]["post"] == {"read": 6, "unique": 5, "duplicates_dropped": 1, "source": "declared"}
     (out,) = doc["outputs"]
     assert out["path"] == "post_ids.txt" and out["count"] == 5
     assert out["sha256"] == hashlib.sha256(Path("out/post_ids.txt").read_bytes()).hexdigest()

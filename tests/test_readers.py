@@ -167,8 +167,16 @@ def test_detection_of_every_sample() -> None:
         "twarc.csv": "csv",
         "posts.parquet": "parquet",
         "post_ids.txt": "ids",
+        "v2_response.json": "v2-document",
+        "v1_search.json": "v1-document",
+        "v1_follower_ids.json": "v1-document",
+        "v2_lists.jsonl": "v2-pages",
+        "deleted-tweets.js": "archive",
+        "v2_protected.jsonl": "v2-pages",
+        "compliance_result.jsonl": "v2-flat",
     }
-    assert {p.name for p in SAMPLES.iterdir() if p.name != "demo.sh"} == set(expected)
+    # The compliance job's JSON is no strip input: notice add --job reads it.
+    assert {p.name for p in SAMPLES.iterdir() if p.name not in ("demo.sh", "compliance_job.json")} == set(expected)
     for name, fmt in expected.items():
         assert detect(Source.open_path(str(SAMPLES / name))) == fmt, name
 

@@ -42,11 +42,20 @@ def test_readme_demo_runs_on_every_sample() -> None:
     done = subprocess.run(["bash", str(SAMPLES / "demo.sh")], capture_output=True, text=True, env=env, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     script = (SAMPLES / "demo.sh").read_text()
-    for sample in SAMPLES.iterdir():
-        if sample.name != "demo.sh":
-            assert f" {sample.name} " in script, f"demo.sh does not strip {sample.name}"
-            assert f"== {sample.name}" in done.stdout
-    assert done.stderr.count("stripped 1 input") == len(list(SAMPLES.iterdir())) - 1
+    # Samples of what must be refused, and inputs of other commands than strip.
+    refused = {"v2_lists.jsonl", "deleted-tweets.js"}
+    elsewhere = {"compliance_job.json", "compliance_result.jsonl", "v2_protected.jsonl"}
+    stripped = {p.name for p in SAMPLES.iterdir()} - refused - elsewhere - {"demo.sh"}
+    for name in stripped:
+        assert f" {name} " in script, f"demo.sh does not strip {name}"
+        assert f"== {name}" in done.stdout
+    for name in refused:
+        assert f"== {name} refused (exit 4)" in done.stdout
+    for name in elsewhere:
+        assert name in script, f"demo.sh does not use {name}"
+    assert "left out (not public: protected accounts)" in done.stderr
+    assert "recorded notice" in done.stderr
+    assert done.stderr.count("stripped 1 input") == len(stripped)
     assert "skipped 1 bad line" in done.stderr
     assert "recorded export demo-1" in done.stderr and "recorded export demo-2" in done.stderr
     assert "refused as expected" in done.stdout and "ok: ledger" in done.stdout

@@ -15,7 +15,14 @@ import re
 from quota.errors import BadInput
 from quota.readers.source import Source, bounded_lines
 
-FORMATS = ("v2-pages", "dm-events", "v2-flat", "v1", "v1-array", "archive", "csv", "parquet", "ids")
+FORMATS = (
+    "v2-pages", "dm-events", "v2-flat", "v1", "v1-array", "archive", "csv", "parquet", "ids",
+    "v2-document", "v2-array", "v1-document",
+)  # fmt: skip
+# Whole-file JSON documents (quota.readers.documents), and the keys that open them.
+DOCUMENTS = ("v2-document", "v2-array", "v1-document")
+V1_WRAPPER_KEYS = ("statuses", "users", "ids", "search_metadata", "next_cursor", "next_cursor_str", "previous_cursor")
+_FIRST_KEY = re.compile(rb'\{\s*"([A-Za-z_]{1,40})"')
 _DIGITS = re.compile(rb"\s*[0-9]+\s*")
 
 
@@ -40,11 +47,45 @@ def _json_shape(obj: object) -> str | None:
         if isinstance(first, dict) and "event_type" in first:
             return "dm-events"
         return "v2-pages"
+    if any(isinstance(obj.get(k), list) for k in ("statuses", "users", "ids")):
+        return "v1-document"
     if "id_str" in obj:
         return "v1"
     if "id" in obj or "event_type" in obj:
         return "v2-flat"
     return None
+
+
+def _document_shape(head: bytes) -> str | None:
+    """A pretty-printed document, told by its first key; None when the head looks like JSON
+    lines instead (the next line opens another object: a bad first line, not a document)."""
+    lines = [x for x in head.split(b"\n") if x.strip()]
+    if len(lines) > 1 and lines[1].lstrip().startswith(b"{") and not lines[1][:1].isspace():
+        return None
+    key = _FIRST_KEY.match(head)
+    if key is None:
+        return "v2-document" if head.rstrip() == b"{" or len(lines) > 1 else None
+    name = key.group(1).decode()
+    return "v1-document" if name in V1_WRAPPER_KEYS or name == "id_str" else "v2-document"
+
+
+def _array_shape(source: Source) -> str:
+    """A JSON array, told by its first element: v2 responses, v2 objects, or v1.1 objects."""
+    for n in (1 << 16, 1 << 20, 1 << 24):
+        head = source.head(n).lstrip(b"\xef\xbb\xbf").decode("utf-8", errors="ignore")
+        start = len(head) - len(head.lstrip()) + 1
+        try:
+            first, _ = json.JSONDecoder().raw_decode(head, start + len(head[start:]) - len(head[start:].lstrip()))
+        except (json.JSONDecodeError, RecursionError):
+            if len(head) < n - 4:  # the whole file was read: the careful reader names the problem
+                break
+            continue
+        if isinstance(first, dict) and any(k in first for k in ("data", "includes", "meta", "errors")):
+            return "v2-document"
+        if isinstance(first, dict) and "id_str" not in first and ("id" in first or "event_type" in first):
+            return "v2-array"
+        break
+    return "v1-array"
 
 
 def detect(source: Source, id_column: str | None = None) -> str:
@@ -60,15 +101,18 @@ def detect(source: Source, id_column: str | None = None) -> str:
     if head.startswith(b"window.YTD."):
         return "archive"
     if head.startswith(b"["):
-        return "v1-array"
+        return _array_shape(source)
     if head.startswith(b"{"):
         line = _first_line(source)
         try:
             shape = _json_shape(json.loads(line))
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
-            raise BadInput(
-                source.name, "the first line is not valid JSON, so the format cannot be told (use --format)", 1
-            ) from None
+            document = _document_shape(head)
+            if document is None:
+                raise BadInput(
+                    source.name, "the first line is not valid JSON, so the format cannot be told (use --format)", 1
+                ) from None
+            return document
         if shape is None:
             raise BadInput(source.name, "is JSON of an unknown shape (use --format to say what it is)", 1)
         return shape

@@ -23,7 +23,7 @@ _WS = " \t\r\n"
 ElementFn = Callable[[Any, Want, str], Rows]
 
 
-def _text(source: Source) -> str:
+def text_of(source: Source) -> str:
     try:
         with source.open() as f:
             data = read_bounded(f, source.name)
@@ -38,8 +38,12 @@ def _text(source: Source) -> str:
     return " " + text[1:] if text.startswith("\ufeff") else text
 
 
-def elements(name: str, text: str, start: int) -> Iterator[tuple[int, Any | Problem]]:
-    """(line, element) for each element of the array that opens at `start`."""
+def elements(
+    name: str, text: str, start: int, close_at: list[int] | None = None
+) -> Iterator[tuple[int, Any | Problem]]:
+    """(line, element) for each element of the array that opens at `start`. With `close_at`,
+    the array is a value inside a document: it gets the offset after the array, and what
+    follows is the caller's; without, it is the whole file and nothing but `;` may follow it."""
     line = 1 + text.count("\n", 0, start)
     pos = start
 
@@ -56,6 +60,8 @@ def elements(name: str, text: str, start: int) -> Iterator[tuple[int, Any | Prob
         raise BadInput(name, "expected a JSON array", line)
     pos = skip_ws(pos + 1)
     if pos < len(text) and text[pos] == "]":
+        if close_at is not None:
+            close_at[:] = [pos + 1]
         return
     while True:
         begin_line = line
@@ -70,6 +76,9 @@ def elements(name: str, text: str, start: int) -> Iterator[tuple[int, Any | Prob
             pos = skip_ws(pos + 1)
             continue
         if pos < len(text) and text[pos] == "]":
+            if close_at is not None:
+                close_at[:] = [pos + 1]
+                return
             pos = skip_ws(pos + 1)
             if pos < len(text) and text[pos:].strip(_WS + ";"):
                 raise BadInput(name, "unexpected text after the JSON array", line)
@@ -93,7 +102,7 @@ def _collect(
 
 
 def read_v1_array(source: Source, want: Want, skip_bad: bool, sink: Sink | None = None) -> ReadResult:
-    return _collect(source, _text(source), 0, v1.post, want, skip_bad, sink)
+    return _collect(source, text_of(source), 0, v1.post, want, skip_bad, sink)
 
 
 # ------------------------------------------------------------------ account archives
@@ -164,7 +173,7 @@ ARCHIVE_PARTS: dict[str, ElementFn] = {
 
 
 def read_archive(source: Source, want: Want, skip_bad: bool, sink: Sink | None = None) -> ReadResult:
-    text = _text(source)
+    text = text_of(source)
     m = ARCHIVE_PREFIX.match(text)
     if m is None:
         raise BadInput(source.name, "does not start with window.YTD.<part>.partN = as X archive files do", 1)

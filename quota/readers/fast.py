@@ -180,7 +180,20 @@ BUILDERS: dict[str, Callable[[Want], Plan]] = {
     "dm-events": pages_sql,
     "v2-flat": flat_sql,
     "v1": v1_sql,
+    "v2-document": pages_sql,  # one response, or an array of them
+    "v2-array": flat_sql,
+    "v1-array": v1_sql,
 }
+# Whole-file documents: DuckDB reads a top-level array element by element, and a lone object
+# as one value; both are held to the careful reader's limit (source.DOC_LIMIT).
+DOCUMENT_FORMATS = ("v2-document", "v2-array", "v1-array")
+
+
+def _json_format(source: Source, fmt: str) -> str:
+    """DuckDB's `format` for the file: JSON lines, or a document (array or one value)."""
+    if fmt not in DOCUMENT_FORMATS:
+        return "newline_delimited"
+    return "array" if source.head(4096).lstrip(b"\xef\xbb\xbf").lstrip().startswith(b"[") else "unstructured"
 
 
 def stage(con: duckdb.DuckDBPyConnection, source: Source, fmt: str, want: Want, input_no: int) -> int:
@@ -193,6 +206,17 @@ def stage(con: duckdb.DuckDBPyConnection, source: Source, fmt: str, want: Want, 
 
     plan = BUILDERS[fmt](want)
     compression = "gzip" if source.gzip else "none"
+    form = _json_format(source, fmt)
+    if fmt in DOCUMENT_FORMATS:
+        from quota.readers.source import DOC_LIMIT, too_big
+
+        if source.size > DOC_LIMIT:
+            raise too_big(source.name)  # the careful reader's limit, applied alike here
+        if source.gzip:
+            raise GiveUp("a compressed document's size is known only once read: the careful reader bounds it")
+    sized = f", format = '{form}'" if form != "newline_delimited" else ""
+    # A lone document holds its objects in `data`: count those, as the careful reader does.
+    count = "el" if form == "unstructured" else "lines"
     rows = " UNION ALL ".join(f"({q})" for q in plan.selects)
     try:
         if plan.reader == "lines":
@@ -210,7 +234,7 @@ def stage(con: duckdb.DuckDBPyConnection, source: Source, fmt: str, want: Want, 
             columns = "{" + ", ".join(f"'{k}': '{_duckdb_type(v)}'" for k, v in plan.schema.items()) + "}"
             con.execute(
                 f"""CREATE OR REPLACE TEMP TABLE lines AS SELECT r AS t, true AS ok
-                    FROM read_ndjson(?, columns = {columns}, compression = '{compression}') AS r""",
+                    FROM read_ndjson(?, columns = {columns}, compression = '{compression}'{sized}) AS r""",
                 [str(source.path)],
             )
         else:
@@ -219,7 +243,7 @@ def stage(con: duckdb.DuckDBPyConnection, source: Source, fmt: str, want: Want, 
                 f"""CREATE OR REPLACE TEMP TABLE lines AS
                     SELECT t, {plan.line_ok} AS ok
                     FROM (SELECT json_transform(json, '{_json_structure(plan.schema)}') AS t, json
-                          FROM read_ndjson_objects(?, compression = '{compression}'))""",
+                          FROM read_ndjson_objects(?, compression = '{compression}'{sized}))""",
                 [str(source.path)],
             )
         if plan.elements:
@@ -236,7 +260,8 @@ def stage(con: duckdb.DuckDBPyConnection, source: Source, fmt: str, want: Want, 
                 FROM ({rows}) AS u(r, s)""",
             [input_no],
         )
-        lines, bad_lines = con.execute("SELECT count(*), count(*) FILTER (WHERE NOT ok) FROM lines").fetchall()[0]
+        bad_lines = con.execute("SELECT count(*) FILTER (WHERE NOT ok) FROM lines").fetchall()[0][0]
+        lines = con.execute(f"SELECT count(*) FROM {count}").fetchall()[0][0]
         bad_ids = con.execute("SELECT count(*) FROM ids WHERE input = ? AND bad", [input_no]).fetchall()[0][0]
     except (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException):
         raise  # our SQL is wrong: a bug to see, not a file to read slowly

@@ -46,11 +46,20 @@ def bounded_lines(f: IO[bytes], name: str, limit: int = LINE_LIMIT) -> Iterator[
         yield raw
 
 
-def read_bounded(f: IO[bytes], name: str, limit: int = DOC_LIMIT) -> bytes:
-    """All of `f`, or BadInput when it holds more than `limit` bytes."""
+def too_big(name: str) -> BadInput:
+    return BadInput(
+        name,
+        f"is a JSON document larger than {mib(DOC_LIMIT)} once decompressed, the most quota reads as one document: "
+        "write it as JSON lines (one response or object per line)",
+    )
+
+
+def read_bounded(f: IO[bytes], name: str, limit: int | None = None) -> bytes:
+    """All of `f`, or BadInput when it holds more than `limit` bytes (DOC_LIMIT)."""
+    limit = DOC_LIMIT if limit is None else limit
     data = f.read(limit + 1)
     if len(data) > limit:
-        raise BadInput(name, f"is larger than {mib(limit)} once decompressed, the most quota reads as one document")
+        raise too_big(name) if limit == DOC_LIMIT else BadInput(name, f"is larger than {mib(limit)}")
     return data
 
 
