@@ -264,19 +264,45 @@ def entity_add(entity_id: str, name: str, kind: str, db: str | None, wait: float
 @entity.command("accept-terms")
 @click.argument("entity_id", metavar="ENTITY")
 @click.option("--by", required=True, help="Who accepted X's terms for the entity.")
-@click.option("--at", "at", default=None, help="When (ISO 8601, UTC); default now.")
+@click.option("--at", "at", default=None, help="When (ISO 8601, UTC); default now; not in the future.")
+@click.option("--document", default=None, type=click.Path(path_type=Path), help="The accepted terms (sha256 kept).")
+@click.option(
+    "--version", "version", default=None, help="Which terms, e.g. 'X Developer Agreement and Policy, 2026-10'."
+)
+@click.option("--method", default=None, help="How they were accepted, e.g. 'web form', 'signed PDF'.")
+@click.option(
+    "--evidence", default=None, type=click.Path(path_type=Path),
+    help="Proof of an acceptance recorded over 24 hours after --at (sha256 kept); required then.",
+)  # fmt: skip
 @ledger_options
-def entity_accept_terms(entity_id: str, by: str, at: str | None, db: str | None, wait: float) -> None:
+def entity_accept_terms(
+    entity_id: str,
+    by: str,
+    at: str | None,
+    document: Path | None,
+    version: str | None,
+    method: str | None,
+    evidence: Path | None,
+    db: str | None,
+    wait: float,
+) -> None:
     """Record that ENTITY accepted X's Terms, Privacy Policy, Developer Agreement and Developer Policy.
 
+    Give what was accepted (--document or --version). An acceptance more than 24 hours in the
+    past is back-dated: it needs --evidence, and is flagged wherever acceptances are shown.
+
     \b
-    Example:
-      quota entity accept-terms acme --by "J. Doe" --at 2026-11-01T09:00:00Z
+    Examples:
+      quota entity accept-terms acme --by "J. Doe" --version "X Developer Agreement and Policy, 2026-10" --method "web form"
+      quota entity accept-terms acme --by "J. Doe" --document xda-2026-10.pdf --at 2026-11-01T09:00:00Z --evidence signed.pdf
     """
     from quota import registry
 
     with _writer(db, wait) as ledger:
-        seq = registry.accept_terms(ledger, entity_id, by, parse_time(at))
+        seq = registry.accept_terms(
+            ledger, entity_id, by, parse_time(at), document=document, version=version, method=method,
+            evidence=evidence,
+        )  # fmt: skip
     click.echo(f"recorded terms acceptance of {entity_id} (event {seq})", err=True)
 
 
@@ -318,7 +344,7 @@ def entity_show(entity_id: str, db: str | None, wait: float, as_json: bool, as_c
     click.echo(render([head], list(head), fmt))
     if fmt == "table":
         for part, cols in (
-            ("terms", ["accepted_by", "accepted_at"]),
+            ("terms", ["accepted_by", "accepted_at", "version", "method", "backdated"]),
             ("persons", ["person", "name"]),
             ("permissions", ["ref", "cap", "valid_from", "valid_until"]),
         ):
@@ -444,29 +470,36 @@ def policy_show(db: str | None, wait: float, as_json: bool, as_csv: bool) -> Non
             "post_ids_per_30_days": p.post_id_cap,
             "objects_per_person_per_day": p.objects_per_person,
             "object_days": p.object_days,
-            "academic_ids": "unlimited" if p.academic_ids_unlimited else "as approved",
+            "academic_ids": "as approved",
             "notice_deadline_hours": p.notice_deadline // timedelta(hours=1),
             "source": p.source,
+            "note": registry.profile_note(p),
         }
         for p in PROFILES.values()
     ]
     click.echo(render(rows, list(rows[0]), fmt))
+    if fmt == "table":
+        for row in rows:
+            if row["note"]:
+                click.echo(f"{row['profile']}: {row['note']}", err=True)
 
 
 @policy.command("use")
 @click.argument("profile", metavar="PROFILE")
+@click.option("--reason", required=True, help="Why the numbers change (the report lists it).")
+@click.option("--by", "by", required=True, help="Who decided it.")
 @ledger_options
-def policy_use(profile: str, db: str | None, wait: float) -> None:
+def policy_use(profile: str, reason: str, by: str, db: str | None, wait: float) -> None:
     """Switch the profile in force (recorded in the ledger; later entries are judged under it).
 
     \b
     Example:
-      quota policy use x-restricted-use-cases
+      quota policy use x-developer-policy-utc-day --reason "counsel reads days as UTC days" --by "C. Officer"
     """
     from quota import registry
 
     with _writer(db, wait) as ledger:
-        seq = registry.use_policy(ledger, profile)
+        seq = registry.use_policy(ledger, profile, reason, by)
     click.echo(f"policy profile {profile} in force from event {seq}", err=True)
 
 
@@ -769,18 +802,20 @@ def ledger_show(export_id: str, db: str | None, wait: float, as_json: bool, as_c
 @ledger_group.command("void")
 @click.argument("export_id", metavar="EXPORT_ID")
 @click.option("--reason", required=True, help="Why the entry was wrong.")
+@click.option("--by", "by", required=True, help="Who voids it.")
 @ledger_options
-def ledger_void(export_id: str, reason: str, db: str | None, wait: float) -> None:
-    """Mark an entry recorded in error as void (it stays; it no longer counts).
+def ledger_void(export_id: str, reason: str, by: str, db: str | None, wait: float) -> None:
+    """Mark an entry recorded in error as void: it stays, and no longer counts toward any cap.
+    Its IDs may have been handed over, so who-received and deletion notices still find them.
 
     \b
     Example:
-      quota ledger void acme-oct --reason "recorded twice by mistake"
+      quota ledger void acme-oct --reason "recorded twice by mistake" --by "C. Officer"
     """
     from quota import recovery
 
     with _writer(db, wait) as ledger:
-        seq = recovery.void(ledger, export_id, reason)
+        seq = recovery.void(ledger, export_id, reason, by)
     click.echo(f"voided {export_id} (event {seq})", err=True)
 
 

@@ -10,7 +10,7 @@ Exports under an exemption do not count toward the entity's 30-day cap.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from quota.errors import PolicyRefusal, UsageError
@@ -51,10 +51,21 @@ def add(
         raise UsageError(f"--kind takes {', '.join(KINDS)}, not {kind!r}")
     if _row(ledger, ref) is not None:
         raise UsageError(f"exemption {ref!r} is already recorded")
-    if not ledger.query("SELECT 1 FROM entities WHERE entity = ?", [entity]):
+    holder = ledger.query("SELECT kind FROM entities WHERE entity = ?", [entity])
+    if not holder:
         raise UsageError(f"no entity {entity!r} in the ledger (add it with quota entity add)")
+    if kind in ("academic", "peer-review") and holder[0]["kind"] != "academic":
+        raise PolicyRefusal(
+            f"refused: a {kind} exemption is for academic research, and {entity} is an entity of kind "
+            f"{holder[0]['kind']}, not academic"
+        )
     if until <= start:
-        raise UsageError("--until must be after --from")
+        raise UsageError("the exemption must end (until) after it starts (from)")
+    today = datetime.now(UTC).date()
+    if approved_on > today:
+        raise UsageError(f"X's approval date {approved_on} is in the future: record an approval once it is given")
+    if start.date() < approved_on:
+        raise UsageError(f"the exemption cannot start ({iso(start)}) before X approved it ({approved_on})")
     if kind == "academic":
         if post_ids is None or user_ids is None:
             raise UsageError("an academic exemption needs the approved --post-ids and --user-ids (0 means none)")
@@ -68,6 +79,13 @@ def add(
         p = _row(ledger, parent)
         if p is None or p["kind"] != "academic":
             raise UsageError(f"--for {parent!r} is not an academic exemption in the ledger")
+        if _revoked(ledger, parent):
+            raise PolicyRefusal(f"refused: exemption {parent} was revoked, so no peer review can be added to it")
+        if utc_naive(until) > p["valid_until"] or utc_naive(start) < p["valid_from"]:
+            raise UsageError(
+                f"a peer review lives inside its parent: {parent} is valid from {iso(p['valid_from'])} "
+                f"until {iso(p['valid_until'])}"
+            )
         if post_ids is not None or user_ids is not None or persons:
             raise UsageError(
                 "a peer-review exemption draws down its parent's quantities: no --post-ids, --user-ids or --person"
@@ -95,6 +113,10 @@ def add(
         "purpose": purpose,
     }
     return ledger.append("exemption", body)
+
+
+def _revoked(ledger: Ledger, ref: str) -> bool:
+    return bool(ledger.query("SELECT 1 FROM exemption_revocations WHERE ref = ?", [ref]))
 
 
 def revoke(ledger: Ledger, ref: str, reason: str) -> int:
@@ -170,13 +192,25 @@ def check_export(
     row = _row(ledger, ref)
     if row is None:
         raise PolicyRefusal(f"refused: no exemption {ref!r} in the ledger")
-    if ledger.query("SELECT 1 FROM exemption_revocations WHERE ref = ?", [ref]):
+    if _revoked(ledger, ref):
         raise PolicyRefusal(f"refused: exemption {ref} was revoked")
     if not (row["valid_from"] <= utc_naive(at) < row["valid_until"]):
         raise PolicyRefusal(
             f"refused: {iso(at)} is outside exemption {ref}, valid from {iso(row['valid_from'])} "
             f"until {iso(row['valid_until'])}"
         )
+    if utc_naive(at).date() < row["approved_on"]:
+        raise PolicyRefusal(f"refused: {iso(at)} is before X approved exemption {ref} ({row['approved_on']})")
+    if row["kind"] == "peer-review":
+        parent = _row(ledger, row["parent"])
+        assert parent is not None
+        if _revoked(ledger, parent["ref"]):
+            raise PolicyRefusal(f"refused: peer review {ref} lives inside {parent['ref']}, which was revoked")
+        if not (parent["valid_from"] <= utc_naive(at) < parent["valid_until"]):
+            raise PolicyRefusal(
+                f"refused: {iso(at)} is outside {parent['ref']}, the exemption peer review {ref} lives inside "
+                f"(valid from {iso(parent['valid_from'])} until {iso(parent['valid_until'])})"
+            )
     if row["entity"] != entity:
         raise PolicyRefusal(f"refused: exemption {ref} is held by {row['entity']}, not {entity}")
     if dms:
@@ -191,8 +225,6 @@ def check_export(
         return 0, None
     root, used_posts, used_users = pool(ledger, ref)
     assert root is not None
-    if profile.academic_ids_unlimited:
-        return used_posts + posts, None
     for what, approved, used, asked in (
         ("Post", int(root["post_ids"]), used_posts, posts),
         ("User", int(root["user_ids"]), used_users, users),

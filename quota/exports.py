@@ -364,7 +364,7 @@ def _replayed(ledger: Ledger, row: dict[str, Any], entity: str, outdir: Path | N
     if row["entity"] != entity:
         raise UsageError(f"export id {row['export_id']} was already used for {row['entity']}, not {entity}")
     if row["voided"]:
-        raise UsageError(f"export {row['export_id']} was voided on {row['voided_at']}: use a new --export-id")
+        raise UsageError(f"export {row['export_id']} was voided on {row['voided_at']}; use a new --export-id")
     if row["released"]:
         raise UsageError(f"export id {row['export_id']} was released as never delivered: use a new --export-id")
     if not row["committed"]:

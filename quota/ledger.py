@@ -589,13 +589,10 @@ class Ledger:
 
         rows = ", ".join(
             f"('{p.name}', {'NULL' if p.post_id_cap is None else p.post_id_cap}, {micros(p.window)}, "
-            f"{p.objects_per_person}, {micros(p.object_window)}, '{p.object_days}', {str(p.academic_ids_unlimited).lower()})"
+            f"{p.objects_per_person}, {micros(p.object_window)}, '{p.object_days}')"
             for p in PROFILES.values()
         )
-        return (
-            "profiles(name, post_id_cap, window_us, objects, object_window_us, object_days, unlimited) "
-            f"AS (VALUES {rows})"
-        )
+        return f"profiles(name, post_id_cap, window_us, objects, object_window_us, object_days) AS (VALUES {rows})"
 
     def _check_profiles(self) -> tuple[int, str] | None:
         """Each entry names a known profile, the one in force when it was recorded, so the checks
@@ -680,20 +677,17 @@ class Ledger:
 
     def _check_exemptions(self) -> tuple[int, str] | None:
         """Every academic exemption's drawdown (its own exports and its peer-review children's)
-        recomputed from the entries, within what X approved, unless the profile its
-        last-recorded export names says unlimited."""
+        recomputed from the entries, within what X approved: no profile lifts that."""
         bad = self.con.execute(
-            f"""WITH {self._profiles()},
-                used AS (
-                   SELECT coalesce(x.parent, x.ref) AS root, sum(r.post_ids) AS posts, sum(r.user_ids) AS users,
-                          arg_max(r.profile, r.seq) AS judge
+            """WITH used AS (
+                   SELECT coalesce(x.parent, x.ref) AS root, sum(r.post_ids) AS posts, sum(r.user_ids) AS users
                    FROM exemption_uses u JOIN reservations r USING (export_id) JOIN exemptions x ON x.ref = u.ref
                    WHERE u.export_id NOT IN (SELECT export_id FROM releases)
                      AND u.export_id NOT IN (SELECT export_id FROM voids)
                    GROUP BY ALL)
                SELECT e.ref, e.seq, u.posts, e.post_ids, u.users, e.user_ids
-               FROM used u JOIN exemptions e ON e.ref = u.root JOIN profiles pr ON pr.name = u.judge
-               WHERE e.kind = 'academic' AND NOT pr.unlimited AND (u.posts > e.post_ids OR u.users > e.user_ids)
+               FROM used u JOIN exemptions e ON e.ref = u.root
+               WHERE e.kind = 'academic' AND (u.posts > e.post_ids OR u.users > e.user_ids)
                ORDER BY e.seq LIMIT 1"""
         ).fetchall()
         if bad:
@@ -701,7 +695,7 @@ class Ledger:
             return (
                 int(seq),
                 f"exemption {ref} has drawn {posts:,} Post IDs of {approved_posts:,} and {users:,} User IDs "
-                f"of {approved_users:,} approved",
+                f"of {approved_users:,} approved: more than X approved",
             )
         return None
 
@@ -790,7 +784,8 @@ class Ledger:
                 rows = self.con.execute(f"({a}) EXCEPT ALL ({b}) LIMIT 1").fetchall()
                 if rows:
                     row = rows[0]
-                    seq = row[0] if table == "policy_changes" else row[-1]
+                    names = [d[0] for d in self.con.execute(f"SELECT * FROM {table} LIMIT 0").description]
+                    seq = row[names.index("seq")]
                     return (int(seq), f"table {table} {what}: {_short(row)}")
         return None
 

@@ -129,8 +129,8 @@ def usage(ledger: Ledger, person: str, at: datetime, need: int | None = None) ->
 
 def _existing(ledger: Ledger, export_id: str) -> dict[str, Any] | None:
     rows = ledger.query(
-        """SELECT m.*, v.export_id IS NOT NULL AS voided FROM manual_exports m
-           LEFT JOIN voids v USING (export_id) WHERE m.export_id = ?""",
+        """SELECT m.*, v.export_id IS NOT NULL AS voided, ve.recorded_at AS voided_at FROM manual_exports m
+           LEFT JOIN voids v USING (export_id) LEFT JOIN events ve ON ve.seq = v.seq WHERE m.export_id = ?""",
         [export_id],
     )
     if rows:
@@ -146,6 +146,8 @@ def _replayed(ledger: Ledger, row: dict[str, Any], person: str) -> ManualResult:
 
     if row["person"] != person:
         raise UsageError(f"export id {row['export_id']} was already used for {row['person']}, not {person}")
+    if row["voided"]:
+        raise UsageError(f"export {row['export_id']} was voided on {row['voided_at']}; use a new --export-id")
     profile = registry.current_profile(ledger)
     at = row["delivered_at"].replace(tzinfo=UTC)
     n = int(row["posts"]) + int(row["users"])

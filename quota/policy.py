@@ -33,7 +33,6 @@ class Profile:
     window: timedelta
     objects_per_person: int  # manual Post/User objects per person per `object_window`
     object_window: timedelta
-    academic_ids_unlimited: bool
     # "rolling": any 24 hours (t - 24 h, t], the conservative reading; "utc-day": calendar days.
     object_days: str = "rolling"
     # Recipients of an ID in a deletion notice must be told within this long of its receipt.
@@ -51,7 +50,6 @@ PROFILES: dict[str, Profile] = {
             window=30 * DAY,
             objects_per_person=500,
             object_window=DAY,
-            academic_ids_unlimited=False,
         ),
         Profile(
             name="x-developer-policy-utc-day",
@@ -61,18 +59,18 @@ PROFILES: dict[str, Profile] = {
             window=30 * DAY,
             objects_per_person=500,
             object_window=DAY,
-            academic_ids_unlimited=False,
             object_days="utc-day",
         ),
         Profile(
             name="x-restricted-use-cases",
             version="2023-legacy",
+            # That page's 50,000 objects a day. What it says of academic IDs does not lift an
+            # exemption's approved quantity: that is X's letter, which no profile can change.
             source="X 'restricted use cases' page (older; disagrees with the Policy)",
             post_id_cap=1_500_000,
             window=30 * DAY,
             objects_per_person=50_000,
             object_window=DAY,
-            academic_ids_unlimited=True,
         ),
     )
 }

@@ -9,7 +9,7 @@ from quota.errors import UsageError
 from quota.ids import Kind, id_problem
 from quota.ledger import LINEAGE_KINDS, Ledger
 
-COLUMNS = ["id", "kind", "export_id", "entity", "person", "at", "basis", "declared"]
+COLUMNS = ["id", "kind", "export_id", "entity", "person", "at", "basis", "declared", "state"]
 _SOURCE = {1: "post_source", 2: "user_source", 3: "dm_source"}
 
 
@@ -41,7 +41,8 @@ def ids_from(args: Sequence[str], file: str | None, kind: str | None) -> tuple[l
 
 
 def who_received(ledger: Ledger, ids: list[int], kind: str | None) -> list[dict[str, Any]]:
-    """Every delivery of each ID (committed or open exports, not released or void), by ID then time.
+    """Every delivery of each ID (committed, open or void entries; not released ones, which were
+    never delivered), by ID then time.
 
     With `kind`, an entry whose IDs of another kind were declared (the operator's word, see
     Stripped.sources) is found too, marked `declared`: the ID may be of the kind asked about.
@@ -69,8 +70,8 @@ def who_received(ledger: Ledger, ids: list[int], kind: str | None) -> list[dict[
     for start in range(0, len(wanted), 1000):
         part = wanted[start : start + 1000]
         for row in ledger.query(
-            f"""SELECT export_id, entity, person, "at", basis, post_source, user_source, dm_source FROM exports
-                WHERE export_id IN ({",".join("?" * len(part))}) AND state IN ('committed', 'open')""",
+            f"""SELECT export_id, entity, person, "at", basis, state, post_source, user_source, dm_source FROM exports
+                WHERE export_id IN ({",".join("?" * len(part))}) AND state IN ('committed', 'open', 'void')""",
             part,
         ):
             exports[row["export_id"]] = row

@@ -50,7 +50,7 @@ def _unresolved_one(ledger: Ledger, export_id: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-def void(ledger: Ledger, export_id: str, reason: str) -> int:
+def void(ledger: Ledger, export_id: str, reason: str, by: str) -> int:
     """Mark an entry (an ID export or a manual one) recorded in error; it stays in the ledger
     and stops counting."""
     from quota.exports import existing
@@ -67,9 +67,9 @@ def void(ledger: Ledger, export_id: str, reason: str) -> int:
         raise UsageError(f"no export {export_id!r} in the ledger")
     if row["voided"]:
         raise UsageError(f"export {export_id} is already void")
-    if not reason.strip():
-        raise UsageError("a void needs a reason: say why the entry was wrong")
-    return ledger.append("void", {"export_id": export_id, "reason": reason})
+    if not reason.strip() or not by.strip():
+        raise UsageError("a void needs a reason (why the entry was wrong) and the name of who voids it")
+    return ledger.append("void", {"export_id": export_id, "reason": reason, "by": by.strip()})
 
 
 def release(ledger: Ledger, export_id: str, reason: str) -> int:

@@ -579,6 +579,12 @@ def write_samples(out: Path, seed: int = 20261122) -> list[Path]:
     for u in page["includes"]["users"]:
         u["protected"] = u["id"] == posts[1].author.id
     write_text(target("v2_protected.jsonl"), [dumps(page)])
+    # Evidence for a back-dated terms acceptance (the demo records one from January).
+    write_text(target("terms-acceptance.txt"), [
+        "Acme Research (synthetic) accepted the X Terms of Service, Privacy Policy, Developer Agreement",
+        "and Developer Policy (X Developer Agreement and Policy, 2026-10) on 2026-01-01, signed by",
+        "A. Analyst. This file is synthetic: it stands for the signed copy an organisation keeps.",
+    ])  # fmt: skip
     return written
 
 

@@ -49,7 +49,9 @@ export QUOTA_DB="$out/ledger.duckdb"
 echo "== ledger at $QUOTA_DB"
 $QUOTA init >/dev/null
 $QUOTA entity add acme --name "Acme Research (synthetic)"
-$QUOTA entity accept-terms acme --by "A. Analyst" --at 2026-01-01T00:00:00Z
+# Accepted in January, recorded now: a back-dated acceptance, so it comes with its evidence.
+$QUOTA entity accept-terms acme --by "A. Analyst" --at 2026-01-01T00:00:00Z \
+  --version "X Developer Agreement and Policy, 2026-10" --method "signed PDF" --evidence terms-acceptance.txt
 $QUOTA person add analyst --entity acme
 $QUOTA export v2_pages.jsonl --to acme --person analyst -o "$out/deliver-1" --ids post,user --export-id demo-1
 $QUOTA export v1_lines.jsonl --to acme -o "$out/deliver-2" --at 2026-11-01T12:00:00Z --export-id demo-2

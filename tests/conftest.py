@@ -41,12 +41,25 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
 
 
+# What tests accept: the terms' version and how, with evidence, since their acceptances are
+# back-dated (recorded long after the --at they state).
+EVIDENCE = Path(__file__).with_name("evidence") / "terms-signed.txt"
+TERMS = (
+    "--version",
+    "X Developer Agreement and Policy, 2026-10",
+    "--method",
+    "signed PDF",
+    "--evidence",
+    str(EVIDENCE),
+)
+
+
 def init_acme(*more: tuple[str, ...]) -> None:
     """A fresh ledger with entity acme, which accepted X's terms on 2026-01-01, and `more` commands."""
     for args in (
         ("init",),
         ("entity", "add", "acme", "--name", "Acme"),
-        ("entity", "accept-terms", "acme", "--by", "J Doe", "--at", "2026-01-01T00:00:00Z"),
+        ("entity", "accept-terms", *TERMS, "acme", "--by", "J Doe", "--at", "2026-01-01T00:00:00Z"),
         *more,
     ):
         r = quota(*args)

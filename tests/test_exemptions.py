@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import SAMPLES, quota
+from conftest import SAMPLES, TERMS, quota
 
 PAGES = SAMPLES / "v2_pages.jsonl"  # 118 unique Post IDs, 105 unique User IDs
 CAP = 1_500_000
@@ -18,9 +18,9 @@ def uni(tmp_path: Path) -> Path:
     for args in (
         ("init",),
         ("entity", "add", "uni", "--name", "A University", "--kind", "academic"),
-        ("entity", "accept-terms", "uni", "--by", "R Smith", "--at", "2026-01-01T00:00:00Z"),
+        ("entity", "accept-terms", *TERMS, "uni", "--by", "R Smith", "--at", "2026-01-01T00:00:00Z"),
         ("entity", "add", "lab2", "--name", "Reviewing Lab", "--kind", "academic"),
-        ("entity", "accept-terms", "lab2", "--by", "K Roe", "--at", "2026-01-01T00:00:00Z"),
+        ("entity", "accept-terms", *TERMS, "lab2", "--by", "K Roe", "--at", "2026-01-01T00:00:00Z"),
         ("person", "add", "rsmith", "--entity", "uni"),
         ("person", "add", "other", "--entity", "uni"),
         ("exemption", "add", "ACAD", "--entity", "uni", "--kind", "academic", "--approved-on", "2026-09-01",
@@ -145,13 +145,60 @@ def test_verify_recomputes_drawdown_and_catches_tampering(uni: Path) -> None:
     assert problem is not None and "drawn 118 Post IDs of 10" in problem[1]
 
 
-def test_a_later_profile_change_never_fails_verify_on_earlier_exports(uni: Path) -> None:
-    # The legacy profile leaves academic quantities unlimited: 3 x 118 > the 300 approved.
-    assert quota("policy", "use", "x-restricted-use-cases").exit_code == 0
-    for _ in range(3):
+def test_no_profile_lifts_an_approved_quantity(uni: Path) -> None:
+    # The legacy page's profile once left academic quantities unlimited: 3 x 118 > the 300 approved.
+    assert quota("policy", "use", "x-restricted-use-cases", "--reason", "audit", "--by", "C Officer").exit_code == 0
+    profiles = json.loads(quota("policy", "show", "--json").stdout)
+    assert {p["academic_ids"] for p in profiles} == {"as approved"}
+    for _ in range(2):
         assert exp("--to", "uni", "--exemption", "ACAD").exit_code == 0
-    assert quota("policy", "use", "x-developer-policy").exit_code == 0
-    r = quota("ledger", "verify")
-    assert r.exit_code == 0, r.stderr  # judged by the profile those exports were recorded under
     refused = exp("--to", "uni", "--exemption", "ACAD")
-    assert refused.exit_code == 3 and "approved 300, used 354" in refused.stderr
+    assert refused.exit_code == 3 and "approved 300, used 236" in refused.stderr
+    assert quota("ledger", "verify").exit_code == 0
+
+
+def test_verify_fails_when_an_exemption_drew_more_than_approved(uni: Path) -> None:
+    from quota.ledger import Ledger
+
+    # As an older quota under the "unlimited" profile could record it: 400 Post IDs of 300.
+    with Ledger.open(uni / "ledger.duckdb", write=True) as ledger:
+        ledger.append("policy", {"profile": "x-restricted-use-cases", "version": "2023-legacy"})
+        ledger.append("reserve", {
+            "export_id": "old", "entity": "uni", "person": None, "at": "2026-11-01T00:00:00.000000Z",
+            "post_ids": 400, "user_ids": 0, "dm_ids": 0, "basis": "exemption", "profile": "x-restricted-use-cases",
+            "version": "2023-legacy", "ids_sha256": {}, "exemption": "ACAD",
+        })  # fmt: skip
+    r = quota("ledger", "verify")
+    assert r.exit_code == 5 and "exemption ACAD" in r.stderr and "more than X approved" in r.stderr
+
+
+def test_research_exemptions_are_for_academic_entities_and_bound_by_approval(uni: Path) -> None:
+    assert quota("entity", "add", "corp", "--name", "A Company").exit_code == 0
+    common = ("--approved-on", "2026-09-01", "--from", "2026-09-01", "--until", "2027-01-01")
+    r = quota("exemption", "add", "C1", "--entity", "corp", "--kind", "academic", "--post-ids", "2000000",
+              "--user-ids", "0", *common)  # fmt: skip
+    assert r.exit_code == 3 and "corp" in r.stderr and "not academic" in r.stderr
+    r = quota("exemption", "add", "C2", "--entity", "corp", "--kind", "peer-review", "--for", "ACAD", *common)
+    assert r.exit_code == 3 and "not academic" in r.stderr
+    # DSA Art. 40 researchers are outside that section: any kind of entity.
+    assert quota("person", "add", "cr", "--entity", "corp").exit_code == 0
+    assert quota("exemption", "add", "D1", "--entity", "corp", "--kind", "dsa-art40", "--person", "cr",
+                 *common).exit_code == 0  # fmt: skip
+    # The approval binds: not in the future, no start before it.
+    r = quota("exemption", "add", "A2", "--entity", "uni", "--kind", "academic", "--post-ids", "1", "--user-ids",
+              "1", "--approved-on", "2999-01-01", "--from", "2999-01-01", "--until", "2999-02-01")  # fmt: skip
+    assert r.exit_code == 2 and "in the future" in r.stderr
+    r = quota("exemption", "add", "A3", "--entity", "uni", "--kind", "academic", "--post-ids", "1", "--user-ids",
+              "1", "--approved-on", "2026-09-02", "--from", "2026-09-01", "--until", "2026-10-01")  # fmt: skip
+    assert r.exit_code == 2 and "before X approved it" in r.stderr
+    # A peer review lives inside its parent: not past its end, not for a revoked parent.
+    r = quota("exemption", "add", "PR2", "--entity", "lab2", "--kind", "peer-review", "--for", "ACAD",
+              "--approved-on", "2026-10-01", "--from", "2026-10-01", "--until", "2027-10-01")  # fmt: skip
+    assert r.exit_code == 2 and "inside its parent" in r.stderr
+    assert exp("--to", "lab2", "--exemption", "PR").exit_code == 0  # the honest review, inside ACAD
+    assert quota("exemption", "revoke", "ACAD", "--reason", "X withdrew it").exit_code == 0
+    refused = exp("--to", "lab2", "--exemption", "PR")
+    assert refused.exit_code == 3 and "ACAD, which was revoked" in refused.stderr
+    r = quota("exemption", "add", "PR3", "--entity", "lab2", "--kind", "peer-review", "--for", "ACAD",
+              "--approved-on", "2026-10-01", "--from", "2026-10-01", "--until", "2027-01-01")  # fmt: skip
+    assert r.exit_code == 3 and "revoked" in r.stderr

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, quota
+from conftest import SAMPLES, TERMS, quota
 
 PAGES = SAMPLES / "v2_pages.jsonl"  # 118 unique Post IDs, 105 unique User IDs
 PAGE_POSTS = 118
@@ -19,9 +19,9 @@ def acme(tmp_path: Path) -> Path:
     for args in (
         ("init",),
         ("entity", "add", "acme", "--name", "Acme"),
-        ("entity", "accept-terms", "acme", "--by", "J Doe", "--at", "2026-01-01T00:00:00Z"),
+        ("entity", "accept-terms", *TERMS, "acme", "--by", "J Doe", "--at", "2026-01-01T00:00:00Z"),
         ("entity", "add", "other", "--name", "Other"),
-        ("entity", "accept-terms", "other", "--by", "K Roe", "--at", "2026-01-01T00:00:00Z"),
+        ("entity", "accept-terms", *TERMS, "other", "--by", "K Roe", "--at", "2026-01-01T00:00:00Z"),
         ("person", "add", "jdoe", "--entity", "acme"),
         ("person", "add", "kroe", "--entity", "other"),
     ):
@@ -169,7 +169,7 @@ def test_recipients_are_checked(acme: Path, tmp_path: Path, args: tuple[str, ...
 def test_void_keeps_the_entry_and_stops_it_counting(acme: Path, tmp_path: Path) -> None:
     past(tmp_path, ("2026-11-01T00:00:00Z", "acme", CAP - 100))
     (entry,) = json.loads(quota("ledger", "list", "--json").stdout)
-    assert quota("ledger", "void", entry["export_id"], "--reason", "typed twice").exit_code == 0
+    assert quota("ledger", "void", entry["export_id"], "--reason", "typed twice", "--by", "C Officer").exit_code == 0
     assert json.loads(quota("ledger", "list", "--json").stdout)[0]["state"] == "void"
     (row,) = json.loads(quota("usage", "acme", "--at", "2026-11-02T00:00:00Z", "--json").stdout)
     assert row["used"] == 0

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import init_acme, quota
+from conftest import TERMS, init_acme, quota
 
 LIST_V2 = {"id": "1234567890123456789", "name": "synthetic list", "owner_id": "99", "member_count": 3}
 LIST_V1 = {"id_str": "1234567890123456789", "name": "l", "slug": "l", "member_count": 3, "user": {"id_str": "9"}}
@@ -104,7 +104,7 @@ USER = {"id": "1895625031960240000", "username": "synth_author"}
 
 def test_declared_kinds_are_recorded_per_kind_and_matched_under_every_kind(tmp_path: Path) -> None:
     init_acme(("entity", "add", "beta", "--name", "Beta"),
-              ("entity", "accept-terms", "beta", "--by", "B", "--at", "2026-01-01T00:00:00Z"))  # fmt: skip
+              ("entity", "accept-terms", *TERMS, "beta", "--by", "B", "--at", "2026-01-01T00:00:00Z"))  # fmt: skip
     post = POST["id"]
     # acme: typed objects. beta: the same number as a plain list said to be User IDs.
     typed = lines(tmp_path / "p.jsonl", POST, USER)

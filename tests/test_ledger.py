@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import quota
+from conftest import TERMS, quota
 
 from quota.ledger import Ledger, migrations
 
@@ -30,7 +30,7 @@ def db(tmp_path: Path) -> Path:
 def filled(db: Path) -> Path:
     for args in (
         ("entity", "add", "acme", "--name", "Acme Research"),
-        ("entity", "accept-terms", "acme", "--by", "J Doe", "--at", "2026-11-01T09:00:00Z"),
+        ("entity", "accept-terms", *TERMS, "acme", "--by", "J Doe", "--at", "2026-11-01T09:00:00Z"),
         ("entity", "add", "uni", "--name", "A University", "--kind", "academic"),
         ("person", "add", "jdoe", "--entity", "acme", "--name", "J Doe"),
         (
@@ -46,7 +46,7 @@ def filled(db: Path) -> Path:
             "--until",
             "2027-06-01",
         ),
-        ("policy", "use", "x-restricted-use-cases"),
+        ("policy", "use", "x-restricted-use-cases", "--reason", "test", "--by", "C Officer"),
     ):
         r = quota(*args)
         assert r.exit_code == 0, (args, r.stderr)
@@ -98,7 +98,7 @@ def test_registry_commands_and_json_keys(filled: Path) -> None:
     [
         (("entity", "add", "acme", "--name", "again"), "already exists"),
         (("entity", "add", "bad name", "--name", "x"), "must be letters"),
-        (("entity", "accept-terms", "nobody", "--by", "x"), "no entity 'nobody'"),
+        (("entity", "accept-terms", *TERMS, "nobody", "--by", "x"), "no entity 'nobody'"),
         (("person", "add", "jdoe", "--entity", "uni"), "already exists"),
         (("person", "add", "kim", "--entity", "nobody"), "no entity"),
         (
@@ -133,8 +133,8 @@ def test_registry_commands_and_json_keys(filled: Path) -> None:
             ),
             "already recorded",
         ),
-        (("policy", "use", "lenient"), "no policy profile"),
-        (("entity", "accept-terms", "acme", "--by", "x", "--at", "yesterday"), "not an ISO 8601 time"),
+        (("policy", "use", "lenient", "--reason", "test", "--by", "C Officer"), "no policy profile"),
+        (("entity", "accept-terms", *TERMS, "acme", "--by", "x", "--at", "yesterday"), "not an ISO 8601 time"),
     ],
 )
 def test_refusals_are_usage_errors_and_record_nothing(filled: Path, args: tuple[str, ...], words: str) -> None:
@@ -322,7 +322,9 @@ def test_an_older_ledger_is_upgraded_by_init(db: Path) -> None:
 
     later = [t for v, _, sql in migrations() if v >= 3 for t in re.findall(r"CREATE TABLE (\w+)", sql)]
     assert {"exemptions", "manual_exports", "id_sources"} <= set(later)
-    raw(db, "".join(f"DROP TABLE {t};" for t in later) + "DELETE FROM schema_migrations WHERE version >= 3")
+    added = [m for v, _, sql in migrations() if v >= 3 for m in re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", sql)]
+    undo = "".join(f"ALTER TABLE {t} DROP COLUMN {c};" for t, c in added if t not in later)
+    raw(db, undo + "".join(f"DROP TABLE {t};" for t in later) + "DELETE FROM schema_migrations WHERE version >= 3")
     r = quota("entity", "list")
     assert r.exit_code == 5 and "older quota: upgrade it with quota init" in r.stderr
     assert quota("init").exit_code == 0

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
-from conftest import SAMPLES, quota
+from conftest import SAMPLES, TERMS, quota
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -26,7 +26,7 @@ def setup_entity(db: Path) -> None:
     for args in (
         ("init", "--db", db),
         ("entity", "add", "acme", "--name", "Acme", "--db", db),
-        ("entity", "accept-terms", "acme", "--by", "J", "--at", "2026-01-01T00:00:00Z", "--db", db),
+        ("entity", "accept-terms", *TERMS, "acme", "--by", "J", "--at", "2026-01-01T00:00:00Z", "--db", db),
     ):
         assert quota(*args).exit_code == 0
 
@@ -197,7 +197,9 @@ class LedgerMachine(RuleBasedStateMachine):
         # Insertion order, not sorted: the export IDs hash a temp file name, so their order changes between runs
         # and hypothesis needs the same draws to lead to the same history.
         export_id = data.draw(st.sampled_from(list(self.entries)))
-        assert quota("ledger", "void", export_id, "--reason", "test", "--db", self.db).exit_code == 0
+        assert (
+            quota("ledger", "void", export_id, "--reason", "test", "--by", "C Officer", "--db", self.db).exit_code == 0
+        )
         del self.entries[export_id]
         self.voided = getattr(self, "voided", set()) | {export_id}
 

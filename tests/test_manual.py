@@ -13,7 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import SAMPLES, quota
+from conftest import SAMPLES, TERMS, quota
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -42,7 +42,7 @@ def setup_ledger() -> None:
     for args in (
         ("init",),
         ("entity", "add", "acme", "--name", "Acme"),
-        ("entity", "accept-terms", "acme", "--by", "Jo", "--at", "2026-01-01T00:00:00Z"),
+        ("entity", "accept-terms", *TERMS, "acme", "--by", "Jo", "--at", "2026-01-01T00:00:00Z"),
         ("person", "add", "ana", "--entity", "acme"),
         ("person", "add", "ben", "--entity", "acme"),
         ("entity", "add", "noterms", "--name", "No Terms Yet"),
@@ -204,7 +204,7 @@ def test_the_24_hour_boundary(ledger: Path) -> None:
 
 
 def test_utc_day_profile_counts_calendar_days(ledger: Path) -> None:
-    assert quota("policy", "use", "x-developer-policy-utc-day").exit_code == 0
+    assert quota("policy", "use", "x-developer-policy-utc-day", "--reason", "test", "--by", "C Officer").exit_code == 0
     late = datetime(2026, 11, 1, 23, 59, tzinfo=UTC)
     assert manual(posts_file(ledger / "a.jsonl", list(range(1, 501))), "a.xlsx", late).exit_code == 0
     u = person_usage(late)
@@ -216,7 +216,7 @@ def test_utc_day_profile_counts_calendar_days(ledger: Path) -> None:
     assert quota("ledger", "verify").exit_code == 0
     # Back to rolling windows: the two entries stay valid (they were judged by calendar days),
     # and the next object that day is refused because the rolling window now holds 501.
-    assert quota("policy", "use", "x-developer-policy").exit_code == 0
+    assert quota("policy", "use", "x-developer-policy", "--reason", "test", "--by", "C Officer").exit_code == 0
     r = quota("ledger", "verify")
     assert r.exit_code == 0, r.stderr
     r = manual(posts_file(ledger / "two.jsonl", [778]), "c.xlsx", datetime(2026, 11, 2, 0, 30, tzinfo=UTC))
@@ -224,9 +224,11 @@ def test_utc_day_profile_counts_calendar_days(ledger: Path) -> None:
 
 
 def test_a_stricter_profile_later_keeps_earlier_entries_valid(ledger: Path) -> None:
-    assert quota("policy", "use", "x-restricted-use-cases").exit_code == 0  # 50,000 objects a day
+    assert (
+        quota("policy", "use", "x-restricted-use-cases", "--reason", "test", "--by", "C Officer").exit_code == 0
+    )  # 50,000 objects a day
     assert manual(posts_file(ledger / "a.jsonl", list(range(1, 601))), "a.xlsx", T0).exit_code == 0
-    assert quota("policy", "use", "x-developer-policy").exit_code == 0
+    assert quota("policy", "use", "x-developer-policy", "--reason", "test", "--by", "C Officer").exit_code == 0
     r = quota("ledger", "verify")
     assert r.exit_code == 0, r.stderr
     u = person_usage(T0)
@@ -270,7 +272,7 @@ def test_usage_person_keys_and_export_id_retry(ledger: Path) -> None:
     assert dry.exit_code == 0 and json.loads(dry.stdout)["dry_run"] is True
     assert not (ledger / "b.xlsx").exists() and person_usage(T0 + timedelta(hours=2))["used"] == 100
     # A voided manual entry stops counting; the ledger still verifies.
-    assert quota("ledger", "void", "ana-1", "--reason", "wrong person").exit_code == 0
+    assert quota("ledger", "void", "ana-1", "--reason", "wrong person", "--by", "C Officer").exit_code == 0
     assert person_usage(T0 + timedelta(hours=2))["used"] == 0
     assert quota("ledger", "verify").exit_code == 0
 

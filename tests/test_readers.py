@@ -176,7 +176,9 @@ def test_detection_of_every_sample() -> None:
         "compliance_result.jsonl": "v2-flat",
     }
     # The compliance job's JSON is no strip input: notice add --job reads it.
-    assert {p.name for p in SAMPLES.iterdir() if p.name not in ("demo.sh", "compliance_job.json")} == set(expected)
+    assert {
+        p.name for p in SAMPLES.iterdir() if p.name not in ("demo.sh", "compliance_job.json", "terms-acceptance.txt")
+    } == set(expected)
     for name, fmt in expected.items():
         assert detect(Source.open_path(str(SAMPLES / name))) == fmt, name
 

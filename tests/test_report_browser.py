@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, quota
+from conftest import SAMPLES, TERMS, quota
 
 from quota.report_html import USED
 
@@ -56,9 +56,9 @@ def test_report_renders_with_the_ledgers_numbers(tmp_path: Path) -> None:
     for args in (
         ("init",),
         ("entity", "add", "acme", "--name", "Acme"),
-        ("entity", "accept-terms", "acme", "--by", "Jo", "--at", "2026-01-01T00:00:00Z"),
+        ("entity", "accept-terms", *TERMS, "acme", "--by", "Jo", "--at", "2026-01-01T00:00:00Z"),
         ("entity", "add", "beta", "--name", "Beta"),
-        ("entity", "accept-terms", "beta", "--by", "Bo", "--at", "2026-01-01T00:00:00Z"),
+        ("entity", "accept-terms", *TERMS, "beta", "--by", "Bo", "--at", "2026-01-01T00:00:00Z"),
         ("person", "add", "ana", "--entity", "acme"),
         ("export", SAMPLES / "v2_pages.jsonl", "--to", "acme", "-o", "a1", "--at", "2026-11-01T10:00:00Z"),
         ("export", SAMPLES / "v1_lines.jsonl", "--to", "acme", "-o", "a2", "--at", "2026-11-10T10:00:00Z"),

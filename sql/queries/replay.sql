@@ -9,7 +9,9 @@ SELECT body->>'entity', body->>'name', body->>'kind', seq
 FROM events WHERE kind = 'entity';
 
 -- name: terms_acceptances
-SELECT body->>'entity', body->>'by', (body->>'at')::TIMESTAMP, seq
+SELECT body->>'entity', body->>'by', (body->>'at')::TIMESTAMP, seq,
+       body->>'version', body->>'document_sha256', body->>'method', body->>'evidence_sha256',
+       (body->>'backdated')::BOOLEAN
 FROM events WHERE kind = 'terms';
 
 -- name: persons
@@ -22,7 +24,7 @@ SELECT body->>'ref', body->>'entity', (body->>'cap')::BIGINT, (body->>'from')::T
 FROM events WHERE kind = 'permission';
 
 -- name: policy_changes
-SELECT seq, body->>'profile', body->>'version'
+SELECT seq, body->>'profile', body->>'version', body->>'reason', body->>'by'
 FROM events WHERE kind = 'policy';
 
 -- name: reservations
@@ -44,7 +46,7 @@ SELECT body->>'export_id', body->>'reason', seq
 FROM events WHERE kind = 'release';
 
 -- name: voids
-SELECT body->>'export_id', body->>'reason', seq
+SELECT body->>'export_id', body->>'reason', seq, body->>'by'
 FROM events WHERE kind = 'void';
 
 -- name: exemptions
