@@ -29,6 +29,9 @@ EXIT_CODES = """Exit codes: 0 ok; 1 unexpected error; 2 usage; 3 refused by poli
 
 
 MAX_MESSAGE = 300
+# A refusal is quota's own sentence of numbers (used, cap, over by, when it fits, why): it is
+# never cut, only bounded, since what it quotes (names, times) is bounded already.
+MAX_REFUSAL = 600
 
 
 class QuotaFailure(click.ClickException):
@@ -37,8 +40,9 @@ class QuotaFailure(click.ClickException):
     def __init__(self, message: str, exit_code: int) -> None:
         # One readable sentence: whatever a message quotes, it never runs to pages.
         # The end often says what became of the run ("... was released"): cut the middle.
-        if len(message) > MAX_MESSAGE:
-            message = message[: MAX_MESSAGE - 103] + " ... " + message[-98:]
+        limit = MAX_REFUSAL if exit_code == 3 else MAX_MESSAGE
+        if len(message) > limit:
+            message = message[: limit - 103] + " ... " + message[-98:]
         super().__init__(message)
         self.exit_code = exit_code
 
@@ -246,19 +250,49 @@ def entity() -> None:
 @click.option(
     "--kind", default="organization", show_default=True, type=click.Choice(["organization", "academic", "individual"])
 )
+@click.option("--part-of", "group", default=None, help="The group (organisation) whose one 30-day cap it shares.")
+@click.option("--domain", "domains", multiple=True, help="An internet domain of the recipient (repeatable).")
 @ledger_options
-def entity_add(entity_id: str, name: str, kind: str, db: str | None, wait: float) -> None:
-    """Add a recipient entity.
+def entity_add(
+    entity_id: str, name: str, kind: str, group: str | None, domains: tuple[str, ...], db: str | None, wait: float
+) -> None:
+    """Add a recipient entity. A name or domain like another entity's is warned of (and recorded).
 
     \b
-    Example:
-      quota entity add acme --name "Acme Research Ltd"
+    Examples:
+      quota entity add acme --name "Acme Research Ltd" --domain acme.example
+      quota entity add acme-labs --name "Acme Labs" --part-of acme-group --domain labs.acme.example
     """
     from quota import registry
 
     with _writer(db, wait) as ledger:
-        seq = registry.add_entity(ledger, entity_id, name, kind)
-    click.echo(f"added entity {entity_id} (event {seq})", err=True)
+        seq, warnings = registry.add_entity(ledger, entity_id, name, kind, group, domains)
+    click.echo(f"added entity {entity_id} (event {seq})" + (f", part of {group}" if group else ""), err=True)
+    _warn(entity_id, warnings)
+
+
+def _warn(subject: str, warnings: list[str]) -> None:
+    for w in warnings:
+        click.echo(f"quota: warning: {subject} may be related to another recipient: {w} (see quota related)", err=True)
+
+
+@entity.command("link")
+@click.argument("entity_id", metavar="ENTITY")
+@click.option("--part-of", "group", required=True, help="The group whose one 30-day cap it shares from now on.")
+@click.option("--reason", required=True, help="Why it belongs to the group.")
+@ledger_options
+def entity_link(entity_id: str, group: str, reason: str, db: str | None, wait: float) -> None:
+    """From now on, ENTITY shares GROUP's one 30-day cap (its earlier entries stay its own).
+
+    \b
+    Example:
+      quota entity link acme-eu --part-of acme-group --reason "subsidiary of Acme Research Ltd"
+    """
+    from quota import registry
+
+    with _writer(db, wait) as ledger:
+        seq = registry.link_entity(ledger, entity_id, group, reason)
+    click.echo(f"linked {entity_id} to group {group} (event {seq})", err=True)
 
 
 @entity.command("accept-terms")
@@ -361,19 +395,44 @@ def person() -> None:
 @click.argument("person_id", metavar="PERSON")
 @click.option("--entity", "entity_id", required=True)
 @click.option("--name", default=None)
+@click.option("--email", default=None, help="Handles with one email are one human: one daily allowance.")
 @ledger_options
-def person_add(person_id: str, entity_id: str, name: str | None, db: str | None, wait: float) -> None:
-    """Add a person belonging to an entity.
+def person_add(
+    person_id: str, entity_id: str, name: str | None, email: str | None, db: str | None, wait: float
+) -> None:
+    """Add a person belonging to an entity. A name or email like another person's is warned of.
 
     \b
     Example:
-      quota person add jdoe --entity acme --name "J. Doe"
+      quota person add jdoe --entity acme --name "J. Doe" --email j.doe@acme.example
     """
     from quota import registry
 
     with _writer(db, wait) as ledger:
-        seq = registry.add_person(ledger, person_id, entity_id, name)
+        seq, warnings = registry.add_person(ledger, person_id, entity_id, name, email)
     click.echo(f"added person {person_id} of {entity_id} (event {seq})", err=True)
+    _warn(person_id, warnings)
+
+
+@person.command("move")
+@click.argument("person_id", metavar="PERSON")
+@click.option("--to", "entity_id", required=True, help="The entity the person belongs to from --at on.")
+@click.option("--at", "at", required=True, help="From when (ISO 8601, UTC).")
+@click.option("--reason", required=True)
+@ledger_options
+def person_move(person_id: str, entity_id: str, at: str, reason: str, db: str | None, wait: float) -> None:
+    """PERSON belongs to another entity from --at on: receipts before stay with the old entity,
+    and the person's daily allowance of objects follows them.
+
+    \b
+    Example:
+      quota person move jdoe --to beta --at 2026-12-01T00:00:00Z --reason "changed employer"
+    """
+    from quota import registry
+
+    with _writer(db, wait) as ledger:
+        seq = registry.move_person(ledger, person_id, entity_id, parse_time(at, "--at"), reason)
+    click.echo(f"moved {person_id} to {entity_id} (event {seq})", err=True)
 
 
 @person.command("list")
@@ -388,7 +447,7 @@ def person_list(db: str | None, wait: float, as_json: bool, as_csv: bool) -> Non
     """
     from quota import registry
 
-    _query(db, wait, as_json, as_csv, registry.persons, ["person", "entity", "name"])
+    _query(db, wait, as_json, as_csv, registry.persons, ["person", "entity", "name", "email"])
 
 
 @cli.group()
@@ -398,7 +457,8 @@ def permission() -> None:
 
 @permission.command("add")
 @click.argument("ref", metavar="REF")
-@click.option("--entity", "entity_id", required=True)
+@click.option("--entity", "entity_id", default=None, help="The entity X gave it to.")
+@click.option("--group", "group", default=None, help="Or the group (its entities share one cap).")
 @click.option(
     "--cap",
     type=click.IntRange(min=1, max=MAX_QUANTITY),
@@ -408,15 +468,22 @@ def permission() -> None:
 @click.option("--from", "start", required=True, help="ISO 8601 start (windows ending from then on).")
 @click.option("--until", "until", required=True, help="ISO 8601 end (exclusive).")
 @ledger_options
-def permission_add(ref: str, entity_id: str, cap: int, start: str, until: str, db: str | None, wait: float) -> None:
-    """Record X's written permission REF raising ENTITY's cap between two dates.
+def permission_add(
+    ref: str, entity_id: str | None, group: str | None, cap: int, start: str, until: str, db: str | None, wait: float
+) -> None:
+    """Record X's written permission REF raising an entity's (or a group's) cap between two dates.
 
     \b
-    Example:
+    Examples:
       quota permission add X-2026-0042 --entity acme --cap 3000000 --from 2026-12-01 --until 2027-06-01
+      quota permission add X-2026-0043 --group acme-group --cap 3000000 --from 2026-12-01 --until 2027-06-01
     """
     from quota import registry
 
+    if (entity_id is None) == (group is None):
+        raise UsageError("name the holder of the permission: --entity ENTITY or --group GROUP")
+    entity_id = entity_id or group
+    assert entity_id is not None
     with _writer(db, wait) as ledger:
         seq = registry.add_permission(
             ledger, ref, entity_id, cap, parse_time(start, "--from"), parse_time(until, "--until")
@@ -662,7 +729,7 @@ def usage(
         # One person, one object (scripts read the keys directly); CSV and tables as usual.
         click.echo(to_json(row) if fmt == "json" else render([row], columns, fmt))
         return
-    columns = ["entity", "at", "window_start", "used", "cap", "headroom", "next_free_at"]
+    columns = ["entity", "group", "at", "window_start", "used", "cap", "headroom", "next_free_at"]
     _query(db, wait, as_json, as_csv, lambda ledger: reports.usage(ledger, entity_id, when, need), columns)
 
 
@@ -875,21 +942,31 @@ def ledger_recover(
 
 @ledger_group.command("import")
 @click.argument("csv_file", metavar="FILE.csv", type=click.Path(path_type=Path))
+@click.option("--breach", "breach", is_flag=True, help="Rows over the cap were real: record them as breaches.")
+@click.option("--reason", default=None, help="With --breach: how the breach happened.")
 @ledger_options
-def ledger_import(csv_file: Path, db: str | None, wait: float) -> None:
-    """Record distributions made before the ledger existed (at,entity,post_ids[,user_ids,reference]).
+def ledger_import(csv_file: Path, breach: bool, reason: str | None, db: str | None, wait: float) -> None:
+    """Record distributions made before the ledger existed
+    (at,entity,post_ids[,user_ids,reference,ids_file]).
 
-    Each row is checked like a back-dated export; one refused row records nothing.
+    Each row is checked like a back-dated export (terms, then the cap); one refused row records
+    nothing. ids_file: a plain list of the row's Post IDs, so that who-received and deletion
+    notices reach the recipient. --breach records rows over the cap, marked as breaches.
 
     \b
-    Example:
+    Examples:
       quota ledger import past-deliveries.csv
+      quota ledger import march-overrun.csv --breach --reason "two teams exported the same week"
     """
     from quota import imports
 
+    if breach and not reason:
+        raise UsageError("--breach needs --reason: how the breach happened")
+    if reason and not breach:
+        raise UsageError("--reason goes with --breach")
     with _writer(db, wait) as ledger:
-        ids = imports.import_csv(ledger, csv_file, str(csv_file))
-    click.echo(f"imported {len(ids)} past distributions", err=True)
+        ids = imports.import_csv(ledger, csv_file, str(csv_file), breach=reason if breach else None)
+    click.echo(f"imported {_n(len(ids), 'past distribution')}", err=True)
 
 
 @cli.group()
@@ -1055,6 +1132,11 @@ def ledger_verify(checkpoint_file: Path | None, db: str | None, wait: float, as_
         raise LedgerError(f"ledger verification failed: {report.problem}")
     if fmt == "table":
         click.echo(f"ok: ledger {report.ledger_id}, {report.events} events, head {report.head}")
+        for b in report.breaches:
+            click.echo(
+                f"breach recorded: {b['export_id']} gave {b['entity']} {b['post_ids']:,} Post IDs at "
+                f"{iso_z(b['at'])}, over the cap: {b['reason']}"
+            )
 
 
 @ledger_group.command("checkpoint")
@@ -1102,6 +1184,23 @@ def summary(doc: dict, outdir: Path, seconds: float) -> str:  # type: ignore[typ
 
 
 # ------------------------------------------------------------------ compliance
+
+
+@cli.command("related")
+@ledger_options
+@format_options
+def related_cmd(db: str | None, wait: float, as_json: bool, as_csv: bool) -> None:
+    """Possibly related recipients: entities with one domain or near-same names, or sharing
+    persons; persons with one name or email. One organisation has one cap, one human one
+    allowance: link them (entity link, person add --email) if they are one.
+
+    \b
+    Example:
+      quota related --json
+    """
+    from quota import related
+
+    _query(db, wait, as_json, as_csv, related.related, ["kind", "first", "second", "why", "sharing"])
 
 
 @cli.command("who-received")

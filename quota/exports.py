@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from quota import exemptions, output, recovery, registry
 from quota.errors import PolicyRefusal, UsageError
 from quota.ids import Kind
-from quota.ledger import LINEAGE_KINDS, Ledger, check_name, iso, utc_naive
+from quota.ledger import LINEAGE_KINDS, Ledger, check_name, iso, shared_sql, utc_naive
 from quota.policy import Entry, Permission, Profile, cap_at, check, next_free_at, used_at
 from quota.scratch import WorkDir, as_error
 from quota.strip import StripOptions, strip
@@ -69,54 +69,72 @@ def not_future(t: datetime, option: str, now: datetime | None = None) -> None:
 def ledger_state(
     ledger: Ledger, entity: str, around: datetime, window: timedelta
 ) -> tuple[list[Entry], list[Permission]]:
-    """The entity's counted entries near `around` (open or committed, not released or voided)."""
+    """The counted entries near `around` (open or committed, not released or voided) of the
+    cap `entity` is judged by at `around`: its group's (every member's entries made while a
+    member) or its own, and that holder's permissions."""
+    holder = registry.holder_at(ledger, entity, around)
     rows = ledger.con.execute(
-        """SELECT delivered_at, post_ids FROM reservations r
-           WHERE entity = ? AND delivered_at > ? AND delivered_at < ? AND basis <> 'exemption'
+        f"""SELECT delivered_at, post_ids FROM {shared_sql("entry_holders")}
+           WHERE holder = ? AND delivered_at > ? AND delivered_at < ? AND basis <> 'exemption'
              AND export_id NOT IN (SELECT export_id FROM releases)
              AND export_id NOT IN (SELECT export_id FROM voids)""",
-        [entity, utc_naive(around - 2 * window), utc_naive(around + 2 * window)],
+        [holder, utc_naive(around - 2 * window), utc_naive(around + 2 * window)],
     ).fetchall()
     entries = [Entry(at.replace(tzinfo=UTC), int(n)) for at, n in rows]
-    perms = [
-        Permission(r["ref"], int(r["cap"]), r["valid_from"].replace(tzinfo=UTC), r["valid_until"].replace(tzinfo=UTC))
-        for r in registry.permissions(ledger, entity)
-    ]
-    return entries, perms
+    return entries, _permissions(ledger, holder)
+
+
+def _permission(r: dict[str, Any]) -> Permission:
+    return Permission(
+        r["ref"], int(r["cap"]), r["valid_from"].replace(tzinfo=UTC), r["valid_until"].replace(tzinfo=UTC)
+    )
+
+
+def _permissions(ledger: Ledger, holder: str) -> list[Permission]:
+    return [_permission(r) for r in registry.permissions(ledger, holder)]
 
 
 def ledger_states(
     ledger: Ledger, around: datetime, window: timedelta
 ) -> dict[str, tuple[list[Entry], list[Permission]]]:
-    """ledger_state for every entity at once: one query instead of one per entity."""
+    """ledger_state of every holder (entity or group) at once: one query instead of one each."""
     rows = ledger.con.execute(
-        """SELECT entity, delivered_at, post_ids FROM reservations
+        f"""SELECT holder, delivered_at, post_ids FROM {shared_sql("entry_holders")}
            WHERE delivered_at > ? AND delivered_at < ? AND basis <> 'exemption'
              AND export_id NOT IN (SELECT export_id FROM releases)
              AND export_id NOT IN (SELECT export_id FROM voids)""",
         [utc_naive(around - 2 * window), utc_naive(around + 2 * window)],
     ).fetchall()
-    out: dict[str, tuple[list[Entry], list[Permission]]] = {
-        e["entity"]: ([], []) for e in ledger.query("SELECT entity FROM entities")
-    }
-    for entity, at, n in rows:
-        out[entity][0].append(Entry(at.replace(tzinfo=UTC), int(n)))
+    holders = [e["entity"] for e in ledger.query("SELECT entity FROM entities")]
+    holders += list(registry.groups(ledger))
+    out: dict[str, tuple[list[Entry], list[Permission]]] = {h: ([], []) for h in holders}
+    for holder, at, n in rows:
+        out.setdefault(holder, ([], []))[0].append(Entry(at.replace(tzinfo=UTC), int(n)))
     for r in registry.permissions(ledger):
-        out[r["entity"]][1].append(
-            Permission(
-                r["ref"], int(r["cap"]), r["valid_from"].replace(tzinfo=UTC), r["valid_until"].replace(tzinfo=UTC)
-            )
-        )
+        out.setdefault(r["entity"], ([], []))[1].append(_permission(r))
     return out
 
 
-def refusal(entity: str, at: datetime, posts: int, verdict: Any, fits_at: datetime | None) -> str:
+def recipient_label(ledger: Ledger, entity: str, at: datetime) -> str:
+    """The entity, and the group whose cap it shares at `at`, for a refusal."""
+    holder = registry.holder_at(ledger, entity, at)
+    return entity if holder == entity else f"{entity} (whose group {holder} shares one cap)"
+
+
+def refusal(
+    entity: str, at: datetime, posts: int, verdict: Any, fits_at: datetime | None, perms: Sequence[Permission] = ()
+) -> str:
     w = verdict.worst
-    when = f"it fits from {iso(fits_at)}" if fits_at else "it never fits under the current cap and permissions"
+    when = f"it fits from {iso(fits_at)}" if fits_at else "it never fits under the cap and permissions"
+    # A permission in force now that has ended by the window that refuses: that is the cause.
+    ended = [p for p in perms if p.start <= at < p.until <= w.end and p.cap > (w.cap or 0)]
+    because = (
+        f"; permission {ended[0].ref} ends {iso(ended[0].until)}; windows after it have the base cap" if ended else ""
+    )
     return (
         f"refused: {posts:,} Post IDs to {entity} at {iso(at)} would make {w.used + posts:,} "
         f"in the 30 days to {iso(w.end)} (used {w.used:,}, cap {w.cap:,}, requested {posts:,}, "
-        f"over by {verdict.over_by:,}); {when}"
+        f"over by {verdict.over_by:,}){because}; {when}"
     )
 
 
@@ -134,11 +152,11 @@ def check_recipient(ledger: Ledger, entity: str, person: str | None, at: datetim
             f"and Developer Policy at or before {iso(at)} (record it with quota entity accept-terms)"
         )
     if person is not None:
-        rows = ledger.query("SELECT entity FROM persons WHERE person = ?", [person])
-        if not rows:
+        theirs = registry.person_entity_at(ledger, person, at)
+        if theirs is None:
             raise UsageError(f"no person {person!r} in the ledger (add it with quota person add)")
-        if rows[0]["entity"] != entity:
-            raise PolicyRefusal(f"refused: person {person} belongs to {rows[0]['entity']}, not to {entity}")
+        if theirs != entity:
+            raise PolicyRefusal(f"refused: person {person} belongs to {theirs} at {iso(at)}, not to {entity}")
 
 
 def _digests_and_counts(stripped: Stripped, scratch: Path) -> tuple[dict[str, str], dict[str, int]]:
@@ -296,7 +314,7 @@ def _reserve_write_commit(
             verdict = check(entries, perms, profile.post_id_cap, profile.window, at, posts)
             if not verdict.allowed:
                 fits = next_free_at(entries, perms, profile.post_id_cap, profile.window, at, posts)
-                raise PolicyRefusal(refusal(entity, at, posts, verdict, fits))
+                raise PolicyRefusal(refusal(recipient_label(ledger, entity, at), at, posts, verdict, fits, perms))
             basis = basis_of(perms, profile, at)
             used_after = used_at(at, entries, profile.window) + posts
             cap = cap_at(at, profile.post_id_cap, perms)

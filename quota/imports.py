@@ -12,13 +12,13 @@ from typing import Any
 
 from quota import registry
 from quota.errors import BadInput, PolicyRefusal, UsageError
-from quota.exports import FUTURE_SLACK, existing, ledger_state, refusal
+from quota.exports import FUTURE_SLACK, check_recipient, existing, ledger_state, recipient_label, refusal
 from quota.ledger import Ledger, iso
 from quota.policy import MAX_QUANTITY, Entry, check, next_free_at
 from quota.readers.source import bounded_lines, regular_file
 from quota.times import TimeProblem, parse_iso
 
-COLUMNS = ("at", "entity", "post_ids", "user_ids", "reference")
+COLUMNS = ("at", "entity", "post_ids", "user_ids", "reference", "ids_file")
 REQUIRED = {"at", "entity", "post_ids"}
 # A table of past distributions is small; a bigger file is not one.
 ROW_LIMIT = 1 << 20
@@ -59,7 +59,9 @@ def _planned(ledger: Ledger, path: Path, name: str) -> list[tuple[int, dict[str,
     missing = REQUIRED - set(fields)
     if missing:
         raise BadInput(
-            name, f"lacks the column(s) {', '.join(sorted(missing))} (needs at,entity,post_ids[,user_ids,reference])", 1
+            name,
+            f"lacks the column(s) {', '.join(sorted(missing))} (needs at,entity,post_ids[,user_ids,reference,ids_file])",
+            1,
         )
     unknown = [f for f in fields if f not in COLUMNS]
     if unknown:
@@ -83,6 +85,7 @@ def _planned(ledger: Ledger, path: Path, name: str) -> list[tuple[int, dict[str,
             if at > datetime.now(UTC) + FUTURE_SLACK:
                 raise BadInput(name, f"at {iso(at)} is in the future", line)
             ref = (row.get("reference") or "").strip()
+            ids_file = (row.get("ids_file") or "").strip()
             planned.append(
                 (
                     line,
@@ -96,6 +99,7 @@ def _planned(ledger: Ledger, path: Path, name: str) -> list[tuple[int, dict[str,
                         "reference": ref,
                         "profile": profile.name,
                         "version": profile.version,
+                        **({"ids_file": ids_file} if ids_file else {}),
                     },
                 )
             )
@@ -106,23 +110,76 @@ def _planned(ledger: Ledger, path: Path, name: str) -> list[tuple[int, dict[str,
     return planned
 
 
-def import_csv(ledger: Ledger, path: Path, name: str) -> list[str]:
-    """Record distributions made before the ledger (columns at,entity,post_ids[,user_ids,reference]),
-    each checked like a back-dated export, all of them or none."""
+def _ids_of(path: Path, name: str, line: int, body: dict[str, Any]) -> list[int]:
+    """The Post IDs of a row's `ids_file` (a plain list, relative to the CSV's directory): their
+    count must be the row's post_ids; their kind is the importer's word (declared)."""
+    from quota import strip as strip_mod
+    from quota.ids import Kind
+    from quota.readers.records import Want
+
+    target = Path(body["ids_file"])
+    target = target if target.is_absolute() else path.parent / target
+    opts = strip_mod.StripOptions(want=Want(frozenset({Kind.POST})), fmt="ids")
+    with strip_mod.strip([str(target)], opts) as stripped:
+        table, n = stripped.unique(Kind.POST)
+        ids = [int(i) for (i,) in stripped.con.execute(f"SELECT id FROM {table}").fetchall()]
+    if n != body["post_ids"]:
+        raise BadInput(
+            name, f"post_ids says {body['post_ids']:,} but its ids_file {body['ids_file']} holds {n:,} unique IDs", line
+        )
+    digest = hashlib.sha256("".join(f"{i}\n" for i in ids).encode()).hexdigest()
+    body["ids_sha256"] = {"post": digest}
+    body["sources"] = {"post": "declared"}
+    return ids
+
+
+def import_csv(ledger: Ledger, path: Path, name: str, breach: str | None = None) -> list[str]:
+    """Record distributions made before the ledger (columns at,entity,post_ids[,user_ids,reference,
+    ids_file]), each checked like a back-dated export (terms, then cap), all of them or none.
+
+    With `breach` (why), rows that break the cap are recorded anyway, marked as a breach: an
+    auditor must see a real past delivery over the cap, not have it left out."""
+    import pyarrow as pa
+
     profile = registry.current_profile(ledger)
+    if breach is not None and not breach.strip():
+        raise UsageError("a breach is recorded with the reason it happened")
     planned = _planned(ledger, path, name)
     # Each row is checked against the ledger plus the rows before it, as if recorded one by one.
     added: dict[str, list[Entry]] = {}
+    lineage: dict[str, list[int]] = {}
     for line, body in planned:
         at = parse_iso(body["at"])
+        try:
+            check_recipient(ledger, body["entity"], None, at)
+        except PolicyRefusal as e:
+            raise PolicyRefusal(f"{name}, line {line}: {e}") from None
         entries, perms = ledger_state(ledger, body["entity"], at, profile.window)
-        entries = entries + added.get(body["entity"], [])
+        # The rows before this one count for the same holder (the entity's group then, or it).
+        holder = registry.holder_at(ledger, body["entity"], at)
+        entries = entries + added.get(holder, [])
         verdict = check(entries, perms, profile.post_id_cap, profile.window, at, body["post_ids"])
         if not verdict.allowed:
-            fits = next_free_at(entries, perms, profile.post_id_cap, profile.window, at, body["post_ids"])
-            raise PolicyRefusal(f"{name}, line {line}: " + refusal(body["entity"], at, body["post_ids"], verdict, fits))
+            if breach is None:
+                fits = next_free_at(entries, perms, profile.post_id_cap, profile.window, at, body["post_ids"])
+                why = refusal(recipient_label(ledger, body["entity"], at), at, body["post_ids"], verdict, fits, perms)
+                raise PolicyRefusal(f"{name}, line {line}: {why} (if it happened: --breach)")
+            body["breach"] = breach.strip()
         if existing(ledger, body["export_id"]) is not None:
             raise UsageError(f"{name}, line {line} was already imported (as {body['export_id']})")
-        added.setdefault(body["entity"], []).append(Entry(at, body["post_ids"]))
-    ledger.append_many([("import", body) for _, body in planned])
+        if "ids_file" in body:
+            lineage[body["export_id"]] = _ids_of(path, name, line, body)
+        added.setdefault(holder, []).append(Entry(at, body["post_ids"]))
+    if breach is not None and not any("breach" in body for _, body in planned):
+        raise UsageError(f"{name} breaks no cap: import it without --breach")
+
+    def load(con: Any) -> None:
+        for export_id, ids in lineage.items():
+            con.register("imported", pa.table({"id": pa.array(ids, pa.uint64())}))
+            try:
+                con.execute("INSERT INTO lineage SELECT ?, 1, id FROM imported", [export_id])
+            finally:
+                con.unregister("imported")
+
+    ledger.append_many([("import", body) for _, body in planned], also=load)
     return [body["export_id"] for _, body in planned]

@@ -28,7 +28,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -64,6 +64,11 @@ STATE_TABLES = (
     "publications",
     "deletion_notice_voids",
     "id_sources",
+    "breaches",
+    "group_links",
+    "entity_domains",
+    "person_moves",
+    "recipient_warnings",
 )
 LINEAGE_KINDS = {"post": 1, "user": 2, "dm": 3}
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")
@@ -171,7 +176,7 @@ class _Lock:
 EVENT_KINDS = (
     "entity", "terms", "person", "permission", "policy", "reserve", "commit", "release", "void", "import",
     "exemption", "exemption_revoke", "manual", "notice", "notice_sent", "publish",
-    "notice_void",
+    "notice_void", "entity_link", "person_move",
 )  # fmt: skip
 
 
@@ -224,14 +229,21 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(out)
 
 
-def replay_queries() -> dict[str, str]:
-    """The named queries of sql/queries/replay.sql (`-- name: TABLE` before each)."""
-    text = sql_dir().joinpath("queries", "replay.sql").read_text(encoding="utf-8")
+def replay_queries(file: str = "replay.sql") -> dict[str, str]:
+    """The named queries of a file of sql/queries/ (`-- name: NAME` before each)."""
+    text = sql_dir().joinpath("queries", file).read_text(encoding="utf-8")
     out: dict[str, str] = {}
     for part in text.split("-- name: ")[1:]:
         name, _, sql = part.partition("\n")
-        out[name.strip()] = sql.strip().rstrip(";")
+        lines = [line for line in sql.strip().splitlines() if not line.startswith("--")]
+        out[name.strip()] = "\n".join(lines).strip().rstrip(";")
     return out
+
+
+@functools.cache
+def shared_sql(name: str) -> str:
+    """A named fragment of sql/queries/holders.sql, as a subquery."""
+    return f"({replay_queries('holders.sql')[name]})"
 
 
 def view_files() -> list[tuple[str, str]]:
@@ -249,6 +261,8 @@ class VerifyReport:
     head: str
     problem: str | None = None
     bad_seq: int | None = None
+    # Past deliveries recorded as breaches of the cap: verify passes, and names each.
+    breaches: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -522,7 +536,11 @@ class Ledger:
                 break
         if problem:
             return VerifyReport(False, ledger_id, count, head, problem[1], problem[0])
-        return VerifyReport(True, ledger_id, count, head)
+        breaches = self.query(
+            """SELECT b.export_id, r.entity, r.delivered_at AS "at", r.post_ids, b.reason
+               FROM breaches b JOIN reservations r USING (export_id) ORDER BY r.delivered_at, b.export_id"""
+        )
+        return VerifyReport(True, ledger_id, count, head, breaches=breaches)
 
     def _check_schema(self) -> tuple[int, str] | None:
         """The migrations recorded in the file are exactly those shipped with this code, by
@@ -556,7 +574,7 @@ class Ledger:
                 recorded AS (
                     SELECT r.seq, r.export_id, k.n, k.kind,
                            coalesce(json_extract_string(r.ids_sha256, '$.' || k.kind), ?) AS digest
-                    FROM (SELECT seq, export_id, ids_sha256 FROM reservations WHERE basis <> 'import'
+                    FROM (SELECT seq, export_id, ids_sha256 FROM reservations
                           UNION ALL SELECT seq, export_id, ids_sha256 FROM manual_exports) r CROSS JOIN k)
                 SELECT rec.seq, rec.export_id, rec.kind
                 FROM recorded rec LEFT JOIN stored s ON s.export_id = rec.export_id AND s.n = rec.n
@@ -634,8 +652,10 @@ class Ledger:
             span = micros(window) - 1
             bad = self.con.execute(
                 f"""WITH {self._profiles()},
+                    -- `entity` here is the holder of the cap: the entry's group then, or its entity.
                     counted AS (
-                        SELECT entity, delivered_at AS t, post_ids, seq, profile FROM reservations
+                        SELECT holder AS entity, delivered_at AS t, post_ids, seq, profile, export_id
+                        FROM {shared_sql("entry_holders")}
                         WHERE basis <> 'exemption'
                           AND export_id NOT IN (SELECT export_id FROM releases)
                           AND export_id NOT IN (SELECT export_id FROM voids)),
@@ -664,7 +684,12 @@ class Ledger:
                           ON p.entity = e.entity AND p.valid_from <= e.t AND e.t < p.valid_until
                         WHERE pr.post_id_cap IS NOT NULL
                         GROUP BY e.entity, e.t, e.seq, e.used, pr.post_id_cap)
-                    SELECT entity, t, seq, used, cap FROM judged WHERE used > cap ORDER BY t LIMIT 1""",
+                    -- A window holding a recorded breach was over the cap, and says so.
+                    SELECT j.entity, j.t, j.seq, j.used, j.cap FROM judged j WHERE j.used > j.cap
+                      AND NOT EXISTS (SELECT 1 FROM counted c JOIN breaches b USING (export_id)
+                                      WHERE c.entity = j.entity AND c.t > j.t - INTERVAL {span + 1} MICROSECOND
+                                        AND c.t <= j.t)
+                    ORDER BY j.t LIMIT 1""",
                 [current],
             ).fetchall()
             if bad:
@@ -707,8 +732,10 @@ class Ledger:
         from quota.policy import PROFILES, micros
 
         current = self.profile().name
-        counted = """SELECT person, delivered_at AS t, posts + users AS n, seq, profile FROM manual_exports
-                     WHERE export_id NOT IN (SELECT export_id FROM voids)"""
+        # Per human: handles that share an email share one allowance.
+        counted = f"""SELECT human AS person, delivered_at AS t, posts + users AS n, seq, profile
+                      FROM {shared_sql("manual_humans")}
+                      WHERE export_id NOT IN (SELECT export_id FROM voids)"""
         for days, window in sorted({(p.object_days, p.object_window) for p in PROFILES.values()}):
             if days == "utc-day":
                 windows = f"""SELECT person, date_trunc('day', t) AS day, max(seq) AS last, sum(n) AS used,
@@ -730,7 +757,8 @@ class Ledger:
                 [current],
             ).fetchall()
             if bad:
-                person, t, seq, used, _judge, limit = bad[0]
+                human, t, seq, used, _judge, limit = bad[0]
+                person = human.split(":", 1)[1]
                 span_text = f"on the UTC day {t:%Y-%m-%d}" if days == "utc-day" else f"in the window to {iso(t)}"
                 return (
                     int(seq),

@@ -23,7 +23,7 @@ from quota import registry
 from quota.errors import BadInput, PolicyRefusal, UsageError
 from quota.exports import check_recipient, not_future
 from quota.ids import Kind
-from quota.ledger import LINEAGE_KINDS, Ledger, check_name, iso, utc_naive
+from quota.ledger import LINEAGE_KINDS, Ledger, check_name, iso, shared_sql, utc_naive
 from quota.objects import POST_COLUMNS, USER_COLUMNS, Obj, read_objects, unique
 from quota.output import hidden_sibling
 from quota.policy import (
@@ -70,22 +70,26 @@ class ManualResult:
 
 
 def person_entries(ledger: Ledger, person: str, around: datetime, profile: Profile) -> list[Entry]:
-    """The person's counted manual entries near `around` (objects, not Post IDs)."""
+    """The person's counted manual entries near `around` (objects, not Post IDs): those of every
+    handle of the same human (one email), whichever entity they were for."""
     reach = 2 * max(profile.object_window, timedelta(days=1))
     rows = ledger.con.execute(
-        """SELECT delivered_at, posts + users FROM manual_exports
-           WHERE person = ? AND delivered_at > ? AND delivered_at < ?
+        f"""SELECT delivered_at, posts + users FROM {shared_sql("manual_humans")}
+           WHERE human = (SELECT coalesce('email:' || lower(email), 'person:' || person) FROM persons
+                          WHERE person = ?)
+             AND delivered_at > ? AND delivered_at < ?
              AND export_id NOT IN (SELECT export_id FROM voids)""",
         [person, utc_naive(around - reach), utc_naive(around + reach)],
     ).fetchall()
     return [Entry(at.replace(tzinfo=UTC), int(n)) for at, n in rows]
 
 
-def entity_of(ledger: Ledger, person: str) -> str:
-    rows = ledger.query("SELECT entity FROM persons WHERE person = ?", [person])
-    if not rows:
+def entity_of(ledger: Ledger, person: str, at: datetime | None = None) -> str:
+    """The entity the person belongs to at `at` (now by default): `person move` changes it."""
+    entity = registry.person_entity_at(ledger, person, at or datetime.now(UTC))
+    if entity is None:
         raise UsageError(f"no person {person!r} in the ledger (add it with quota person add)")
-    return str(rows[0]["entity"])
+    return entity
 
 
 def _span(profile: Profile) -> str:
@@ -109,7 +113,7 @@ def refusal(person: str, at: datetime, n: int, entries: Sequence[Entry], profile
 
 def usage(ledger: Ledger, person: str, at: datetime, need: int | None = None) -> dict[str, Any]:
     """The person's manual objects in the window to `at`, the limit, what remains, and when more fit."""
-    entity = entity_of(ledger, person)
+    entity = entity_of(ledger, person, at)
     profile = registry.current_profile(ledger)
     entries = person_entries(ledger, person, at, profile)
     if need is not None:
@@ -258,7 +262,7 @@ def manual(
     with Ledger.open(db, wait=wait, say=say) as ledger:
         if export_id is not None and (row := _existing(ledger, export_id)) is not None:
             return _replayed(ledger, row, person)  # a retry: its file may well exist
-        check_recipient(ledger, entity_of(ledger, person), person, at)
+        check_recipient(ledger, entity_of(ledger, person, at), person, at)
     if not dry_run and not force and out.exists():
         raise UsageError(f"{out} already exists (use --force to replace it)")
 
@@ -280,7 +284,7 @@ def manual(
     with Ledger.open(db, write=True, wait=wait, say=say) as ledger:
         if (row := _existing(ledger, export_id)) is not None:
             return _replayed(ledger, row, person)
-        entity = entity_of(ledger, person)
+        entity = entity_of(ledger, person, at)
         check_recipient(ledger, entity, person, at)
         profile = registry.current_profile(ledger)
         entries = person_entries(ledger, person, at, profile)

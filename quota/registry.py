@@ -4,6 +4,7 @@ permissions raising a cap, and the policy profile in force. Each change is a led
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,13 +24,82 @@ def _entity_row(ledger: Ledger, entity: str) -> dict[str, Any]:
     return rows[0]
 
 
-def add_entity(ledger: Ledger, entity: str, name: str, kind: str) -> int:
+_DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,253}")
+
+
+def _check_group(ledger: Ledger, group: str) -> None:
+    """Groups and entities share one namespace: a permission names either."""
+    check_name("group", group)
+    if ledger.query("SELECT 1 FROM entities WHERE entity = ?", [group]):
+        raise UsageError(f"{group!r} is an entity, so it cannot also name a group")
+
+
+def add_entity(
+    ledger: Ledger,
+    entity: str,
+    name: str,
+    kind: str,
+    group: str | None = None,
+    domains: tuple[str, ...] | list[str] = (),
+) -> tuple[int, list[str]]:
+    """Add a recipient; returns its event and the warnings recorded with it (possibly related
+    recipients: same domain, near-same name)."""
+    from quota.related import entity_warnings, normalise_domain
+
     check_name("entity", entity)
     if kind not in ENTITY_KINDS:
         raise UsageError(f"--kind takes {', '.join(ENTITY_KINDS)}, not {kind!r}")
     if ledger.query("SELECT 1 FROM entities WHERE entity = ?", [entity]):
         raise UsageError(f"entity {entity!r} already exists")
-    return ledger.append("entity", {"entity": entity, "name": name, "kind": kind})
+    if ledger.query("SELECT 1 FROM group_links WHERE grp = ?", [entity]):
+        raise UsageError(f"{entity!r} names a group, so it cannot also name an entity")
+    clean = sorted({normalise_domain(d) for d in domains})
+    for d in clean:
+        if not _DOMAIN.fullmatch(d):
+            raise UsageError(f"{d[:80]!r} is not an internet domain such as acme.example")
+    body: dict[str, Any] = {"entity": entity, "name": name, "kind": kind}
+    if group is not None:
+        _check_group(ledger, group)
+        body["group"] = group
+    if clean:
+        body["domains"] = clean
+    warnings = entity_warnings(ledger, entity, name, clean)
+    if warnings:
+        body["warnings"] = warnings
+    return ledger.append("entity", body), warnings
+
+
+def link_entity(ledger: Ledger, entity: str, group: str, reason: str, now: datetime | None = None) -> int:
+    """From now on ENTITY shares GROUP's 30-day cap (its earlier entries stay its own)."""
+    _entity_row(ledger, entity)
+    _check_group(ledger, group)
+    if not reason.strip():
+        raise UsageError("a link needs a reason: why the entity belongs to the group")
+    current = ledger.query("SELECT arg_max(grp, (valid_from, seq)) AS grp FROM group_links WHERE entity = ?", [entity])[
+        0
+    ]["grp"]
+    if current == group:
+        raise UsageError(f"{entity} is already part of {group}")
+    at = iso(now or datetime.now(UTC))
+    return ledger.append("entity_link", {"entity": entity, "group": group, "reason": reason.strip(), "at": at})
+
+
+def holder_at(ledger: Ledger, entity: str, at: datetime) -> str:
+    """Whose cap `entity`'s entries at `at` count toward: its group then, or itself."""
+    from quota.ledger import shared_sql, utc_naive
+
+    return str(ledger.con.execute(f"SELECT {shared_sql('holder_at')}", [entity, utc_naive(at)]).fetchall()[0][0])
+
+
+def groups(ledger: Ledger) -> dict[str, list[str]]:
+    """Each group with the entities that belong to it now."""
+    out: dict[str, list[str]] = {}
+    for r in ledger.query(
+        "SELECT entity, arg_max(grp, (valid_from, seq)) AS grp FROM group_links GROUP BY entity ORDER BY entity"
+    ):
+        out.setdefault(r["grp"], []).append(r["entity"])
+    return dict(sorted(out.items()))
 
 
 # An acceptance recorded later than this after the moment it states is back-dated.
@@ -100,22 +170,75 @@ def accept_terms(
     return ledger.append("terms", body)
 
 
-def add_person(ledger: Ledger, person: str, entity: str, name: str | None) -> int:
+def add_person(
+    ledger: Ledger, person: str, entity: str, name: str | None, email: str | None = None
+) -> tuple[int, list[str]]:
+    """Add a person; returns the event and its warnings. Handles with one email are one human:
+    they share one daily allowance of objects."""
+    from quota.related import person_warnings
+
     check_name("person", person)
     _entity_row(ledger, entity)
     existing = ledger.query("SELECT entity FROM persons WHERE person = ?", [person])
     if existing:
         raise UsageError(f"person {person!r} already exists (of entity {existing[0]['entity']!r})")
-    return ledger.append("person", {"person": person, "entity": entity, "name": name})
+    body: dict[str, Any] = {"person": person, "entity": entity, "name": name}
+    if email is not None:
+        email = email.strip()
+        if not _EMAIL.fullmatch(email):
+            raise UsageError(f"{email[:80]!r} is not an email address")
+        body["email"] = email
+    warnings = person_warnings(ledger, person, name, email)
+    if warnings:
+        body["warnings"] = warnings
+    return ledger.append("person", body), warnings
+
+
+def move_person(ledger: Ledger, person: str, entity: str, at: datetime, reason: str) -> int:
+    """From `at` on, PERSON belongs to ENTITY: past receipts stay with the old entity, and the
+    person's daily objects follow them."""
+    from quota.exports import not_future
+
+    rows = ledger.query("SELECT person FROM persons WHERE person = ?", [person])
+    if not rows:
+        raise UsageError(f"no person {person!r} in the ledger (add it with quota person add)")
+    _entity_row(ledger, entity)
+    not_future(at, "--at")
+    if not reason.strip():
+        raise UsageError("a move needs a reason")
+    if person_entity_at(ledger, person, at) == entity:
+        raise UsageError(f"{person} already belongs to {entity} at {iso(at)}")
+    return ledger.append("person_move", {"person": person, "entity": entity, "at": iso(at), "reason": reason.strip()})
+
+
+def person_entity_at(ledger: Ledger, person: str, at: datetime) -> str | None:
+    """The entity PERSON belonged to at `at` (the latest move at or before it), or None."""
+    from quota.ledger import utc_naive
+
+    rows = ledger.query(
+        """SELECT coalesce((SELECT arg_max(entity, (valid_from, seq)) FROM person_moves
+                            WHERE person = ? AND valid_from <= ?), p.entity) AS entity
+           FROM persons p WHERE p.person = ?""",
+        [person, utc_naive(at), person],
+    )
+    return rows[0]["entity"] if rows else None
 
 
 def add_permission(ledger: Ledger, ref: str, entity: str, cap: int, start: datetime, until: datetime) -> int:
-    _entity_row(ledger, entity)
+    """X's permission for an entity, or for a group (`entity` names either): a group's lifts
+    the one cap its entities share."""
+    if not ledger.query("SELECT 1 FROM group_links WHERE grp = ?", [entity]):
+        _entity_row(ledger, entity)
     if not ref.strip():
         raise UsageError("a permission needs X's reference")
     check_name("permission", ref)
     if not 0 < cap <= MAX_QUANTITY:
         raise UsageError(f"a permission's cap must be a positive number of Post IDs up to {MAX_QUANTITY:,}")
+    base = current_profile(ledger).post_id_cap
+    if base is not None and cap <= base:
+        raise UsageError(
+            f"a permission lifts the cap: {cap:,} is not above the {base:,} Post IDs every entity has without one"
+        )
     if until <= start:
         raise UsageError("--until must be after --from")
     if ledger.query("SELECT 1 FROM permissions WHERE ref = ?", [ref]):
@@ -176,7 +299,12 @@ def entity_detail(ledger: Ledger, entity: str) -> dict[str, Any]:
 
 
 def persons(ledger: Ledger) -> list[dict[str, Any]]:
-    return ledger.query("SELECT person, entity, name FROM persons ORDER BY person")
+    """Every person with the entity they belong to now (after any move)."""
+    return ledger.query(
+        """SELECT p.person, coalesce((SELECT arg_max(m.entity, (m.valid_from, m.seq)) FROM person_moves m
+                                      WHERE m.person = p.person), p.entity) AS entity, p.name, p.email
+           FROM persons p ORDER BY p.person"""
+    )
 
 
 def permissions(ledger: Ledger, entity: str | None = None) -> list[dict[str, Any]]:

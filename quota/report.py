@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from quota import manual, notices, registry, reports
-from quota.ledger import Ledger, iso, utc_naive
+from quota import manual, notices, registry, related, reports
+from quota.ledger import Ledger, iso, shared_sql, utc_naive
 from quota.policy import micros
 
 DEFAULT_SPAN = timedelta(days=90)
@@ -32,37 +32,21 @@ def build(
     profile = registry.current_profile(ledger)
     verdict = ledger.verify(full=False)
 
-    usage = {r["entity"]: r for r in reports.usage(ledger, None, until, None)}
-    series: dict[str, list[dict[str, Any]]] = {}
-    # usage_30d's arithmetic, restricted to the entries that can reach the period's windows
-    # (a filter on the view would come after its window function, over every export).
-    span = micros(profile.window)
-    for r in ledger.query(
-        f"""WITH counted AS (
-                SELECT entity, "at", post_ids FROM exports
-                WHERE state IN ('committed', 'open') AND basis NOT IN ('exemption', 'manual')
-                  AND "at" > ? - INTERVAL ({span}) MICROSECOND AND "at" <= ?),
-            w AS (
-                SELECT entity, "at", sum(post_ids) OVER (PARTITION BY entity ORDER BY "at"
-                    RANGE BETWEEN INTERVAL ({span} - 1) MICROSECOND PRECEDING AND CURRENT ROW) AS used
-                FROM counted),
-            peaks AS (
-                SELECT entity, date_trunc('day', "at") AS day, max(used) AS used, max("at") AS last
-                FROM w WHERE "at" >= ? GROUP BY ALL)
-            SELECT k.entity, k.day, k.used, greatest(?, max(p.cap)) AS cap FROM peaks k
-            LEFT JOIN permissions p ON p.entity = k.entity AND p.valid_from <= k.last AND k.last < p.valid_until
-            GROUP BY ALL ORDER BY k.entity, k.day""",
-        [utc_naive(since), utc_naive(until), utc_naive(since), profile.post_id_cap],
-    ):
-        series.setdefault(r["entity"], []).append({"day": r["day"], "used": int(r["used"]), "cap": r["cap"]})
+    rows = reports.usage(ledger, None, until, None)
+    usage = {r["entity"]: r for r in rows if r["entity"] is not None}
+    series = daily_series(ledger, since, until, profile)
+    groups = registry.groups(ledger)
+    in_group = {e: g for g, members in groups.items() for e in members}
     entities = []
     for e in registry.entities(ledger):
         u = usage[e["entity"]]
-        points = series.get(e["entity"], [])
+        holder = in_group.get(e["entity"], e["entity"])
+        points = series.get(holder, [])
         entities.append(
             {
                 "entity": e["entity"],
                 "name": e["name"],
+                "group": in_group.get(e["entity"]),
                 "used": u["used"],
                 "cap": u["cap"],
                 "headroom": u["headroom"],
@@ -71,6 +55,9 @@ def build(
                 "series": points,
             }
         )
+    # One chart per cap: each group, and each entity of no group.
+    charts = [{"holder": g, "group": True, "series": series.get(g, [])} for g in groups]
+    charts += [{"holder": e["entity"], "group": False, "series": e["series"]} for e in entities if not e["group"]]
 
     exemptions = ledger.query(
         """SELECT ref, kind, entity, parent, valid_from, valid_until, approved_post_ids, used_post_ids,
@@ -100,11 +87,27 @@ def build(
 
     distributions = [
         {
-            **{k: r[k] for k in (*reports.EXPORT_COLUMNS, "exemption")},
+            **{k: r[k] for k in (*reports.EXPORT_COLUMNS, "exemption", "breach")},
             "sources": reports.sources(r),
         }
         for r in reports.exports(ledger, None, since, until)
     ]
+
+    terms = ledger.query(
+        """SELECT entity, accepted_by, accepted_at, version, document_sha256, method, evidence_sha256,
+                  coalesce(backdated, false) AS backdated
+           FROM terms_acceptances ORDER BY entity, accepted_at, seq"""
+    )
+    permissions = ledger.query(
+        "SELECT ref, entity AS holder, cap, valid_from, valid_until FROM permissions ORDER BY valid_from, ref"
+    )
+    profile_changes = ledger.query(
+        """SELECT p.seq, e.recorded_at AS "at", p.profile, p.version, p.reason, p.done_by
+           FROM policy_changes p JOIN events e USING (seq)
+           WHERE e.recorded_at >= ? AND e.recorded_at <= ? ORDER BY p.seq""",
+        [iso(since), iso(until)],
+    )
+    related_pairs = related.related(ledger)
 
     return {
         "generated_at": now,
@@ -132,7 +135,52 @@ def build(
         "overdue_notices": sum(1 for n in open_notices if n["overdue"]),
         "late_notices": late,
         "distributions": distributions,
+        "charts": charts,
+        "terms": terms,
+        "permissions": permissions,
+        "profile_changes": profile_changes,
+        "related": related_pairs,
     }
+
+
+def daily_series(ledger: Ledger, since: datetime, until: datetime, profile: Any) -> dict[str, list[dict[str, Any]]]:
+    """Per holder of a cap (a group, or an entity of none), every UTC day of the period: the
+    most Post IDs in any 30-day window ending that day, and the cap then. Usage only rises at
+    an entry and falls as entries age out, so a day's peak is at its start or at one of its
+    entries: those are all the instants examined."""
+    span = micros(profile.window)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in ledger.query(
+        f"""WITH counted AS (
+                SELECT holder, delivered_at AS t, post_ids FROM {shared_sql("entry_holders")}
+                WHERE basis <> 'exemption'
+                  AND export_id NOT IN (SELECT export_id FROM releases)
+                  AND export_id NOT IN (SELECT export_id FROM voids)
+                  AND delivered_at > ?::TIMESTAMP - INTERVAL ({span}) MICROSECOND AND delivered_at <= ?),
+            days AS (SELECT unnest(generate_series(date_trunc('day', ?::TIMESTAMP), ?::TIMESTAMP, INTERVAL 1 DAY)) AS day),
+            holders AS (SELECT entity AS holder FROM entities
+                        WHERE entity NOT IN (SELECT entity FROM group_links)
+                        UNION SELECT DISTINCT grp FROM group_links UNION SELECT DISTINCT holder FROM counted),
+            at_start AS (
+                SELECT h.holder, d.day, coalesce(sum(c.post_ids), 0) AS used
+                FROM holders h CROSS JOIN days d
+                LEFT JOIN counted c ON c.holder = h.holder AND c.t > d.day - INTERVAL ({span}) MICROSECOND
+                                   AND c.t <= d.day
+                GROUP BY ALL),
+            w AS (
+                SELECT holder, t, sum(post_ids) OVER (PARTITION BY holder ORDER BY t
+                    RANGE BETWEEN INTERVAL ({span} - 1) MICROSECOND PRECEDING AND CURRENT ROW) AS used
+                FROM counted),
+            peaks AS (SELECT holder, date_trunc('day', t) AS day, max(used) AS used FROM w GROUP BY ALL)
+            SELECT s.holder, s.day, greatest(s.used, coalesce(p.used, 0)) AS used,
+                   greatest(?, (SELECT max(x.cap) FROM permissions x WHERE x.entity = s.holder
+                                AND x.valid_from <= s.day + INTERVAL 1 DAY AND s.day < x.valid_until)) AS cap
+            FROM at_start s LEFT JOIN peaks p USING (holder, day)
+            ORDER BY s.holder, s.day""",
+        [utc_naive(since), utc_naive(until), utc_naive(since), utc_naive(until), profile.post_id_cap],
+    ):
+        out.setdefault(r["holder"], []).append({"day": r["day"], "used": int(r["used"]), "cap": r["cap"]})
+    return out
 
 
 def stamp(t: datetime | None) -> str:

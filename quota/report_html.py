@@ -30,49 +30,85 @@ def _num(value: Any, key: str, row: str) -> str:
 
 
 def _time(t: datetime | None) -> str:
-    return "" if t is None else escape(iso(t))
+    """A time a reader takes in at a glance (2026-11-22 08:00 UTC); the exact instant stays in
+    the element for a script."""
+    if t is None:
+        return ""
+    return f'<time datetime="{escape(iso(t))}">{escape(readable(t))}</time>'
 
 
-def chart(series: list[dict[str, Any]], since: datetime, until: datetime, cap: int | None, entity: str) -> str:
-    """Rolling 30-day Post IDs (each day's peak) against the cap, as an inline SVG."""
-    width, height, pad = 640, 150, 36
+def readable(t: datetime) -> str:
+    exact = iso(t)
+    return f"{exact[:10]} {exact[11:16]} UTC"
+
+
+def _day(t: datetime) -> str:
+    return iso(t)[:10]
+
+
+def chart(series: list[dict[str, Any]], since: datetime, until: datetime, cap: int | None, holder: str) -> str:
+    """Rolling 30-day Post IDs (each day's peak) against the cap, one bar per day of the period,
+    as an inline SVG with its axes' values and the cap line labelled."""
+    width, height, left, right, top_pad, bottom = 680, 170, 70, 16, 14, 24
     if not series:
-        return '<p class="muted">No ID exports counted in this period.</p>'
-    top = max([p["used"] for p in series] + [p["cap"] or 0 for p in series] + [cap or 0, 1]) * 1.08
-    span = max((until - since).total_seconds(), 1.0)
+        return '<p class="muted">No days in this period.</p>'
+    caps = [p["cap"] for p in series if p["cap"] is not None] + ([cap] if cap is not None else [])
+    top = max([p["used"] for p in series] + caps + [1]) * 1.1
+    plot_w, plot_h = width - left - right, height - top_pad - bottom
+    n = len(series)
+    slot = plot_w / n
 
-    start = since.replace(tzinfo=None)
-    scale = (width - 2 * pad) / span
-
-    def x(t: datetime) -> float:
-        return pad + scale * min(max((t - start).total_seconds(), 0.0), span)
+    def x(i: int) -> float:
+        return left + slot * i
 
     def y(v: float) -> float:
-        return height - pad / 2 - (height - pad) * v / top
+        return top_pad + plot_h - plot_h * v / top
 
-    day_width = max((width - 2 * pad) * 86400 / span, 2.0)
-    # Each day's peak as a bar: usage only rises at exports, so bars show it whatever the density.
     bars = "".join(
-        f'<rect class="used" x="{x(p["day"]):.1f}" y="{y(p["used"]):.1f}" width="{day_width:.1f}" '
-        f'height="{max(y(0) - y(p["used"]), 1.5):.1f}" fill="{USED}"/>'
-        for p in series
+        f'<rect class="used" data-day="{_day(p["day"])}" data-value="{p["used"]}" x="{x(i) + slot * 0.1:.1f}" '
+        f'y="{min(y(p["used"]), y(0) - 2) if p["used"] else y(0):.1f}" width="{max(slot * 0.8, 1.0):.1f}" '
+        f'height="{max(y(0) - y(p["used"]), 2.0) if p["used"] else 0:.1f}" '
+        f'fill="{USED}"/>'
+        for i, p in enumerate(series)
     )
-    steps = [(since.replace(tzinfo=None), series[0]["cap"] or 0)]
-    steps += [(p["day"], p["cap"] or 0) for p in series]
-    steps.append((until.replace(tzinfo=None), series[-1]["cap"] or 0))
-    caps = " ".join(f"{x(t):.1f},{y(c):.1f}" for t, c in steps)
-    label = f"{escape(entity)}: rolling 30-day Post IDs against the cap"
+    # The cap as a step line over the days, labelled with its value where it starts.
+    steps = []
+    for i, p in enumerate(series):
+        c = p["cap"] if p["cap"] is not None else 0
+        steps.append(f"{x(i):.1f},{y(c):.1f} {x(i + 1):.1f},{y(c):.1f}")
+    first_cap = series[0]["cap"]
+    cap_label = (
+        f'<text class="cap-label" x="{left + 4}" y="{y(first_cap) - 4:.1f}" font-size="11" fill="{CAP}">'
+        f"cap {first_cap:,}</text>"
+        if first_cap is not None
+        else ""
+    )
+    ticks = ""
+    for v in (0, round(top / 1.1 / 2), round(top / 1.1)):
+        ticks += (
+            f'<line x1="{left - 4}" y1="{y(v):.1f}" x2="{left}" y2="{y(v):.1f}" stroke="#99a"/>'
+            f'<text x="{left - 6}" y="{y(v) + 4:.1f}" font-size="11" fill="#5b6470" text-anchor="end">'
+            f"{int(v):,}</text>"
+        )
+    dates = ""
+    for i in sorted({0, n // 2, n - 1}):
+        anchor = "start" if i == 0 else "end" if i == n - 1 else "middle"
+        where = x(i) if i == 0 else x(i + 1) if i == n - 1 else x(i) + slot / 2
+        dates += (
+            f'<text x="{where:.1f}" y="{height - 6}" font-size="11" fill="#5b6470" text-anchor="{anchor}">'
+            f"{_day(series[i]['day'])}</text>"
+        )
+    label = f"{escape(holder)}: rolling 30-day Post IDs against the cap, {n} days"
     return (
         f'<svg class="chart" role="img" aria-label="{label}" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" data-entity="{escape(entity)}">'
+        f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg" data-entity="{escape(holder)}" '
+        f'data-days="{n}">'
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fafbfc"/>'
-        f'<line x1="{pad}" y1="{y(0):.1f}" x2="{width - pad}" y2="{y(0):.1f}" stroke="#99a"/>'
-        f'<polyline points="{caps}" fill="none" stroke="{CAP}" stroke-width="1.5" stroke-dasharray="5 3"/>'
+        f'<line x1="{left}" y1="{y(0):.1f}" x2="{width - right}" y2="{y(0):.1f}" stroke="#99a"/>'
+        f'<line x1="{left}" y1="{top_pad}" x2="{left}" y2="{y(0):.1f}" stroke="#99a"/>'
         f"{bars}"
-        f'<text x="{pad}" y="12" font-size="11" fill="#5b6470">max {int(top / 1.08):,}</text>'
-        f'<text x="{pad}" y="{height - 2}" font-size="11" fill="#5b6470">{escape(since.date().isoformat())}</text>'
-        f'<text x="{width - pad}" y="{height - 2}" font-size="11" fill="#5b6470" text-anchor="end">'
-        f"{escape(until.date().isoformat())}</text></svg>"
+        f'<polyline points="{" ".join(steps)}" fill="none" stroke="{CAP}" stroke-width="1.5" stroke-dasharray="5 3"/>'
+        f"{cap_label}{ticks}{dates}</svg>"
     )
 
 
@@ -90,7 +126,7 @@ def render(doc: dict[str, Any]) -> str:
         # No fetch of any kind: the file must open the same offline, years later, in an audit.
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
         'img-src data:">',
-        f"<title>quota report {escape(iso(doc['until']))}</title><style>{CSS}</style></head><body>",
+        f"<title>quota report {escape(readable(doc['until']))}</title><style>{CSS}</style></head><body>",
         "<h1>quota: redistribution report</h1>",
         f'<p class="muted">Period {_time(doc["since"])} to {_time(doc["until"])}; generated '
         f"{_time(doc['generated_at'])}; profile {escape(doc['profile']['name'])} {escape(doc['profile']['version'])}."
@@ -102,13 +138,14 @@ def render(doc: dict[str, Any]) -> str:
         "<h2>Entities: rolling 30-day Post IDs</h2>",
         f'<p class="legend"><span style="color:{USED}">&#9644; used in the 30 days to each day (peak)</span>'
         f'<span style="color:{CAP}">&#9476; cap</span></p>',
-        "<table><tr><th>entity</th><th>used now</th><th>cap</th><th>headroom</th><th>peak in period</th>"
-        "<th>next frees up</th></tr>",
+        "<table><tr><th>entity</th><th>group (one cap)</th><th>used now</th><th>cap</th><th>headroom</th>"
+        "<th>peak in period</th><th>next frees up</th></tr>",
     ]
     for e in doc["entities"]:
         name = e["entity"]
         out.append(
             f'<tr class="entity" data-entity="{escape(name)}"><td>{escape(name)}</td>'
+            f"<td>{escape(e['group'] or '')}</td>"
             + _num(e["used"], "used", name)
             + _num(e["cap"], "cap", name)
             + _num(e["headroom"], "headroom", name)
@@ -116,9 +153,12 @@ def render(doc: dict[str, Any]) -> str:
             + f"<td>{_time(e['next_free_at'])}</td></tr>"
         )
     out.append("</table>")
-    for e in doc["entities"]:
-        out.append(f"<h3>{escape(e['entity'])} <span class='muted'>{escape(e['name'] or '')}</span></h3>")
-        out.append(chart(e["series"], doc["since"], doc["until"], e["cap"], e["entity"]))
+    names = {e["entity"]: e["name"] for e in doc["entities"]}
+    for c in doc["charts"]:
+        what = "group: its entities share this one cap" if c["group"] else names.get(c["holder"]) or ""
+        out.append(f"<h3>{escape(c['holder'])} <span class='muted'>{escape(what)}</span></h3>")
+        cap = c["series"][-1]["cap"] if c["series"] else None
+        out.append(chart(c["series"], doc["since"], doc["until"], cap, c["holder"]))
 
     out.append(f'<h2>Distributions <span id="distributions" data-value="{len(doc["distributions"])}">')
     out.append(f"({len(doc['distributions'])})</span></h2>")
@@ -131,12 +171,16 @@ def render(doc: dict[str, Any]) -> str:
             ref = d["export_id"]
             basis = d["basis"] + (f" ({d['exemption']})" if d["exemption"] else "")
             # A declared kind is the operator's word: flagged, since it cannot be checked.
+            if d["breach"]:
+                basis += " — BREACH: " + d["breach"]
             kinds = ", ".join(
                 f'<span class="bad">{k} declared</span>' if v == "declared" else f"{k} typed"
                 for k, v in d["sources"].items()
             )
+            row_class = "distribution bad" if d["breach"] else "distribution"
             out.append(
-                f'<tr class="distribution" data-export="{escape(ref)}" data-state="{escape(d["state"])}">'
+                f'<tr class="{row_class}" data-export="{escape(ref)}" data-state="{escape(d["state"])}" '
+                f'data-breach="{1 if d["breach"] else 0}">'
                 f"<td>{escape(ref)}</td><td>{escape(d['entity'])}</td><td>{escape(d['person'] or '')}</td>"
                 f"<td>{_time(d['at'])}</td>"
                 + _num(d["post_ids"], "post_ids", ref)
@@ -147,6 +191,70 @@ def render(doc: dict[str, Any]) -> str:
         out.append("</table>")
     else:
         out.append('<p class="muted">None in this period.</p>')
+
+    out.append(
+        f'<h2>Terms acceptances <span id="terms" data-value="{len(doc["terms"])}">({len(doc["terms"])})</span></h2>'
+    )
+    if doc["terms"]:
+        out.append(
+            "<table><tr><th>entity</th><th>accepted by</th><th>at</th><th>terms</th><th>method</th>"
+            "<th>document sha256</th><th>back-dated</th></tr>"
+        )
+        for t in doc["terms"]:
+            late = '<span class="bad">back-dated (evidence kept)</span>' if t["backdated"] else ""
+            out.append(
+                f'<tr class="terms" data-entity="{escape(t["entity"])}" data-backdated="{int(bool(t["backdated"]))}">'
+                f"<td>{escape(t['entity'])}</td><td>{escape(t['accepted_by'])}</td><td>{_time(t['accepted_at'])}</td>"
+                f"<td>{escape(t['version'] or '')}</td><td>{escape(t['method'] or '')}</td>"
+                f"<td><code>{escape(t['document_sha256'] or '')}</code></td><td>{late}</td></tr>"
+            )
+        out.append("</table>")
+    else:
+        out.append('<p class="muted">None recorded.</p>')
+
+    out.append("<h2>Written permissions</h2>")
+    if doc["permissions"]:
+        out.append("<table><tr><th>ref</th><th>entity or group</th><th>cap</th><th>valid</th></tr>")
+        for x in doc["permissions"]:
+            out.append(
+                f'<tr class="permission"><td>{escape(x["ref"])}</td><td>{escape(x["holder"])}</td>'
+                + _num(x["cap"], "cap", x["ref"])
+                + f"<td>{_time(x['valid_from'])} to {_time(x['valid_until'])}</td></tr>"
+            )
+        out.append("</table>")
+    else:
+        out.append('<p class="muted">None recorded.</p>')
+
+    changes = doc["profile_changes"]
+    out.append(f'<h2>Policy profile changes <span id="profile-changes" data-value="{len(changes)}">')
+    out.append(f"({len(changes)})</span></h2>")
+    if changes:
+        out.append("<table><tr><th>event</th><th>at</th><th>profile</th><th>reason</th><th>by</th></tr>")
+        for c in changes:
+            out.append(
+                f'<tr class="profile-change"><td>{c["seq"]}</td><td>{_time(c["at"])}</td>'
+                f"<td>{escape(c['profile'])} {escape(c['version'])}</td><td>{escape(c['reason'] or '')}</td>"
+                f"<td>{escape(c['done_by'] or '')}</td></tr>"
+            )
+        out.append("</table>")
+    else:
+        out.append('<p class="muted">None in this period.</p>')
+
+    pairs = doc["related"]
+    out.append(
+        f'<h2>Possibly related recipients <span id="related" data-value="{len(pairs)}">({len(pairs)})</span></h2>'
+    )
+    if pairs:
+        out.append("<table><tr><th>kind</th><th>first</th><th>second</th><th>why</th><th>sharing</th></tr>")
+        for r in pairs:
+            sharing = "yes" if r["sharing"] else '<span class="bad">no: separate caps or allowances</span>'
+            out.append(
+                f'<tr class="related"><td>{escape(r["kind"])}</td><td>{escape(r["first"])}</td>'
+                f"<td>{escape(r['second'])}</td><td>{escape(r['why'])}</td><td>{sharing}</td></tr>"
+            )
+        out.append("</table>")
+    else:
+        out.append('<p class="muted">None found.</p>')
 
     out.append("<h2>Research exemptions</h2>")
     if doc["exemptions"]:

@@ -14,33 +14,38 @@ from quota.policy import cap_at, next_free_at, next_growth_at, used_at
 
 
 def usage(ledger: Ledger, entity: str | None, at: datetime, need: int | None) -> list[dict[str, Any]]:
-    """Per entity: Post IDs used in the window ending at `at`, the cap, headroom, next_free_at."""
+    """Per entity: Post IDs used in the window ending at `at`, the cap, headroom, next_free_at.
+    An entity of a group shows the group's numbers (they share one cap), with its `group`; and
+    every group has a row of its own (`entity` null)."""
     profile = registry.current_profile(ledger)
     names = [entity] if entity else [e["entity"] for e in registry.entities(ledger)]
     if entity and not ledger.query("SELECT 1 FROM entities WHERE entity = ?", [entity]):
         raise UsageError(f"no entity {entity!r} in the ledger")
     states = ledger_states(ledger, at, profile.window) if entity is None else {}
-    rows = []
-    for name in names:
-        entries, perms = states[name] if name in states else ledger_state(ledger, name, at, profile.window)
+    holders = {name: registry.holder_at(ledger, name, at) for name in names}
+    # A row per group when every entity is listed; one entity's row carries its group's numbers.
+    groups = sorted(registry.groups(ledger)) if entity is None else []
+
+    def row(name: str | None, holder: str) -> dict[str, Any]:
+        entries, perms = states[holder] if holder in states else ledger_state(ledger, holder, at, profile.window)
         used = used_at(at, entries, profile.window)
         cap = cap_at(at, profile.post_id_cap, perms)
         if need is not None:
             free = next_free_at(entries, perms, profile.post_id_cap, profile.window, at, need)
         else:
             free = next_growth_at(entries, perms, profile.post_id_cap, profile.window, at)
-        rows.append(
-            {
-                "entity": name,
-                "at": at,
-                "window_start": at - profile.window,
-                "used": used,
-                "cap": cap,
-                "headroom": None if cap is None else cap - used,
-                "next_free_at": free,
-            }
-        )
-    return rows
+        return {
+            "entity": name,
+            "group": None if holder == name else holder,
+            "at": at,
+            "window_start": at - profile.window,
+            "used": used,
+            "cap": cap,
+            "headroom": None if cap is None else cap - used,
+            "next_free_at": free,
+        }
+
+    return [row(name, holders[name]) for name in names] + [row(None, g) for g in groups]
 
 
 EXPORT_COLUMNS = ["export_id", "entity", "person", "at", "post_ids", "user_ids", "dm_ids", "basis", "state"]
@@ -50,8 +55,9 @@ _EXPORTS = """
     SELECT e.export_id, e.entity, e.person, e."at", e.post_ids, e.user_ids, e.dm_ids, e.basis, e.exemption,
            e.profile, e.version, coalesce(r.ids_sha256, m.ids_sha256) AS ids_sha256, e.seq, e.state,
            coalesce(c.files, m.files) AS files, v.reason AS void_reason, rel.reason AS release_reason,
-           e.post_source, e.user_source, e.dm_source
+           e.post_source, e.user_source, e.dm_source, b.reason AS breach
     FROM exports e
+    LEFT JOIN breaches b USING (export_id)
     LEFT JOIN reservations r USING (export_id)
     LEFT JOIN manual_exports m USING (export_id)
     LEFT JOIN commits c USING (export_id)

@@ -288,7 +288,11 @@ def test_report_json_numbers_match_the_ledger(world: Path) -> None:
             usage[e["entity"]]["used"], usage[e["entity"]]["cap"], usage[e["entity"]]["headroom"],
         )  # fmt: skip
     acme = next(e for e in doc["entities"] if e["entity"] == "acme")
-    assert acme["series"] == [{"day": "2026-11-01T00:00:00.000000Z", "used": 118, "cap": 1_500_000}]
+    # Every day of the period: nothing before the export on 2026-11-01 10:00, 118 from then on.
+    days = acme["series"]
+    assert len(days) == 51 and days[0]["day"] == "2026-10-01T00:00:00.000000Z"
+    assert {d["used"] for d in days if d["day"] < "2026-11-01"} == {0}
+    assert {d["used"] for d in days if d["day"] >= "2026-11-01"} == {118} and {d["cap"] for d in days} == {1_500_000}
     assert doc["ledger"]["verified"] is True and doc["overdue_notices"] == 1
     assert doc["manual"][0]["objects"] == 60 and doc["manual"][0]["peak_24h"] == 60
     head = json.loads(quota("ledger", "verify", "--json").stdout)["head"]

@@ -86,3 +86,75 @@ def test_terms_acceptances_record_what_and_how(tmp_path: Path) -> None:
     assert quota("ledger", "verify").exit_code == 0
     r = quota("entity", "accept-terms", "acme", "--by", "J Doe", "--document", tmp_path / "missing.pdf")
     assert r.exit_code == 4 and "missing.pdf" in r.stderr
+
+
+def test_imports_check_terms_store_ids_and_record_breaches_only_when_told(tmp_path: Path) -> None:
+    init_acme(("entity", "add", "nt", "--name", "No terms yet"))
+    (tmp_path / "nt.csv").write_text("at,entity,post_ids\n2026-10-01T00:00:00Z,nt,5\n")
+    r = quota("ledger", "import", "nt.csv")
+    assert r.exit_code == 3 and "nt.csv, line 2" in r.stderr and "acceptance" in r.stderr
+    # An imported row with its IDs: who-received and deletion notices reach the recipient.
+    (tmp_path / "past.txt").write_text("1895625031960240129\n1895625031960240130\n")
+    (tmp_path / "past.csv").write_text("at,entity,post_ids,ids_file\n2026-10-01T00:00:00Z,acme,2,past.txt\n")
+    (tmp_path / "wrong.csv").write_text("at,entity,post_ids,ids_file\n2026-10-01T00:00:00Z,acme,3,past.txt\n")
+    r = quota("ledger", "import", "wrong.csv")
+    assert r.exit_code == 4 and "holds 2 unique IDs" in r.stderr
+    assert quota("ledger", "import", "past.csv").exit_code == 0
+    got = json.loads(quota("who-received", "1895625031960240130", "--kind", "user", "--json").stdout)
+    assert [(g["entity"], g["basis"], g["declared"]) for g in got] == [("acme", "import", True)]
+    result = tmp_path / "r.jsonl"
+    result.write_text(json.dumps({"id": "1895625031960240129", "action": "delete", "reason": "deleted"}) + "\n")
+    added = json.loads(quota("notice", "add", result, "--kind", "post", "--json").stdout)
+    assert [a["entity"] for a in added] == ["acme"]
+    assert quota("ledger", "verify").exit_code == 0
+    # A past delivery over the cap: refused, unless recorded as the breach it was.
+    (tmp_path / "over.csv").write_text("at,entity,post_ids\n2026-10-02T00:00:00Z,acme,1600000\n")
+    r = quota("ledger", "import", "over.csv")
+    assert r.exit_code == 3 and "over by 100,002" in r.stderr and "--breach" in r.stderr
+    assert quota("ledger", "import", "over.csv", "--breach").exit_code == 2  # no reason
+    r = quota("ledger", "import", "over.csv", "--breach", "--reason", "two teams exported the same week")
+    assert r.exit_code == 0, r.stderr
+    used = json.loads(quota("usage", "acme", "--at", "2026-10-03T00:00:00Z", "--json").stdout)[0]
+    assert (used["used"], used["headroom"]) == (1_600_002, -100_002)
+    r = quota("ledger", "verify")
+    assert r.exit_code == 0, r.stderr
+    assert "breach recorded" in r.stdout and "two teams exported the same week" in r.stdout
+    assert json.loads(quota("ledger", "verify", "--json").stdout)["breaches"][0]["post_ids"] == 1_600_000
+    r = quota("export", PAGES, "--to", "acme", "-o", "out", "--at", "2026-10-03T00:00:00Z")
+    assert r.exit_code == 3  # the window is still over the cap
+    # --breach on rows within the cap is a mistake, not a breach.
+    (tmp_path / "fine.csv").write_text("at,entity,post_ids\n2026-12-01T00:00:00Z,acme,5\n")
+    r = quota("ledger", "import", "fine.csv", "--breach", "--reason", "x")
+    assert r.exit_code == 2 and "breaks no cap" in r.stderr
+    doc = tmp_path / "rep.json"
+    r = quota("report", "-o", doc, "--format", "json", "--since", "2026-09-01", "--until", "2026-11-30")
+    assert r.exit_code == 0, r.stderr
+    breaches = [d for d in json.loads(doc.read_text())["distributions"] if d["breach"]]
+    assert [(d["entity"], d["post_ids"], d["breach"]) for d in breaches] == [
+        ("acme", 1_600_000, "two teams exported the same week")
+    ]
+
+
+def test_permissions_lift_the_cap_and_their_end_is_named(tmp_path: Path) -> None:
+    init_acme()
+    r = quota("permission", "add", "X-0", "--entity", "acme", "--cap", "1500000", "--from", "2026-10-01",
+              "--until", "2026-11-01")  # fmt: skip
+    assert r.exit_code == 2 and "not above" in r.stderr
+    r = quota("permission", "add", "X-1", "--entity", "acme", "--cap", "3000000", "--from", "2026-10-01",
+              "--until", "2026-11-01")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    (tmp_path / "p.csv").write_text("at,entity,post_ids\n2026-10-20T00:00:00Z,acme,2000000\n")
+    r = quota("ledger", "import", "p.csv")
+    assert r.exit_code == 3, r.stderr
+    assert "permission X-1 ends 2026-11-01T00:00:00.000000Z" in r.stderr and "base cap" in r.stderr
+    (tmp_path / "q.csv").write_text("at,entity,post_ids\n2026-10-20T00:00:00Z,acme,1400000\n")
+    assert quota("ledger", "import", "q.csv").exit_code == 0  # fits the base cap after the end too
+
+
+def test_policy_show_warns_of_calendar_days(tmp_path: Path) -> None:
+    init_acme()
+    rows = {p["profile"]: p for p in json.loads(quota("policy", "show", "--json").stdout)}
+    assert "twice the limit" in rows["x-developer-policy-utc-day"]["note"]
+    assert "1,000 objects" in rows["x-developer-policy-utc-day"]["note"]
+    assert rows["x-developer-policy"]["note"] is None
+    assert "across midnight" in quota("policy", "show").stderr

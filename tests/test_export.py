@@ -87,7 +87,8 @@ def test_usage_json_keys_and_next_free_at(acme: Path) -> None:
     quota("export", PAGES, "--to", "acme", "-o", "out", "--at", "2026-11-01T12:00:00Z")
     rows = json.loads(quota("usage", "acme", "--at", "2026-11-10T00:00:00Z", "--json").stdout)
     assert rows == [{
-        "entity": "acme", "at": "2026-11-10T00:00:00.000000Z", "window_start": "2026-10-11T00:00:00.000000Z",
+        "entity": "acme", "group": None, "at": "2026-11-10T00:00:00.000000Z",
+        "window_start": "2026-10-11T00:00:00.000000Z",
         "used": PAGE_POSTS, "cap": CAP, "headroom": CAP - PAGE_POSTS, "next_free_at": "2026-12-01T12:00:00.000000Z",
     }]  # fmt: skip
     (row,) = json.loads(quota("usage", "acme", "--at", "2026-11-10T00:00:00Z", "--need", "5", "--json").stdout)

@@ -88,7 +88,7 @@ def test_registry_commands_and_json_keys(filled: Path) -> None:
     detail = json.loads(quota("entity", "show", "acme", "--json").stdout)
     assert detail["persons"] == [{"person": "jdoe", "name": "J Doe"}]
     assert detail["permissions"][0]["cap"] == 3_000_000
-    assert quota("person", "list", "--csv").stdout.splitlines() == ["person,entity,name", "jdoe,acme,J Doe"]
+    assert quota("person", "list", "--csv").stdout.splitlines() == ["person,entity,name,email", "jdoe,acme,J Doe,"]
     profiles = json.loads(quota("policy", "show", "--json").stdout)
     assert [p["profile"] for p in profiles if p["in_force"]] == ["x-restricted-use-cases"]
 
@@ -109,7 +109,7 @@ def test_registry_commands_and_json_keys(filled: Path) -> None:
                 "--entity",
                 "acme",
                 "--cap",
-                "5",
+                "5000000",
                 "--from",
                 "2027-01-01",
                 "--until",
@@ -121,11 +121,27 @@ def test_registry_commands_and_json_keys(filled: Path) -> None:
             (
                 "permission",
                 "add",
-                "X-1",
+                "X-3",
                 "--entity",
                 "acme",
                 "--cap",
                 "5",
+                "--from",
+                "2027-01-01",
+                "--until",
+                "2027-02-01",
+            ),
+            "not above",
+        ),
+        (
+            (
+                "permission",
+                "add",
+                "X-1",
+                "--entity",
+                "acme",
+                "--cap",
+                "5000000",
                 "--from",
                 "2026-01-01",
                 "--until",
@@ -172,7 +188,7 @@ TAMPERING = {
     "entity row": ("UPDATE entities SET kind = 'academic' WHERE entity = 'acme'", "table entities"),
     "terms row deleted": ("DELETE FROM terms_acceptances", "table terms_acceptances lacks"),
     "person row inserted": (
-        "INSERT INTO persons VALUES ('ghost', 'acme', NULL, 3)",
+        "INSERT INTO persons VALUES ('ghost', 'acme', NULL, 3, NULL)",
         "table persons holds a row no event made",
     ),
     "permission cap": ("UPDATE permissions SET cap = cap * 10", "table permissions"),

@@ -31,9 +31,9 @@ def setup_entity(db: Path) -> None:
         assert quota(*args).exit_code == 0
 
 
-def import_rows(db: Path, tmp: Path, rows: list[tuple[str, int]]) -> int:
+def import_rows(db: Path, tmp: Path, rows: list[tuple[str, int]], entity: str = "acme") -> int:
     path = tmp / f"rows-{time.monotonic_ns()}.csv"
-    path.write_text("at,entity,post_ids\n" + "".join(f"{a},acme,{n}\n" for a, n in rows))
+    path.write_text("at,entity,post_ids\n" + "".join(f"{a},{entity},{n}\n" for a, n in rows))
     return quota("ledger", "import", path, "--db", db).exit_code
 
 
@@ -134,13 +134,20 @@ def at(h: int) -> datetime:
     return T0 + timedelta(hours=h)
 
 
+# The machine's recipients: acme and beta are one organisation (group org, one cap), solo is
+# alone. Every entry is back-dated to 2026, before any link the machine makes "now": a link
+# counts from its time on, so linking solo to org changes no past window.
+HOLDER = {"acme": "org", "beta": "org", "solo": "solo"}
+
+
 class LedgerMachine(RuleBasedStateMachine):
-    """Random back-dated entries, permissions and voids; the ledger must agree with a brute force."""
+    """Random back-dated entries for entities of a group and one alone, permissions for the
+    group or the entity, voids and a late link; the ledger must agree with a brute force."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.entries: dict[str, tuple[int, int]] = {}  # export_id -> (hour, posts), not voided
-        self.perms: list[tuple[int, int, int]] = []  # (start hour, end hour, cap)
+        self.entries: dict[str, tuple[int, int, str]] = {}  # export_id -> (hour, posts, entity), not voided
+        self.perms: list[tuple[int, int, int, str]] = []  # (start hour, end hour, cap, holder)
 
     @initialize()
     def setup(self) -> None:
@@ -148,47 +155,53 @@ class LedgerMachine(RuleBasedStateMachine):
 
         self.tmp = Path(tempfile.mkdtemp(prefix="ledger-sm-"))
         self.db = self.tmp / "l.duckdb"
-        setup_entity(self.db)
+        db = self.db
+        for args in (
+            ("init",),
+            ("entity", "add", "acme", "--name", "Acme", "--part-of", "org"),
+            ("entity", "add", "beta", "--name", "Beta", "--part-of", "org"),
+            ("entity", "add", "solo", "--name", "Solo"),
+            *(("entity", "accept-terms", *TERMS, e, "--by", "J", "--at", "2026-01-01T00:00:00Z") for e in HOLDER),
+        ):
+            assert quota(*args, "--db", db).exit_code == 0, args
 
-    def cap_at(self, t: int) -> int:
-        return max([CAP] + [c for s, e, c in self.perms if s <= t < e])
+    def cap_at(self, t: int, holder: str) -> int:
+        return max([CAP] + [c for s, e, c, who in self.perms if s <= t < e and who == holder])
 
-    def used_at(self, t: int) -> int:
-        return sum(n for h, n in self.entries.values() if t - HOURS < h <= t)
+    def used_at(self, t: int, holder: str) -> int:
+        return sum(n for h, n, e in self.entries.values() if t - HOURS < h <= t and HOLDER[e] == holder)
 
-    def fits(self, h: int, n: int) -> bool:
-        return all(self.used_at(t) + n <= self.cap_at(t) for t in range(h, h + HOURS))
+    def fits(self, h: int, n: int, holder: str) -> bool:
+        return all(self.used_at(t, holder) + n <= self.cap_at(t, holder) for t in range(h, h + HOURS))
 
-    @rule(h=st.integers(0, 2000), n=st.sampled_from([0, 1, 250_000, 700_000, 1_000_000, 1_499_999, 1_500_000]))
-    def record(self, h: int, n: int) -> None:
-        expected = self.fits(h, n)
-        code = import_rows(self.db, self.tmp, [(at(h).strftime("%Y-%m-%dT%H:%M:%SZ"), n)])
+    @rule(
+        h=st.integers(0, 2000),
+        n=st.sampled_from([0, 1, 250_000, 700_000, 1_000_000, 1_499_999, 1_500_000]),
+        entity=st.sampled_from(sorted(HOLDER)),
+    )
+    def record(self, h: int, n: int, entity: str) -> None:
+        expected = self.fits(h, n, HOLDER[entity])
+        code = import_rows(self.db, self.tmp, [(at(h).strftime("%Y-%m-%dT%H:%M:%SZ"), n)], entity)
         assert code == (0 if expected else 3)
         if expected:
             rows = json.loads(quota("ledger", "list", "--json", "--db", self.db).stdout)
             new = {r["export_id"] for r in rows} - set(self.entries) - getattr(self, "voided", set())
             (export_id,) = new
-            self.entries[export_id] = (h, n)
+            self.entries[export_id] = (h, n, entity)
 
-    @rule(s=st.integers(0, 2000), length=st.integers(1, 1500), extra=st.integers(1, 2_000_000))
-    def permit(self, s: int, length: int, extra: int) -> None:
+    @rule(
+        s=st.integers(0, 2000),
+        length=st.integers(1, 1500),
+        extra=st.integers(1, 2_000_000),
+        holder=st.sampled_from(["org", "solo"]),
+    )
+    def permit(self, s: int, length: int, extra: int, holder: str) -> None:
         ref = f"P{len(self.perms)}"
         start, end = at(s).strftime("%Y-%m-%dT%H:%M:%SZ"), at(s + length).strftime("%Y-%m-%dT%H:%M:%SZ")
-        args = (
-            "permission",
-            "add",
-            ref,
-            "--entity",
-            "acme",
-            "--cap",
-            str(CAP + extra),
-            "--from",
-            start,
-            "--until",
-            end,
-        )
+        who = ("--group", holder) if holder == "org" else ("--entity", holder)
+        args = ("permission", "add", ref, *who, "--cap", str(CAP + extra), "--from", start, "--until", end)
         assert quota(*args, "--db", self.db).exit_code == 0
-        self.perms.append((s, s + length, CAP + extra))
+        self.perms.append((s, s + length, CAP + extra, holder))
 
     @rule(data=st.data())
     def void(self, data: st.DataObject) -> None:
@@ -203,18 +216,27 @@ class LedgerMachine(RuleBasedStateMachine):
         del self.entries[export_id]
         self.voided = getattr(self, "voided", set()) | {export_id}
 
+    @rule()
+    def link_solo_now(self) -> None:
+        if getattr(self, "linked", False):
+            return
+        r = quota("entity", "link", "solo", "--part-of", "org", "--reason", "bought", "--db", self.db)
+        assert r.exit_code == 0, r.stderr
+        self.linked = True  # from now on: every entry of the machine is older, so nothing changes
+
     @invariant()
     def no_window_over_its_cap(self) -> None:
-        for h, _ in self.entries.values():
-            assert self.used_at(h) <= self.cap_at(h)
+        for h, _, e in self.entries.values():
+            assert self.used_at(h, HOLDER[e]) <= self.cap_at(h, HOLDER[e])
 
     @invariant()
     def ledger_usage_equals_oracle(self) -> None:
         if not hasattr(self, "db"):
             return
-        for h in {0, 700, 1400, 2100, *(h for h, _ in self.entries.values())}:
-            (row,) = json.loads(quota("usage", "acme", "--at", at(h).isoformat(), "--json", "--db", self.db).stdout)
-            assert (row["used"], row["cap"]) == (self.used_at(h), self.cap_at(h))
+        for h in {0, 700, 1400, 2100, *(h for h, _, _ in self.entries.values())}:
+            for entity in ("beta", "solo"):
+                (row,) = json.loads(quota("usage", entity, "--at", at(h).isoformat(), "--json", "--db", self.db).stdout)
+                assert (row["used"], row["cap"]) == (self.used_at(h, HOLDER[entity]), self.cap_at(h, HOLDER[entity]))
 
     def teardown(self) -> None:
         if hasattr(self, "db"):

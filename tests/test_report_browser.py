@@ -39,14 +39,24 @@ class Cells(HTMLParser):
         self.charts: list[str] = []
         self.ids: dict[str, str] = {}
         self.scripts = 0
+        self.days: dict[str, int] = {}  # chart -> days drawn
+        self.bars: dict[str, list[int]] = {}  # chart -> each day's value
+        self.rows: dict[str, list[dict[str, str | None]]] = {}  # tr class -> attributes
+        self._chart = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         if "data-key" in a:
             self.values[(a.get("data-row") or "", a["data-key"] or "")] = a.get("data-value") or ""
         if tag == "svg" and a.get("data-entity"):
-            self.charts.append(a["data-entity"] or "")
-        if a.get("id") in ("verified", "overdue"):
+            self._chart = a["data-entity"] or ""
+            self.charts.append(self._chart)
+            self.days[self._chart] = int(a.get("data-days") or 0)
+        if tag == "rect" and a.get("class") == "used":
+            self.bars.setdefault(self._chart, []).append(int(a.get("data-value") or 0))
+        if tag == "tr" and a.get("class"):
+            self.rows.setdefault((a["class"] or "").split()[0], []).append(a)
+        if a.get("id") in ("verified", "overdue", "terms", "related", "profile-changes", "distributions", "late"):
             self.ids[a["id"] or ""] = a.get("data-value") or ""
         if tag in ("script", "link", "img", "iframe"):
             self.scripts += 1
@@ -67,6 +77,19 @@ def test_report_renders_with_the_ledgers_numbers(tmp_path: Path) -> None:
     ):
         r = quota(*args)
         assert r.exit_code == 0, (args, r.stderr)
+    # What an auditor asks first: a back-dated acceptance, a permission, a breach, related names.
+    for args in (
+        ("entity", "add", "acme2", "--name", "ACME Inc."),
+        ("entity", "accept-terms", "acme2", "--by", "Al", "--version", "XDA 2026-10", "--method", "web form",
+         "--at", "2026-11-01T00:00:00Z", "--evidence", SAMPLES / "terms-acceptance.txt"),
+        ("permission", "add", "X-7", "--entity", "beta", "--cap", "2000000", "--from", "2026-10-25",
+         "--until", "2026-11-15"),
+        ("policy", "use", "x-developer-policy-utc-day", "--reason", "counsel", "--by", "C Officer"),
+    ):  # fmt: skip
+        r = quota(*args)
+        assert r.exit_code == 0, (args, r.stderr)
+    (tmp_path / "over.csv").write_text("at,entity,post_ids\n2026-11-12T00:00:00Z,acme2,1600000\n")
+    assert quota("ledger", "import", "over.csv", "--breach", "--reason", "two teams").exit_code == 0
     r = quota("report", "-o", "report.html", "--since", "2026-10-20", "--until", "2026-11-20")
     assert r.exit_code == 0, r.stderr
     html = tmp_path / "report.html"
@@ -81,11 +104,31 @@ def test_report_renders_with_the_ledgers_numbers(tmp_path: Path) -> None:
         for key in ("used", "cap", "headroom"):
             assert page.values[(u["entity"], key)] == str(u[key]), (u["entity"], key)
     assert int(page.values[("acme", "peak")]) == usage[0]["used"]  # both exports are in one window
-    assert sorted(page.charts) == ["acme", "beta"]
+    assert sorted(page.charts) == ["acme", "acme2", "beta"]
     assert page.ids["verified"] == "1" and page.ids["overdue"] == "0"
     assert page.values[("ana", "objects")] == "117"  # 60 posts and their 57 authors
     head = json.loads(quota("ledger", "verify", "--json").stdout)["head"]
     assert head in dom
+    # Every day of the period is drawn, the bars are the ledger's, the cap line is labelled.
+    assert page.days == {"acme": 32, "acme2": 32, "beta": 32}
+    assert max(page.bars["acme"]) == usage[0]["used"] and page.bars["acme"][0] == 0
+    assert page.bars["acme2"][-8:] == [1_600_000] * 8  # the breach stays in every window to the end
+    assert "cap 1,500,000" in dom and "2026-11-20" in dom
+    # Sections against the ledger: terms, permissions, distributions, profile changes, related.
+    terms = [json.loads(quota("entity", "show", e, "--json").stdout)["terms"] for e in ("acme", "acme2", "beta")]
+    assert page.ids["terms"] == str(sum(len(t) for t in terms))
+    backdated = {a["data-entity"]: a["data-backdated"] for a in page.rows["terms"]}
+    assert backdated == {"acme": "1", "acme2": "1", "beta": "1"}  # all recorded long after --at
+    assert page.values[("X-7", "cap")] == "2000000"
+    listed = json.loads(quota("ledger", "list", "--since", "2026-10-20", "--until", "2026-11-20", "--json").stdout)
+    assert page.ids["distributions"] == str(len(listed))
+    assert [a["data-export"] for a in page.rows["distribution"] if a["data-breach"] == "1"] == [
+        r["export_id"] for r in listed if r["entity"] == "acme2"
+    ]
+    related = json.loads(quota("related", "--json").stdout)
+    assert page.ids["related"] == str(len(related)) and len(related) == 1
+    assert page.ids["profile-changes"] == "0"  # recorded now: after the period
+    assert "UTC</time>" in dom and ".000000Z</" not in dom  # readable times, exact ones in datetime=
 
     shot = tmp_path / "report.png"
     browser(tmp_path, "--window-size=1000,1600", f"--screenshot={shot}", html.as_uri())

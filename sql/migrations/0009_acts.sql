@@ -11,3 +11,11 @@ ALTER TABLE terms_acceptances ADD COLUMN document_sha256 VARCHAR;  -- sha256 of 
 ALTER TABLE terms_acceptances ADD COLUMN method VARCHAR;           -- "web form", "signed PDF", ...
 ALTER TABLE terms_acceptances ADD COLUMN evidence_sha256 VARCHAR;
 ALTER TABLE terms_acceptances ADD COLUMN backdated BOOLEAN;        -- NULL: recorded before this was
+
+-- A real past delivery that broke the cap, recorded as such (`ledger import --breach`): it
+-- counts like any entry, and verify accepts the windows it puts over the cap, naming it.
+CREATE TABLE breaches (
+    export_id   VARCHAR PRIMARY KEY,
+    reason      VARCHAR NOT NULL,
+    seq         BIGINT NOT NULL
+);

@@ -15,7 +15,7 @@ SELECT body->>'entity', body->>'by', (body->>'at')::TIMESTAMP, seq,
 FROM events WHERE kind = 'terms';
 
 -- name: persons
-SELECT body->>'person', body->>'entity', body->>'name', seq
+SELECT body->>'person', body->>'entity', body->>'name', seq, body->>'email'
 FROM events WHERE kind = 'person';
 
 -- name: permissions
@@ -33,7 +33,7 @@ SELECT body->>'export_id', body->>'entity', body->>'person', (body->>'at')::TIME
        CASE kind WHEN 'import' THEN 0 ELSE (body->>'dm_ids')::BIGINT END,
        CASE kind WHEN 'import' THEN 'import' ELSE body->>'basis' END,
        body->>'profile', body->>'version',
-       CASE kind WHEN 'import' THEN '{}' ELSE (body->'ids_sha256')::VARCHAR END,
+       coalesce((body->'ids_sha256')::VARCHAR, '{}'),
        seq
 FROM events WHERE kind IN ('reserve', 'import');
 
@@ -96,4 +96,25 @@ FROM events WHERE kind = 'notice_void';
 
 -- name: id_sources
 SELECT body->>'export_id', body->>'$.sources.post', body->>'$.sources.user', body->>'$.sources.dm', seq
-FROM events WHERE kind = 'reserve' AND body->>'sources' IS NOT NULL;
+FROM events WHERE kind IN ('reserve', 'import') AND body->>'sources' IS NOT NULL;
+
+-- name: breaches
+SELECT body->>'export_id', body->>'breach', seq
+FROM events WHERE kind = 'import' AND body->>'breach' IS NOT NULL;
+
+-- name: group_links
+SELECT body->>'entity', body->>'group',
+       CASE kind WHEN 'entity' THEN TIMESTAMP '2006-01-01' ELSE (body->>'at')::TIMESTAMP END, body->>'reason', seq
+FROM events WHERE kind IN ('entity', 'entity_link') AND body->>'group' IS NOT NULL;
+
+-- name: entity_domains
+SELECT body->>'entity', unnest(from_json(body->'domains', '["VARCHAR"]')), seq
+FROM events WHERE kind = 'entity' AND body->>'domains' IS NOT NULL;
+
+-- name: person_moves
+SELECT body->>'person', body->>'entity', (body->>'at')::TIMESTAMP, body->>'reason', seq
+FROM events WHERE kind = 'person_move';
+
+-- name: recipient_warnings
+SELECT CASE kind WHEN 'person' THEN body->>'person' ELSE body->>'entity' END, kind, (body->'warnings')::VARCHAR, seq
+FROM events WHERE kind IN ('entity', 'person') AND body->>'warnings' IS NOT NULL;

@@ -1,0 +1,16 @@
+-- Who holds each entry's allowance. Shared by the checks, `usage`, `verify` and the report.
+
+-- name: entry_holders
+-- Every ID entry with the holder of the cap it counts toward: the group its entity belonged
+-- to at the entry's time (the latest link at or before it), else the entity itself.
+SELECT r.*, coalesce(g.grp, r.entity) AS holder
+FROM reservations r ASOF LEFT JOIN group_links g ON g.entity = r.entity AND r.delivered_at >= g.valid_from
+
+-- name: holder_at
+-- The holder of ENTITY's cap at a time: parameters (entity, time).
+SELECT coalesce((SELECT arg_max(grp, (valid_from, seq)) FROM group_links WHERE entity = $1 AND valid_from <= $2), $1)
+
+-- name: manual_humans
+-- Every manual entry with the human it counts toward: handles sharing an email are one human.
+SELECT m.*, coalesce('email:' || lower(p.email), 'person:' || m.person) AS human
+FROM manual_exports m LEFT JOIN persons p USING (person)

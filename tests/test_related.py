@@ -1,0 +1,206 @@
+"""One organisation, one cap; one human, one allowance. Entities of a group share one 30-day
+cap, handles with one email one daily allowance of objects, and recipients that look related
+are warned of when added and listed by `quota related`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import TERMS, quota
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from quota import synth
+from quota.ledger import Ledger
+
+CAP = 1_500_000
+
+
+def run(*args: str | Path) -> None:
+    r = quota(*args)
+    assert r.exit_code == 0, (args, r.stderr)
+
+
+def org(*entities: tuple[str, str, tuple[str, ...]]) -> None:
+    run("init")
+    for entity, name, more in entities:
+        run("entity", "add", entity, "--name", name, *more)
+        run("entity", "accept-terms", *TERMS, entity, "--by", "J Doe", "--at", "2026-01-01T00:00:00Z")
+
+
+def past(path: Path, *rows: tuple[str, str, int]) -> Path:
+    path.write_text("at,entity,post_ids\n" + "".join(f"{at},{e},{n}\n" for at, e, n in rows))
+    return path
+
+
+def test_entities_of_one_group_share_one_cap(tmp_path: Path) -> None:
+    g = ("--part-of", "acme-group")
+    org(("a1", "Acme One", g), ("a2", "Acme Two", g), ("a3", "Acme Three", g), ("solo", "Solo Labs", ()))
+    # Before: four entities, four caps. Now 1,500,000 to a1 leaves nothing for a2 or a3.
+    run("ledger", "import", past(tmp_path / "a.csv", ("2026-11-01T00:00:00Z", "a1", CAP)))
+    r = quota("ledger", "import", past(tmp_path / "b.csv", ("2026-11-02T00:00:00Z", "a2", 1)))
+    assert r.exit_code == 3 and "a2 (whose group acme-group shares one cap)" in r.stderr and "over by 1" in r.stderr
+    # The honest twin: an entity of no group keeps its own cap.
+    run("ledger", "import", past(tmp_path / "c.csv", ("2026-11-02T00:00:00Z", "solo", CAP)))
+    rows = json.loads(quota("usage", "--at", "2026-11-03T00:00:00Z", "--json").stdout)
+    by = {(r["entity"], r["group"]): r for r in rows}
+    assert by[("a2", "acme-group")]["used"] == CAP and by[("a2", "acme-group")]["headroom"] == 0
+    assert by[(None, "acme-group")]["used"] == CAP and by[("solo", None)]["used"] == CAP
+    # After 30 days the window frees, for the group as a whole.
+    run("ledger", "import", past(tmp_path / "d.csv", ("2026-12-01T00:00:00Z", "a3", CAP)))
+    assert quota("ledger", "verify").exit_code == 0
+    # A permission for the group lifts the one cap they share.
+    run("permission", "add", "X-G", "--group", "acme-group", "--cap", "2000000", "--from", "2026-11-01",
+        "--until", "2027-01-15")  # fmt: skip
+    run("ledger", "import", past(tmp_path / "e.csv", ("2026-11-05T00:00:00Z", "a2", 400_000)))
+    r = quota("ledger", "import", past(tmp_path / "f.csv", ("2026-11-05T00:00:00Z", "a3", 100_001)))
+    assert r.exit_code == 3 and "over by 1" in r.stderr
+
+
+def test_verify_judges_the_groups_summed_windows(tmp_path: Path) -> None:
+    g = ("--part-of", "acme-group")
+    org(("a1", "Acme One", g), ("a2", "Acme Two", g))
+    db = tmp_path / "ledger.duckdb"
+    with Ledger.open(db, write=True) as ledger:  # as an older quota, blind to groups, recorded them
+        for entity in ("a1", "a2"):
+            ledger.append("import", {"export_id": f"old-{entity}", "entity": entity, "person": None,
+                                     "at": "2026-11-01T00:00:00.000000Z", "post_ids": CAP, "user_ids": 0,
+                                     "reference": "", "profile": "x-developer-policy", "version": "2026-01"})  # fmt: skip
+    r = quota("ledger", "verify")
+    assert r.exit_code == 5 and "acme-group has 3,000,000 Post IDs" in r.stderr
+
+
+def test_a_link_counts_from_its_time_on(tmp_path: Path) -> None:
+    org(("a1", "Acme One", ("--part-of", "acme-group")), ("b", "Bee Analytics", ()))
+    run("ledger", "import", past(tmp_path / "a.csv", ("2026-11-01T00:00:00Z", "b", 1_000_000)))
+    r = quota("entity", "link", "b", "--part-of", "acme-group")
+    assert r.exit_code == 2 and "--reason" in r.stderr
+    run("entity", "link", "b", "--part-of", "acme-group", "--reason", "bought by Acme")
+    assert quota("entity", "link", "b", "--part-of", "acme-group", "--reason", "again").exit_code == 2
+    assert quota("entity", "link", "b", "--part-of", "a1", "--reason", "x").exit_code == 2  # an entity, not a group
+    # b's entries before the link stay its own: the group has its whole cap now.
+    rows = {(r["entity"], r["group"]): r for r in json.loads(quota("usage", "--json").stdout)}
+    assert rows[("b", "acme-group")]["used"] == 0
+    # A back-dated entry before the link is judged by b's own cap.
+    r = quota("ledger", "import", past(tmp_path / "b.csv", ("2026-11-02T00:00:00Z", "b", 600_000)))
+    assert r.exit_code == 3 and "to b at" in r.stderr
+    assert quota("ledger", "verify").exit_code == 0
+
+
+def test_handles_with_one_email_share_one_allowance(tmp_path: Path) -> None:
+    org(("acme", "Acme", ()), ("beta", "Beta", ()))
+    run("person", "add", "ana", "--entity", "acme", "--email", "Ana@Acme.example")
+    r = quota("person", "add", "ana2", "--entity", "beta", "--email", "ana@acme.example")
+    assert r.exit_code == 0 and "warning: ana2 may be related" in r.stderr and "same email as person ana" in r.stderr
+    run("person", "add", "bo", "--entity", "acme", "--email", "bo@acme.example")
+    assert quota("person", "add", "x", "--entity", "acme", "--email", "not-an-email").exit_code == 2
+    w = synth.World(4, n_users=50)
+    for name in ("p1.jsonl", "p2.jsonl", "p3.jsonl"):
+        (tmp_path / name).write_text("".join(synth.dumps(synth.v2_flat(w.post())) + "\n" for _ in range(300)))
+    at = ("--at", "2026-11-10T12:00:00Z")
+    run("manual", "p1.jsonl", "--person", "ana", "-o", "a.csv", "--no-users", *at)
+    # Before: a second handle had a second 500. Now one human, one allowance: 300 + 300 > 500.
+    r = quota("manual", "p2.jsonl", "--person", "ana2", "-o", "b.csv", "--no-users", *at)
+    assert r.exit_code == 3 and "used 300, limit 500" in r.stderr
+    # The honest twin: another human of the same entity has an allowance of their own.
+    run("manual", "p3.jsonl", "--person", "bo", "-o", "c.csv", "--no-users", *at)
+    got = json.loads(quota("usage", "--person", "ana2", "--at", "2026-11-10T13:00:00Z", "--json").stdout)
+    assert got["used"] == 300 and got["entity"] == "beta"
+    assert quota("ledger", "verify").exit_code == 0
+
+
+def test_a_moved_person_keeps_history_and_takes_their_allowance(tmp_path: Path) -> None:
+    org(("acme", "Acme", ()), ("beta", "Beta", ()))
+    run("person", "add", "ana", "--entity", "acme")
+    w = synth.World(5, n_users=50)
+    (tmp_path / "p.jsonl").write_text("".join(synth.dumps(synth.v2_flat(w.post())) + "\n" for _ in range(400)))
+    run("manual", "p.jsonl", "--person", "ana", "-o", "a.csv", "--no-users", "--at", "2026-11-10T12:00:00Z",
+        "--export-id", "m1")  # fmt: skip
+    r = quota("person", "move", "ana", "--to", "beta", "--at", "2026-11-10T13:00:00Z")
+    assert r.exit_code == 2  # no reason
+    run("person", "move", "ana", "--to", "beta", "--at", "2026-11-10T13:00:00Z", "--reason", "changed employer")
+    # The past receipt stays with acme; the person is beta's now, and their 400 follow them.
+    assert json.loads(quota("ledger", "show", "m1", "--json").stdout)["entity"] == "acme"
+    assert json.loads(quota("person", "list", "--json").stdout)[0]["entity"] == "beta"
+    got = json.loads(quota("usage", "--person", "ana", "--at", "2026-11-10T14:00:00Z", "--json").stdout)
+    assert (got["entity"], got["used"], got["remaining"]) == ("beta", 400, 100)
+    # An export to ana for acme after the move is refused; before it, ana was acme's.
+    r = quota("export", "p.jsonl", "--to", "acme", "--person", "ana", "-o", "o1", "--at", "2026-11-10T14:00:00Z")
+    assert r.exit_code == 3 and "belongs to beta" in r.stderr
+    r = quota("export", "p.jsonl", "--to", "acme", "--person", "ana", "-o", "o2", "--at", "2026-11-10T12:30:00Z")
+    assert r.exit_code == 0, r.stderr
+    assert quota("ledger", "verify").exit_code == 0
+
+
+def test_possibly_related_recipients_are_warned_of_and_listed(tmp_path: Path) -> None:
+    run("init")
+    run("entity", "add", "acme", "--name", "Acme Research Ltd", "--domain", "acme.example")
+    r = quota("entity", "add", "acme2", "--name", "ACME Research, Inc.", "--domain", "www.Acme.example")
+    assert r.exit_code == 0 and "warning: acme2 may be related" in r.stderr
+    assert "same domain as entity acme: acme.example" in r.stderr and "a name like entity acme's" in r.stderr
+    r = quota("entity", "add", "zeta", "--name", "Zeta University", "--domain", "zeta.example")
+    assert r.exit_code == 0 and "warning" not in r.stderr  # the honest twin
+    assert quota("entity", "add", "bad", "--name", "B", "--domain", "not a domain").exit_code == 2
+    run("person", "add", "jd1", "--entity", "acme", "--name", "Jo Doe")
+    r = quota("person", "add", "jd2", "--entity", "zeta", "--name", "jo  doe")
+    assert "same name as person jd1" in r.stderr
+    warned = json.loads(quota("sql", "SELECT subject, kind FROM recipient_warnings ORDER BY seq", "--json").stdout)
+    assert warned == [{"subject": "acme2", "kind": "entity"}, {"subject": "jd2", "kind": "person"}]
+    rows = json.loads(quota("related", "--json").stdout)
+    pairs = {(r["kind"], r["first"], r["second"]): r for r in rows}
+    assert set(pairs) == {("entities", "acme", "acme2"), ("entities", "acme", "zeta"), ("persons", "jd1", "jd2")}
+    assert "same domain acme.example" in pairs[("entities", "acme", "acme2")]["why"]
+    assert "shared person name Jo Doe" in pairs[("entities", "acme", "zeta")]["why"]
+    assert pairs[("entities", "acme", "acme2")]["sharing"] is False
+    run("entity", "link", "acme2", "--part-of", "acme-group", "--reason", "one company")
+    run("entity", "link", "acme", "--part-of", "acme-group", "--reason", "one company")
+    rows = json.loads(quota("related", "--json").stdout)
+    assert [r["sharing"] for r in rows if r["second"] == "acme2"] == [True]
+    assert quota("ledger", "verify").exit_code == 0
+
+
+EMAILS = ["a@x.example", "A@X.example", "b@x.example", None]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    people=st.lists(st.sampled_from(EMAILS), min_size=1, max_size=5),
+    entries=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 72), st.integers(1, 300)), max_size=12),
+)
+def test_shared_allowances_against_an_oracle(tmp_path_factory, people, entries) -> None:
+    """Whatever the handles and their emails, the objects counted for a person are those of
+    every handle with the same email (case aside), or the handle's own when it has none."""
+    from datetime import UTC, datetime, timedelta
+
+    from quota import registry
+    from quota.manual import person_entries
+    from quota.policy import used_at
+
+    db = tmp_path_factory.mktemp("allow") / "l.duckdb"
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
+    with Ledger.open(db, write=True, create=True) as ledger:
+        registry.add_entity(ledger, "acme", "Acme", "organization")
+        for i, email in enumerate(people):
+            registry.add_person(ledger, f"p{i}", "acme", None, email)
+        recorded = []
+        for n, (who, hour, objects) in enumerate(entries):
+            if who >= len(people):
+                continue
+            at = t0 + timedelta(hours=hour)
+            ledger.append("manual", {"export_id": f"m{n}", "entity": "acme", "person": f"p{who}",
+                                     "at": at.strftime("%Y-%m-%dT%H:%M:%S.000000Z"), "posts": objects, "users": 0,
+                                     "files": [], "profile": "x-developer-policy", "version": "2026-01",
+                                     "ids_sha256": {}})  # fmt: skip
+            recorded.append((who, at, objects))
+        profile = registry.current_profile(ledger)
+        for i, email in enumerate(people):
+            human = {
+                j
+                for j, e in enumerate(people)
+                if (e is not None and email is not None and e.lower() == email.lower()) or j == i
+            }
+            for hour in (0, 24, 48, 96):
+                t = t0 + timedelta(hours=hour)
+                want = sum(o for w, a, o in recorded if w in human and t - timedelta(days=1) < a <= t)
+                assert used_at(t, person_entries(ledger, f"p{i}", t, profile), timedelta(days=1)) == want
