@@ -4,6 +4,9 @@
     python benchmarks/strip_bench.py --size-mb 200    # quicker
     python benchmarks/strip_bench.py --rss-gb 5       # also a 5 GB input, for peak RSS only
 
+Beside the JSON-lines files, the same v2 pages as one pretty-printed JSON document (an array
+of responses, as an SDK saves them; at most 400 MB, under the 512 MiB document limit).
+
 Each file is stripped by `quota strip --ids post,user` in a child process (whole process:
 start-up, parse, de-duplicate, sort, write, manifest with sha256s), then by the baseline in
 a child process (what twarc does: json.loads per line, sets, sorted, written; no checks, no
@@ -31,6 +34,14 @@ def baseline(path: str, outdir: str) -> None:
     posts: set[str] = set()
     users: set[str] = set()
     opener = gzip.open if path.endswith(".gz") else open
+    if path.endswith(".json"):  # one document: what json.load of the whole file gives
+        with open(path, encoding="utf-8") as f:
+            for page in json.load(f):
+                for p in page.get("data") or []:
+                    posts.add(p["id"])
+                    users.add(p["author_id"])
+        _write(outdir, posts, users)
+        return
     with opener(path, "rt", encoding="utf-8") as f:
         for line in f:
             if not line.strip():
@@ -43,6 +54,10 @@ def baseline(path: str, outdir: str) -> None:
             else:
                 posts.add(obj["id_str"])
                 users.add(obj["user"]["id_str"])
+    _write(outdir, posts, users)
+
+
+def _write(outdir: str, posts: set[str], users: set[str]) -> None:
     os.makedirs(outdir, exist_ok=True)
     for name, ids in (("post_ids.txt", posts), ("user_ids.txt", users)):
         with open(os.path.join(outdir, name), "w") as out:
@@ -67,6 +82,24 @@ def ensure(path: Path, kind: str, size_mb: int) -> Path:
     cmd = [sys.executable, "-m", "quota.synth", "--bench", kind, "--size-mb", str(size_mb), str(path)]
     subprocess.run(cmd, check=True)
     return path
+
+
+def ensure_document(src: Path, limit: int = 400_000_000) -> Path:
+    """The pages of `src` (up to `limit` bytes of them) as one pretty-printed JSON array."""
+    dst = src.with_name(src.stem + ".pretty.json")
+    if not dst.exists():
+        print(f"writing {dst} ...", file=sys.stderr)
+        written = 0
+        with open(src, encoding="utf-8") as f, open(dst, "w", encoding="utf-8") as out:
+            out.write("[\n")
+            for n, line in enumerate(f):
+                text = json.dumps(json.loads(line), indent=2, ensure_ascii=False)
+                if written + len(text) > limit:
+                    break
+                out.write((",\n" if n else "") + text)
+                written += len(text) + 2
+            out.write("\n]\n")
+    return dst
 
 
 def ensure_gzip(src: Path) -> Path:
@@ -95,6 +128,8 @@ def main() -> int:
     # (label, file, bytes of JSON it holds: for the gzip copy, the uncompressed size)
     files = [("v2 pages", v2, v2.stat().st_size), ("v1.1 lines", v1, v1.stat().st_size)]
     files.append(("v2 pages .gz", ensure_gzip(v2), v2.stat().st_size))
+    doc = ensure_document(v2)
+    files.append(("v2 document", doc, doc.stat().st_size))
     if a.rss_gb:
         files.append(
             (f"v2 pages {a.rss_gb} GB", ensure(a.data / f"v2_pages_{a.rss_gb}gb.jsonl", "v2", a.rss_gb * 1000))

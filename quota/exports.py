@@ -73,13 +73,29 @@ def ledger_state(
     cap `entity` is judged by at `around`: its group's (every member's entries made while a
     member) or its own, and that holder's permissions."""
     holder = registry.holder_at(ledger, entity, around)
-    rows = ledger.con.execute(
-        f"""SELECT delivered_at, post_ids FROM {shared_sql("entry_holders")}
-           WHERE holder = ? AND delivered_at > ? AND delivered_at < ? AND basis <> 'exemption'
-             AND export_id NOT IN (SELECT export_id FROM releases)
-             AND export_id NOT IN (SELECT export_id FROM voids)""",
-        [holder, utc_naive(around - 2 * window), utc_naive(around + 2 * window)],
-    ).fetchall()
+    # Only the entities ever linked to the holder can have entries that count for it; with no
+    # link at all (most ledgers) that is the entity itself, read without the join.
+    members = [r["entity"] for r in ledger.query("SELECT DISTINCT entity FROM group_links WHERE grp = ?", [holder])]
+    linked = members or ledger.query("SELECT 1 FROM group_links WHERE entity = ? LIMIT 1", [holder])
+    span = [utc_naive(around - 2 * window), utc_naive(around + 2 * window)]
+    if not linked:
+        rows = ledger.con.execute(
+            """SELECT delivered_at, post_ids FROM reservations
+               WHERE entity = ? AND delivered_at > ? AND delivered_at < ? AND basis <> 'exemption'
+                 AND export_id NOT IN (SELECT export_id FROM releases)
+                 AND export_id NOT IN (SELECT export_id FROM voids)""",
+            [holder, *span],
+        ).fetchall()
+    else:
+        who = members or [holder]
+        rows = ledger.con.execute(
+            f"""SELECT delivered_at, post_ids FROM {shared_sql("entry_holders")}
+               WHERE entity IN ({",".join("?" * len(who))}) AND holder = ? AND delivered_at > ? AND delivered_at < ?
+                 AND basis <> 'exemption'
+                 AND export_id NOT IN (SELECT export_id FROM releases)
+                 AND export_id NOT IN (SELECT export_id FROM voids)""",
+            [*who, holder, *span],
+        ).fetchall()
     entries = [Entry(at.replace(tzinfo=UTC), int(n)) for at, n in rows]
     return entries, _permissions(ledger, holder)
 

@@ -112,6 +112,98 @@ def chart(series: list[dict[str, Any]], since: datetime, until: datetime, cap: i
     )
 
 
+def _heading(title: str, key: str | None = None, n: int | None = None) -> str:
+    """A section heading; with `key`, its count in an element a script can read."""
+    if key is None:
+        return f"<h2>{escape(title)}</h2>"
+    return f'<h2>{escape(title)} <span id="{key}" data-value="{n}">({n})</span></h2>'
+
+
+def _table(headers: list[str], rows: list[str], empty: str) -> list[str]:
+    if not rows:
+        return [f'<p class="muted">{escape(empty)}</p>']
+    return ["<table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in headers) + "</tr>", *rows, "</table>"]
+
+
+def _distributions(items: list[dict[str, Any]]) -> list[str]:
+    rows = []
+    for d in items:
+        ref = d["export_id"]
+        basis = d["basis"] + (f" ({d['exemption']})" if d["exemption"] else "")
+        if d["breach"]:
+            basis += " — BREACH: " + d["breach"]
+        # A declared kind is the operator's word: flagged, since it cannot be checked.
+        kinds = ", ".join(
+            f'<span class="bad">{k} declared</span>' if v == "declared" else f"{k} typed"
+            for k, v in d["sources"].items()
+        )
+        rows.append(
+            f'<tr class="distribution{" bad" if d["breach"] else ""}" data-export="{escape(ref)}" '
+            f'data-state="{escape(d["state"])}" data-breach="{1 if d["breach"] else 0}">'
+            f"<td>{escape(ref)}</td><td>{escape(d['entity'])}</td><td>{escape(d['person'] or '')}</td>"
+            f"<td>{_time(d['at'])}</td>"
+            + _num(d["post_ids"], "post_ids", ref)
+            + _num(d["user_ids"], "user_ids", ref)
+            + _num(d["dm_ids"], "dm_ids", ref)
+            + f"<td>{escape(basis)}</td><td>{escape(d['state'])}</td><td>{kinds}</td></tr>"
+        )
+    headers = ["entry", "entity", "person", "at", "Post IDs", "User IDs", "DM IDs", "basis", "state", "kinds"]
+    return [_heading("Distributions", "distributions", len(items)), *_table(headers, rows, "None in this period.")]
+
+
+def _terms(items: list[dict[str, Any]]) -> list[str]:
+    rows = []
+    for t in items:
+        late = '<span class="bad">back-dated (evidence kept)</span>' if t["backdated"] else ""
+        rows.append(
+            f'<tr class="terms" data-entity="{escape(t["entity"])}" data-backdated="{int(bool(t["backdated"]))}">'
+            f"<td>{escape(t['entity'])}</td><td>{escape(t['accepted_by'])}</td><td>{_time(t['accepted_at'])}</td>"
+            f"<td>{escape(t['version'] or '')}</td><td>{escape(t['method'] or '')}</td>"
+            f"<td><code>{escape(t['document_sha256'] or '')}</code></td><td>{late}</td></tr>"
+        )
+    headers = ["entity", "accepted by", "at", "terms", "method", "document sha256", "back-dated"]
+    return [_heading("Terms acceptances", "terms", len(items)), *_table(headers, rows, "None recorded.")]
+
+
+def _permissions(items: list[dict[str, Any]]) -> list[str]:
+    rows = [
+        f'<tr class="permission"><td>{escape(x["ref"])}</td><td>{escape(x["holder"])}</td>'
+        + _num(x["cap"], "cap", x["ref"])
+        + f"<td>{_time(x['valid_from'])} to {_time(x['valid_until'])}</td></tr>"
+        for x in items
+    ]
+    return [
+        _heading("Written permissions"),
+        *_table(["ref", "entity or group", "cap", "valid"], rows, "None recorded."),
+    ]
+
+
+def _profile_changes(items: list[dict[str, Any]]) -> list[str]:
+    rows = [
+        f'<tr class="profile-change"><td>{c["seq"]}</td><td>{_time(c["at"])}</td>'
+        f"<td>{escape(c['profile'])} {escape(c['version'])}</td><td>{escape(c['reason'] or '')}</td>"
+        f"<td>{escape(c['done_by'] or '')}</td></tr>"
+        for c in items
+    ]
+    headers = ["event", "at", "profile", "reason", "by"]
+    return [
+        _heading("Policy profile changes", "profile-changes", len(items)),
+        *_table(headers, rows, "None in this period."),
+    ]
+
+
+def _related(items: list[dict[str, Any]]) -> list[str]:
+    rows = []
+    for r in items:
+        sharing = "yes" if r["sharing"] else '<span class="bad">no: separate caps or allowances</span>'
+        rows.append(
+            f'<tr class="related"><td>{escape(r["kind"])}</td><td>{escape(r["first"])}</td>'
+            f"<td>{escape(r['second'])}</td><td>{escape(r['why'])}</td><td>{sharing}</td></tr>"
+        )
+    headers = ["kind", "first", "second", "why", "sharing"]
+    return [_heading("Possibly related recipients", "related", len(items)), *_table(headers, rows, "None found.")]
+
+
 def render(doc: dict[str, Any]) -> str:
     led = doc["ledger"]
     status = (
@@ -160,101 +252,11 @@ def render(doc: dict[str, Any]) -> str:
         cap = c["series"][-1]["cap"] if c["series"] else None
         out.append(chart(c["series"], doc["since"], doc["until"], cap, c["holder"]))
 
-    out.append(f'<h2>Distributions <span id="distributions" data-value="{len(doc["distributions"])}">')
-    out.append(f"({len(doc['distributions'])})</span></h2>")
-    if doc["distributions"]:
-        out.append(
-            "<table><tr><th>entry</th><th>entity</th><th>person</th><th>at</th><th>Post IDs</th><th>User IDs</th>"
-            "<th>DM IDs</th><th>basis</th><th>state</th><th>kinds</th></tr>"
-        )
-        for d in doc["distributions"]:
-            ref = d["export_id"]
-            basis = d["basis"] + (f" ({d['exemption']})" if d["exemption"] else "")
-            # A declared kind is the operator's word: flagged, since it cannot be checked.
-            if d["breach"]:
-                basis += " — BREACH: " + d["breach"]
-            kinds = ", ".join(
-                f'<span class="bad">{k} declared</span>' if v == "declared" else f"{k} typed"
-                for k, v in d["sources"].items()
-            )
-            row_class = "distribution bad" if d["breach"] else "distribution"
-            out.append(
-                f'<tr class="{row_class}" data-export="{escape(ref)}" data-state="{escape(d["state"])}" '
-                f'data-breach="{1 if d["breach"] else 0}">'
-                f"<td>{escape(ref)}</td><td>{escape(d['entity'])}</td><td>{escape(d['person'] or '')}</td>"
-                f"<td>{_time(d['at'])}</td>"
-                + _num(d["post_ids"], "post_ids", ref)
-                + _num(d["user_ids"], "user_ids", ref)
-                + _num(d["dm_ids"], "dm_ids", ref)
-                + f"<td>{escape(basis)}</td><td>{escape(d['state'])}</td><td>{kinds}</td></tr>"
-            )
-        out.append("</table>")
-    else:
-        out.append('<p class="muted">None in this period.</p>')
-
-    out.append(
-        f'<h2>Terms acceptances <span id="terms" data-value="{len(doc["terms"])}">({len(doc["terms"])})</span></h2>'
-    )
-    if doc["terms"]:
-        out.append(
-            "<table><tr><th>entity</th><th>accepted by</th><th>at</th><th>terms</th><th>method</th>"
-            "<th>document sha256</th><th>back-dated</th></tr>"
-        )
-        for t in doc["terms"]:
-            late = '<span class="bad">back-dated (evidence kept)</span>' if t["backdated"] else ""
-            out.append(
-                f'<tr class="terms" data-entity="{escape(t["entity"])}" data-backdated="{int(bool(t["backdated"]))}">'
-                f"<td>{escape(t['entity'])}</td><td>{escape(t['accepted_by'])}</td><td>{_time(t['accepted_at'])}</td>"
-                f"<td>{escape(t['version'] or '')}</td><td>{escape(t['method'] or '')}</td>"
-                f"<td><code>{escape(t['document_sha256'] or '')}</code></td><td>{late}</td></tr>"
-            )
-        out.append("</table>")
-    else:
-        out.append('<p class="muted">None recorded.</p>')
-
-    out.append("<h2>Written permissions</h2>")
-    if doc["permissions"]:
-        out.append("<table><tr><th>ref</th><th>entity or group</th><th>cap</th><th>valid</th></tr>")
-        for x in doc["permissions"]:
-            out.append(
-                f'<tr class="permission"><td>{escape(x["ref"])}</td><td>{escape(x["holder"])}</td>'
-                + _num(x["cap"], "cap", x["ref"])
-                + f"<td>{_time(x['valid_from'])} to {_time(x['valid_until'])}</td></tr>"
-            )
-        out.append("</table>")
-    else:
-        out.append('<p class="muted">None recorded.</p>')
-
-    changes = doc["profile_changes"]
-    out.append(f'<h2>Policy profile changes <span id="profile-changes" data-value="{len(changes)}">')
-    out.append(f"({len(changes)})</span></h2>")
-    if changes:
-        out.append("<table><tr><th>event</th><th>at</th><th>profile</th><th>reason</th><th>by</th></tr>")
-        for c in changes:
-            out.append(
-                f'<tr class="profile-change"><td>{c["seq"]}</td><td>{_time(c["at"])}</td>'
-                f"<td>{escape(c['profile'])} {escape(c['version'])}</td><td>{escape(c['reason'] or '')}</td>"
-                f"<td>{escape(c['done_by'] or '')}</td></tr>"
-            )
-        out.append("</table>")
-    else:
-        out.append('<p class="muted">None in this period.</p>')
-
-    pairs = doc["related"]
-    out.append(
-        f'<h2>Possibly related recipients <span id="related" data-value="{len(pairs)}">({len(pairs)})</span></h2>'
-    )
-    if pairs:
-        out.append("<table><tr><th>kind</th><th>first</th><th>second</th><th>why</th><th>sharing</th></tr>")
-        for r in pairs:
-            sharing = "yes" if r["sharing"] else '<span class="bad">no: separate caps or allowances</span>'
-            out.append(
-                f'<tr class="related"><td>{escape(r["kind"])}</td><td>{escape(r["first"])}</td>'
-                f"<td>{escape(r['second'])}</td><td>{escape(r['why'])}</td><td>{sharing}</td></tr>"
-            )
-        out.append("</table>")
-    else:
-        out.append('<p class="muted">None found.</p>')
+    out += _distributions(doc["distributions"])
+    out += _terms(doc["terms"])
+    out += _permissions(doc["permissions"])
+    out += _profile_changes(doc["profile_changes"])
+    out += _related(doc["related"])
 
     out.append("<h2>Research exemptions</h2>")
     if doc["exemptions"]:

@@ -55,6 +55,23 @@ def test_a_v2_response_document_gives_what_its_lines_give(tmp_path: Path, indent
         assert detect(Source.open_path(str(tmp_path / "many.json"))) == "v2-document"
 
 
+def test_an_array_is_told_by_a_first_element_past_the_first_read(tmp_path: Path) -> None:
+    # A first page larger than the 64 KiB first look, with text of multi-byte characters.
+    w = synth.World(8, n_users=30)
+    ps = [synth.v2_page([w.post() for _ in range(60)], w) for _ in range(2)]
+    for p in ps[0]["data"]:
+        p["text"] = "é€😀 " * 200
+    doc = write(tmp_path / "big.json", ps)
+    assert len(json.dumps(ps[0], indent=2).encode()) > 1 << 16
+    assert detect(Source.open_path(str(doc))) == "v2-document"
+    got = strip_ids(doc, "--ids", "post,user")
+    assert got["post"] == sorted({p["id"] for page in ps for p in page["data"]}, key=int)
+    # An array of no shape quota knows is refused by name, element by element.
+    (tmp_path / "odd.json").write_text('[\n  {"tweet": {"id_str": "5"}}\n]\n')
+    r = quota("strip", tmp_path / "odd.json", "-o", "odd")
+    assert r.exit_code == 4 and "element 0" in r.stderr
+
+
 def test_arrays_of_v2_posts_and_users(tmp_path: Path) -> None:
     ps = pages(n=1)[0]
     posts = write(tmp_path / "posts.json", ps["data"])

@@ -72,20 +72,27 @@ def _document_shape(head: bytes) -> str | None:
 def _array_shape(source: Source) -> str:
     """A JSON array, told by its first element: v2 responses, v2 objects, or v1.1 objects."""
     for n in (1 << 16, 1 << 20, 1 << 24):
-        head = source.head(n).lstrip(b"\xef\xbb\xbf").decode("utf-8", errors="ignore")
-        start = len(head) - len(head.lstrip()) + 1
+        raw = source.head(n)
+        # A multi-byte character cut at the end is dropped: the element before it is whole.
+        text = raw.lstrip(b"\xef\xbb\xbf").decode("utf-8", errors="ignore")
+        start = len(text) - len(text.lstrip()) + 1  # just after the [
+        start += len(text[start:]) - len(text[start:].lstrip())
         try:
-            first, _ = json.JSONDecoder().raw_decode(head, start + len(head[start:]) - len(head[start:].lstrip()))
+            first, _ = json.JSONDecoder().raw_decode(text, start)
         except (json.JSONDecodeError, RecursionError):
-            if len(head) < n - 4:  # the whole file was read: the careful reader names the problem
+            if len(raw) < n:  # the whole file was read: the careful reader names the problem
                 break
             continue
         if isinstance(first, dict) and any(k in first for k in ("data", "includes", "meta", "errors")):
             return "v2-document"
         if isinstance(first, dict) and "id_str" not in first and ("id" in first or "event_type" in first):
             return "v2-array"
+        if isinstance(first, dict) and "id_str" in first:
+            return "v1-array"
         break
-    return "v1-array"
+    # Not told (a first element past 16 MB, or of no known shape): the document reader takes
+    # each element for what it is, and names the first it cannot.
+    return "v2-document"
 
 
 def detect(source: Source, id_column: str | None = None) -> str:
