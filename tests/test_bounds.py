@@ -173,6 +173,7 @@ def test_a_fifo_is_read_once_and_correctly(ledger: Path, fifo, tmp_path: Path) -
 # ------------------------------------------------------------------ the ledger file itself
 
 
+@pytest.mark.slow
 def test_a_damaged_ledger_fails_verification_with_exit_5(ledger: Path, tmp_path: Path) -> None:
     for i in range(3):
         assert quota("export", PAGES, "--to", "acme", "-o", f"out{i}", "--ids", "post,user").exit_code == 0

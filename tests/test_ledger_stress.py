@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pytest
 from conftest import SAMPLES, TERMS, quota
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -37,6 +38,7 @@ def import_rows(db: Path, tmp: Path, rows: list[tuple[str, int]], entity: str = 
     return quota("ledger", "import", path, "--db", db).exit_code
 
 
+@pytest.mark.slow
 def test_eight_processes_near_the_cap(tmp_path: Path) -> None:
     db = tmp_path / "l.duckdb"
     setup_entity(db)
@@ -79,6 +81,7 @@ def test_eight_processes_near_the_cap(tmp_path: Path) -> None:
 EXPORTS = 50
 
 
+@pytest.mark.slow
 def test_kill_9_at_random_moments(tmp_path: Path) -> None:
     db = tmp_path / "l.duckdb"
     setup_entity(db)
@@ -98,18 +101,28 @@ def test_kill_9_at_random_moments(tmp_path: Path) -> None:
     began = time.monotonic()
     assert start(EXPORTS).wait() == 0
     span = 1.5 * (time.monotonic() - began)
+    # Whatever the machine's speed: every fourth export runs to its end, every fourth is killed
+    # at once (before Python has even started), the rest at a random moment. What happened is
+    # counted, and asserted, never how much finished in a time.
     killed = finished = 0
     for i in range(EXPORTS):
         proc = start(i)
-        time.sleep(rng.uniform(0.0, span))
-        if proc.poll() is None:
+        if i % 4 == 1:
             os.kill(proc.pid, signal.SIGKILL)
-            killed += 1
-        finished += proc.wait() == 0
+        elif i % 4 != 0:
+            time.sleep(rng.uniform(0.0, span))
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGKILL)
+        code = proc.wait()
+        killed += code == -signal.SIGKILL
+        finished += code == 0
+        assert code in (0, -signal.SIGKILL), code
+        if i % 4 == 0:
+            assert code == 0
         # After every kill the ledger opens, verifies, and holds no half entry.
         verify = quota("ledger", "verify", "--json", "--db", db)
         assert verify.exit_code == 0, verify.stderr + verify.stdout
-    assert killed >= 10 and finished >= 5, (killed, finished)
+    assert killed >= EXPORTS // 4 and finished >= EXPORTS // 4 and killed + finished == EXPORTS, (killed, finished)
     con = duckdb.connect(str(db), read_only=True)
     try:
         committed_without_files = con.execute(
@@ -246,4 +259,4 @@ class LedgerMachine(RuleBasedStateMachine):
 LedgerMachine.TestCase.settings = settings(
     max_examples=12, stateful_step_count=12, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-TestLedgerAgainstOracle = LedgerMachine.TestCase
+TestLedgerAgainstOracle = pytest.mark.slow(LedgerMachine.TestCase)

@@ -307,6 +307,7 @@ def test_verify_refuses_an_entry_naming_a_profile_not_in_force(ledger: Path) -> 
 MINUTE = timedelta(minutes=1)
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     calls=st.lists(

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, SAMPLES
 
 from quota.synth import write_samples
@@ -35,6 +36,7 @@ def test_samples_are_small_and_synthetic() -> None:
     assert "synth_" in text and "api.x.invalid" in text  # synthetic names and hosts only
 
 
+@pytest.mark.slow
 def test_readme_demo_runs_on_every_sample() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "bash sample_data/demo.sh" in readme
