@@ -92,6 +92,18 @@ def holder_at(ledger: Ledger, entity: str, at: datetime) -> str:
     return str(ledger.con.execute(f"SELECT {shared_sql('holder_at')}", [entity, utc_naive(at)]).fetchall()[0][0])
 
 
+def holders_at(ledger: Ledger, at: datetime) -> dict[str, str]:
+    """holder_at for every entity at once."""
+    from quota.ledger import utc_naive
+
+    rows = ledger.con.execute(
+        """SELECT e.entity, coalesce(arg_max(g.grp, (g.valid_from, g.seq)) FILTER (WHERE g.valid_from <= ?), e.entity)
+           FROM entities e LEFT JOIN group_links g USING (entity) GROUP BY e.entity""",
+        [utc_naive(at)],
+    ).fetchall()
+    return {str(e): str(h) for e, h in rows}
+
+
 def groups(ledger: Ledger) -> dict[str, list[str]]:
     """Each group with the entities that belong to it now."""
     out: dict[str, list[str]] = {}

@@ -22,7 +22,8 @@ def usage(ledger: Ledger, entity: str | None, at: datetime, need: int | None) ->
     if entity and not ledger.query("SELECT 1 FROM entities WHERE entity = ?", [entity]):
         raise UsageError(f"no entity {entity!r} in the ledger")
     states = ledger_states(ledger, at, profile.window) if entity is None else {}
-    holders = {name: registry.holder_at(ledger, name, at) for name in names}
+    one = {entity: registry.holder_at(ledger, entity, at)} if entity else {}
+    holders = one or registry.holders_at(ledger, at)
     # A row per group when every entity is listed; one entity's row carries its group's numbers.
     groups = sorted(registry.groups(ledger)) if entity is None else []
 
