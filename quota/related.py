@@ -41,15 +41,22 @@ NEAR = 0.88  # difflib ratio from which two normalised names are "near-same"
 
 
 def normalise(name: str) -> str:
-    words = re.findall(r"[a-z0-9]+", name.casefold())
+    words = re.findall(r"[^\W_]+", name.casefold())  # letters and digits of any script
     return " ".join(w for w in words if w not in _FORMS)
 
 
 def near(a: str, b: str) -> bool:
-    x, y = normalise(a), normalise(b)
+    return _near(normalise(a), normalise(b))
+
+
+def _near(x: str, y: str) -> bool:
+    """Near-same normalised names; the cheap upper bounds first (most pairs fail on length)."""
     if not x or not y:
         return False
-    return x == y or difflib.SequenceMatcher(None, x, y).ratio() >= NEAR
+    if x == y:
+        return True
+    m = difflib.SequenceMatcher(None, x, y)
+    return m.real_quick_ratio() >= NEAR and m.quick_ratio() >= NEAR and m.ratio() >= NEAR
 
 
 def normalise_domain(domain: str) -> str:
@@ -61,12 +68,11 @@ def entity_warnings(ledger: Ledger, entity: str, name: str, domains: list[str]) 
     """Why the entity being added may be an existing one (or part of the same organisation)."""
     out = []
     mine = {normalise_domain(d) for d in domains}
+    held: dict[str, set[str]] = {}
+    for r in ledger.query("SELECT entity, domain FROM entity_domains"):
+        held.setdefault(r["entity"], set()).add(normalise_domain(r["domain"]))
     for other in ledger.query("SELECT entity, name FROM entities WHERE entity <> ? ORDER BY entity", [entity]):
-        theirs = {
-            normalise_domain(r["domain"])
-            for r in ledger.query("SELECT domain FROM entity_domains WHERE entity = ?", [other["entity"]])
-        }
-        for d in sorted(mine & theirs):
+        for d in sorted(mine & held.get(other["entity"], set())):
             out.append(f"same domain as entity {other['entity']}: {d}")
         if near(name, other["name"] or ""):
             out.append(f"a name like entity {other['entity']}'s ({other['name']})")
@@ -86,51 +92,84 @@ def person_warnings(ledger: Ledger, person: str, name: str | None, email: str | 
     return out
 
 
+def _pairs(groups: dict[str, set[str]]) -> dict[tuple[str, str], list[str]]:
+    """For each key shared by several members: every pair of them, with the key."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for key, members in groups.items():
+        ordered = sorted(members)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1 :]:
+                out.setdefault((a, b), []).append(key)
+    return out
+
+
+BLOCK = 300  # a name fragment shared by more entities than this says nothing of relation
+
+
+def _candidates(normal: dict[str, str]) -> set[tuple[str, str]]:
+    """Pairs of entities whose normalised names could be near-same: they share the first or
+    the last three letters of a word. Names that share neither differ at both ends of every
+    word, which at 0.88 only very long words survive (tests check words of up to 12 letters).
+    Comparing only these keeps `related` fast with thousands of entities."""
+    blocks: dict[str, set[str]] = {}
+    for entity, name in normal.items():
+        for word in name.split():
+            blocks.setdefault("<" + word[:3], set()).add(entity)
+            blocks.setdefault(word[-3:] + ">", set()).add(entity)
+    out: set[tuple[str, str]] = set()
+    for members in blocks.values():
+        if 1 < len(members) <= BLOCK:
+            ordered = sorted(members)
+            out.update((a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 :])
+    return out
+
+
 def related(ledger: Ledger) -> list[dict[str, Any]]:
     """Every pair of possibly related recipients, with why and whether they already share a
-    cap (one group) or an allowance (one email)."""
-    ledger.views(upto="exports")
+    cap (one group) or an allowance (one email). Exact matches are grouped by key; only
+    near-same names are compared pair by pair, behind cheap bounds."""
     entities = ledger.query("SELECT entity, name FROM entities ORDER BY entity")
-    domains: dict[str, set[str]] = {}
+    by_domain: dict[str, set[str]] = {}
     for r in ledger.query("SELECT entity, domain FROM entity_domains"):
-        domains.setdefault(r["entity"], set()).add(normalise_domain(r["domain"]))
+        by_domain.setdefault(normalise_domain(r["domain"]), set()).add(r["entity"])
     groups = {
         r["entity"]: r["grp"]
         for r in ledger.query("SELECT entity, arg_max(grp, (valid_from, seq)) AS grp FROM group_links GROUP BY entity")
     }
     persons = ledger.query("SELECT person, entity, name, email FROM persons ORDER BY person")
-    by_entity: dict[str, list[dict[str, Any]]] = {}
+    person_names: dict[str, set[str]] = {}
+    person_emails: dict[str, set[str]] = {}
+    names_of: dict[str, str] = {}
     for p in persons:
-        by_entity.setdefault(p["entity"], []).append(p)
+        if p["name"] and normalise(p["name"]):
+            person_names.setdefault(normalise(p["name"]), set()).add(p["person"])
+            names_of.setdefault(normalise(p["name"]), p["name"])
+        if p["email"]:
+            person_emails.setdefault(p["email"].casefold(), set()).add(p["person"])
+    entity_of = {p["person"]: p["entity"] for p in persons}
+
+    why: dict[tuple[str, str], list[str]] = {}
+    for pair, keys in _pairs(by_domain).items():
+        why.setdefault(pair, []).extend(f"same domain {d}" for d in sorted(keys))
+    names = {e["entity"]: e["name"] or "" for e in entities}
+    for a, b in _candidates({e: normalise(n) for e, n in names.items()}):
+        if _near(normalise(names[a]), normalise(names[b])):
+            why.setdefault((a, b), []).append(f"near-same names ({names[a]} / {names[b]})")
+    for label, index in (("shared person name", person_names), ("shared email", person_emails)):
+        by_entity = {key: {entity_of[p] for p in members} for key, members in index.items()}
+        for pair, keys in _pairs(by_entity).items():
+            shown = [names_of.get(k, k) for k in sorted(keys)]
+            why.setdefault(pair, []).extend(f"{label} {k}" for k in shown)
     out: list[dict[str, Any]] = []
-    for i, a in enumerate(entities):
-        for b in entities[i + 1 :]:
-            why = [
-                f"same domain {d}" for d in sorted(domains.get(a["entity"], set()) & domains.get(b["entity"], set()))
-            ]
-            if near(a["name"] or "", b["name"] or ""):
-                why.append(f"near-same names ({a['name']} / {b['name']})")
-            shared: set[str] = set()
-            for x in by_entity.get(a["entity"], []):
-                for y in by_entity.get(b["entity"], []):
-                    if x["name"] and y["name"] and normalise(x["name"]) == normalise(y["name"]):
-                        shared.add(f"shared person name {x['name']}")
-                    if x["email"] and y["email"] and x["email"].casefold() == y["email"].casefold():
-                        shared.add(f"shared email {x['email']}")
-            why += sorted(shared)
-            if why:
-                together = a["entity"] in groups and groups.get(a["entity"]) == groups.get(b["entity"])
-                out.append({"kind": "entities", "first": a["entity"], "second": b["entity"], "why": "; ".join(why),
-                            "sharing": together})  # fmt: skip
-    for i, a in enumerate(persons):
-        for b in persons[i + 1 :]:
-            why = []
-            same_email = bool(a["email"] and b["email"] and a["email"].casefold() == b["email"].casefold())
-            if same_email:
-                why.append(f"same email {a['email']}")
-            if a["name"] and b["name"] and normalise(a["name"]) == normalise(b["name"]):
-                why.append(f"same name {a['name']}")
-            if why:
-                out.append({"kind": "persons", "first": a["person"], "second": b["person"], "why": "; ".join(why),
-                            "sharing": same_email})  # fmt: skip
+    for (a, b), reasons in sorted(why.items()):
+        together = a in groups and groups.get(a) == groups.get(b)
+        out.append({"kind": "entities", "first": a, "second": b, "why": "; ".join(reasons), "sharing": together})
+    people: dict[tuple[str, str], list[str]] = {}
+    for pair, keys in _pairs(person_emails).items():
+        people.setdefault(pair, []).extend(f"same email {k}" for k in sorted(keys))
+    for pair, keys in _pairs(person_names).items():
+        people.setdefault(pair, []).extend(f"same name {names_of[k]}" for k in sorted(keys))
+    for (a, b), reasons in sorted(people.items()):
+        shared = any(r.startswith("same email") for r in reasons)
+        out.append({"kind": "persons", "first": a, "second": b, "why": "; ".join(reasons), "sharing": shared})
     return out

@@ -204,3 +204,26 @@ def test_shared_allowances_against_an_oracle(tmp_path_factory, people, entries) 
                 t = t0 + timedelta(hours=hour)
                 want = sum(o for w, a, o in recorded if w in human and t - timedelta(days=1) < a <= t)
                 assert used_at(t, person_entries(ledger, f"p{i}", t, profile), timedelta(days=1)) == want
+
+
+WORD = st.text(alphabet="abcdeé", min_size=1, max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(WORD, min_size=1, max_size=3).map(" ".join), min_size=2, max_size=12))
+def test_candidate_pairs_miss_no_near_same_names(names: list[str]) -> None:
+    from quota.related import _candidates, _near, normalise
+
+    normal = {f"e{i}": normalise(n) for i, n in enumerate(names)}
+    found = {(a, b) for a, b in _candidates(normal) if _near(normal[a], normal[b])}
+    keys = sorted(normal)
+    brute = {(a, b) for i, a in enumerate(keys) for b in keys[i + 1 :] if _near(normal[a], normal[b])}
+    assert found == brute
+
+
+def test_names_of_any_script_are_compared() -> None:
+    from quota.related import near, normalise
+
+    assert normalise("Université de Synthèse SA") == "université de synthèse"
+    assert near("Université de Synthèse", "UNIVERSITÉ DE SYNTHESE")
+    assert near("合成研究所", "合成研究所 Ltd") and not near("合成研究所", "別の組織")
