@@ -108,6 +108,9 @@ def build(
         [iso(since), iso(until)],
     )
     related_pairs = related.related(ledger)
+    links = ledger.query(
+        'SELECT entity, grp AS "group", valid_from, reason, seq FROM group_links ORDER BY grp, valid_from, seq'
+    )
 
     return {
         "generated_at": now,
@@ -140,6 +143,7 @@ def build(
         "permissions": permissions,
         "profile_changes": profile_changes,
         "related": related_pairs,
+        "group_links": links,
     }
 
 

@@ -204,6 +204,18 @@ def _related(items: list[dict[str, Any]]) -> list[str]:
     return [_heading("Possibly related recipients", "related", len(items)), *_table(headers, rows, "None found.")]
 
 
+def _group_links(items: list[dict[str, Any]]) -> list[str]:
+    # A link joins caps from its time on: who was joined, when and why is the auditor's to see.
+    rows = [
+        f'<tr class="group-link"><td>{escape(x["group"])}</td><td>{escape(x["entity"])}</td>'
+        f"<td>{_time(x['valid_from']) if x['reason'] else 'from the start'}</td>"
+        f"<td>{escape(x['reason'] or 'entity add --part-of')}</td></tr>"
+        for x in items
+    ]
+    headers = ["group", "entity", "shares its cap from", "reason"]
+    return [_heading("Groups (one cap each)", "group-links", len(items)), *_table(headers, rows, "No groups.")]
+
+
 def render(doc: dict[str, Any]) -> str:
     led = doc["ledger"]
     status = (
@@ -257,6 +269,7 @@ def render(doc: dict[str, Any]) -> str:
     out += _permissions(doc["permissions"])
     out += _profile_changes(doc["profile_changes"])
     out += _related(doc["related"])
+    out += _group_links(doc["group_links"])
 
     out.append("<h2>Research exemptions</h2>")
     if doc["exemptions"]:

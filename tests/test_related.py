@@ -158,6 +158,16 @@ def test_possibly_related_recipients_are_warned_of_and_listed(tmp_path: Path) ->
     rows = json.loads(quota("related", "--json").stdout)
     assert [r["sharing"] for r in rows if r["second"] == "acme2"] == [True]
     assert quota("ledger", "verify").exit_code == 0
+    doc = tmp_path / "r.json"
+    assert quota("report", "-o", doc, "--format", "json").exit_code == 0
+    report = json.loads(doc.read_text())
+    assert [(x["entity"], x["group"], x["reason"]) for x in report["group_links"]] == [
+        ("acme2", "acme-group", "one company"),
+        ("acme", "acme-group", "one company"),
+    ]
+    assert len(report["related"]) == len(rows)
+    assert quota("report", "-o", tmp_path / "r.html").exit_code == 0
+    assert 'id="group-links" data-value="2"' in (tmp_path / "r.html").read_text()
 
 
 EMAILS = ["a@x.example", "A@X.example", "b@x.example", None]
