@@ -75,8 +75,7 @@ def person_entries(ledger: Ledger, person: str, around: datetime, profile: Profi
     reach = 2 * max(profile.object_window, timedelta(days=1))
     rows = ledger.con.execute(
         f"""SELECT delivered_at, posts + users FROM {shared_sql("manual_humans")}
-           WHERE human = (SELECT coalesce('email:' || lower(email), 'person:' || person) FROM persons
-                          WHERE person = ?)
+           WHERE human = {shared_sql("human_of")}
              AND delivered_at > ? AND delivered_at < ?
              AND export_id NOT IN (SELECT export_id FROM voids)""",
         [person, utc_naive(around - reach), utc_naive(around + reach)],

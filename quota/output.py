@@ -110,7 +110,8 @@ def write_kind(
 
 
 def manifest(stripped: Stripped, files: list[OutputFile], opts: OutputOptions) -> dict[str, Any]:
-    totals: dict[str, dict[str, int]] = {}
+    totals: dict[str, dict[str, Any]] = {}
+    sources = stripped.sources()
     for kind in sorted(stripped.want.kinds, key=lambda k: k.value):
         read = sum(r.ids_read.get(kind.value, 0) for r in stripped.inputs)
         written = sum(f.count for f in files if f.kind == kind.value)
@@ -118,14 +119,14 @@ def manifest(stripped: Stripped, files: list[OutputFile], opts: OutputOptions) -
             "read": read,
             "unique": written,
             "duplicates_dropped": read - written,
-            "source": stripped.sources()[kind.value],
+            "source": sources[kind.value],
         }
     return {
         "tool": "quota",
         "version": __version__,
         "ids": sorted(k.value for k in stripped.want.kinds),
         "referenced": stripped.want.referenced,
-        "sources": stripped.sources(),
+        "sources": sources,
         "output": {"format": opts.out_format, "gzip": opts.gzip, "split": opts.split},
         "inputs": [r.as_json() for r in stripped.inputs],
         "totals": totals,

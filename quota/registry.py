@@ -76,12 +76,10 @@ def link_entity(ledger: Ledger, entity: str, group: str, reason: str, now: datet
     _check_group(ledger, group)
     if not reason.strip():
         raise UsageError("a link needs a reason: why the entity belongs to the group")
-    current = ledger.query("SELECT arg_max(grp, (valid_from, seq)) AS grp FROM group_links WHERE entity = ?", [entity])[
-        0
-    ]["grp"]
-    if current == group:
+    now = now or datetime.now(UTC)
+    if holder_at(ledger, entity, now) == group:
         raise UsageError(f"{entity} is already part of {group}")
-    at = iso(now or datetime.now(UTC))
+    at = iso(now)
     return ledger.append("entity_link", {"entity": entity, "group": group, "reason": reason.strip(), "at": at})
 
 
@@ -104,13 +102,19 @@ def holders_at(ledger: Ledger, at: datetime) -> dict[str, str]:
     return {str(e): str(h) for e, h in rows}
 
 
+def group_of(ledger: Ledger) -> dict[str, str]:
+    """The group each linked entity belongs to now (its latest link)."""
+    rows = ledger.query(
+        "SELECT entity, arg_max(grp, (valid_from, seq)) AS grp FROM group_links GROUP BY entity ORDER BY entity"
+    )
+    return {r["entity"]: r["grp"] for r in rows}
+
+
 def groups(ledger: Ledger) -> dict[str, list[str]]:
     """Each group with the entities that belong to it now."""
     out: dict[str, list[str]] = {}
-    for r in ledger.query(
-        "SELECT entity, arg_max(grp, (valid_from, seq)) AS grp FROM group_links GROUP BY entity ORDER BY entity"
-    ):
-        out.setdefault(r["grp"], []).append(r["entity"])
+    for entity, group in group_of(ledger).items():
+        out.setdefault(group, []).append(entity)
     return dict(sorted(out.items()))
 
 

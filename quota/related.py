@@ -10,6 +10,7 @@ import difflib
 import re
 from typing import Any
 
+from quota import registry
 from quota.ledger import Ledger
 
 # Words that say what kind of body a name is, not which one: "Acme Ltd" and "ACME Inc." are one.
@@ -132,10 +133,7 @@ def related(ledger: Ledger) -> list[dict[str, Any]]:
     by_domain: dict[str, set[str]] = {}
     for r in ledger.query("SELECT entity, domain FROM entity_domains"):
         by_domain.setdefault(normalise_domain(r["domain"]), set()).add(r["entity"])
-    groups = {
-        r["entity"]: r["grp"]
-        for r in ledger.query("SELECT entity, arg_max(grp, (valid_from, seq)) AS grp FROM group_links GROUP BY entity")
-    }
+    groups = registry.group_of(ledger)
     persons = ledger.query("SELECT person, entity, name, email FROM persons ORDER BY person")
     person_names: dict[str, set[str]] = {}
     person_emails: dict[str, set[str]] = {}

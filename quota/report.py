@@ -35,8 +35,7 @@ def build(
     rows = reports.usage(ledger, None, until, None)
     usage = {r["entity"]: r for r in rows if r["entity"] is not None}
     series = daily_series(ledger, since, until, profile)
-    groups = registry.groups(ledger)
-    in_group = {e: g for g, members in groups.items() for e in members}
+    in_group = registry.group_of(ledger)
     entities = []
     for e in registry.entities(ledger):
         u = usage[e["entity"]]
@@ -56,7 +55,7 @@ def build(
             }
         )
     # One chart per cap: each group, and each entity of no group.
-    charts = [{"holder": g, "group": True, "series": series.get(g, [])} for g in groups]
+    charts = [{"holder": g, "group": True, "series": series.get(g, [])} for g in sorted(set(in_group.values()))]
     charts += [{"holder": e["entity"], "group": False, "series": e["series"]} for e in entities if not e["group"]]
 
     exemptions = ledger.query(

@@ -81,9 +81,7 @@ def _one(obj: Any, want: Want, where: str) -> Rows:
     if isinstance(obj, dict) and "id_str" in obj:
         return v1.post(obj, want, where)
     if isinstance(obj, dict) and ("id" in obj or "event_type" in obj):
-        rows: Rows = []
-        v2.element(obj, want, rows, where)
-        return rows
+        return _v2_element(obj, want, where)
     raise Problem(f"{where} {looks_like(obj)}")
 
 

@@ -10,6 +10,10 @@ FROM reservations r ASOF LEFT JOIN group_links g ON g.entity = r.entity AND r.de
 -- The holder of ENTITY's cap at a time: parameters (entity, time).
 SELECT coalesce((SELECT arg_max(grp, (valid_from, seq)) FROM group_links WHERE entity = $1 AND valid_from <= $2), $1)
 
+-- name: human_of
+-- The human a person handle counts for (one parameter: the handle): its email, or itself.
+SELECT coalesce('email:' || lower(email), 'person:' || person) FROM persons WHERE person = ?
+
 -- name: manual_humans
 -- Every manual entry with the human it counts toward: handles sharing an email are one human.
 SELECT m.*, coalesce('email:' || lower(p.email), 'person:' || m.person) AS human
