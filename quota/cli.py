@@ -227,16 +227,11 @@ def init(db: str | None, wait: float) -> None:
     Example:
       quota init --db /srv/quota/ledger.duckdb
     """
-    from quota.ledger import resolve_path
-
-    path = resolve_path(db)
-    existed = path.exists()
     with _writer(db, wait, create=True) as ledger:
         seq, _ = ledger.head()
-        click.echo(
-            f"{'upgraded' if existed else 'created'} ledger {ledger.ledger_id} at {path} ({seq} events)", err=True
-        )
-    click.echo(str(path))
+        done = "created" if ledger.created else "upgraded"
+        click.echo(f"{done} ledger {ledger.ledger_id} at {ledger.path} ({seq} events)", err=True)
+    click.echo(ledger.path)
 
 
 @cli.group()

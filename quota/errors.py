@@ -38,3 +38,7 @@ class DiskError(QuotaError):
     """The disk failed under us (full, quota exceeded, I/O error): like the ledger, storage trouble."""
 
     exit_code = 5
+
+
+class QueryTimeout(UsageError):
+    """A user's query (quota sql) ran out of its time."""

@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 from quota import exemptions, output, recovery, registry
 from quota.errors import PolicyRefusal, UsageError
 from quota.ids import Kind
-from quota.ledger import LINEAGE_KINDS, Ledger, check_name, iso, shared_sql, utc_naive
+from quota.ledger import LINEAGE_KINDS, Ledger, check_name, iso, utc_naive
 from quota.policy import Entry, Permission, Profile, cap_at, check, next_free_at, used_at
 from quota.scratch import WorkDir, as_error
+from quota.store import IdFile
 from quota.strip import StripOptions, strip
 
 if TYPE_CHECKING:
@@ -79,23 +80,23 @@ def ledger_state(
     linked = members or ledger.query("SELECT 1 FROM group_links WHERE entity = ? LIMIT 1", [holder])
     span = [utc_naive(around - 2 * window), utc_naive(around + 2 * window)]
     if not linked:
-        rows = ledger.con.execute(
+        rows = ledger.rows(
             """SELECT delivered_at, post_ids FROM reservations
                WHERE entity = ? AND delivered_at > ? AND delivered_at < ? AND basis <> 'exemption'
                  AND export_id NOT IN (SELECT export_id FROM releases)
                  AND export_id NOT IN (SELECT export_id FROM voids)""",
             [holder, *span],
-        ).fetchall()
+        )
     else:
         who = members or [holder]
-        rows = ledger.con.execute(
-            f"""SELECT delivered_at, post_ids FROM {shared_sql("entry_holders")}
+        rows = ledger.rows(
+            f"""SELECT delivered_at, post_ids FROM {ledger.fragment("entry_holders")} h
                WHERE entity IN ({",".join("?" * len(who))}) AND holder = ? AND delivered_at > ? AND delivered_at < ?
                  AND basis <> 'exemption'
                  AND export_id NOT IN (SELECT export_id FROM releases)
                  AND export_id NOT IN (SELECT export_id FROM voids)""",
             [*who, holder, *span],
-        ).fetchall()
+        )
     entries = [Entry(at.replace(tzinfo=UTC), int(n)) for at, n in rows]
     return entries, _permissions(ledger, holder)
 
@@ -114,13 +115,13 @@ def ledger_states(
     ledger: Ledger, around: datetime, window: timedelta
 ) -> dict[str, tuple[list[Entry], list[Permission]]]:
     """ledger_state of every holder (entity or group) at once: one query instead of one each."""
-    rows = ledger.con.execute(
-        f"""SELECT holder, delivered_at, post_ids FROM {shared_sql("entry_holders")}
+    rows = ledger.rows(
+        f"""SELECT holder, delivered_at, post_ids FROM {ledger.fragment("entry_holders")} h
            WHERE delivered_at > ? AND delivered_at < ? AND basis <> 'exemption'
              AND export_id NOT IN (SELECT export_id FROM releases)
              AND export_id NOT IN (SELECT export_id FROM voids)""",
         [utc_naive(around - 2 * window), utc_naive(around + 2 * window)],
-    ).fetchall()
+    )
     holders = [e["entity"] for e in ledger.query("SELECT entity FROM entities")]
     holders += list(registry.groups(ledger))
     out: dict[str, tuple[list[Entry], list[Permission]]] = {h: ([], []) for h in holders}
@@ -182,27 +183,16 @@ def _digests_and_counts(stripped: Stripped, scratch: Path) -> tuple[dict[str, st
     digests: dict[str, str] = {}
     counts = {k.value: 0 for k in Kind}
     for kind in stripped.want.kinds:
-        table, n = stripped.unique(kind)
-        counts[kind.value] = n
         path = scratch / f"{kind.value}.txt"
-        stripped.con.execute(f"COPY (SELECT id FROM {table}) TO ? (FORMAT csv, HEADER false)", [str(path)])
+        counts[kind.value] = stripped.write_ids(kind, path)
         with open(path, "rb") as f:
             digests[kind.value] = hashlib.file_digest(f, "sha256").hexdigest()
     return digests, counts
 
 
-def _lineage_loader(scratch: Path, kinds: Sequence[Kind], export_id: str) -> Callable[[Any], None]:
+def _lineage(scratch: Path, kinds: Sequence[Kind], export_id: str) -> list[IdFile]:
     """Inside the reserve transaction: the delivered IDs, read from the digest files."""
-
-    def load(con: Any) -> None:
-        for kind in kinds:
-            con.execute(
-                f"""INSERT INTO lineage SELECT ?, {LINEAGE_KINDS[kind.value]}, id
-                    FROM read_csv(?, columns = {{'id': 'UBIGINT'}}, header = false, auto_detect = false)""",
-                [export_id, str(scratch / f"{kind.value}.txt")],
-            )
-
-    return load
+    return [IdFile(export_id, LINEAGE_KINDS[kind.value], scratch / f"{kind.value}.txt") for kind in kinds]
 
 
 def existing(ledger: Ledger, export_id: str) -> dict[str, Any] | None:
@@ -261,15 +251,15 @@ def export(
     exemption: str | None = None,
     progress: Progress | None = None,
 ) -> ExportResult:
-    now = datetime.now(UTC)
-    at = at or now
-    not_future(at, "--at", now)
     if export_id is not None:
         check_name("export id", export_id)
     out_opts.check()
-    before = None if dry_run else output.check_outdir(outdir, force)
     # A cheap look first, so that a typo does not cost a long strip.
     with Ledger.open(db, wait=wait, say=say) as ledger:
+        now = ledger.now()  # the ledger's clock: on a shared ledger, the server's
+        at = at or now
+        not_future(at, "--at", now)
+        before = None if dry_run else output.check_outdir(outdir, force)
         known = export_id is not None and existing(ledger, export_id) is not None
         if not known:
             check_recipient(ledger, entity, person, at)
@@ -359,7 +349,7 @@ def _reserve_write_commit(
         if exemption is not None:
             body["exemption"] = exemption
         kinds = sorted(stripped.want.kinds, key=lambda k: k.value)
-        ledger.append("reserve", body, also=_lineage_loader(work.path, kinds, export_id))
+        ledger.append("reserve", body, _lineage(work.path, kinds, export_id))
 
     # 2. write the files, outside the lock. Until they are published nothing can have been
     # delivered, so any failure from here on releases the reservation itself.

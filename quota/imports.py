@@ -121,8 +121,8 @@ def _ids_of(path: Path, name: str, line: int, body: dict[str, Any]) -> list[int]
     target = target if target.is_absolute() else path.parent / target
     opts = strip_mod.StripOptions(want=Want(frozenset({Kind.POST})), fmt="ids")
     with strip_mod.strip([str(target)], opts) as stripped:
-        table, n = stripped.unique(Kind.POST)
-        ids = [int(i) for (i,) in stripped.con.execute(f"SELECT id FROM {table}").fetchall()]
+        ids = stripped.ids(Kind.POST)
+        n = len(ids)
     if n != body["post_ids"]:
         raise BadInput(
             name, f"post_ids says {body['post_ids']:,} but its ids_file {body['ids_file']} holds {n:,} unique IDs", line
@@ -139,7 +139,7 @@ def import_csv(ledger: Ledger, path: Path, name: str, breach: str | None = None)
 
     With `breach` (why), rows that break the cap are recorded anyway, marked as a breach: an
     auditor must see a real past delivery over the cap, not have it left out."""
-    import pyarrow as pa
+    from quota.store import IdList
 
     profile = registry.current_profile(ledger)
     if breach is not None and not breach.strip():
@@ -173,13 +173,6 @@ def import_csv(ledger: Ledger, path: Path, name: str, breach: str | None = None)
     if breach is not None and not any("breach" in body for _, body in planned):
         raise UsageError(f"{name} breaks no cap: import it without --breach")
 
-    def load(con: Any) -> None:
-        for export_id, ids in lineage.items():
-            con.register("imported", pa.table({"id": pa.array(ids, pa.uint64())}))
-            try:
-                con.execute("INSERT INTO lineage SELECT ?, 1, id FROM imported", [export_id])
-            finally:
-                con.unregister("imported")
-
-    ledger.append_many([("import", body) for _, body in planned], also=load)
+    loads = [IdList(export_id, 1, ids) for export_id, ids in lineage.items()]
+    ledger.append_many([("import", body) for _, body in planned], loads)
     return [body["export_id"] for _, body in planned]

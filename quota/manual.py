@@ -23,7 +23,7 @@ from quota import registry
 from quota.errors import BadInput, PolicyRefusal, UsageError
 from quota.exports import check_recipient, not_future
 from quota.ids import Kind
-from quota.ledger import LINEAGE_KINDS, Ledger, check_name, iso, shared_sql, utc_naive
+from quota.ledger import LINEAGE_KINDS, Ledger, check_name, iso, utc_naive
 from quota.objects import POST_COLUMNS, USER_COLUMNS, Obj, read_objects, unique
 from quota.output import hidden_sibling
 from quota.policy import (
@@ -35,6 +35,7 @@ from quota.policy import (
     objects_room,
     objects_used_at,
 )
+from quota.store import IdList
 
 Say = Callable[[str], None]
 FORMATS = (".xlsx", ".csv")
@@ -73,19 +74,19 @@ def person_entries(ledger: Ledger, person: str, around: datetime, profile: Profi
     """The person's counted manual entries near `around` (objects, not Post IDs): those of every
     handle of the same human (one email), whichever entity they were for."""
     reach = 2 * max(profile.object_window, timedelta(days=1))
-    rows = ledger.con.execute(
-        f"""SELECT delivered_at, posts + users FROM {shared_sql("manual_humans")}
-           WHERE human = {shared_sql("human_of")}
+    rows = ledger.rows(
+        f"""SELECT delivered_at, posts + users FROM {ledger.fragment("manual_humans")} h
+           WHERE human = {ledger.fragment("human_of")}
              AND delivered_at > ? AND delivered_at < ?
              AND export_id NOT IN (SELECT export_id FROM voids)""",
         [person, utc_naive(around - reach), utc_naive(around + reach)],
-    ).fetchall()
+    )
     return [Entry(at.replace(tzinfo=UTC), int(n)) for at, n in rows]
 
 
 def entity_of(ledger: Ledger, person: str, at: datetime | None = None) -> str:
     """The entity the person belongs to at `at` (now by default): `person move` changes it."""
-    entity = registry.person_entity_at(ledger, person, at or datetime.now(UTC))
+    entity = registry.person_entity_at(ledger, person, at or ledger.now())
     if entity is None:
         raise UsageError(f"no person {person!r} in the ledger (add it with quota person add)")
     return entity
@@ -216,23 +217,14 @@ def _file_record(tmp: Path, target: Path, kinds: list[Kind], count: int) -> dict
     return {"path": target.name, "kind": kind, "count": count, "sha256": digest, "bytes": tmp.stat().st_size}
 
 
-def _lineage(chosen: Sequence[Obj], export_id: str) -> tuple[dict[str, str], Callable[[Any], None]]:
+def _lineage(chosen: Sequence[Obj], export_id: str) -> tuple[dict[str, str], list[IdList]]:
     ids = {kind: sorted({int(o.id) for o in chosen if o.kind is kind}) for kind in (Kind.POST, Kind.USER)}
     digests = {
         kind.value: hashlib.sha256("".join(f"{i}\n" for i in values).encode()).hexdigest()
         for kind, values in ids.items()
         if values
     }
-
-    def load(con: Any) -> None:
-        for kind, values in ids.items():
-            if values:
-                con.execute(
-                    "INSERT INTO lineage SELECT ?, ?, unnest(?::UBIGINT[])",
-                    [export_id, LINEAGE_KINDS[kind.value], [str(v) for v in values]],
-                )
-
-    return digests, load
+    return digests, [IdList(export_id, LINEAGE_KINDS[k.value], values) for k, values in ids.items() if values]
 
 
 def manual(
@@ -251,14 +243,14 @@ def manual(
     wait: float = 60.0,
     say: Say | None = None,
 ) -> ManualResult:
-    now = datetime.now(UTC)
-    at = at or now
-    not_future(at, "--at", now)
     if export_id is not None:
         check_name("export id", export_id)
     if out.suffix.lower() not in FORMATS:
         raise UsageError(f"-o {out} must end in .xlsx or .csv (a spreadsheet is what a manual export hands over)")
     with Ledger.open(db, wait=wait, say=say) as ledger:
+        now = ledger.now()  # the ledger's clock: on a shared ledger, the server's
+        at = at or now
+        not_future(at, "--at", now)
         if export_id is not None and (row := _existing(ledger, export_id)) is not None:
             return _replayed(ledger, row, person)  # a retry: its file may well exist
         check_recipient(ledger, entity_of(ledger, person, at), person, at)
@@ -317,7 +309,7 @@ def manual(
                 "version": profile.version,
                 "ids_sha256": digests,
             }
-            ledger.append("manual", body, also=load)
+            ledger.append("manual", body, load)
         except BaseException:
             for tmp, _ in moves:
                 tmp.unlink(missing_ok=True)

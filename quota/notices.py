@@ -23,6 +23,7 @@ from quota.ledger import LINEAGE_KINDS, Ledger, iso, utc_naive
 from quota.readers.jsonl import parse
 from quota.readers.records import Problem
 from quota.readers.source import bounded_lines, regular_file
+from quota.store import Rows
 
 REASONS = {
     # X's tweets-job results give `deactivated` too (the author's account was deactivated).
@@ -169,7 +170,7 @@ def add(
 
     if kind not in REASONS:
         raise UsageError(f"the kind of a notice is post or user, not {kind!r}")
-    not_future(received_at, "--received-at")
+    not_future(received_at, "--received-at", ledger.now())
     rows, file_sha = parse_file(path, name, kind)
     known = ledger.query(
         """SELECT notice_id FROM deletion_notices WHERE sha256 = ?
@@ -199,14 +200,7 @@ def add(
         }
     )
 
-    def load(con: Any) -> None:
-        con.register("notice_rows", table)
-        try:
-            con.execute("INSERT INTO deletion_notice_ids SELECT * FROM notice_rows")
-        finally:
-            con.unregister("notice_rows")
-
-    return notice_id, ledger.append("notice", body, also=load)
+    return notice_id, ledger.append("notice", body, [Rows("deletion_notice_ids", table)])
 
 
 def void(ledger: Ledger, notice_id: str, reason: str) -> int:
@@ -287,7 +281,7 @@ def write_files(rows: list[dict[str, Any]], outdir: Path, notice_id: str) -> lis
 
 def sent(ledger: Ledger, notice_id: str, entity: str, at: datetime) -> int | None:
     """Record that `entity` was told; None when that was already recorded."""
-    not_future(at, "--at")
+    not_future(at, "--at", ledger.now())
     notice = _notice(ledger, notice_id)
     hit = [r for r in affected(ledger, notice_id) if r["entity"] == entity]
     if not hit:

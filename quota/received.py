@@ -33,8 +33,7 @@ def ids_from(args: Sequence[str], file: str | None, kind: str | None) -> tuple[l
         with strip_mod.strip([file], opts) as stripped:
             if stripped.inputs[0].format != "ids":
                 typed = True  # objects say what they are; their own IDs, as --kind (post by default) says
-            table, _ = stripped.unique(want)
-            out.extend(int(i) for (i,) in stripped.con.execute(f"SELECT id FROM {table}").fetchall())
+            out.extend(stripped.ids(want))
     if not out:
         raise UsageError("give IDs as arguments or --file FILE")
     return out, typed
@@ -48,23 +47,10 @@ def who_received(ledger: Ledger, ids: list[int], kind: str | None) -> list[dict[
     Stripped.sources) is found too, marked `declared`: the ID may be of the kind asked about.
 
     Two steps, because a join of the lineage with every export costs a scan of a million
-    exports: first the stored IDs (a constant lets DuckDB skip every row group whose min/max
-    cannot hold it), then only the exports they name (looked up by primary key)."""
-    import pyarrow as pa
-
+    exports: first the stored IDs (DuckDB skips every row group whose min/max cannot hold
+    them; PostgreSQL uses its index), then only the exports they name (by primary key)."""
     ledger.views(upto="exports")
-    con = ledger.con
-    unique = sorted(set(ids))
-    if len(unique) == 1:
-        hits = con.execute("SELECT id, kind, export_id FROM lineage WHERE id = ?::UBIGINT", [str(unique[0])]).fetchall()
-    else:
-        con.register("asked_ids", pa.table({"id": pa.array(unique, pa.uint64())}))
-        try:
-            hits = con.execute(
-                "SELECT id, kind, export_id FROM lineage WHERE id IN (SELECT id FROM asked_ids)"
-            ).fetchall()
-        finally:
-            con.unregister("asked_ids")
+    hits = ledger.lineage_of(sorted(set(ids)))
     wanted = sorted({export_id for _, _, export_id in hits})
     exports: dict[str, dict[str, Any]] = {}
     for start in range(0, len(wanted), 1000):

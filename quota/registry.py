@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,7 @@ def link_entity(ledger: Ledger, entity: str, group: str, reason: str, now: datet
     _check_group(ledger, group)
     if not reason.strip():
         raise UsageError("a link needs a reason: why the entity belongs to the group")
-    now = now or datetime.now(UTC)
+    now = now or ledger.now()
     if holder_at(ledger, entity, now) == group:
         raise UsageError(f"{entity} is already part of {group}")
     at = iso(now)
@@ -85,27 +85,28 @@ def link_entity(ledger: Ledger, entity: str, group: str, reason: str, now: datet
 
 def holder_at(ledger: Ledger, entity: str, at: datetime) -> str:
     """Whose cap `entity`'s entries at `at` count toward: its group then, or itself."""
-    from quota.ledger import shared_sql, utc_naive
+    from quota.ledger import utc_naive
 
-    return str(ledger.con.execute(f"SELECT {shared_sql('holder_at')}", [entity, utc_naive(at)]).fetchall()[0][0])
+    return str(ledger.rows(ledger.store.sql("holder_at"), [entity, utc_naive(at)])[0][0])
 
 
 def holders_at(ledger: Ledger, at: datetime) -> dict[str, str]:
     """holder_at for every entity at once."""
     from quota.ledger import utc_naive
 
-    rows = ledger.con.execute(
-        """SELECT e.entity, coalesce(arg_max(g.grp, (g.valid_from, g.seq)) FILTER (WHERE g.valid_from <= ?), e.entity)
-           FROM entities e LEFT JOIN group_links g USING (entity) GROUP BY e.entity""",
+    rows = ledger.rows(
+        """SELECT e.entity, coalesce(g.grp, e.entity) FROM entities e LEFT JOIN (
+               SELECT DISTINCT ON (entity) entity, grp FROM group_links WHERE valid_from <= ?
+               ORDER BY entity, valid_from DESC, seq DESC) g USING (entity)""",
         [utc_naive(at)],
-    ).fetchall()
+    )
     return {str(e): str(h) for e, h in rows}
 
 
 def group_of(ledger: Ledger) -> dict[str, str]:
     """The group each linked entity belongs to now (its latest link)."""
     rows = ledger.query(
-        "SELECT entity, arg_max(grp, (valid_from, seq)) AS grp FROM group_links GROUP BY entity ORDER BY entity"
+        "SELECT DISTINCT ON (entity) entity, grp FROM group_links ORDER BY entity, valid_from DESC, seq DESC"
     )
     return {r["entity"]: r["grp"] for r in rows}
 
@@ -165,8 +166,8 @@ def accept_terms(
             "say what was accepted: the terms' document (its sha256 is recorded) or their version, "
             "e.g. 'X Developer Agreement and Policy, 2026-10'"
         )
-    not_future(at, "--at")
-    now = now or datetime.now(UTC)
+    now = now or ledger.now()
+    not_future(at, "--at", now)
     backdated = now - at > BACKDATED
     if backdated and evidence is None:
         raise UsageError(
@@ -219,7 +220,7 @@ def move_person(ledger: Ledger, person: str, entity: str, at: datetime, reason: 
     if not rows:
         raise UsageError(f"no person {person!r} in the ledger (add it with quota person add)")
     _entity_row(ledger, entity)
-    not_future(at, "--at")
+    not_future(at, "--at", ledger.now())
     if not reason.strip():
         raise UsageError("a move needs a reason")
     if person_entity_at(ledger, person, at) == entity:
@@ -232,8 +233,8 @@ def person_entity_at(ledger: Ledger, person: str, at: datetime) -> str | None:
     from quota.ledger import utc_naive
 
     rows = ledger.query(
-        """SELECT coalesce((SELECT arg_max(entity, (valid_from, seq)) FROM person_moves
-                            WHERE person = ? AND valid_from <= ?), p.entity) AS entity
+        """SELECT coalesce((SELECT entity FROM person_moves WHERE person = ? AND valid_from <= ?
+                            ORDER BY valid_from DESC, seq DESC LIMIT 1), p.entity) AS entity
            FROM persons p WHERE p.person = ?""",
         [person, utc_naive(at), person],
     )
@@ -317,8 +318,9 @@ def entity_detail(ledger: Ledger, entity: str) -> dict[str, Any]:
 def persons(ledger: Ledger) -> list[dict[str, Any]]:
     """Every person with the entity they belong to now (after any move)."""
     return ledger.query(
-        """SELECT p.person, coalesce((SELECT arg_max(m.entity, (m.valid_from, m.seq)) FROM person_moves m
-                                      WHERE m.person = p.person), p.entity) AS entity, p.name, p.email
+        """SELECT p.person, coalesce((SELECT m.entity FROM person_moves m WHERE m.person = p.person
+                                      ORDER BY m.valid_from DESC, m.seq DESC LIMIT 1), p.entity) AS entity,
+                  p.name, p.email
            FROM persons p ORDER BY p.person"""
     )
 

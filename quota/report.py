@@ -8,11 +8,11 @@ the ledger verifies. The HTML is rendered by quota.report_html from exactly this
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from quota import manual, notices, registry, related, reports
-from quota.ledger import Ledger, iso, shared_sql, utc_naive
+from quota.ledger import Ledger, iso, utc_naive
 from quota.policy import micros
 
 DEFAULT_SPAN = timedelta(days=90)
@@ -25,7 +25,7 @@ CHECKED = (
 def build(
     ledger: Ledger, since: datetime | None, until: datetime | None, now: datetime | None = None
 ) -> dict[str, Any]:
-    now = now or datetime.now(UTC)
+    now = now or ledger.now()
     until = until or now
     since = since or until - DEFAULT_SPAN
     ledger.views()
@@ -70,7 +70,7 @@ def build(
                             AND m."at" >= ? AND m."at" <= ?), 0) AS peak_24h
            FROM people p LEFT JOIN exports e ON e.person = p.person AND e.basis = 'manual'
                 AND e.state = 'committed' AND e."at" >= ? AND e."at" <= ?
-           GROUP BY ALL ORDER BY p.person""",
+           GROUP BY p.person, p.entity ORDER BY p.person""",
         [utc_naive(since), utc_naive(until)] * 2,
     ):
         now_usage = manual.usage(ledger, p["person"], until)
@@ -154,32 +154,9 @@ def daily_series(ledger: Ledger, since: datetime, until: datetime, profile: Any)
     span = micros(profile.window)
     out: dict[str, list[dict[str, Any]]] = {}
     for r in ledger.query(
-        f"""WITH counted AS (
-                SELECT holder, delivered_at AS t, post_ids FROM {shared_sql("entry_holders")}
-                WHERE basis <> 'exemption'
-                  AND export_id NOT IN (SELECT export_id FROM releases)
-                  AND export_id NOT IN (SELECT export_id FROM voids)
-                  AND delivered_at > ?::TIMESTAMP - INTERVAL ({span}) MICROSECOND AND delivered_at <= ?),
-            days AS (SELECT unnest(generate_series(date_trunc('day', ?::TIMESTAMP), ?::TIMESTAMP, INTERVAL 1 DAY)) AS day),
-            holders AS (SELECT entity AS holder FROM entities
-                        WHERE entity NOT IN (SELECT entity FROM group_links)
-                        UNION SELECT DISTINCT grp FROM group_links UNION SELECT DISTINCT holder FROM counted),
-            at_start AS (
-                SELECT h.holder, d.day, coalesce(sum(c.post_ids), 0) AS used
-                FROM holders h CROSS JOIN days d
-                LEFT JOIN counted c ON c.holder = h.holder AND c.t > d.day - INTERVAL ({span}) MICROSECOND
-                                   AND c.t <= d.day
-                GROUP BY ALL),
-            w AS (
-                SELECT holder, t, sum(post_ids) OVER (PARTITION BY holder ORDER BY t
-                    RANGE BETWEEN INTERVAL ({span} - 1) MICROSECOND PRECEDING AND CURRENT ROW) AS used
-                FROM counted),
-            peaks AS (SELECT holder, date_trunc('day', t) AS day, max(used) AS used FROM w GROUP BY ALL)
-            SELECT s.holder, s.day, greatest(s.used, coalesce(p.used, 0)) AS used,
-                   greatest(?, (SELECT max(x.cap) FROM permissions x WHERE x.entity = s.holder
-                                AND x.valid_from <= s.day + INTERVAL 1 DAY AND s.day < x.valid_until)) AS cap
-            FROM at_start s LEFT JOIN peaks p USING (holder, day)
-            ORDER BY s.holder, s.day""",
+        ledger.store.sql("daily_peaks")
+        .replace("{entry_holders}", ledger.store.sql("entry_holders"))
+        .replace("{span}", str(span)),
         [utc_naive(since), utc_naive(until), utc_naive(since), utc_naive(until), profile.post_id_cap],
     ):
         out.setdefault(r["holder"], []).append({"day": r["day"], "used": int(r["used"]), "cap": r["cap"]})

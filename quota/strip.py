@@ -99,6 +99,17 @@ class Stripped:
             self._unique[table] = self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
         return table, self._unique[table]
 
+    def write_ids(self, kind: Kind, path: Path) -> int:
+        """The unique IDs of `kind`, ascending, one per line, to `path`; their count."""
+        table, n = self.unique(kind)
+        self.con.execute(f"COPY (SELECT id FROM {table}) TO ? (FORMAT csv, HEADER false)", [str(path)])
+        return n
+
+    def ids(self, kind: Kind) -> list[int]:
+        """The unique IDs of `kind`, ascending, in memory (for small inputs: who-received, import)."""
+        table, _ = self.unique(kind)
+        return [int(i) for (i,) in self.con.execute(f"SELECT id FROM {table}").fetchall()]
+
     def sources(self) -> dict[str, str]:
         """Per kind asked for: "declared" when any input gave IDs of it by the operator's word
         alone (a plain list, an ID column), else "typed" (every ID came from an object that

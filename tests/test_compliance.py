@@ -12,7 +12,8 @@ import duckdb
 import pytest
 from conftest import ROOT, SAMPLES, TERMS, quota
 
-from quota.ledger import Ledger, view_files
+from quota.ledger import Ledger
+from quota.store.sqlfiles import views as view_files
 
 PAGES = SAMPLES / "v2_pages.jsonl"
 AT1 = "2026-11-01T10:00:00Z"
@@ -222,7 +223,7 @@ def test_verify_catches_edited_notice_ids(world: Path) -> None:
 
 def test_every_documented_view_answers(world: Path) -> None:
     readme = (ROOT / "README.md").read_text()
-    for name, _ in view_files():
+    for name, _ in view_files("duckdb"):
         assert f"`{name}`" in readme, f"view {name} is not described in the README"
         r = quota("sql", f"SELECT * FROM {name}", "--json")
         assert r.exit_code == 0, (name, r.stderr)

@@ -141,7 +141,7 @@ def test_verify_recomputes_drawdown_and_catches_tampering(uni: Path) -> None:
     from quota.ledger import Ledger
 
     with Ledger.open(uni / "ledger.duckdb") as ledger:
-        problem = ledger._check_exemptions()
+        problem = ledger.check("exemptions")
     assert problem is not None and "drawn 118 Post IDs of 10" in problem[1]
 
 

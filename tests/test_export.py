@@ -244,7 +244,7 @@ def test_verify_recomputes_every_window(acme: Path, tmp_path: Path) -> None:
     from quota.ledger import Ledger
 
     with Ledger.open(acme / "ledger.duckdb") as ledger:
-        assert ledger._check_windows() is not None  # ...and the window check sees the breach itself
+        assert ledger.check("windows") is not None  # ...and the window check sees the breach itself
 
 
 def test_an_empty_kind_is_recorded_as_the_empty_list(acme: Path) -> None:

@@ -16,7 +16,8 @@ import duckdb
 import pytest
 from conftest import TERMS, quota
 
-from quota.ledger import Ledger, migrations
+from quota.ledger import Ledger
+from quota.store.sqlfiles import migrations
 
 
 @pytest.fixture
@@ -314,7 +315,7 @@ def test_concurrent_writers_keep_one_chain(db: Path) -> None:
 def test_every_migration_applies_to_an_empty_database() -> None:
     con = duckdb.connect(":memory:")
     names = []
-    for version, name, sql in migrations():
+    for version, name, sql, _ in migrations("duckdb"):
         con.execute(sql)
         names.append((version, name))
     assert names == sorted(names) and names[0][0] == 1
@@ -334,11 +335,14 @@ def test_an_older_ledger_is_upgraded_by_init(db: Path) -> None:
     # A ledger of issue 3's code: none of the tables of migrations 0003 on.
     import re
 
-    from quota.ledger import migrations
-
-    later = [t for v, _, sql in migrations() if v >= 3 for t in re.findall(r"CREATE TABLE (\w+)", sql)]
+    later = [t for v, _, sql, _ in migrations("duckdb") if v >= 3 for t in re.findall(r"CREATE TABLE (\w+)", sql)]
     assert {"exemptions", "manual_exports", "id_sources"} <= set(later)
-    added = [m for v, _, sql in migrations() if v >= 3 for m in re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", sql)]
+    added = [
+        m
+        for v, _, sql, _ in migrations("duckdb")
+        if v >= 3
+        for m in re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", sql)
+    ]
     undo = "".join(f"ALTER TABLE {t} DROP COLUMN {c};" for t, c in added if t not in later)
     raw(db, undo + "".join(f"DROP TABLE {t};" for t in later) + "DELETE FROM schema_migrations WHERE version >= 3")
     r = quota("entity", "list")

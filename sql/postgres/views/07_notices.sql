@@ -8,13 +8,13 @@ WITH hit AS (
     SELECT n.notice_id, d.entity, count(DISTINCT n.id) AS ids, bool_or(d.declared) AS declared
     FROM deletion_notice_ids n JOIN delivered_ids d
       ON d.id = n.id AND (d.kind = CASE n.kind WHEN 1 THEN 'post' ELSE 'user' END OR d.declared)
-    GROUP BY ALL)
-SELECT d.notice_id, d.received_at, d.received_at + INTERVAL {notice_deadline_us} MICROSECOND AS deadline,
+    GROUP BY n.notice_id, d.entity)
+SELECT d.notice_id, d.received_at, d.received_at + ({notice_deadline_us} * INTERVAL '1 microsecond') AS deadline,
        d.kind, d.ids AS notice_ids, h.entity, h.ids, s.told_at,
-       s.told_at > d.received_at + INTERVAL {notice_deadline_us} MICROSECOND AS late,
+       s.told_at > d.received_at + ({notice_deadline_us} * INTERVAL '1 microsecond') AS late,
        v.notice_id IS NOT NULL AS void, h.declared
 FROM deletion_notices d
 LEFT JOIN deletion_notice_voids v USING (notice_id)
 LEFT JOIN hit h USING (notice_id)
-LEFT JOIN (SELECT notice_id, entity, min(told_at) AS told_at FROM deletion_notice_sent GROUP BY ALL) s
+LEFT JOIN (SELECT notice_id, entity, min(told_at) AS told_at FROM deletion_notice_sent GROUP BY notice_id, entity) s
        ON s.notice_id = d.notice_id AND s.entity = h.entity;

@@ -1,0 +1,210 @@
+"""What every ledger backend offers, and the parts of writing that are the same on all of them.
+
+A `Store` is one open session on one ledger: it reads with named or portable SQL, appends
+events with their state rows and bulk rows (lineage, notice IDs) in one transaction, and knows
+its own clock. The rest of quota talks to a `quota.ledger.Ledger`, which holds a Store.
+"""
+
+from __future__ import annotations
+
+import secrets
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from quota.errors import LedgerError
+from quota.store import sqlfiles
+from quota.store.chain import STATE_OF, canonical, event_hash, genesis
+from quota.times import iso
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class IdFile:
+    """Lineage rows from a file of IDs, one decimal ID per line."""
+
+    export_id: str
+    kind: int
+    path: Path
+
+
+@dataclass(frozen=True)
+class IdList:
+    """Lineage rows from IDs in memory (a manual export's objects, an import's list)."""
+
+    export_id: str
+    kind: int
+    ids: Sequence[int]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Rows for a table that is not rebuilt from events (deletion_notice_ids), column by column
+    in the table's order."""
+
+    table: str
+    data: pa.Table
+
+
+Load = IdFile | IdList | Rows
+
+
+class Store(ABC):
+    dialect: ClassVar[str]
+
+    def __init__(self, where: str, writable: bool) -> None:
+        self.where = where  # how messages name this ledger: a path, or host and database
+        self.writable = writable
+        self.views_made: list[str] = []
+
+    # -------------------------------------------------------------- reading
+
+    @abstractmethod
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and rows of one statement; `?` marks each parameter."""
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        names, rows = self.rows(sql, params)
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def sql(self, name: str) -> str:
+        """The named query `name` of this backend's dialect."""
+        try:
+            return sqlfiles.queries(self.dialect)[name]
+        except KeyError:
+            raise LedgerError(f"no query {name!r} is defined for {self.dialect}") from None
+
+    @abstractmethod
+    def now(self) -> datetime:
+        """The ledger's clock (UTC): what times events and is `now` for every check."""
+
+    @abstractmethod
+    def initialised(self) -> bool: ...
+
+    def schema_version(self) -> int:
+        return int(self.rows("SELECT max(version) FROM schema_migrations")[1][0][0] or 0)
+
+    @abstractmethod
+    def create_view(self, sql: str) -> None:
+        """Run one CREATE VIEW statement of sql/<dialect>/views/ for this session."""
+
+    @abstractmethod
+    def lineage_of(self, ids: Sequence[int]) -> list[tuple[int, int, str]]:
+        """(id, kind, export_id) of every lineage row of these IDs."""
+
+    def ids_of(self, export_id: str, kind: int) -> Iterator[int]:
+        """The stored IDs of one export and kind, in order."""
+        for (i,) in self.rows("SELECT id FROM lineage WHERE export_id = ? AND kind = ? ORDER BY id", [export_id, kind])[
+            1
+        ]:
+            yield int(i)
+
+    # -------------------------------------------------------------- writing
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """All or nothing: a block that raises leaves no trace."""
+
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+
+    @abstractmethod
+    def load(self, item: Load) -> None:
+        """Bulk rows inside the current transaction."""
+
+    def head(self) -> tuple[int, str]:
+        rows = self.rows("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")[1]
+        if not rows:
+            return 0, genesis(self.ledger_id())
+        return int(rows[0][0]), str(rows[0][1])
+
+    def ledger_id(self) -> str:
+        rows = self.rows("SELECT ledger_id FROM ledger_meta")[1]
+        if len(rows) != 1 or not isinstance(rows[0][0], str):
+            raise LedgerError(f"the ledger {self.where} has {len(rows)} ledger-id rows instead of one: it was altered")
+        return rows[0][0]
+
+    def append_many(self, events: Sequence[tuple[str, dict[str, Any]]], loads: Sequence[Load] = ()) -> list[int]:
+        """Record events, their state rows and `loads` in one transaction: all of them or none."""
+        if not self.writable:
+            raise LedgerError("the ledger is open read-only")
+        done: list[tuple[int, str]] = []
+        with self.transaction():
+            seq, prev = self.head()
+            for kind, body in events:
+                if kind not in STATE_OF:
+                    raise LedgerError(f"no state is defined for events of kind {kind!r}")
+                seq += 1
+                text = canonical(body)
+                recorded = iso(self.now())
+                digest = event_hash(prev, seq, recorded, kind, text)
+                self.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)", [seq, recorded, kind, text, prev, digest])
+                # The state rows come from the very queries verify rebuilds them with
+                # (sql/<dialect>/queries/replay.sql), so the two cannot disagree.
+                for table in STATE_OF[kind]:
+                    self.execute(f"INSERT INTO {table} {self.sql(table)} AND seq = ?", [seq])
+                done.append((seq, digest))
+                prev = digest
+            for item in loads:
+                self.load(item)
+        for seq, digest in done:
+            stored = self.rows("SELECT hash FROM events WHERE seq = ?", [seq])[1]
+            if not stored or stored[0][0] != digest:
+                raise LedgerError(f"event {seq} did not reach the ledger {self.where}")
+        return [seq for seq, _ in done]
+
+    def insert_event(self, seq: int, recorded_at: str, kind: str, body: str, prev: str, digest: str) -> None:
+        """One event as it stands in another ledger, with its state (`ledger copy`)."""
+        self.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)", [seq, recorded_at, kind, body, prev, digest])
+        for table in STATE_OF.get(kind, ()):
+            self.execute(f"INSERT INTO {table} {self.sql(table)} AND seq = ?", [seq])
+
+    # -------------------------------------------------------------- schema
+
+    def migrate(self, ledger_id: str | None = None) -> list[str]:
+        """Apply the migrations this ledger lacks, each in its own transaction, checksummed.
+        A new ledger gets a random id, or `ledger_id` (a copy keeps its source's)."""
+        self.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+            "sha256 VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+        )
+        done = {int(v): (n, h) for v, n, h in self.rows("SELECT version, name, sha256 FROM schema_migrations")[1]}
+        shipped = sqlfiles.migrations(self.dialect)
+        if done and max(done) > shipped[-1][0]:
+            raise LedgerError(
+                f"the ledger {self.where} has migration {max(done)}, newer than this quota's {shipped[-1][0]}: upgrade quota"
+            )
+        applied = []
+        for version, name, sql, digest in shipped:
+            if version in done:
+                if done[version][1] != digest:
+                    raise LedgerError(
+                        f"migration {name} differs from the one applied to {self.where}: this quota does not match the ledger"
+                    )
+                continue
+            with self.transaction():
+                self.run_script(sql, name)
+                now = self.now().replace(tzinfo=None)
+                self.execute("INSERT INTO schema_migrations VALUES (?, ?, ?, ?)", [version, name, digest, now])
+                if version == 1:
+                    self.execute("INSERT INTO ledger_meta VALUES (?, ?)", [ledger_id or secrets.token_hex(16), now])
+            applied.append(name)
+        return applied
+
+    @abstractmethod
+    def run_script(self, sql: str, name: str) -> None:
+        """Several statements of a migration file."""
+
+    @abstractmethod
+    def user_select(
+        self, query: str, timeout: float, max_rows: int
+    ) -> tuple[list[str], list[tuple[Any, ...]], set[int]]:
+        """A user's one SELECT (quota sql), locked down by this backend: columns, at most
+        `max_rows` rows, and the positions of columns that hold IDs or numbers beyond 2^53
+        (shown as text). UsageError (QueryTimeout) for what the user can fix."""

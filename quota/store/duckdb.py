@@ -1,0 +1,266 @@
+"""The embedded ledger: one DuckDB file on a local disk.
+
+- Writers hold an exclusive `flock` on `<ledger>.lock`, readers a shared one, so a check and
+  the record it leads to can never interleave with another writer's (DuckDB itself allows one
+  writing process per file).
+- The file, its WAL and its lock are created owner-only (0600).
+- The clock is this machine's.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from quota.errors import LedgerError, QueryTimeout, UsageError
+from quota.store.base import IdFile, IdList, Load, Rows, Store
+
+
+class _Lock:
+    """A blocking flock with a timeout. A helper thread blocks in flock (a polling lock
+    starves waiters); if we stop waiting, the thread drops the lock as soon as it gets it."""
+
+    def __init__(self, path: Path, exclusive: bool, wait: float, say: Callable[[str], None]) -> None:
+        self.path = path
+        self.fd = -1
+        if path.is_dir() or (path.exists() and not path.is_file()):
+            raise UsageError(f"{path} (the ledger's lock file) is not a file: move it away")
+        old = os.umask(0o077)
+        try:
+            self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as e:
+            # A reader may lock through a read-only descriptor of an existing lock file, and on
+            # a read-only file system needs no lock at all: nothing can write the ledger there.
+            if exclusive:
+                raise LedgerError(f"cannot create or open the lock file {path} ({e.strerror})") from None
+            try:
+                self.fd = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                if e.errno != errno.EROFS:
+                    raise LedgerError(f"cannot create the lock file {path} ({e.strerror})") from None
+                return
+            except OSError as again:
+                raise LedgerError(f"cannot open the lock file {path} ({again.strerror})") from None
+        finally:
+            os.umask(old)
+        op = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+        try:
+            fcntl.flock(self.fd, op | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        say(f"waiting for the ledger lock on {path} (another quota process holds it; giving up after {wait:g} s)")
+        got = threading.Event()
+        abandoned = threading.Event()
+
+        def take() -> None:
+            fcntl.flock(self.fd, op)
+            if abandoned.is_set():
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
+                os.close(self.fd)
+            else:
+                got.set()
+
+        threading.Thread(target=take, daemon=True).start()
+        if not got.wait(wait):
+            abandoned.set()
+            if got.is_set():  # it arrived just now after all
+                return
+            raise LedgerError(
+                f"gave up after {wait:g} s waiting for the ledger lock on {path}: another quota process is still using the ledger"
+            )
+
+    def release(self) -> None:
+        if self.fd >= 0:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+
+
+class DuckStore(Store):
+    dialect = "duckdb"
+
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, writable: bool) -> None:
+        super().__init__(str(path), writable)
+        self.path = path
+        self.con = con
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
+        cur = self.con.execute(sql, list(params))
+        return [d[0] for d in cur.description or []], cur.fetchall()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.con.execute(sql, list(params))
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def initialised(self) -> bool:
+        rows = self.rows("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations'")[1]
+        return bool(rows[0][0])
+
+    def create_view(self, sql: str) -> None:
+        self.con.execute(sql)
+
+    def lineage_of(self, ids: Sequence[int]) -> list[tuple[int, int, str]]:
+        import pyarrow as pa
+
+        if len(ids) == 1:
+            rows = self.rows("SELECT id, kind, export_id FROM lineage WHERE id = ?::UBIGINT", [str(ids[0])])[1]
+        else:
+            self.con.register("asked_ids", pa.table({"id": pa.array(ids, pa.uint64())}))
+            try:
+                rows = self.rows("SELECT id, kind, export_id FROM lineage WHERE id IN (SELECT id FROM asked_ids)")[1]
+            finally:
+                self.con.unregister("asked_ids")
+        return [(int(i), int(k), str(e)) for i, k, e in rows]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.con.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            # Never COMMIT after an error: DuckDB would silently roll back and look successful.
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def load(self, item: Load) -> None:
+        import pyarrow as pa
+
+        if isinstance(item, IdFile):
+            self.con.execute(
+                f"""INSERT INTO lineage SELECT ?, {int(item.kind)}, id
+                    FROM read_csv(?, columns = {{'id': 'UBIGINT'}}, header = false, auto_detect = false)""",
+                [item.export_id, str(item.path)],
+            )
+        elif isinstance(item, IdList):
+            self.con.register("loaded_ids", pa.table({"id": pa.array(item.ids, pa.uint64())}))
+            try:
+                self.con.execute(
+                    f"INSERT INTO lineage SELECT ?, {int(item.kind)}, id FROM loaded_ids", [item.export_id]
+                )
+            finally:
+                self.con.unregister("loaded_ids")
+        elif isinstance(item, Rows):
+            self.con.register("loaded_rows", item.data)
+            try:
+                self.con.execute(f"INSERT INTO {item.table} SELECT * FROM loaded_rows")
+            finally:
+                self.con.unregister("loaded_rows")
+
+    def run_script(self, sql: str, name: str) -> None:
+        try:
+            self.con.execute(sql)
+        except duckdb.Error as e:
+            raise LedgerError(f"migration {name} failed on {self.where}: {first_line(e)}") from None
+
+    def user_select(
+        self, query: str, timeout: float, max_rows: int
+    ) -> tuple[list[str], list[tuple[Any, ...]], set[int]]:
+        """Three locks, each enough on its own for what it guards: the ledger is open read-only
+        (no write can reach the file); only a single SELECT as DuckDB's own parser classifies it
+        is accepted (so casing, comments or a second statement cannot hide an INSERT, ATTACH,
+        COPY, SET, INSTALL or PRAGMA); and external access is switched off and the
+        configuration locked before the query runs (so no table function can read a file or
+        the network, and the query cannot switch that back on)."""
+        con = self.con
+        if problem := _statement_problem(con, query):
+            raise UsageError(problem)
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        # Nowhere to spill on a read-only ledger, and no unbounded spill files on a writable one.
+        con.execute("SET max_temp_directory_size = '0B'")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        # DuckDB has no statement timeout: a timer interrupts the query.
+        timer = threading.Timer(timeout, con.interrupt)
+        timer.daemon = True
+        timer.start()
+        try:
+            cur = con.execute(query)
+            columns = [d[0] for d in cur.description or []]
+            text = {i for i, d in enumerate(cur.description or []) if str(d[1]) in _TEXT_TYPES}
+            fetched = cur.fetchmany(max_rows)
+        except duckdb.InterruptException:
+            raise QueryTimeout(f"the query ran longer than its time limit of {timeout:g} s") from None
+        except duckdb.OutOfMemoryException:
+            raise UsageError(f"the query needs more than {MEMORY_LIMIT} of memory: aggregate or LIMIT it") from None
+        except duckdb.PermissionException as e:
+            raise UsageError(f"refused: the query reaches outside the ledger ({str(e).splitlines()[0]})") from None
+        except duckdb.Error as e:
+            raise UsageError(f"the query failed: {str(e).splitlines()[0][:200]}") from None
+        finally:
+            timer.cancel()
+        return columns, fetched, text
+
+
+MEMORY_LIMIT = "1GB"
+# Columns of these types hold IDs (lineage, notices) or may exceed 2^53: text in every output.
+_TEXT_TYPES = ("UBIGINT", "HUGEINT", "UHUGEINT")
+
+
+def _statement_problem(con: duckdb.DuckDBPyConnection, query: str) -> str | None:
+    """Why `query` may not run, or None for exactly one SELECT."""
+    try:
+        statements = con.extract_statements(query)
+    except duckdb.Error as e:
+        return f"the query does not parse: {str(e).splitlines()[0]}"
+    if len(statements) != 1:
+        return f"give exactly one SELECT statement, not {len(statements)} statements"
+    kind = statements[0].type
+    if kind != duckdb.StatementType.SELECT:
+        name = str(kind).rsplit(".", 1)[-1].replace("_STATEMENT", "")
+        return f"only SELECT queries run here, not {name}: the ledger is read-only"
+    return None
+
+
+@contextmanager
+def open_duckdb(path: Path, write: bool, wait: float, create: bool, say: Callable[[str], None]) -> Iterator[DuckStore]:
+    if path.exists() and not path.is_file():
+        raise UsageError(f"{path} is not a ledger file (it is a directory or a device): give a file path")
+    if not path.exists() and not create:
+        raise LedgerError(f"there is no ledger at {path}: create it with quota init (or pass --db)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise LedgerError(f"cannot create the ledger's directory {path.parent} ({e.strerror})") from None
+    lock = _Lock(path.with_name(path.name + ".lock"), write or create, wait, say)
+    old_umask = os.umask(0o077)  # the ledger, its WAL and temp files: owner-only
+    try:
+        try:
+            con = duckdb.connect(str(path), read_only=not (write or create))
+        except duckdb.IOException as e:
+            if "lock" in str(e).lower():
+                raise LedgerError(f"the ledger {path} is open in another program; close it and try again") from None
+            raise LedgerError(f"cannot open the ledger {path}: {first_line(e)}") from None
+        except duckdb.Error as e:
+            raise LedgerError(f"cannot open the ledger {path}: {first_line(e)}") from None
+        try:
+            if create:
+                os.chmod(path, 0o600)
+            yield DuckStore(path, con, write or create)
+        except (duckdb.BinderException, duckdb.ParserException):
+            raise  # quota's own SQL is wrong: a bug, shown as one
+        except duckdb.Error as e:
+            # A damaged or truncated file surfaces as whatever error the read that met it gives.
+            raise LedgerError(f"the ledger {path} cannot be read: {first_line(e)}") from None
+        finally:
+            con.close()
+    finally:
+        os.umask(old_umask)
+        lock.release()
+
+
+def first_line(e: BaseException) -> str:
+    """The first line of a database error, cut short."""
+    text = str(e).splitlines()[0] if str(e) else type(e).__name__
+    return text if len(text) <= 200 else text[:197] + "..."

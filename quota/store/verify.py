@@ -1,0 +1,234 @@
+"""`quota ledger verify`: the chain recomputed, every state table rebuilt from the events, every
+stored ID set re-hashed, and the rules (caps, exemptions, daily objects) recomputed from the
+entries alone, independently of the views' arithmetic (that cross-check is deliberate).
+
+The checks are named queries of each dialect (sql/<dialect>/queries/verify.sql); what they
+find is turned into one sentence here, the same on every backend.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from quota.errors import LedgerError
+from quota.store import sqlfiles
+from quota.store.base import Store
+from quota.store.chain import EVENT_KINDS, LINEAGE_KINDS, STATE_TABLES, genesis
+from quota.times import iso
+
+Problem = tuple[int, str]
+
+
+@dataclass
+class VerifyReport:
+    ok: bool
+    ledger_id: str
+    events: int
+    head: str
+    problem: str | None = None
+    bad_seq: int | None = None
+    # Past deliveries recorded as breaches of the cap: verify passes, and names each.
+    breaches: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def verify(store: Store, profile: str, full: bool = True) -> VerifyReport:
+    """`profile`: the one in force. full=False (the report) checks the chain and the rules but
+    neither rebuilds every table nor re-hashes every stored ID: those two cost most of the time."""
+    try:
+        ledger_id = store.ledger_id()
+    except LedgerError as e:
+        return VerifyReport(False, "", 0, "", str(e), 0)
+    kinds = ", ".join(f"'{k}'" for k in EVENT_KINDS)
+    bad = store.rows(store.sql("verify_chain").replace("{kinds}", kinds), [genesis(ledger_id)])[1]
+    if bad:
+        n, seq, kind, linked, intact, known = bad[0]
+        if seq != n:
+            problem, at = f"event {n} is missing (the next is {seq})", n
+        elif not linked:
+            problem, at = f"event {seq} does not follow event {seq - 1}: its previous hash differs", seq
+        elif not intact:
+            problem, at = f"event {seq} ({kind}) was altered: its content no longer matches its hash", seq
+        elif not known:
+            problem, at = f"event {seq} has an unknown kind {kind!r}", seq
+        else:
+            problem, at = f"event {seq} has a body that is not JSON", seq
+        return VerifyReport(False, ledger_id, at - 1, "", problem, at)
+    count, head = store.head()
+    if found := check_schema(store):
+        return VerifyReport(False, ledger_id, count, head, found[1], found[0])
+    checks = [check_profiles, check_windows, check_exemptions, check_objects]
+    if full:
+        checks = [compare_state, check_lineage, *checks, check_notices]
+    for check in checks:
+        if found := check(store, profile):
+            return VerifyReport(False, ledger_id, count, head, found[1], found[0])
+    return VerifyReport(True, ledger_id, count, head, breaches=store.query(store.sql("verify_breaches")))
+
+
+def check_schema(store: Store) -> Problem | None:
+    """The migrations recorded are exactly those shipped with this code, by number, name and
+    checksum: a renamed or re-checksummed row means someone edited them."""
+    recorded = {int(v): (n, h) for v, n, h in store.rows("SELECT version, name, sha256 FROM schema_migrations")[1]}
+    shipped = {v: (n, h) for v, n, _, h in sqlfiles.migrations(store.dialect)}
+    for version in sorted(set(recorded) | set(shipped)):
+        if version not in recorded:
+            return (0, f"migration {shipped[version][0]} is not recorded in the ledger")
+        if version not in shipped:
+            return (0, f"the ledger records a migration {version} ({recorded[version][0]}) this code does not have")
+        if recorded[version] != shipped[version]:
+            name = shipped[version][0]
+            what = "name" if recorded[version][0] != name else "checksum"
+            return (0, f"the {what} recorded for migration {name} differs from the migration itself")
+    return None
+
+
+def _profiles() -> str:
+    """Every profile this code knows, as a VALUES table for SQL.
+
+    Each window is judged by the profile of the entry recorded last in it (highest seq).
+    Recording that entry checked every window holding it against the profile then in force,
+    and later entries are not in the window, so an honest ledger always passes, even after
+    `quota policy use` changed the numbers."""
+    from quota.policy import PROFILES, micros
+
+    rows = ", ".join(
+        f"('{p.name}', {'NULL' if p.post_id_cap is None else f'{p.post_id_cap}::BIGINT'}, {micros(p.window)}::BIGINT, "
+        f"{p.objects_per_person}, {micros(p.object_window)}::BIGINT, '{p.object_days}')"
+        for p in PROFILES.values()
+    )
+    return f"profiles(name, post_id_cap, window_us, objects, object_window_us, object_days) AS (VALUES {rows})"
+
+
+def check_profiles(store: Store, profile: str) -> Problem | None:
+    """Each entry names a known profile, the one in force when it was recorded, so the checks
+    below may judge windows by it (a forged entry cannot pick a more lenient profile)."""
+    from quota.policy import DEFAULT_PROFILE, PROFILES
+
+    known = ", ".join(f"'{name}'" for name in PROFILES)
+    bad = store.rows(store.sql("verify_profiles").replace("{known}", known), [DEFAULT_PROFILE, DEFAULT_PROFILE])[1]
+    if not bad:
+        return None
+    seq, export_id, recorded, in_force = bad[0]
+    if recorded not in PROFILES:
+        return (int(seq), f"export {export_id} names the profile {recorded}, which this version does not know")
+    return (
+        int(seq),
+        f"export {export_id} names the profile {recorded}, but {in_force} was in force when it was recorded",
+    )
+
+
+def check_windows(store: Store, profile: str) -> Problem | None:
+    """No 30-day window of any holder over its cap, recomputed from the entries alone.
+
+    Usage peaks where an entry lands, and the cap drops where a permission ends, so the
+    windows ending at those instants are all that can be over. `(t - 30 days, t]` is
+    `[t - 30 days + 1 us, t]` at the microsecond precision of TIMESTAMP. Each window has the
+    cap of the profile its last-recorded entry names (see `_profiles`)."""
+    from quota.policy import PROFILES, micros
+
+    for window in sorted({p.window for p in PROFILES.values()}):
+        sql = (
+            store.sql("verify_windows")
+            .replace("{profiles}", _profiles())
+            .replace("{entry_holders}", f"({store.sql('entry_holders')})")
+            .replace("{span}", str(micros(window) - 1))
+        )
+        bad = store.rows(sql, [profile])[1]
+        if bad:
+            entity, t, seq, used, cap = bad[0]
+            return (int(seq), f"{entity} has {used:,} Post IDs in the 30 days to {iso(t)}, over its cap of {cap:,}")
+    return None
+
+
+def check_exemptions(store: Store, profile: str) -> Problem | None:
+    """Every academic exemption's drawdown (its own exports and its peer-review children's)
+    recomputed from the entries, within what X approved: no profile lifts that."""
+    bad = store.rows(store.sql("verify_exemptions"))[1]
+    if bad:
+        ref, seq, posts, approved_posts, users, approved_users = bad[0]
+        return (
+            int(seq),
+            f"exemption {ref} has drawn {posts:,} Post IDs of {approved_posts:,} and {users:,} User IDs "
+            f"of {approved_users:,} approved: more than X approved",
+        )
+    return None
+
+
+def check_objects(store: Store, profile: str) -> Problem | None:
+    """No person's manual objects over the limit in any object window, recomputed from the
+    entries: rolling windows end where an entry lands (that is where usage peaks), calendar
+    days are summed whole. Each window has the limit of the profile its last-recorded entry
+    names, and only windows of that profile's shape are judged (see `_profiles`)."""
+    from quota.policy import PROFILES, micros
+
+    # Per human: handles that share an email share one allowance.
+    counted = f"""SELECT human AS person, delivered_at AS t, posts + users AS n, seq, profile
+                  FROM ({store.sql("manual_humans")}) h
+                  WHERE export_id NOT IN (SELECT export_id FROM voids)"""
+    for days, window in sorted({(p.object_days, p.object_window) for p in PROFILES.values()}):
+        name = "verify_objects_days" if days == "utc-day" else "verify_objects_rolling"
+        sql = (
+            store.sql(name)
+            .replace("{profiles}", _profiles())
+            .replace("{manual_counted}", counted)
+            .replace("{span}", str(micros(window) - 1))
+        )
+        bad = store.rows(sql, [profile])[1]
+        if bad:
+            human, t, seq, used, limit = bad[0]
+            person = human.split(":", 1)[1]
+            span_text = f"on the UTC day {t:%Y-%m-%d}" if days == "utc-day" else f"in the window to {iso(t)}"
+            return (int(seq), f"{person} received {used:,} manual objects {span_text}, over the limit of {limit:,}")
+    return None
+
+
+def check_notices(store: Store, profile: str) -> Problem | None:
+    """Each deletion notice's stored rows hash to what its event recorded (the lines of
+    quota.notices.NoticeRow.line, sorted), have its kind, and belong to a recorded notice."""
+    bad = store.rows(store.sql("verify_notice_digests"))[1]
+    if bad:
+        return (int(bad[0][0]), f"the IDs stored for notice {bad[0][1]} differ from those its event recorded")
+    kinds = ", ".join(f"('{k}', {n})" for k, n in LINEAGE_KINDS.items())
+    wrong = store.rows(store.sql("verify_notice_kinds").replace("{kinds}", kinds))[1]
+    if wrong:
+        return (int(wrong[0][0]), f"IDs stored for notice {wrong[0][1]} have another kind than the notice")
+    orphans = store.rows(store.sql("verify_notice_orphans"))[1]
+    if orphans:
+        return (0, f"IDs are stored for notice {orphans[0][0]}, which no event recorded")
+    return None
+
+
+def check_lineage(store: Store, profile: str) -> Problem | None:
+    """Each entry's stored IDs hash to the digests its event recorded."""
+    empty = hashlib.sha256(b"").hexdigest()
+    kinds = ", ".join(f"({n}, '{k}')" for k, n in LINEAGE_KINDS.items())
+    rows = store.rows(store.sql("verify_lineage").replace("{kinds}", kinds), [empty, empty])[1]
+    if rows:
+        seq, export_id, kind = rows[0]
+        return (int(seq), f"the {kind} IDs stored for export {export_id} differ from those its event {seq} recorded")
+    orphans = store.rows(store.sql("verify_lineage_orphans"))[1]
+    if orphans:
+        return (0, f"IDs are stored for export {orphans[0][0]}, which no event recorded")
+    return None
+
+
+def compare_state(store: Store, profile: str) -> Problem | None:
+    """Every state table equals its rebuild from the events (replay.sql), both ways, row for row."""
+    for table in STATE_TABLES:
+        rebuilt = store.sql(table)
+        for a, b, what in (
+            (f"SELECT * FROM {table}", rebuilt, "holds a row no event made"),
+            (rebuilt, f"SELECT * FROM {table}", "lacks a row its events made"),
+        ):
+            _names, rows = store.rows(f"SELECT * FROM (({a}) EXCEPT ALL ({b})) d LIMIT 1")
+            if rows:
+                row = rows[0]
+                columns = store.rows(f"SELECT * FROM {table} LIMIT 0")[0]
+                seq = row[columns.index("seq")]
+                return (int(seq), f"table {table} {what}: ({', '.join(str(v) for v in row)})")
+    return None

@@ -1,0 +1,121 @@
+-- Each state table rebuilt from the events alone (PostgreSQL: bodies are TEXT, read as json,
+-- which keeps the stored text of a sub-object exactly). `quota ledger verify` compares these with
+-- the tables, both ways, row for row. Bodies are canonical JSON (sorted keys, no spaces), so
+-- a JSON sub-object read back here is the same text the write path stored.
+-- The write path stores each event's state with these same queries, appending `AND seq = ?`:
+-- every query ends with its WHERE clause, which names the event kinds in quotes.
+
+-- name: entities
+SELECT b->>'entity', b->>'name', b->>'kind', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'entity';
+
+-- name: terms_acceptances
+SELECT b->>'entity', b->>'by', (b->>'at')::TIMESTAMP, seq,
+       b->>'version', b->>'document_sha256', b->>'method', b->>'evidence_sha256',
+       (b->>'backdated')::BOOLEAN
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'terms';
+
+-- name: persons
+SELECT b->>'person', b->>'entity', b->>'name', seq, b->>'email'
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'person';
+
+-- name: permissions
+SELECT b->>'ref', b->>'entity', (b->>'cap')::BIGINT, (b->>'from')::TIMESTAMP,
+       (b->>'until')::TIMESTAMP, seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'permission';
+
+-- name: policy_changes
+SELECT seq, b->>'profile', b->>'version', b->>'reason', b->>'by'
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'policy';
+
+-- name: reservations
+SELECT b->>'export_id', b->>'entity', b->>'person', (b->>'at')::TIMESTAMP,
+       (b->>'post_ids')::BIGINT, (b->>'user_ids')::BIGINT,
+       CASE kind WHEN 'import' THEN 0 ELSE (b->>'dm_ids')::BIGINT END,
+       CASE kind WHEN 'import' THEN 'import' ELSE b->>'basis' END,
+       b->>'profile', b->>'version',
+       coalesce((b->'ids_sha256')::text, '{}'),
+       seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind IN ('reserve', 'import');
+
+-- name: commits
+SELECT b->>'export_id', CASE kind WHEN 'import' THEN '[]' ELSE (b->'files')::text END, seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind IN ('commit', 'import');
+
+-- name: releases
+SELECT b->>'export_id', b->>'reason', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'release';
+
+-- name: voids
+SELECT b->>'export_id', b->>'reason', seq, b->>'by'
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'void';
+
+-- name: exemptions
+SELECT b->>'ref', b->>'entity', b->>'kind', (b->>'approved_on')::DATE,
+       (b->>'from')::TIMESTAMP, (b->>'until')::TIMESTAMP,
+       (b->>'post_ids')::BIGINT, (b->>'user_ids')::BIGINT, b->>'parent', b->>'purpose', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'exemption';
+
+-- name: exemption_persons
+SELECT b->>'ref', json_array_elements_text(b->'persons'), seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'exemption';
+
+-- name: exemption_revocations
+SELECT b->>'ref', b->>'reason', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'exemption_revoke';
+
+-- name: exemption_uses
+SELECT b->>'export_id', b->>'exemption', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'reserve' AND b->>'exemption' IS NOT NULL;
+
+-- name: manual_exports
+SELECT b->>'export_id', b->>'entity', b->>'person', (b->>'at')::TIMESTAMP,
+       (b->>'posts')::BIGINT, (b->>'users')::BIGINT, (b->'files')::text,
+       b->>'profile', b->>'version', (b->'ids_sha256')::text, seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'manual';
+
+-- name: deletion_notices
+SELECT b->>'notice_id', (b->>'received_at')::TIMESTAMP, b->>'kind', b->>'file', b->>'sha256',
+       (b->>'ids')::BIGINT, b->>'ids_sha256', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'notice';
+
+-- name: deletion_notice_sent
+SELECT b->>'notice_id', b->>'entity', (b->>'at')::TIMESTAMP, seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'notice_sent';
+
+-- name: output_places
+SELECT b->>'export_id', b->>'outdir', b->>'host', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'reserve' AND b->>'outdir' IS NOT NULL;
+
+-- name: publications
+SELECT b->>'export_id', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'publish';
+
+-- name: deletion_notice_voids
+SELECT b->>'notice_id', b->>'reason', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'notice_void';
+
+-- name: id_sources
+SELECT b->>'export_id', b->'sources'->>'post', b->'sources'->>'user', b->'sources'->>'dm', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind IN ('reserve', 'import') AND b->>'sources' IS NOT NULL;
+
+-- name: breaches
+SELECT b->>'export_id', b->>'breach', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'import' AND b->>'breach' IS NOT NULL;
+
+-- name: group_links
+SELECT b->>'entity', b->>'group',
+       CASE kind WHEN 'entity' THEN TIMESTAMP '2006-01-01' ELSE (b->>'at')::TIMESTAMP END, b->>'reason', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind IN ('entity', 'entity_link') AND b->>'group' IS NOT NULL;
+
+-- name: entity_domains
+SELECT b->>'entity', json_array_elements_text(b->'domains'), seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'entity' AND b->>'domains' IS NOT NULL;
+
+-- name: person_moves
+SELECT b->>'person', b->>'entity', (b->>'at')::TIMESTAMP, b->>'reason', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'person_move';
+
+-- name: recipient_warnings
+SELECT CASE kind WHEN 'person' THEN b->>'person' ELSE b->>'entity' END, kind, (b->'warnings')::text, seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind IN ('entity', 'person') AND b->>'warnings' IS NOT NULL;

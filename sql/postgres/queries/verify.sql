@@ -1,0 +1,152 @@
+-- PostgreSQL: arg_max is the max of a zero-padded seq and the value (there is no arg_max, and
+-- no ordered aggregate as a window function); text sorts as bytes (COLLATE "C"), as in Python.
+-- What `quota ledger verify` recomputes, independently of the state tables' own arithmetic.
+-- {braces} are filled in by quota/store/verify.py: {kinds} (the event kinds), {profiles} (a
+-- CTE of every profile this code knows), {span} (a window's length in microseconds minus one).
+
+-- name: verify_chain
+-- The first event out of order, unlinked, altered, of an unknown kind or not JSON. Parameter: the genesis hash.
+WITH e AS (
+    SELECT seq, kind, body, prev_hash, hash,
+           row_number() OVER (ORDER BY seq) AS n,
+           coalesce(lag(hash) OVER (ORDER BY seq), ?) AS before,
+           encode(sha256(convert_to(prev_hash || chr(10) || seq::text || chr(10) || recorded_at || chr(10)
+                  || kind || chr(10) || body, 'UTF8')), 'hex') AS recomputed
+    FROM events)
+SELECT n, seq, kind, prev_hash = before, recomputed = hash, kind IN ({kinds})
+FROM e
+WHERE seq <> n OR prev_hash <> before OR recomputed <> hash OR kind NOT IN ({kinds})
+   OR NOT quota_json_valid(body)
+ORDER BY seq LIMIT 1;
+
+-- name: verify_profiles
+-- An entry naming another profile than the one in force when it was recorded. Parameters: the default profile, twice.
+WITH entries AS (
+    SELECT seq, export_id, profile FROM reservations
+    UNION ALL SELECT seq, export_id, profile FROM manual_exports)
+SELECT e.seq, e.export_id, e.profile, coalesce(p.profile, ?) AS in_force
+FROM entries e LEFT JOIN LATERAL (SELECT profile FROM policy_changes p WHERE p.seq <= e.seq
+                                   ORDER BY p.seq DESC LIMIT 1) p ON true
+WHERE e.profile <> coalesce(p.profile, ?) OR e.profile NOT IN ({known})
+ORDER BY e.seq LIMIT 1;
+
+-- name: verify_windows
+-- The first 30-day window of a holder over its cap. Parameter: the profile in force.
+WITH {profiles},
+-- `entity` here is the holder of the cap: the entry's group then, or its entity.
+counted AS (
+    SELECT holder AS entity, delivered_at AS t, post_ids, seq, profile, export_id
+    FROM {entry_holders}
+    WHERE basis <> 'exemption'
+      AND export_id NOT IN (SELECT export_id FROM releases)
+      AND export_id NOT IN (SELECT export_id FROM voids)),
+ends AS (
+    SELECT entity, t, seq, sum(post_ids) OVER (PARTITION BY entity ORDER BY t
+        RANGE BETWEEN ({span} * INTERVAL '1 microsecond') PRECEDING AND CURRENT ROW) AS used
+    FROM counted
+    UNION ALL
+    SELECT p.entity, p.valid_until, p.seq,
+           (SELECT coalesce(sum(c.post_ids), 0) FROM counted c WHERE c.entity = p.entity
+              AND c.t > p.valid_until - (({span} + 1) * INTERVAL '1 microsecond') AND c.t <= p.valid_until)
+    FROM permissions p),
+-- Only a window over the lowest cap of any profile can be over its own, and finding the
+-- entry recorded last in it is the costly part: so only for those.
+candidates AS (
+    SELECT e.*, (SELECT c.profile FROM counted c WHERE c.entity = e.entity
+                   AND c.t > e.t - (({span} + 1) * INTERVAL '1 microsecond') AND c.t <= e.t
+                 ORDER BY c.seq DESC LIMIT 1) AS judge
+    FROM ends e
+    WHERE e.used > (SELECT min(post_id_cap) FROM profiles WHERE window_us = {span} + 1)),
+judged AS (
+    SELECT e.entity, e.t, e.seq, e.used, greatest(pr.post_id_cap, coalesce(max(p.cap), 0)) AS cap
+    FROM candidates e
+    JOIN profiles pr ON pr.name = coalesce(e.judge, ?) AND pr.window_us = {span} + 1
+    LEFT JOIN permissions p ON p.entity = e.entity AND p.valid_from <= e.t AND e.t < p.valid_until
+    WHERE pr.post_id_cap IS NOT NULL
+    GROUP BY e.entity, e.t, e.seq, e.used, pr.post_id_cap)
+-- A window holding a recorded breach was over the cap, and says so.
+SELECT j.entity, j.t, j.seq, j.used, j.cap FROM judged j WHERE j.used > j.cap
+  AND NOT EXISTS (SELECT 1 FROM counted c JOIN breaches b USING (export_id)
+                  WHERE c.entity = j.entity AND c.t > j.t - (({span} + 1) * INTERVAL '1 microsecond') AND c.t <= j.t)
+ORDER BY j.t LIMIT 1;
+
+-- name: verify_exemptions
+-- The first academic exemption drawn beyond what X approved.
+WITH used AS (
+    SELECT coalesce(x.parent, x.ref) AS root, sum(r.post_ids) AS posts, sum(r.user_ids) AS users
+    FROM exemption_uses u JOIN reservations r USING (export_id) JOIN exemptions x ON x.ref = u.ref
+    WHERE u.export_id NOT IN (SELECT export_id FROM releases)
+      AND u.export_id NOT IN (SELECT export_id FROM voids)
+    GROUP BY coalesce(x.parent, x.ref))
+SELECT e.ref, e.seq, u.posts, e.post_ids, u.users, e.user_ids
+FROM used u JOIN exemptions e ON e.ref = u.root
+WHERE e.kind = 'academic' AND (u.posts > e.post_ids OR u.users > e.user_ids)
+ORDER BY e.seq LIMIT 1;
+
+-- name: verify_objects_days
+-- Manual objects per human per UTC day, with the profile of the day's last entry. Parameter: the profile in force.
+WITH {profiles},
+counted AS ({manual_counted}),
+w AS (SELECT person, date_trunc('day', t) AS day, max(seq) AS last, sum(n) AS used, substr(max(lpad(seq::text, 20, '0') || profile), 21) AS judge
+      FROM counted GROUP BY person, date_trunc('day', t))
+SELECT w.person, w.day, w.last, w.used, pr.objects
+FROM w JOIN profiles pr ON pr.name = coalesce(w.judge, ?) AND pr.object_days = 'utc-day'
+WHERE w.used > pr.objects ORDER BY 2 LIMIT 1;
+
+-- name: verify_objects_rolling
+-- Manual objects per human in rolling windows ending at each entry. Parameter: the profile in force.
+WITH {profiles},
+counted AS ({manual_counted}),
+w AS (SELECT person, t, seq, sum(n) OVER w AS used, substr(max(lpad(seq::text, 20, '0') || profile) OVER w, 21) AS judge
+      FROM counted
+      WINDOW w AS (PARTITION BY person ORDER BY t RANGE BETWEEN ({span} * INTERVAL '1 microsecond') PRECEDING AND CURRENT ROW))
+SELECT w.person, w.t, w.seq, w.used, pr.objects
+FROM w JOIN profiles pr ON pr.name = coalesce(w.judge, ?)
+   AND pr.object_days = 'rolling' AND pr.object_window_us = {span} + 1
+WHERE w.used > pr.objects ORDER BY 2 LIMIT 1;
+
+-- name: verify_notice_digests
+-- The first notice whose stored rows do not hash to what its event recorded (sorted lines, see notices.py).
+WITH lines AS (
+    SELECT notice_id, id::text || chr(9) || action || chr(9) || reason || chr(9) || coalesce(created_at, '')
+           || chr(9) || coalesce(redacted_at, '') || chr(10) AS line
+    FROM deletion_notice_ids),
+stored AS (
+    SELECT notice_id, count(*) AS n, encode(sha256(convert_to(string_agg(line, '' ORDER BY line COLLATE "C"), 'UTF8')), 'hex') AS digest
+    FROM lines GROUP BY notice_id)
+SELECT d.seq, d.notice_id FROM deletion_notices d LEFT JOIN stored s USING (notice_id)
+WHERE coalesce(s.n, 0) <> d.ids OR coalesce(s.digest, encode(sha256(''::bytea), 'hex')) <> d.ids_sha256
+ORDER BY d.seq LIMIT 1;
+
+-- name: verify_notice_kinds
+WITH k(kind, n) AS (VALUES {kinds})
+SELECT d.seq, d.notice_id FROM deletion_notices d JOIN k USING (kind)
+JOIN deletion_notice_ids i USING (notice_id) WHERE i.kind <> k.n
+ORDER BY d.seq LIMIT 1;
+
+-- name: verify_notice_orphans
+SELECT DISTINCT notice_id FROM deletion_notice_ids
+WHERE notice_id NOT IN (SELECT notice_id FROM deletion_notices) LIMIT 1;
+
+-- name: verify_lineage
+-- The first entry whose stored IDs of a kind do not hash to its recorded digest. Parameters: sha256 of nothing, twice.
+WITH k(n, kind) AS (VALUES {kinds}),
+stored AS (
+    SELECT export_id, kind AS n, encode(sha256(convert_to(string_agg(id::text, chr(10) ORDER BY id) || chr(10), 'UTF8')), 'hex') AS digest
+    FROM lineage GROUP BY export_id, kind),
+recorded AS (
+    SELECT r.seq, r.export_id, k.n, k.kind, coalesce(r.ids_sha256::json->>k.kind, ?) AS digest
+    FROM (SELECT seq, export_id, ids_sha256 FROM reservations
+          UNION ALL SELECT seq, export_id, ids_sha256 FROM manual_exports) r CROSS JOIN k)
+SELECT rec.seq, rec.export_id, rec.kind
+FROM recorded rec LEFT JOIN stored s ON s.export_id = rec.export_id AND s.n = rec.n
+WHERE coalesce(s.digest, ?) <> rec.digest
+ORDER BY rec.seq LIMIT 1;
+
+-- name: verify_lineage_orphans
+SELECT DISTINCT export_id FROM lineage WHERE export_id NOT IN (SELECT export_id FROM reservations)
+  AND export_id NOT IN (SELECT export_id FROM manual_exports) LIMIT 1;
+
+-- name: verify_breaches
+SELECT b.export_id, r.entity, r.delivered_at AS "at", r.post_ids, b.reason
+FROM breaches b JOIN reservations r USING (export_id) ORDER BY r.delivered_at, b.export_id;
