@@ -139,7 +139,7 @@ def pool(ledger: Ledger, ref: str) -> tuple[dict[str, Any] | None, int, int]:
     if root is None or root["kind"] != "academic":
         return None, 0, 0
     used = ledger.query(
-        f"""SELECT coalesce(sum(post_ids), 0) AS posts, coalesce(sum(user_ids), 0) AS users FROM ({_USES})
+        f"""SELECT coalesce(sum(post_ids), 0) AS posts, coalesce(sum(user_ids), 0) AS users FROM ({_USES}) u
             WHERE ref = ? OR ref IN (SELECT ref FROM exemptions WHERE parent = ?)""",
         [root["ref"], root["ref"]],
     )[0]
@@ -154,7 +154,7 @@ def status(ledger: Ledger, ref: str) -> dict[str, Any]:
     revoked = bool(ledger.query("SELECT 1 FROM exemption_revocations WHERE ref = ?", [ref]))
     approved_posts = None if root is None else int(root["post_ids"])
     approved_users = None if root is None else int(root["user_ids"])
-    own = ledger.query(f"SELECT export_id FROM ({_USES}) WHERE ref = ? ORDER BY delivered_at", [ref])
+    own = ledger.query(f"SELECT export_id FROM ({_USES}) u WHERE ref = ? ORDER BY delivered_at", [ref])
     return {
         "ref": ref,
         "kind": row["kind"],

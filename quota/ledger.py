@@ -99,7 +99,11 @@ class Ledger:
                     raise LedgerError(
                         f"the ledger {where} was made by a newer quota (migration {version}): upgrade quota"
                     )
+            if store.writable:
+                store.publish_views(ledger.view_sql())
             yield ledger
+            if store.writable:  # `policy use` changes the views' numbers
+                store.publish_views(ledger.view_sql())
 
     # -------------------------------------------------------------- reading
 
@@ -133,27 +137,40 @@ class Ledger:
             )
         return PROFILES[name]
 
+    def view_sql(self) -> list[tuple[str, str]]:
+        """(name, CREATE VIEW statement) of every documented view (sql/<dialect>/views/), in
+        dependency order, with the numbers of the profile in force filled in."""
+        from quota.policy import micros
+
+        profile = self.profile()
+        values = {
+            "{window_us}": str(micros(profile.window)),
+            "{object_window_us}": str(micros(profile.object_window)),
+            "{post_id_cap}": "NULL" if profile.post_id_cap is None else str(profile.post_id_cap),
+            "{notice_deadline_us}": str(micros(profile.notice_deadline)),
+        }
+        out = []
+        for name, sql in sqlfiles.views(self.dialect):
+            for key, value in values.items():
+                sql = sql.replace(key, value)
+            out.append((name, sql))
+        return out
+
     def views(self, upto: str | None = None) -> list[str]:
-        """Create the documented views (sql/<dialect>/views/) for this session, as TEMP views:
-        they are part of the installed code, not of the ledger, so a read-only ledger has them
-        too and an upgrade never has to rewrite them. Numbers come from the profile in force.
-        With `upto`, only the views up to that one (files are in dependency order)."""
+        """Make the documented views available to this session. DuckDB: as TEMP views, created
+        here from the installed code (not stored in the file, so a read-only ledger has them and
+        an upgrade never rewrites them). PostgreSQL: the schema's own views, which writers keep
+        current for the reader role; where they are not (an older quota wrote last), TEMP views
+        shadow them. With `upto`, only the views up to that one (each costs a few ms)."""
         done = self.store.views_made
         files = sqlfiles.views(self.dialect)
         if (upto is None and len(done) < len(files)) or (upto is not None and upto not in done):
-            from quota.policy import micros
-
-            profile = self.profile()
-            values = {
-                "{window_us}": str(micros(profile.window)),
-                "{object_window_us}": str(micros(profile.object_window)),
-                "{post_id_cap}": "NULL" if profile.post_id_cap is None else str(profile.post_id_cap),
-                "{notice_deadline_us}": str(micros(profile.notice_deadline)),
-            }
-            for name, sql in files:
+            statements = self.view_sql()
+            if self.store.views_current(statements):
+                done[:] = [name for name, _ in statements]
+                return list(done)
+            for name, sql in statements:
                 if name not in done:
-                    for key, value in values.items():
-                        sql = sql.replace(key, value)
                     self.store.create_view(sql)
                     done.append(name)
                 if name == upto:

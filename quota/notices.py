@@ -238,7 +238,7 @@ def detail(ledger: Ledger, notice_id: str) -> list[dict[str, Any]]:
     ledger.views()
     return ledger.query(
         """SELECT e.entity, n.id::VARCHAR AS id, CASE n.kind WHEN 1 THEN 'post' ELSE 'user' END AS kind,
-                  any_value(n.action) AS action, any_value(n.reason) AS reason,
+                  min(n.action) AS action, min(n.reason) AS reason,
                   string_agg(DISTINCT e.export_id, ',' ORDER BY e.export_id) AS export_ids,
                   bool_or(e.declared) AS declared
            FROM deletion_notice_ids n JOIN delivered_ids e

@@ -90,13 +90,13 @@ def exports(
         params.append(state)
     condition = "WHERE " + " AND ".join(where) if where else ""
     ledger.views(upto="exports")
-    sql = f'SELECT * FROM ({_EXPORTS}) {condition} ORDER BY "at", export_id'
+    sql = f'SELECT * FROM ({_EXPORTS}) x {condition} ORDER BY "at", export_id'
     return ledger.query(sql, params)
 
 
 def export_detail(ledger: Ledger, export_id: str) -> dict[str, Any]:
     ledger.views(upto="exports")
-    rows = ledger.query(f"SELECT * FROM ({_EXPORTS}) WHERE export_id = ?", [export_id])
+    rows = ledger.query(f"SELECT * FROM ({_EXPORTS}) x WHERE export_id = ?", [export_id])
     if not rows:
         raise UsageError(f"no export {export_id!r} in the ledger")
     row = rows[0]

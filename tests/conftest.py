@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import functools
 import json
+import os
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,10 +38,110 @@ def manifest(outdir: Path) -> dict:
     return json.loads((outdir / "manifest.json").read_text())
 
 
+# ------------------------------------------------------------------ backends
+#
+# Test modules marked `pytestmark = pytest.mark.backends` run each test on both ledgers: the
+# DuckDB file and a fresh schema on the PostgreSQL server (dropped after). `duckdb_only`
+# keeps one test to the file (it opens the file itself, or tests file locks). Without a
+# server the PostgreSQL half is skipped with the reason, unless QUOTA_REQUIRE_POSTGRES=1
+# (.ci/run sets it): then it fails.
+
+PG_URL = os.environ.get("QUOTA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_PG = os.environ.get("QUOTA_REQUIRE_POSTGRES") == "1"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" not in metafunc.fixturenames or metafunc.definition.get_closest_marker("backends") is None:
+        return
+    only = metafunc.definition.get_closest_marker("duckdb_only") is not None
+    metafunc.parametrize("backend", ["duckdb"] if only else ["duckdb", "postgres"], indirect=True)
+
+
+@functools.cache
+def _pg_problem() -> str | None:
+    try:
+        import psycopg
+    except ImportError:
+        return "psycopg is not installed (pip install -e '.[test]')"
+    try:
+        psycopg.connect(PG_URL, connect_timeout=3).close()
+    except psycopg.Error as e:
+        return f"no PostgreSQL server at {PG_URL}: {str(e).splitlines()[0]}"
+    return None
+
+
+@dataclass
+class Backend:
+    name: str
+    db: str  # what QUOTA_DB holds
+    schema: str | None = None
+
+    def raw(self, *statements: str) -> None:
+        """Run SQL on the ledger's own tables behind quota's back (tampering, damage)."""
+        if self.name == "duckdb":
+            import duckdb
+
+            con = duckdb.connect(self.db)
+            try:
+                for s in statements:
+                    con.execute(s)
+            finally:
+                con.close()
+        else:
+            import psycopg
+
+            with psycopg.connect(PG_URL, autocommit=True) as con:
+                con.execute(f"SET search_path TO {self.schema}")
+                for s in statements:
+                    con.execute(s)
+
+    def rows(self, statement: str) -> list[tuple]:
+        if self.name == "duckdb":
+            import duckdb
+
+            con = duckdb.connect(self.db, read_only=True)
+            try:
+                return con.execute(statement).fetchall()
+            finally:
+                con.close()
+        import psycopg
+
+        with psycopg.connect(PG_URL, autocommit=True) as con:
+            con.execute(f"SET search_path TO {self.schema}")
+            return con.execute(statement).fetchall()
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Backend]:
+    name = getattr(request, "param", "duckdb")
+    if name == "duckdb":
+        db = str(tmp_path / "ledger.duckdb")
+        monkeypatch.setenv("QUOTA_DB", db)
+        yield Backend("duckdb", db)
+        return
+    problem = _pg_problem()
+    if problem:
+        if REQUIRE_PG:
+            pytest.fail(f"QUOTA_REQUIRE_POSTGRES=1 but {problem}")
+        pytest.skip(problem)
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    sep = "&" if "?" in PG_URL else "?"
+    db = f"{PG_URL}{sep}schema={schema}"
+    monkeypatch.setenv("QUOTA_DB", db)
+    try:
+        yield Backend("postgres", db, schema)
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as con:
+            con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            con.execute(f"DROP ROLE IF EXISTS {schema}_reader")
+
+
 @pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Never touch a user's ledger or files: everything happens under tmp_path.
-    monkeypatch.setenv("QUOTA_DB", str(tmp_path / "ledger.duckdb"))
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: Backend) -> None:
+    # Never touch a user's ledger or files: everything happens under tmp_path (or in a schema
+    # of its own on the test server).
     monkeypatch.chdir(tmp_path)
 
 

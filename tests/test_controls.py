@@ -9,7 +9,10 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from conftest import EVIDENCE, SAMPLES, TERMS, init_acme, quota
+
+pytestmark = pytest.mark.backends
 
 PAGES = SAMPLES / "v2_pages.jsonl"
 

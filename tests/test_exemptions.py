@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
-from conftest import SAMPLES, TERMS, quota
+from conftest import SAMPLES, TERMS, Backend, quota
+
+pytestmark = pytest.mark.backends
 
 PAGES = SAMPLES / "v2_pages.jsonl"  # 118 unique Post IDs, 105 unique User IDs
 CAP = 1_500_000
@@ -130,17 +131,15 @@ def test_exemption_add_checks(uni: Path, args: tuple[str, ...], words: str) -> N
     assert r.exit_code == 2 and words in r.stderr, r.stderr
 
 
-def test_verify_recomputes_drawdown_and_catches_tampering(uni: Path) -> None:
+def test_verify_recomputes_drawdown_and_catches_tampering(uni: Path, backend: Backend) -> None:
     assert exp("--to", "uni", "--exemption", "ACAD").exit_code == 0
     assert quota("ledger", "verify").exit_code == 0
-    con = duckdb.connect(str(uni / "ledger.duckdb"))
-    con.execute("UPDATE exemptions SET post_ids = 10 WHERE ref = 'ACAD'")
-    con.close()
+    backend.raw("UPDATE exemptions SET post_ids = 10 WHERE ref = 'ACAD'")
     r = quota("ledger", "verify")
     assert r.exit_code == 5 and "table exemptions" in r.stderr
     from quota.ledger import Ledger
 
-    with Ledger.open(uni / "ledger.duckdb") as ledger:
+    with Ledger.open(None) as ledger:
         problem = ledger.check("exemptions")
     assert problem is not None and "drawn 118 Post IDs of 10" in problem[1]
 
@@ -161,7 +160,7 @@ def test_verify_fails_when_an_exemption_drew_more_than_approved(uni: Path) -> No
     from quota.ledger import Ledger
 
     # As an older quota under the "unlimited" profile could record it: 400 Post IDs of 300.
-    with Ledger.open(uni / "ledger.duckdb", write=True) as ledger:
+    with Ledger.open(None, write=True) as ledger:
         ledger.append("policy", {"profile": "x-restricted-use-cases", "version": "2023-legacy"})
         ledger.append("reserve", {
             "export_id": "old", "entity": "uni", "person": None, "at": "2026-11-01T00:00:00.000000Z",

@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, TERMS, quota
+from conftest import SAMPLES, TERMS, Backend, quota
+
+pytestmark = pytest.mark.backends
 
 PAGES = SAMPLES / "v2_pages.jsonl"  # 118 unique Post IDs, 105 unique User IDs
 PAGE_POSTS = 118
@@ -218,32 +220,24 @@ def test_import_is_all_or_nothing(acme: Path, tmp_path: Path) -> None:
     assert r.exit_code == 4 and "line 2" in r.stderr and "'1.5e6'" in r.stderr
 
 
-def test_lineage_tampering_is_detected(acme: Path) -> None:
-    import duckdb
-
+def test_lineage_tampering_is_detected(acme: Path, backend: Backend) -> None:
     assert quota("export", PAGES, "--to", "acme", "-o", "out", "--ids", "post,user").exit_code == 0
-    con = duckdb.connect(str(acme / "ledger.duckdb"))
-    con.execute("UPDATE lineage SET id = id + 1 WHERE id = (SELECT min(id) FROM lineage WHERE kind = 1)")
-    con.close()
+    backend.raw("UPDATE lineage SET id = id + 1 WHERE id = (SELECT min(id) FROM lineage WHERE kind = 1)")
     r = quota("ledger", "verify")
     assert r.exit_code == 5 and "post IDs stored for export" in r.stderr
 
 
-def test_verify_recomputes_every_window(acme: Path, tmp_path: Path) -> None:
-    import duckdb
-
+def test_verify_recomputes_every_window(acme: Path, tmp_path: Path, backend: Backend) -> None:
     past(tmp_path, ("2026-11-01T00:00:00Z", "acme", CAP - 100))
     assert quota("export", PAGES, "--to", "acme", "-o", "a", "--at", "2026-10-02T00:00:00Z").exit_code == 0
     assert quota("ledger", "verify").exit_code == 0
     # Someone moves the export a day later, into the window of the big one, and re-seals the chain.
-    con = duckdb.connect(str(acme / "ledger.duckdb"))
-    con.execute("UPDATE reservations SET delivered_at = delivered_at + INTERVAL 1 DAY WHERE basis = 'cap'")
-    con.close()
+    backend.raw("UPDATE reservations SET delivered_at = delivered_at + INTERVAL '1 day' WHERE basis = 'cap'")
     r = quota("ledger", "verify")
     assert r.exit_code == 5  # the state no longer matches its event...
     from quota.ledger import Ledger
 
-    with Ledger.open(acme / "ledger.duckdb") as ledger:
+    with Ledger.open(None) as ledger:
         assert ledger.check("windows") is not None  # ...and the window check sees the breach itself
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import TERMS, init_acme, quota
 
+pytestmark = pytest.mark.backends
+
 LIST_V2 = {"id": "1234567890123456789", "name": "synthetic list", "owner_id": "99", "member_count": 3}
 LIST_V1 = {"id_str": "1234567890123456789", "name": "l", "slug": "l", "member_count": 3, "user": {"id_str": "9"}}
 JOB = {"id": "1234567890123456789", "type": "tweets", "status": "created", "upload_url": "https://upload.invalid/x",

@@ -94,6 +94,14 @@ class Store(ABC):
     def create_view(self, sql: str) -> None:
         """Run one CREATE VIEW statement of sql/<dialect>/views/ for this session."""
 
+    def views_current(self, views: Sequence[tuple[str, str]]) -> bool:
+        """Whether the ledger itself holds exactly these views (then a session needs none)."""
+        return False
+
+    @abstractmethod
+    def publish_views(self, views: Sequence[tuple[str, str]]) -> None:
+        """Keep the ledger's own views equal to these (a writer does, after its changes)."""
+
     @abstractmethod
     def lineage_of(self, ids: Sequence[int]) -> list[tuple[int, int, str]]:
         """(id, kind, export_id) of every lineage row of these IDs."""

@@ -110,6 +110,10 @@ class DuckStore(Store):
     def create_view(self, sql: str) -> None:
         self.con.execute(sql)
 
+    def publish_views(self, views: Sequence[tuple[str, str]]) -> None:
+        """Nothing: a DuckDB ledger keeps no views; each session makes its TEMP ones, so a file
+        written by an older quota reads with this one's views."""
+
     def lineage_of(self, ids: Sequence[int]) -> list[tuple[int, int, str]]:
         import pyarrow as pa
 

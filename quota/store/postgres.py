@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -26,8 +27,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import psycopg
 from psycopg import sql as pgsql
 from psycopg.adapt import Loader
+from psycopg.conninfo import conninfo_to_dict
 
-from quota.errors import LedgerError, UsageError
+from quota.errors import LedgerError, QueryTimeout, UsageError
 from quota.store.base import IdFile, IdList, Load, Rows, Store
 from quota.store.duckdb import first_line
 
@@ -99,11 +101,15 @@ def _placeholders(query: str) -> str:
 class PgStore(Store):
     dialect = "postgres"
 
-    def __init__(self, target: Target, conn: psycopg.Connection[Any], writable: bool) -> None:
+    def __init__(
+        self, target: Target, conn: psycopg.Connection[Any], writable: bool, say: Callable[[str], None]
+    ) -> None:
         super().__init__(target.where, writable)
         self.target = target
         self.conn = conn
+        self.say = say
         self._in_txn = False
+        self.views_shared = False
 
     def _scrub(self, text: str) -> str:
         return text.replace(self.target.password, "***") if self.target.password else text
@@ -177,15 +183,152 @@ class PgStore(Store):
         except psycopg.Error as e:
             raise LedgerError(f"migration {name} failed on {self.where}: {first_line(e)}") from None
 
+    # ---------------------------------------------------------- views and the reader role
+
+    @property
+    def reader_role(self) -> str:
+        """The login role `quota sql` runs as: it may only read this schema's tables and views."""
+        return f"{self.target.schema}_reader"
+
+    def _views_digest(self, views: Sequence[tuple[str, str]]) -> str:
+        return hashlib.sha256("\n".join(sql for _, sql in views).encode()).hexdigest()
+
+    def views_current(self, views: Sequence[tuple[str, str]]) -> bool:
+        rows = self.rows(
+            "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = ?", [self.target.schema]
+        )[1]
+        self.views_shared = bool(rows) and rows[0][0] == f"quota views {self._views_digest(views)}"
+        return self.views_shared
+
+    def publish_views(self, views: Sequence[tuple[str, str]]) -> None:
+        """The documented views as the schema's own (not TEMP) views, so that the reader role can
+        read them; re-made when the code or the profile in force changed them."""
+        if self.views_current(views):
+            return
+        schema = pgsql.Identifier(self.target.schema).as_string(self.conn)
+        with self.transaction():
+            for name, _ in reversed(views):
+                self.execute(f"DROP VIEW IF EXISTS {schema}.{name} CASCADE")
+            for _, sql in views:
+                self.execute(sql.replace("CREATE OR REPLACE TEMP VIEW ", f"CREATE VIEW {schema}.", 1))
+            self.execute(f"COMMENT ON SCHEMA {schema} IS 'quota views {self._views_digest(views)}'")
+            self._grant_reader()
+        self.views_shared = True
+
+    def _grant_reader(self) -> None:
+        if not self.rows("SELECT 1 FROM pg_roles WHERE rolname = ?", [self.reader_role])[1]:
+            return
+        schema = pgsql.Identifier(self.target.schema).as_string(self.conn)
+        role = pgsql.Identifier(self.reader_role).as_string(self.conn)
+        self.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+        self.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
+
+    def migrate(self, ledger_id: str | None = None) -> list[str]:
+        applied = super().migrate(ledger_id)
+        role = pgsql.Identifier(self.reader_role).as_string(self.conn)
+        if not self.rows("SELECT 1 FROM pg_roles WHERE rolname = ?", [self.reader_role])[1]:
+            try:
+                self.execute(
+                    f"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS"
+                )
+            except psycopg.errors.InsufficientPrivilege:
+                self.say(
+                    f"could not create the role {self.reader_role} that quota sql runs as (this login may not "
+                    "create roles): ask the server's administrator to create it, then run quota init again"
+                )
+        self._grant_reader()
+        return applied
+
     def user_select(
         self, query: str, timeout: float, max_rows: int
     ) -> tuple[list[str], list[tuple[Any, ...]], set[int]]:
-        # Run as the ledger's owner, a query could call the server's functions (read files,
-        # change settings): quota sql on PostgreSQL waits for its read-only login role.
-        raise UsageError(
-            f"quota sql does not run on a PostgreSQL ledger yet ({self.where}): query its tables with psql "
-            "as a role that can only read them"
+        """Four locks: the query runs on its own connection as the reader role, which may only
+        SELECT this schema's tables and views (not a SET ROLE, which the query could undo); in
+        a READ ONLY transaction with a statement timeout; through the extended protocol, which
+        takes exactly one statement; and after a check of its text that refuses what a read
+        could still reach beyond the ledger (server files, large objects, dblink, settings,
+        functions of other schemas)."""
+        if problem := statement_problem(query):
+            raise UsageError(problem)
+        if not getattr(self, "views_shared", False):
+            raise UsageError(
+                f"the views of {self.where} are not those of this quota: run quota init (as the ledger's owner) first"
+            )
+        params = conninfo_to_dict(self.target.conninfo)
+        params.pop("password", None)
+        params["user"] = self.reader_role
+        ms = max(1, int(timeout * 1000))
+        params["options"] = (
+            f"-c default_transaction_read_only=on -c statement_timeout={ms} "
+            f"-c search_path={self.target.schema} -c idle_in_transaction_session_timeout={ms + 5000}"
         )
+        try:
+            conn = psycopg.connect(
+                **params, connect_timeout=10, application_name="quota sql", cursor_factory=psycopg.RawCursor
+            )
+        except psycopg.Error as e:
+            raise LedgerError(
+                f"cannot connect to {self.where} as the reader role {self.reader_role} that quota sql runs as: "
+                f"{self._scrub(first_line(e))}"
+            ) from None
+        try:
+            conn.adapters.register_loader("numeric", _IntLoader)
+            with conn.cursor() as cur:
+                cur.execute("SET TIME ZONE 'UTC'", [])
+                cur.execute(query, [])  # parameters, even none, mean one statement only
+                description = cur.description or []
+                columns = [d.name for d in description]
+                text = {i for i, d in enumerate(description) if d.type_code == _NUMERIC}
+                fetched = cur.fetchmany(max_rows) if description else []
+        except psycopg.errors.QueryCanceled:
+            raise QueryTimeout(f"the query ran longer than its time limit of {timeout:g} s") from None
+        except psycopg.errors.InsufficientPrivilege as e:
+            raise UsageError(f"refused: the query reaches outside the ledger ({first_line(e)})") from None
+        except psycopg.errors.ReadOnlySqlTransaction:
+            raise UsageError("only SELECT queries run here: the ledger is read-only") from None
+        except psycopg.Error as e:
+            if "multiple commands" in str(e):
+                raise UsageError("give exactly one SELECT statement, not several statements") from None
+            raise UsageError(f"the query failed: {first_line(e)[:200]}") from None
+        finally:
+            conn.close()
+        return columns, fetched, text
+
+
+_NUMERIC = 1700  # the type of IDs (NUMERIC(20)) and of sums: text in every output, as on DuckDB
+# What a read can still reach beyond the ledger, by function name; and a call qualified by a
+# schema other than pg_catalog (an extension's function, another application's).
+_DENIED = re.compile(
+    r"\b(set_config|current_setting|pg_read_file|pg_read_binary_file|pg_ls_\w+|pg_stat_file|lo_\w+|dblink\w*"
+    r"|pg_sleep\w*|pg_terminate_backend|pg_cancel_backend|pg_reload_conf|pg_advisory\w*|pg_notify"
+    r"|pg_logical_\w+|pg_file_\w+|\w+_to_xml\w*|query_to_\w+|copy)\s*\(|\bcopy\b",
+    re.IGNORECASE,
+)
+_QUALIFIED_CALL = re.compile(r'\b("?)(\w+)\1\s*\.\s*"?\w+"?\s*\(')
+_LEADING = re.compile(r"\s*\(*\s*(select|with|values|table)\b", re.IGNORECASE)
+
+
+def _code_only(query: str) -> str:
+    """The query without its comments and string literals (what a check of its text may read)."""
+    query = re.sub(r"--[^\n]*", " ", query)
+    query = re.sub(r"/\*.*?\*/", " ", query, flags=re.DOTALL)
+    query = re.sub(r"\$(\w*)\$.*?\$\1\$", "''", query, flags=re.DOTALL)
+    return re.sub(r"'(?:[^']|'')*'", "''", query)
+
+
+def statement_problem(query: str) -> str | None:
+    """Why `query` may not run on a PostgreSQL ledger, or None."""
+    code = _code_only(query)
+    if not _LEADING.match(code):
+        return "only SELECT queries run here: the ledger is read-only"
+    if ";" in code.rstrip().rstrip(";"):
+        return "give exactly one SELECT statement, not several statements"
+    if found := _DENIED.search(code):
+        return f"refused: the query reaches outside the ledger ({found.group(0).rstrip('(').strip()})"
+    for m in _QUALIFIED_CALL.finditer(code):
+        if m.group(2).lower() != "pg_catalog":
+            return f"refused: the query calls a function of another schema ({m.group(2)})"
+    return None
 
 
 def _lock(store: PgStore, wait: float, say: Callable[[str], None]) -> None:
@@ -219,7 +362,7 @@ def open_postgres(url: str, write: bool, wait: float, create: bool, say: Callabl
         if target.password:
             text = text.replace(target.password, "***")
         raise LedgerError(f"cannot connect to the ledger {target.where}: {text}") from None
-    store = PgStore(target, conn, write or create)
+    store = PgStore(target, conn, write or create, say)
     try:
         conn.adapters.register_loader("numeric", _IntLoader)
         store.execute("SET TIME ZONE 'UTC'")

@@ -33,7 +33,7 @@ WITH {profiles},
 -- `entity` here is the holder of the cap: the entry's group then, or its entity.
 counted AS (
     SELECT holder AS entity, delivered_at AS t, post_ids, seq, profile, export_id
-    FROM {entry_holders}
+    FROM {entry_holders} h
     WHERE basis <> 'exemption'
       AND export_id NOT IN (SELECT export_id FROM releases)
       AND export_id NOT IN (SELECT export_id FROM voids)),
