@@ -1153,6 +1153,27 @@ def ledger_checkpoint(out: Path | None, db: str | None, wait: float) -> None:
     click.echo(line)
 
 
+@ledger_group.command("copy")
+@click.option("--to", "to", required=True, help="A new ledger: a file path or postgresql://USER@HOST[:PORT]/DBNAME.")
+@ledger_options
+def ledger_copy(to: str, db: str | None, wait: float) -> None:
+    """Copy the whole ledger (every event and its IDs) into a new ledger of either backend,
+    verified; the copy extends the same chain, so checkpoints of this one verify against it.
+
+    \b
+    Example (moving a team's file to the shared server):
+      quota ledger copy --db ledger.duckdb --to postgresql://quota@db.example/quota
+    """
+    with _reader(db, wait) as ledger:
+        report = ledger.copy_to(to, wait)
+    click.echo(
+        f"copied ledger {report.ledger_id} ({_n(report.events, 'event')}, {_n(report.lineage, 'delivered ID')}, "
+        f"{_n(report.notice_ids, 'notice ID')}) to {report.target}; it verifies",
+        err=True,
+    )
+    click.echo(report.target)
+
+
 def _n(count: int, noun: str) -> str:
     """`1 entity`, `2 entities`, `1 post ID`, `3 post IDs`: the plural on the last word."""
     if count == 1:

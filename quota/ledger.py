@@ -30,6 +30,7 @@ from quota.times import iso, utc_naive
 
 if TYPE_CHECKING:
     from quota.policy import Profile
+    from quota.store.copy import CopyReport
 
 __all__ = [
     "EVENT_KINDS", "LINEAGE_KINDS", "STATE_TABLES", "Ledger", "VerifyReport", "canonical", "check_name",
@@ -99,11 +100,18 @@ class Ledger:
                     raise LedgerError(
                         f"the ledger {where} was made by a newer quota (migration {version}): upgrade quota"
                     )
-            if store.writable:
-                store.publish_views(ledger.view_sql())
+            ledger._publish_views()
             yield ledger
-            if store.writable:  # `policy use` changes the views' numbers
-                store.publish_views(ledger.view_sql())
+            ledger._publish_views()  # `policy use` changes the views' numbers
+
+    def _publish_views(self) -> None:
+        if not (self.writable and self.store.keeps_views):
+            return
+        try:
+            statements = self.view_sql()
+        except LedgerError:
+            return  # a profile this code does not know: every reader says so; the views stay
+        self.store.publish_views(statements)
 
     # -------------------------------------------------------------- reading
 
@@ -203,6 +211,16 @@ class Ledger:
         """Recompute the chain, rebuild every state table from the events, re-hash every ID set,
         and recompute every limit from the entries (quota.store.verify)."""
         return _verify(self.store, self.profile().name, full)
+
+    def copy_to(self, to: str | Path, wait: float = 60.0, say: Callable[[str], None] | None = None) -> CopyReport:
+        """Copy this whole ledger into a new one (a file or a PostgreSQL schema), verified; the
+        copy extends the same chain (quota.store.copy)."""
+        from quota.store.copy import copy_ledger
+
+        def publish(store: Store) -> None:
+            Ledger(store)._publish_views()
+
+        return copy_ledger(self.store, self.profile().name, to, wait, say or _stderr, publish)
 
     def check(self, name: str) -> tuple[int, str] | None:
         """One of verify's checks by name ("windows", "exemptions", "lineage", ...): the event

@@ -14,21 +14,22 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import TERMS, quota
+from conftest import TERMS, Backend, quota
 
 from quota.ledger import Ledger
 from quota.store.sqlfiles import migrations
 
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "ledger.duckdb"  # also $QUOTA_DB (conftest)
-    assert quota("init").exit_code == 0
-    return path
+pytestmark = pytest.mark.backends
 
 
 @pytest.fixture
-def filled(db: Path) -> Path:
+def db(backend: Backend) -> str:
+    assert quota("init").exit_code == 0  # $QUOTA_DB (conftest): a file or a schema on the server
+    return backend.db
+
+
+@pytest.fixture
+def filled(db: str) -> str:
     for args in (
         ("entity", "add", "acme", "--name", "Acme Research"),
         ("entity", "accept-terms", *TERMS, "acme", "--by", "J Doe", "--at", "2026-11-01T09:00:00Z"),
@@ -54,12 +55,11 @@ def filled(db: Path) -> Path:
     return db
 
 
-def raw(db: Path, sql: str) -> None:
-    con = duckdb.connect(str(db))
-    con.execute(sql)
-    con.close()
+def raw(backend: Backend, sql: str) -> None:
+    backend.raw(sql)
 
 
+@pytest.mark.duckdb_only
 def test_init_is_idempotent_owner_only_and_prints_the_path(tmp_path: Path) -> None:
     first = quota("init")
     assert first.exit_code == 0 and first.stdout.strip() == str(tmp_path / "ledger.duckdb")
@@ -212,11 +212,11 @@ TAMPERING = {
 
 
 @pytest.mark.parametrize("case", sorted(TAMPERING))
-def test_verify_detects_tampering(filled: Path, case: str) -> None:
+def test_verify_detects_tampering(filled: str, backend: Backend, case: str) -> None:
     sql, words = TAMPERING[case]
     checkpoint = quota("ledger", "checkpoint", "-o", "cp.txt")
     assert checkpoint.exit_code == 0
-    raw(filled, sql)
+    raw(backend, sql)
     if words is None:
         # Cutting the newest event leaves a consistent shorter chain: only a kept checkpoint shows it.
         assert quota("ledger", "verify").exit_code == 0
@@ -228,6 +228,7 @@ def test_verify_detects_tampering(filled: Path, case: str) -> None:
     assert "ledger verification failed" in r.stderr and words in r.stderr
 
 
+@pytest.mark.duckdb_only
 def test_checkpoint_catches_a_restored_backup_and_another_ledger(filled: Path, tmp_path: Path) -> None:
     backup = tmp_path / "backup.duckdb"
     shutil.copy(filled, backup)
@@ -242,28 +243,31 @@ def test_checkpoint_catches_a_restored_backup_and_another_ledger(filled: Path, t
     assert r.exit_code == 5 and "another ledger" in r.stderr
 
 
-def test_a_rewritten_history_breaks_the_checkpoint(filled: Path, tmp_path: Path) -> None:
+def test_a_rewritten_history_breaks_the_checkpoint(filled: str, backend: Backend) -> None:
     assert quota("ledger", "checkpoint", "-o", "cp.txt").exit_code == 0
     # Rebuild the whole chain honestly from a changed first event: verify alone passes.
     with Ledger.open(filled, write=True) as ledger:
         rows = ledger.query("SELECT seq, recorded_at, kind, body FROM events ORDER BY seq")
+        ledger_id = ledger.ledger_id
     from quota.ledger import event_hash, genesis
 
-    con = duckdb.connect(str(filled))
-    ledger_id = con.execute("SELECT ledger_id FROM ledger_meta").fetchall()[0][0]
     prev = genesis(ledger_id)
+    updates = []
     for r in rows:
         body = r["body"].replace("Acme Research", "Acme Research Group")
         h = event_hash(prev, r["seq"], r["recorded_at"], r["kind"], body)
-        con.execute("UPDATE events SET body = ?, prev_hash = ?, hash = ? WHERE seq = ?", [body, prev, h, r["seq"]])
+        quoted = body.replace("'", "''")
+        updates.append(
+            f"UPDATE events SET body = '{quoted}', prev_hash = '{prev}', hash = '{h}' WHERE seq = {r['seq']}"
+        )
         prev = h
-    con.execute("UPDATE entities SET name = 'Acme Research Group' WHERE entity = 'acme'")
-    con.close()
+    backend.raw(*updates, "UPDATE entities SET name = 'Acme Research Group' WHERE entity = 'acme'")
     assert quota("ledger", "verify").exit_code == 0
     r = quota("ledger", "verify", "--checkpoint", "cp.txt")
     assert r.exit_code == 5 and "history was rewritten" in r.stderr
 
 
+@pytest.mark.duckdb_only
 def test_a_waiting_writer_gives_up_with_exit_5(db: Path) -> None:
     fd = os.open(str(db) + ".lock", os.O_RDWR)
     fcntl.flock(fd, fcntl.LOCK_SH)  # a reader holds it
@@ -277,6 +281,7 @@ def test_a_waiting_writer_gives_up_with_exit_5(db: Path) -> None:
     assert quota("entity", "add", "acme", "--name", "x").exit_code == 0
 
 
+@pytest.mark.duckdb_only
 def test_duckdb_lock_errors_never_reach_the_user_raw(db: Path) -> None:
     holder = subprocess.Popen(
         [
@@ -297,7 +302,7 @@ def test_duckdb_lock_errors_never_reach_the_user_raw(db: Path) -> None:
         holder.wait()
 
 
-def test_concurrent_writers_keep_one_chain(db: Path) -> None:
+def test_concurrent_writers_keep_one_chain(db: str) -> None:
     script = textwrap.dedent(
         f"""
         import sys
@@ -312,6 +317,7 @@ def test_concurrent_writers_keep_one_chain(db: Path) -> None:
     assert report["ok"] and report["events"] == 20
 
 
+@pytest.mark.duckdb_only
 def test_every_migration_applies_to_an_empty_database() -> None:
     con = duckdb.connect(":memory:")
     names = []
@@ -325,13 +331,13 @@ def test_every_migration_applies_to_an_empty_database() -> None:
     }
 
 
-def test_a_changed_migration_is_refused(db: Path) -> None:
-    raw(db, "UPDATE schema_migrations SET sha256 = repeat('0', 64) WHERE version = 1")
+def test_a_changed_migration_is_refused(db: str, backend: Backend) -> None:
+    raw(backend, "UPDATE schema_migrations SET sha256 = repeat('0', 64) WHERE version = 1")
     r = quota("init")
     assert r.exit_code == 5 and "differs from the one applied" in r.stderr
 
 
-def test_an_older_ledger_is_upgraded_by_init(db: Path) -> None:
+def test_an_older_ledger_is_upgraded_by_init(db: str, backend: Backend) -> None:
     # A ledger of issue 3's code: none of the tables of migrations 0003 on.
     import re
 
@@ -343,17 +349,35 @@ def test_an_older_ledger_is_upgraded_by_init(db: Path) -> None:
         if v >= 3
         for m in re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", sql)
     ]
-    undo = "".join(f"ALTER TABLE {t} DROP COLUMN {c};" for t, c in added if t not in later)
-    raw(db, undo + "".join(f"DROP TABLE {t};" for t in later) + "DELETE FROM schema_migrations WHERE version >= 3")
+    # PostgreSQL keeps the views in the schema: they go with what they read.
+    cascade = " CASCADE" if backend.name == "postgres" else ""
+    undo = "".join(f"ALTER TABLE {t} DROP COLUMN {c}{cascade};" for t, c in added if t not in later)
+    drops = "".join(f"DROP TABLE {t}{cascade};" for t in later)
+    raw(backend, undo + drops + "DELETE FROM schema_migrations WHERE version >= 3")
     r = quota("entity", "list")
     assert r.exit_code == 5 and "older quota: upgrade it with quota init" in r.stderr
     assert quota("init").exit_code == 0
     assert quota("entity", "list").exit_code == 0 and quota("ledger", "verify").exit_code == 0
 
 
-def test_a_profile_this_version_does_not_know_is_one_sentence(db: Path) -> None:
+def test_a_profile_this_version_does_not_know_is_one_sentence(db: str) -> None:
     with Ledger.open(db, write=True) as led:
         led.append("policy", {"profile": "x-policy-2031", "version": "2031-01"})  # as a newer quota might
     r = quota("usage", "--json")
     assert r.exit_code == 5 and "Traceback" not in r.stderr
     assert "uses the policy profile 'x-policy-2031', which this version does not know" in r.stderr
+
+
+def test_a_waiting_writer_on_the_server_says_so_and_gives_up_with_exit_5(db: str, backend: Backend) -> None:
+    if backend.name != "postgres":
+        pytest.skip("the file ledger's lock is tested above")
+    import psycopg
+    from conftest import PG_URL
+
+    with psycopg.connect(PG_URL, autocommit=True) as other:  # another machine's writer, mid-export
+        other.execute(f"SELECT pg_advisory_lock(hashtextextended('quota-ledger:{backend.schema}', 0))")
+        r = quota("entity", "add", "acme", "--name", "x", "--wait", "0.3")
+        assert r.exit_code == 5
+        assert "waiting for the ledger lock" in r.stderr and "gave up after 0.3 s" in r.stderr
+        assert quota("entity", "list", "--wait", "0.3").exit_code == 0  # readers take no lock
+    assert quota("entity", "add", "acme", "--name", "x").exit_code == 0

@@ -57,6 +57,7 @@ Load = IdFile | IdList | Rows
 
 class Store(ABC):
     dialect: ClassVar[str]
+    keeps_views: ClassVar[bool] = False  # the ledger holds the documented views (for other roles)
 
     def __init__(self, where: str, writable: bool) -> None:
         self.where = where  # how messages name this ledger: a path, or host and database
@@ -105,6 +106,10 @@ class Store(ABC):
     @abstractmethod
     def lineage_of(self, ids: Sequence[int]) -> list[tuple[int, int, str]]:
         """(id, kind, export_id) of every lineage row of these IDs."""
+
+    @abstractmethod
+    def batches(self, sql: str, schema: pa.Schema, size: int = 1 << 16) -> Iterator[pa.Table]:
+        """The rows of `sql` as Arrow tables of `schema`, `size` rows at a time (ledger copy)."""
 
     def ids_of(self, export_id: str, kind: int) -> Iterator[int]:
         """The stored IDs of one export and kind, in order."""
@@ -175,9 +180,10 @@ class Store(ABC):
 
     # -------------------------------------------------------------- schema
 
-    def migrate(self, ledger_id: str | None = None) -> list[str]:
+    def migrate(self, ledger_id: str | None = None, created_at: datetime | None = None) -> list[str]:
         """Apply the migrations this ledger lacks, each in its own transaction, checksummed.
-        A new ledger gets a random id, or `ledger_id` (a copy keeps its source's)."""
+        A new ledger gets a random id and now, or `ledger_id` and `created_at` (a copy keeps
+        its source's)."""
         self.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
             "sha256 VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
@@ -201,7 +207,9 @@ class Store(ABC):
                 now = self.now().replace(tzinfo=None)
                 self.execute("INSERT INTO schema_migrations VALUES (?, ?, ?, ?)", [version, name, digest, now])
                 if version == 1:
-                    self.execute("INSERT INTO ledger_meta VALUES (?, ?)", [ledger_id or secrets.token_hex(16), now])
+                    self.execute(
+                        "INSERT INTO ledger_meta VALUES (?, ?)", [ledger_id or secrets.token_hex(16), created_at or now]
+                    )
             applied.append(name)
         return applied
 

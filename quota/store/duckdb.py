@@ -17,12 +17,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from quota.errors import LedgerError, QueryTimeout, UsageError
 from quota.store.base import IdFile, IdList, Load, Rows, Store
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 class _Lock:
@@ -126,6 +129,19 @@ class DuckStore(Store):
             finally:
                 self.con.unregister("asked_ids")
         return [(int(i), int(k), str(e)) for i, k, e in rows]
+
+    def batches(self, sql: str, schema: pa.Schema, size: int = 1 << 16) -> Iterator[pa.Table]:
+        import pyarrow as pa
+
+        # A relation's reader streams (an execute() result would be read whole first); on a
+        # cursor of its own, so the connection stays free for other statements meanwhile.
+        cursor = self.con.cursor()
+        try:
+            with cursor.sql(sql).to_arrow_reader(batch_size=size) as reader:
+                for batch in reader:
+                    yield pa.Table.from_batches([batch]).cast(schema)
+        finally:
+            cursor.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
@@ -32,6 +32,9 @@ from psycopg.conninfo import conninfo_to_dict
 from quota.errors import LedgerError, QueryTimeout, UsageError
 from quota.store.base import IdFile, IdList, Load, Rows, Store
 from quota.store.duckdb import first_line
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
@@ -100,6 +103,7 @@ def _placeholders(query: str) -> str:
 
 class PgStore(Store):
     dialect = "postgres"
+    keeps_views = True
 
     def __init__(
         self, target: Target, conn: psycopg.Connection[Any], writable: bool, say: Callable[[str], None]
@@ -140,6 +144,17 @@ class PgStore(Store):
             "SELECT id, kind, export_id FROM lineage WHERE id = ANY(?::numeric[])", [[str(i) for i in ids]]
         )[1]
         return [(int(i), int(k), str(e)) for i, k, e in rows]
+
+    def batches(self, sql: str, schema: pa.Schema, size: int = 1 << 16) -> Iterator[pa.Table]:
+        import pyarrow as pa
+
+        # A server-side cursor: the rows come `size` at a time, never all at once.
+        with self.transaction(), self.conn.cursor(name="quota_batches", scrollable=False) as cur:
+            cur.itersize = size
+            cur.execute(sql)
+            while rows := cur.fetchmany(size):
+                columns = list(zip(*rows, strict=True))
+                yield pa.table([pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)], schema=schema)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -223,8 +238,8 @@ class PgStore(Store):
         self.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
         self.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
 
-    def migrate(self, ledger_id: str | None = None) -> list[str]:
-        applied = super().migrate(ledger_id)
+    def migrate(self, ledger_id: str | None = None, created_at: datetime | None = None) -> list[str]:
+        applied = super().migrate(ledger_id, created_at)
         role = pgsql.Identifier(self.reader_role).as_string(self.conn)
         if not self.rows("SELECT 1 FROM pg_roles WHERE rolname = ?", [self.reader_role])[1]:
             try:
@@ -387,3 +402,25 @@ def open_postgres(url: str, write: bool, wait: float, create: bool, say: Callabl
     finally:
         with suppress(psycopg.Error):
             conn.close()
+
+
+def _admin(url: str) -> tuple[Target, psycopg.Connection[Any]]:
+    target = Target(url)
+    try:
+        return target, psycopg.connect(target.conninfo, autocommit=True, connect_timeout=10)
+    except psycopg.Error as e:
+        text = first_line(e).replace(target.password, "***") if target.password else first_line(e)
+        raise LedgerError(f"cannot connect to the ledger {target.where}: {text}") from None
+
+
+def schema_exists(url: str) -> bool:
+    target, conn = _admin(url)
+    with conn:
+        return conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [target.schema]).fetchone() is not None
+
+
+def drop_schema(url: str) -> None:
+    """Remove a schema quota made and filled (a ledger copy that failed)."""
+    target, conn = _admin(url)
+    with conn:
+        conn.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(pgsql.Identifier(target.schema)))
