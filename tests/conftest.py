@@ -95,6 +95,14 @@ class Backend:
                 for s in statements:
                     con.execute(s)
 
+    def drop(self) -> None:
+        """Remove the test's schema and the reader role `quota init` made for it."""
+        import psycopg
+
+        with psycopg.connect(PG_URL, autocommit=True) as con:
+            con.execute(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
+            con.execute(f"DROP ROLE IF EXISTS {self.schema}_reader")
+
     def rows(self, statement: str) -> list[tuple]:
         if self.name == "duckdb":
             import duckdb
@@ -124,18 +132,15 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.
         if REQUIRE_PG:
             pytest.fail(f"QUOTA_REQUIRE_POSTGRES=1 but {problem}")
         pytest.skip(problem)
-    import psycopg
-
     schema = f"t_{uuid.uuid4().hex[:16]}"
     sep = "&" if "?" in PG_URL else "?"
     db = f"{PG_URL}{sep}schema={schema}"
     monkeypatch.setenv("QUOTA_DB", db)
+    backend = Backend("postgres", db, schema)
     try:
-        yield Backend("postgres", db, schema)
+        yield backend
     finally:
-        with psycopg.connect(PG_URL, autocommit=True) as con:
-            con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-            con.execute(f"DROP ROLE IF EXISTS {schema}_reader")
+        backend.drop()
 
 
 @pytest.fixture(autouse=True)
