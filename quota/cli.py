@@ -9,7 +9,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -179,16 +179,19 @@ def _fmt(as_json: bool, as_csv: bool) -> str:
     return "json" if as_json else "csv" if as_csv else "table"
 
 
-def parse_time(value: str | None, option: str = "--at") -> datetime:
-    """ISO 8601; a time without an offset is taken as UTC. None means now."""
+def parse_time(value: str, option: str = "--at") -> datetime:
+    """ISO 8601; a time without an offset is taken as UTC."""
     from quota.times import TimeProblem, parse_iso
 
-    if value is None:
-        return datetime.now(UTC)
     try:
         return parse_iso(value)
     except TimeProblem as e:
         raise click.BadParameter(str(e), param_hint=option) from None
+
+
+def _at(ledger, value: str | None, option: str = "--at") -> datetime:  # type: ignore[no-untyped-def]
+    """The time given, else now by the ledger's clock (a shared ledger's: the server's)."""
+    return parse_time(value, option) if value is not None else ledger.now()
 
 
 def _writer(db: str | None, wait: float, create: bool = False):  # type: ignore[no-untyped-def]
@@ -329,7 +332,7 @@ def entity_accept_terms(
 
     with _writer(db, wait) as ledger:
         seq = registry.accept_terms(
-            ledger, entity_id, by, parse_time(at), document=document, version=version, method=method,
+            ledger, entity_id, by, _at(ledger, at), document=document, version=version, method=method,
             evidence=evidence,
         )  # fmt: skip
     click.echo(f"recorded terms acceptance of {entity_id} (event {seq})", err=True)
@@ -426,7 +429,7 @@ def person_move(person_id: str, entity_id: str, at: str, reason: str, db: str | 
     from quota import registry
 
     with _writer(db, wait) as ledger:
-        seq = registry.move_person(ledger, person_id, entity_id, parse_time(at, "--at"), reason)
+        seq = registry.move_person(ledger, person_id, entity_id, _at(ledger, at), reason)
     click.echo(f"moved {person_id} to {entity_id} (event {seq})", err=True)
 
 
@@ -713,19 +716,20 @@ def usage(
     """
     from quota import manual, reports
 
-    when = parse_time(at)
+    if at is not None:
+        parse_time(at)  # a bad time is refused before the ledger is opened
     if person is not None:
         if entity_id is not None:
             raise click.UsageError("give ENTITY or --person, not both")
         fmt = _fmt(as_json, as_csv)
         with _reader(db, wait) as ledger:
-            row = manual.usage(ledger, person, when, need)
+            row = manual.usage(ledger, person, _at(ledger, at), need)
         columns = ["person", "entity", "at", "used", "limit", "remaining", "next_free_at"]
         # One person, one object (scripts read the keys directly); CSV and tables as usual.
         click.echo(to_json(row) if fmt == "json" else render([row], columns, fmt))
         return
     columns = ["entity", "group", "at", "window_start", "used", "cap", "headroom", "next_free_at"]
-    _query(db, wait, as_json, as_csv, lambda ledger: reports.usage(ledger, entity_id, when, need), columns)
+    _query(db, wait, as_json, as_csv, lambda ledger: reports.usage(ledger, entity_id, _at(ledger, at), need), columns)
 
 
 @cli.command("manual")
@@ -1286,7 +1290,8 @@ def notice_add(
     """
     from quota import notices
 
-    when = parse_time(received_at, "--received-at")
+    if received_at is not None:
+        parse_time(received_at, "--received-at")
     fmt = _fmt(as_json, as_csv)
     job = None
     if job_file is not None:
@@ -1300,6 +1305,7 @@ def notice_add(
             "or --job with the job's JSON"
         )
     with _writer(db, wait) as ledger:
+        when = _at(ledger, received_at, "--received-at")
         notice_id, seq = notices.add(ledger, file, str(file), when, kind, job)
         rows = notices.affected(ledger, notice_id)
     for r in rows:
@@ -1347,7 +1353,7 @@ def notice_sent(notice_id: str, entity_id: str, at: str | None, db: str | None, 
     from quota import notices
 
     with _writer(db, wait) as ledger:
-        seq = notices.sent(ledger, notice_id, entity_id, parse_time(at))
+        seq = notices.sent(ledger, notice_id, entity_id, _at(ledger, at))
     if seq is None:
         click.echo(f"already recorded: {entity_id} was told about {notice_id}", err=True)
     else:
@@ -1391,9 +1397,11 @@ def notice_list(
     """
     from quota import notices
 
-    when = parse_time(at)
+    if at is not None:
+        parse_time(at)
     fmt = _fmt(as_json, as_csv)
     with _reader(db, wait) as ledger:
+        when = _at(ledger, at)
         found = notices.open_notices(ledger, when, everything)
     if fmt == "json":
         click.echo(to_json(found))

@@ -10,7 +10,7 @@ Exports under an exemption do not count toward the entity's 30-day cap.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from quota.errors import PolicyRefusal, UsageError
@@ -61,7 +61,7 @@ def add(
         )
     if until <= start:
         raise UsageError("the exemption must end (until) after it starts (from)")
-    today = datetime.now(UTC).date()
+    today = ledger.now().date()
     if approved_on > today:
         raise UsageError(f"X's approval date {approved_on} is in the future: record an approval once it is given")
     if start.date() < approved_on:

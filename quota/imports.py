@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +47,7 @@ def _count(name: str, row: dict[str, Any], col: str, line: int) -> int:
 
 def _planned(ledger: Ledger, path: Path, name: str) -> list[tuple[int, dict[str, Any]]]:
     profile = registry.current_profile(ledger)
+    now = ledger.now()
     regular_file(path, name)
     try:
         reader = csv.DictReader(_text_lines(path, name), strict=True)
@@ -82,7 +82,7 @@ def _planned(ledger: Ledger, path: Path, name: str) -> list[tuple[int, dict[str,
             counts = {col: _count(name, row, col, line) for col in ("post_ids", "user_ids")}
             if not ledger.query("SELECT 1 FROM entities WHERE entity = ?", [row["entity"]]):
                 raise BadInput(name, f"entity {(row['entity'] or '')[:60]!r} is not in the ledger (add it first)", line)
-            if at > datetime.now(UTC) + FUTURE_SLACK:
+            if at > now + FUTURE_SLACK:
                 raise BadInput(name, f"at {iso(at)} is in the future", line)
             ref = (row.get("reference") or "").strip()
             ids_file = (row.get("ids_file") or "").strip()

@@ -1,6 +1,6 @@
 """`quota ledger copy`: a whole ledger into a new one of either backend, verified.
 
-The copy keeps the source's ledger id and every event exactly (sequence, time, kind, body,
+Only a source that verifies is copied. The copy keeps the source's ledger id and every event exactly (sequence, time, kind, body,
 hashes), so it extends the same chain: a checkpoint of the source verifies against the copy.
 Its state tables are rebuilt from the events by the target's own replay queries, and its
 lineage and notice IDs are copied row for row; then the target is verified in full before
@@ -78,6 +78,11 @@ def copy_ledger(
     copy's documented views, where its backend keeps them."""
     target = resolve(to)
     _new_target(target)
+    # Only a ledger that verifies is copied: the copy's tables are rebuilt from the events, so
+    # a changed table of the source would vanish from sight in it.
+    checked = verify(source, profile, full=True)
+    if not checked.ok:
+        raise LedgerError(f"the ledger {source.where} does not verify, so it was not copied: {checked.problem}")
     ledger_id = source.ledger_id()
     count, _ = source.head()
     made = False
