@@ -207,10 +207,14 @@ class Ledger:
 
     # -------------------------------------------------------------- proving
 
-    def verify(self, full: bool = True) -> VerifyReport:
+    def verify(self, full: bool = True, checkpoint: str | None = None) -> VerifyReport:
         """Recompute the chain, rebuild every state table from the events, re-hash every ID set,
-        and recompute every limit from the entries (quota.store.verify)."""
-        return _verify(self.store, self.profile().name, full)
+        and recompute every limit from the entries (quota.store.verify); with `checkpoint` (the
+        text of one), also that the ledger extends it."""
+        report = _verify(self.store, self.profile().name, full)
+        if report.ok and checkpoint is not None and (why := self.extends(checkpoint)):
+            report.ok, report.problem = False, why
+        return report
 
     def copy_to(self, to: str | Path, wait: float = 60.0, say: Callable[[str], None] | None = None) -> CopyReport:
         """Copy this whole ledger into a new one (a file or a PostgreSQL schema), verified; the

@@ -293,6 +293,11 @@ def sent(ledger: Ledger, notice_id: str, entity: str, at: datetime) -> int | Non
     return ledger.append("notice_sent", {"notice_id": notice_id, "entity": entity, "at": iso(at)})
 
 
+def overdue(found: list[dict[str, Any]]) -> list[str]:
+    """The notices of `open_notices` past their deadline with an entity still untold."""
+    return [n["notice_id"] for n in found if n["overdue"]]
+
+
 def open_notices(ledger: Ledger, at: datetime, everything: bool = False) -> list[dict[str, Any]]:
     """Notices with an entity not yet told (all notices with `everything`), overdue ones first."""
     ledger.views()

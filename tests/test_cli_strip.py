@@ -172,7 +172,7 @@ def test_counts_take_the_right_plural(tmp_path: Path) -> None:
     one.write_text("1895625031960240129\n")
     r = quota("strip", one, "-o", "out")
     assert r.exit_code == 0 and "to 1 post ID in" in r.stderr and "1 input (" in r.stderr and "1 line)" in r.stderr
-    from quota.cli import _n
+    from quota.cli.common import plural as _n
 
     assert [_n(1, "entity"), _n(2, "entity"), _n(0, "Post ID"), _n(2, "day")] == [
         "1 entity", "2 entities", "0 Post IDs", "2 days",

@@ -263,7 +263,8 @@ def test_export_takes_skip_bad_and_records_what_it_skipped(acme: Path, tmp_path:
 
 
 def test_export_shows_the_strip_progress_bar_on_a_terminal(acme: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from quota import cli, progress
+    from quota import progress
+    from quota.cli import exports as cli_exports
 
     begun: list[str] = []
     real = progress.ByteProgress.begin
@@ -276,7 +277,7 @@ def test_export_shows_the_strip_progress_bar_on_a_terminal(acme: Path, monkeypat
 
     monkeypatch.setattr(progress.ByteProgress, "begin", begin)
     # As on a terminal: the bar strip shows (CliRunner's stderr is no terminal).
-    monkeypatch.setattr(cli, "_progress", lambda inputs, quiet: progress.ByteProgress(1, stream=io.StringIO()))
+    monkeypatch.setattr(cli_exports, "progress_bar", lambda inputs, quiet: progress.ByteProgress(1, stream=io.StringIO()))
     r = quota("export", PAGES, "--to", "acme", "-o", "out")
     assert r.exit_code == 0, r.stderr
     assert begun == [str(PAGES)]

@@ -1,0 +1,295 @@
+"""`quota who-received`, `notice ...`, `sql`, `report`: the answers compliance staff need."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from quota.cli.app import QuotaFailure, cli
+from quota.cli.common import (
+    at_or_now,
+    format_options,
+    ledger_options,
+    output_format,
+    parse_time,
+    plural,
+    reader,
+    writer,
+)
+from quota.errors import UsageError
+from quota.render import render, to_json
+
+
+@cli.command("who-received")
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.option("--file", "file", default=None, help="IDs from a file: one per line, or any format strip reads.")
+@click.option("--kind", type=click.Choice(["post", "user", "dm"]), default=None, help="Only IDs of this kind.")
+@ledger_options
+@format_options
+def who_received_cmd(
+    ids: tuple[str, ...], file: str | None, kind: str | None, db: str | None, wait: float, as_json: bool, as_csv: bool
+) -> None:
+    """Every export or manual entry that delivered each ID: entity, person, time, basis.
+
+    \b
+    Examples:
+      quota who-received 1895625031960240129
+      quota who-received --file deleted.txt --kind post --csv
+    """
+    from quota import received
+
+    asked, typed = received.ids_from(ids, file, kind)
+    fmt = output_format(as_json, as_csv)
+    with reader(db, wait) as ledger:
+        rows = received.who_received(ledger, asked, kind or ("post" if typed and file else None))
+    click.echo(render(rows, received.COLUMNS, fmt))
+    reached = len({r["id"] for r in rows})
+    click.echo(f"quota: {reached:,} of {len(set(asked)):,} IDs were delivered to someone", err=True)
+
+
+@cli.group()
+def notice() -> None:
+    """Deletion notices from X's compliance jobs: who must be told, by when (24 hours)."""
+
+
+@notice.command("add")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--received-at", default=None, help="When X's result arrived (ISO 8601, UTC; default now).")
+@click.option(
+    "--kind", type=click.Choice(["post", "user"]), default=None,
+    help="Whose IDs the result lists: post (a tweets job) or user (a users job); the file does not say.",
+)  # fmt: skip
+@click.option(
+    "--job", "job_file", default=None, type=click.Path(path_type=Path),
+    help="The compliance job's own JSON (its type, tweets or users, gives the kind).",
+)  # fmt: skip
+@ledger_options
+@format_options
+def notice_add(
+    file: Path,
+    received_at: str | None,
+    kind: str | None,
+    job_file: Path | None,
+    db: str | None,
+    wait: float,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """Record a compliance result FILE (JSON lines) and list the entities to tell by the deadline.
+
+    X's result does not say whether it came from a tweets job or a users job: give --kind, or
+    the job's JSON with --job.
+
+    \b
+    Examples:
+      quota notice add compliance-2026-11-22.jsonl --kind post --received-at 2026-11-22T08:00:00Z
+      quota notice add compliance-2026-11-22.jsonl --job job-1596.json
+    """
+    from quota import notices
+
+    if received_at is not None:
+        parse_time(received_at, "--received-at")
+    fmt = output_format(as_json, as_csv)
+    job = None
+    if job_file is not None:
+        job_says, job_id = notices.job_kind(job_file, str(job_file))
+        if kind is not None and kind != job_says:
+            raise UsageError(f"--kind {kind} contradicts {job_file}, a {job_says}s job ({job_id})")
+        kind, job = job_says, (str(job_file), job_id)
+    if kind is None:
+        raise UsageError(
+            "say whose IDs the result lists: --kind post (a tweets job) or --kind user (a users job), "
+            "or --job with the job's JSON"
+        )
+    with writer(db, wait) as ledger:
+        when = at_or_now(ledger, received_at, "--received-at")
+        notice_id, seq = notices.add(ledger, file, str(file), when, kind, job)
+        rows = notices.affected(ledger, notice_id)
+    for r in rows:
+        r["notice_id"] = notice_id
+    click.echo(f"recorded notice {notice_id} (event {seq}): {plural(len(rows), 'entity')} to tell", err=True)
+    click.echo(render(rows, ["notice_id", "entity", "ids", "deadline", "declared"], fmt))
+
+
+@notice.command("show")
+@click.argument("notice_id")
+@click.option("-o", "--out", "outdir", default=None, type=click.Path(path_type=Path), help="One CSV per entity here.")
+@ledger_options
+@format_options
+def notice_show(notice_id: str, outdir: Path | None, db: str | None, wait: float, as_json: bool, as_csv: bool) -> None:
+    """Per entity, the notice's IDs it received, with reason and the exports that delivered them.
+
+    \b
+    Examples:
+      quota notice show n-20261122T080000-1a2b3c
+      quota notice show n-20261122T080000-1a2b3c -o to-send/
+    """
+    from quota import notices
+
+    fmt = output_format(as_json, as_csv)
+    with reader(db, wait) as ledger:
+        rows = notices.detail(ledger, notice_id)
+    if outdir is not None:
+        for path in notices.write_files(rows, outdir, notice_id):
+            click.echo(f"wrote {path}", err=True)
+    click.echo(render(rows, ["entity", "id", "kind", "action", "reason", "export_ids", "declared"], fmt))
+
+
+@notice.command("sent")
+@click.argument("notice_id")
+@click.option("--entity", "entity_id", required=True, help="The recipient that was told.")
+@click.option("--at", "at", default=None, help="When it was told (ISO 8601, UTC; default now).")
+@ledger_options
+def notice_sent(notice_id: str, entity_id: str, at: str | None, db: str | None, wait: float) -> None:
+    """Record that ENTITY was told about the notice's IDs.
+
+    \b
+    Example:
+      quota notice sent n-20261122T080000-1a2b3c --entity acme
+    """
+    from quota import notices
+
+    with writer(db, wait) as ledger:
+        seq = notices.sent(ledger, notice_id, entity_id, at_or_now(ledger, at))
+    if seq is None:
+        click.echo(f"already recorded: {entity_id} was told about {notice_id}", err=True)
+    else:
+        click.echo(f"recorded that {entity_id} was told about {notice_id} (event {seq})", err=True)
+
+
+@notice.command("void")
+@click.argument("notice_id")
+@click.option("--reason", required=True, help="Why the notice was recorded wrongly.")
+@ledger_options
+def notice_void(notice_id: str, reason: str, db: str | None, wait: float) -> None:
+    """Mark a notice recorded in error (e.g. with the wrong --kind); it stays in the ledger and
+    stops demanding action, and its file may then be added again.
+
+    \b
+    Example:
+      quota notice void n-20261122T080000-1a2b3c --reason "users job recorded as posts"
+    """
+    from quota import notices
+
+    with writer(db, wait) as ledger:
+        seq = notices.void(ledger, notice_id, reason)
+    click.echo(f"voided notice {notice_id} (event {seq})", err=True)
+
+
+@notice.command("list")
+@click.option("--check", is_flag=True, help="Exit 3 when any notice is overdue (for cron).")
+@click.option("--all", "everything", is_flag=True, help="Also notices whose entities were all told.")
+@click.option("--at", "at", default=None, help="Judge overdue at this time (default now).")
+@ledger_options
+@format_options
+def notice_list(
+    check: bool, everything: bool, at: str | None, db: str | None, wait: float, as_json: bool, as_csv: bool
+) -> None:
+    """Open notices: entities not yet told and the time left; overdue ones first.
+
+    \b
+    Examples:
+      quota notice list
+      quota notice list --check --json    # exit 3 if anything is overdue
+    """
+    from quota import notices
+
+    if at is not None:
+        parse_time(at)
+    fmt = output_format(as_json, as_csv)
+    with reader(db, wait) as ledger:
+        when = at_or_now(ledger, at)
+        found = notices.open_notices(ledger, when, everything)
+    if fmt == "json":
+        click.echo(to_json(found))
+    else:
+        flat = [
+            {
+                "notice_id": n["notice_id"],
+                "deadline": n["deadline"],
+                "overdue": n["overdue"],
+                "time_left": notices.time_left(n["deadline"], when),
+                "entity": e["entity"],
+                "ids": e["ids"],
+                "told_at": e["told_at"],
+            }
+            for n in found
+            for e in (n["entities"] or [{"entity": None, "ids": 0, "told_at": None}])
+        ]
+        click.echo(render(flat, ["notice_id", "deadline", "overdue", "time_left", "entity", "ids", "told_at"], fmt))
+    overdue = notices.overdue(found)
+    if check and overdue:
+        raise QuotaFailure(f"{plural(len(overdue), 'notice')} overdue: {', '.join(overdue)}", 3)
+
+
+@cli.command("sql")
+@click.argument("query")
+@click.option(
+    "--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
+    help="Stop the query after this many seconds (it holds the ledger's shared lock while it runs).",
+)  # fmt: skip
+@ledger_options
+@format_options
+def sql_cmd(query: str, timeout: float, db: str | None, wait: float, as_json: bool, as_csv: bool) -> None:
+    """Run one read-only SELECT QUERY (or - to read it from stdin) on the ledger and its views.
+
+    Views: exports, delivered_ids, recipients, people, exemption_usage, cap_permissions,
+    notices, usage_30d, manual_usage_24h (see the README). Writes, ATTACH, COPY, file and
+    network functions, INSTALL and SET are refused (exit 2). A query may take --timeout
+    seconds, 1 GB of memory and return 1,000,000 rows; past that it stops with exit 2.
+
+    \b
+    Examples:
+      quota sql "SELECT entity, count(*) FROM delivered_ids GROUP BY ALL" --csv
+      echo "SELECT * FROM usage_30d ORDER BY used DESC LIMIT 5" | quota sql - --json
+    """
+    from quota import sqlquery
+
+    text = sys.stdin.read(1 << 20) if query == "-" else query
+    fmt = output_format(as_json, as_csv)
+    with reader(db, wait) as ledger:
+        try:
+            columns, rows = sqlquery.run(ledger, text, timeout)
+        except sqlquery.QueryTimeout as e:
+            raise QuotaFailure(f"{e} (--timeout SECONDS gives it longer)", e.exit_code) from None
+    click.echo(render(rows, columns, fmt))
+
+
+@cli.command("report")
+@click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path), help="The file to write.")
+@click.option("--since", default=None, help="Start of the period (ISO 8601; default 90 days before --until).")
+@click.option("--until", default=None, help="End of the period (default now).")
+@click.option("--format", "fmt", type=click.Choice(["html", "json"]), default="html", show_default=True)
+@ledger_options
+def report_cmd(out: Path, since: str | None, until: str | None, fmt: str, db: str | None, wait: float) -> None:
+    """One self-contained report for compliance staff: usage over time, headroom, exemptions,
+    manual exports, deletion notices, and whether the ledger verifies.
+
+    \b
+    Examples:
+      quota report -o report.html
+      quota report -o report.json --format json --since 2026-01-01
+    """
+
+    from quota import report, report_html
+    from quota.output import hidden_sibling
+
+    end = parse_time(until, "--until") if until else None
+    start = parse_time(since, "--since") if since else None
+    if start and end and start >= end:
+        raise click.UsageError("--since must be before --until")
+    with reader(db, wait) as ledger:
+        doc = report.build(ledger, start, end)
+    text = to_json(doc) + "\n" if fmt == "json" else report_html.render(doc)
+    tmp = hidden_sibling(out)
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, out)
+    state = "verified" if doc["ledger"]["verified"] else "FAILED verification"
+    click.echo(
+        f"wrote {out}: {plural(len(doc['entities']), 'entity')}, {plural(len(doc['exemptions']), 'exemption')}, "
+        f"{plural(doc['overdue_notices'], 'overdue notice')}; ledger {state}",
+        err=True,
+    )

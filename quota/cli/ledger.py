@@ -1,0 +1,285 @@
+"""`quota init` and `quota ledger ...`: the record itself, its proof and its copies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from quota.cli.app import cli
+from quota.cli.common import (
+    format_options,
+    iso_z,
+    ledger_options,
+    output_format,
+    parse_time,
+    plural,
+    query_command,
+    reader,
+    writer,
+)
+from quota.errors import UsageError
+from quota.render import render, to_json
+
+
+@cli.command()
+@ledger_options
+def init(db: str | None, wait: float) -> None:
+    """Create the ledger, or upgrade it to this version (safe to repeat).
+
+    \b
+    Example:
+      quota init --db /srv/quota/ledger.duckdb
+    """
+    with writer(db, wait, create=True) as ledger:
+        seq, _ = ledger.head()
+        done = "created" if ledger.created else "upgraded"
+        click.echo(f"{done} ledger {ledger.ledger_id} at {ledger.path} ({seq} events)", err=True)
+    click.echo(ledger.path)
+
+
+@cli.group("ledger")
+def ledger_group() -> None:
+    """Prove the ledger is intact."""
+
+
+@ledger_group.command("list")
+@click.option("--entity", "entity_id", default=None)
+@click.option("--since", default=None, help="From this time (ISO 8601).")
+@click.option("--until", default=None, help="Before this time (ISO 8601).")
+@ledger_options
+@format_options
+def ledger_list(
+    entity_id: str | None,
+    since: str | None,
+    until: str | None,
+    db: str | None,
+    wait: float,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """List recorded distributions.
+
+    \b
+    Example:
+      quota ledger list --entity acme --since 2026-11-01
+    """
+    from quota import reports
+
+    start = parse_time(since, "--since") if since else None
+    end = parse_time(until, "--until") if until else None
+    query_command(
+        db, wait, as_json, as_csv, lambda ledger: reports.exports(ledger, entity_id, start, end), reports.EXPORT_COLUMNS
+    )
+
+
+@ledger_group.command("show")
+@click.argument("export_id", metavar="EXPORT_ID")
+@ledger_options
+@format_options
+def ledger_show(export_id: str, db: str | None, wait: float, as_json: bool, as_csv: bool) -> None:
+    """Show one distribution: counts, files with sha256, policy profile, events and hashes.
+
+    \b
+    Example:
+      quota ledger show acme-oct --json
+    """
+    from quota import reports
+
+    fmt = output_format(as_json, as_csv)
+    with reader(db, wait) as ledger:
+        row = reports.export_detail(ledger, export_id)
+    if fmt == "json":
+        click.echo(to_json(row))
+        return
+    head = {k: row[k] for k in [*reports.EXPORT_COLUMNS, "profile", "version"]}
+    # typed: the IDs came from objects that say their kind; declared: the operator's --ids said it
+    head["sources"] = " ".join(f"{kind}:{source}" for kind, source in row["sources"].items())
+    click.echo(render([head], list(head), fmt))
+    if fmt == "table":
+        click.echo("\nfiles:")
+        click.echo(render(row["files"], ["path", "kind", "count", "sha256"], fmt))
+        click.echo("\nevents:")
+        click.echo(render(row["events"], ["seq", "kind", "hash"], fmt))
+
+
+@ledger_group.command("void")
+@click.argument("export_id", metavar="EXPORT_ID")
+@click.option("--reason", required=True, help="Why the entry was wrong.")
+@click.option("--by", "by", required=True, help="Who voids it.")
+@ledger_options
+def ledger_void(export_id: str, reason: str, by: str, db: str | None, wait: float) -> None:
+    """Mark an entry recorded in error as void: it stays, and no longer counts toward any cap.
+    Its IDs may have been handed over, so who-received and deletion notices still find them.
+
+    \b
+    Example:
+      quota ledger void acme-oct --reason "recorded twice by mistake" --by "C. Officer"
+    """
+    from quota import recovery
+
+    with writer(db, wait) as ledger:
+        seq = recovery.void(ledger, export_id, reason, by)
+    click.echo(f"voided {export_id} (event {seq})", err=True)
+
+
+@ledger_group.command("recover")
+@click.option(
+    "--release",
+    "release_id",
+    default=None,
+    metavar="EXPORT_ID",
+    help="Resolve this open reservation (or unpublished export) as never delivered.",
+)
+@click.option(
+    "--publish",
+    "publish_id",
+    default=None,
+    metavar="EXPORT_ID",
+    help="Move the committed files of this unpublished export into place (their sha256 checked first).",
+)
+@click.option("--reason", default="interrupted export; files never delivered", show_default=True)
+@ledger_options
+@format_options
+def ledger_recover(
+    release_id: str | None,
+    publish_id: str | None,
+    reason: str,
+    db: str | None,
+    wait: float,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """List exports an interruption left unresolved: open reservations (they still count) and
+    committed exports whose files were never published; release or publish one.
+
+    \b
+    Examples:
+      quota ledger recover
+      quota ledger recover --release x-20261122T101500-3fa2c1d0
+      quota ledger recover --publish x-20261122T101500-3fa2c1d0
+    """
+    from quota import recovery
+
+    if release_id and publish_id:
+        raise click.UsageError("give --release or --publish, not both")
+    if release_id:
+        with writer(db, wait) as ledger:
+            seq = recovery.release(ledger, release_id, reason)
+        click.echo(f"released {release_id} (event {seq})", err=True)
+        return
+    if publish_id:
+        with writer(db, wait) as ledger:
+            where = recovery.publish_pending(ledger, publish_id)
+        click.echo(f"published {publish_id} in {where}", err=True)
+        return
+    columns = ["export_id", "entity", "person", "at", "post_ids", "user_ids", "dm_ids", "state", "outdir"]
+    query_command(db, wait, as_json, as_csv, recovery.unresolved, columns)
+
+
+@ledger_group.command("import")
+@click.argument("csv_file", metavar="FILE.csv", type=click.Path(path_type=Path))
+@click.option("--breach", "breach", is_flag=True, help="Rows over the cap were real: record them as breaches.")
+@click.option("--reason", default=None, help="With --breach: how the breach happened.")
+@ledger_options
+def ledger_import(csv_file: Path, breach: bool, reason: str | None, db: str | None, wait: float) -> None:
+    """Record distributions made before the ledger existed
+    (at,entity,post_ids[,user_ids,reference,ids_file]).
+
+    Each row is checked like a back-dated export (terms, then the cap); one refused row records
+    nothing. ids_file: a plain list of the row's Post IDs, so that who-received and deletion
+    notices reach the recipient. --breach records rows over the cap, marked as breaches.
+
+    \b
+    Examples:
+      quota ledger import past-deliveries.csv
+      quota ledger import march-overrun.csv --breach --reason "two teams exported the same week"
+    """
+    from quota import imports
+
+    if breach and not reason:
+        raise UsageError("--breach needs --reason: how the breach happened")
+    if reason and not breach:
+        raise UsageError("--reason goes with --breach")
+    with writer(db, wait) as ledger:
+        ids = imports.import_csv(ledger, csv_file, str(csv_file), breach=reason if breach else None)
+    click.echo(f"imported {plural(len(ids), 'past distribution')}", err=True)
+
+
+@ledger_group.command("verify")
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also check that the ledger extends this checkpoint.",
+)
+@ledger_options
+@format_options
+def ledger_verify(checkpoint_file: Path | None, db: str | None, wait: float, as_json: bool, as_csv: bool) -> None:
+    """Recompute the hash chain and rebuild the state from the events; exit 5 at the first problem.
+
+    \b
+    Example:
+      quota ledger verify --checkpoint checkpoint-2026-11.txt
+    """
+    from quota.errors import LedgerError
+
+    fmt = output_format(as_json, as_csv)
+    from quota.ledger import read_checkpoint
+
+    checkpoint = read_checkpoint(checkpoint_file) if checkpoint_file is not None else None
+    with reader(db, wait) as ledger:
+        report = ledger.verify(checkpoint=checkpoint)
+    row = report.as_json()
+    if fmt != "table":
+        click.echo(render([row], list(row), fmt) if fmt == "csv" else to_json(row))
+    if not report.ok:
+        raise LedgerError(f"ledger verification failed: {report.problem}")
+    if fmt == "table":
+        click.echo(f"ok: ledger {report.ledger_id}, {report.events} events, head {report.head}")
+        for b in report.breaches:
+            click.echo(
+                f"breach recorded: {b['export_id']} gave {b['entity']} {b['post_ids']:,} Post IDs at "
+                f"{iso_z(b['at'])}, over the cap: {b['reason']}"
+            )
+
+
+@ledger_group.command("checkpoint")
+@click.option(
+    "-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write it to a file too."
+)
+@ledger_options
+def ledger_checkpoint(out: Path | None, db: str | None, wait: float) -> None:
+    """Print `ledger-id / event count / head hash / UTC time` for compliance to keep elsewhere.
+
+    \b
+    Example:
+      quota ledger checkpoint -o checkpoint-2026-11.txt
+    """
+    with reader(db, wait) as ledger:
+        line = ledger.checkpoint()
+    if out is not None:
+        out.write_text(line + "\n")
+    click.echo(line)
+
+
+@ledger_group.command("copy")
+@click.option("--to", "to", required=True, help="A new ledger: a file path or postgresql://USER@HOST[:PORT]/DBNAME.")
+@ledger_options
+def ledger_copy(to: str, db: str | None, wait: float) -> None:
+    """Copy the whole ledger (every event and its IDs) into a new ledger of either backend,
+    verified; the copy extends the same chain, so checkpoints of this one verify against it.
+
+    \b
+    Example (moving a team's file to the shared server):
+      quota ledger copy --db ledger.duckdb --to postgresql://quota@db.example/quota
+    """
+    with reader(db, wait) as ledger:
+        report = ledger.copy_to(to, wait)
+    click.echo(
+        f"copied ledger {report.ledger_id} ({plural(report.events, 'event')}, {plural(report.lineage, 'delivered ID')}, "
+        f"{plural(report.notice_ids, 'notice ID')}) to {report.target}; it verifies",
+        err=True,
+    )
+    click.echo(report.target)
