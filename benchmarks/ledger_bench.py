@@ -32,11 +32,11 @@ START = datetime(2024, 1, 1, tzinfo=UTC)  # two years of history, all in the pas
 def build(path: Path, exports: int, per_export: int) -> None:
     import pyarrow as pa
 
-    from quota.ledger import Ledger, canonical, event_hash, genesis, iso
+    from quota.ledger import Session, canonical, event_hash, genesis, iso
     from quota.policy import DEFAULT_PROFILE, PROFILES
 
     profile = PROFILES[DEFAULT_PROFILE]
-    with Ledger.open(path, create=True) as ledger:
+    with Session.open(path, create=True) as ledger:
         for e in [*(f"e{i}" for i in range(ENTITIES)), "fresh"]:
             ledger.append("entity", {"entity": e, "name": f"Entity {e}", "kind": "organization"})
             ledger.append("terms", {"entity": e, "by": "bench", "at": iso(START), "terms": "all"})

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from quota.errors import PolicyRefusal, UsageError
-from quota.ledger import Ledger, check_name, iso, utc_naive
+from quota.ledger import Session, check_name, iso, utc_naive
 from quota.policy import MAX_QUANTITY, Profile
 
 KINDS = ("academic", "peer-review", "dsa-art40")
@@ -27,13 +27,13 @@ _USES = """
 """
 
 
-def _row(ledger: Ledger, ref: str) -> dict[str, Any] | None:
+def _row(ledger: Session, ref: str) -> dict[str, Any] | None:
     rows = ledger.query("SELECT * FROM exemptions WHERE ref = ?", [ref])
     return rows[0] if rows else None
 
 
 def add(
-    ledger: Ledger,
+    ledger: Session,
     ref: str,
     entity: str,
     kind: str,
@@ -115,11 +115,11 @@ def add(
     return ledger.append("exemption", body)
 
 
-def _revoked(ledger: Ledger, ref: str) -> bool:
+def _revoked(ledger: Session, ref: str) -> bool:
     return bool(ledger.query("SELECT 1 FROM exemption_revocations WHERE ref = ?", [ref]))
 
 
-def revoke(ledger: Ledger, ref: str, reason: str) -> int:
+def revoke(ledger: Session, ref: str, reason: str) -> int:
     if _row(ledger, ref) is None:
         raise UsageError(f"no exemption {ref!r} in the ledger")
     if ledger.query("SELECT 1 FROM exemption_revocations WHERE ref = ?", [ref]):
@@ -129,7 +129,7 @@ def revoke(ledger: Ledger, ref: str, reason: str) -> int:
     return ledger.append("exemption_revoke", {"ref": ref, "reason": reason})
 
 
-def pool(ledger: Ledger, ref: str) -> tuple[dict[str, Any] | None, int, int]:
+def pool(ledger: Session, ref: str) -> tuple[dict[str, Any] | None, int, int]:
     """The academic exemption whose quantities `ref` draws down, with the Post and User IDs
     used by it and its peer-review children; (None, 0, 0) for a dsa-art40 exemption."""
     row = _row(ledger, ref)
@@ -146,7 +146,7 @@ def pool(ledger: Ledger, ref: str) -> tuple[dict[str, Any] | None, int, int]:
     return root, int(used["posts"]), int(used["users"])
 
 
-def status(ledger: Ledger, ref: str) -> dict[str, Any]:
+def status(ledger: Session, ref: str) -> dict[str, Any]:
     row = _row(ledger, ref)
     if row is None:
         raise UsageError(f"no exemption {ref!r} in the ledger")
@@ -172,12 +172,12 @@ def status(ledger: Ledger, ref: str) -> dict[str, Any]:
     }
 
 
-def listing(ledger: Ledger) -> list[dict[str, Any]]:
+def listing(ledger: Session) -> list[dict[str, Any]]:
     return [status(ledger, r["ref"]) for r in ledger.query("SELECT ref FROM exemptions ORDER BY ref")]
 
 
 def check_export(
-    ledger: Ledger,
+    ledger: Session,
     ref: str,
     entity: str,
     person: str | None,

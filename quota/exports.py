@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 from quota import exemptions, output, recovery, registry
 from quota.errors import PolicyRefusal, UsageError
 from quota.ids import Kind
-from quota.ledger import LINEAGE_KINDS, Ledger, check_name, iso, utc_naive
+from quota.ledger import LINEAGE_KINDS, Session, check_name, iso, utc_naive
 from quota.policy import Entry, Permission, Profile, cap_at, check, next_free_at, used_at
 from quota.scratch import WorkDir, as_error
 from quota.store import IdFile
-from quota.strip import StripOptions, strip
+from quota.stripping import StripOptions, strip
 
 if TYPE_CHECKING:
-    from quota.strip import Progress, Stripped
+    from quota.stripping import Progress, Stripped
 
 FUTURE_SLACK = timedelta(minutes=5)
 Say = Callable[[str], None]
@@ -68,7 +68,7 @@ def not_future(t: datetime, option: str, now: datetime | None = None) -> None:
 
 
 def ledger_state(
-    ledger: Ledger, entity: str, around: datetime, window: timedelta
+    ledger: Session, entity: str, around: datetime, window: timedelta
 ) -> tuple[list[Entry], list[Permission]]:
     """The counted entries near `around` (open or committed, not released or voided) of the
     cap `entity` is judged by at `around`: its group's (every member's entries made while a
@@ -107,12 +107,12 @@ def _permission(r: dict[str, Any]) -> Permission:
     )
 
 
-def _permissions(ledger: Ledger, holder: str) -> list[Permission]:
+def _permissions(ledger: Session, holder: str) -> list[Permission]:
     return [_permission(r) for r in registry.permissions(ledger, holder)]
 
 
 def ledger_states(
-    ledger: Ledger, around: datetime, window: timedelta
+    ledger: Session, around: datetime, window: timedelta
 ) -> dict[str, tuple[list[Entry], list[Permission]]]:
     """ledger_state of every holder (entity or group) at once: one query instead of one each."""
     rows = ledger.rows(
@@ -132,7 +132,7 @@ def ledger_states(
     return out
 
 
-def recipient_label(ledger: Ledger, entity: str, at: datetime) -> str:
+def recipient_label(ledger: Session, entity: str, at: datetime) -> str:
     """The entity, and the group whose cap it shares at `at`, for a refusal."""
     holder = registry.holder_at(ledger, entity, at)
     return entity if holder == entity else f"{entity} (whose group {holder} shares one cap)"
@@ -155,7 +155,7 @@ def refusal(
     )
 
 
-def check_recipient(ledger: Ledger, entity: str, person: str | None, at: datetime) -> None:
+def check_recipient(ledger: Session, entity: str, person: str | None, at: datetime) -> None:
     ent = ledger.query("SELECT entity FROM entities WHERE entity = ?", [entity])
     if not ent:
         raise UsageError(f"no entity {entity!r} in the ledger (add it with quota entity add)")
@@ -195,7 +195,7 @@ def _lineage(scratch: Path, kinds: Sequence[Kind], export_id: str) -> list[IdFil
     return [IdFile(export_id, LINEAGE_KINDS[kind.value], scratch / f"{kind.value}.txt") for kind in kinds]
 
 
-def existing(ledger: Ledger, export_id: str) -> dict[str, Any] | None:
+def existing(ledger: Session, export_id: str) -> dict[str, Any] | None:
     rows = ledger.query(
         """SELECT r.*, c.files, c.export_id IS NOT NULL AS committed, rel.export_id IS NOT NULL AS released,
                   v.export_id IS NOT NULL AS voided, ve.recorded_at AS voided_at, o.outdir,
@@ -255,7 +255,7 @@ def export(
         check_name("export id", export_id)
     out_opts.check()
     # A cheap look first, so that a typo does not cost a long strip.
-    with Ledger.open(db, wait=wait, say=say) as ledger:
+    with Session.open(db, wait=wait, say=say) as ledger:
         now = ledger.now()  # the ledger's clock: on a shared ledger, the server's
         at = at or now
         not_future(at, "--at", now)
@@ -264,7 +264,7 @@ def export(
         if not known:
             check_recipient(ledger, entity, person, at)
     if known:
-        with Ledger.open(db, write=True, wait=wait, say=say) as ledger:
+        with Session.open(db, write=True, wait=wait, say=say) as ledger:
             return _replayed(ledger, existing(ledger, export_id), entity, outdir)  # type: ignore[arg-type]
 
     # Scratch beside the output: the finished directory is renamed, never copied, into place.
@@ -304,7 +304,7 @@ def _reserve_write_commit(
     export_id = export_id or f"x-{at.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
 
     # 1. check and reserve, under the write lock
-    with Ledger.open(db, write=True, wait=wait, say=say) as ledger:
+    with Session.open(db, write=True, wait=wait, say=say) as ledger:
         if (row := existing(ledger, export_id)) is not None:
             return _replayed(ledger, row, entity, outdir)
         check_recipient(ledger, entity, person, at)
@@ -365,7 +365,7 @@ def _reserve_write_commit(
 
     # 3. commit with the files' hashes, 4. publish, 5. record the publication: one lock, so
     # that a failed publication is released before anyone else can count on it.
-    with Ledger.open(db, write=True, wait=wait, say=say) as ledger:
+    with Session.open(db, write=True, wait=wait, say=say) as ledger:
         try:
             ledger.append("commit", {"export_id": export_id, "files": files})
         except BaseException as e:
@@ -382,7 +382,7 @@ def _reserve_write_commit(
     return result
 
 
-def _replayed(ledger: Ledger, row: dict[str, Any], entity: str, outdir: Path | None = None) -> ExportResult:
+def _replayed(ledger: Session, row: dict[str, Any], entity: str, outdir: Path | None = None) -> ExportResult:
     """A retry with a known --export-id: report what was recorded, record nothing (but finish
     publishing the files of a committed export that a crash left unpublished)."""
     if row["entity"] != entity:

@@ -12,7 +12,7 @@ from typing import Any
 from quota import registry
 from quota.errors import BadInput, PolicyRefusal, UsageError
 from quota.exports import FUTURE_SLACK, check_recipient, existing, ledger_state, recipient_label, refusal
-from quota.ledger import Ledger, iso
+from quota.ledger import Session, iso
 from quota.policy import MAX_QUANTITY, Entry, check, next_free_at
 from quota.readers.source import bounded_lines, regular_file
 from quota.times import TimeProblem, parse_iso
@@ -45,7 +45,7 @@ def _count(name: str, row: dict[str, Any], col: str, line: int) -> int:
     return value
 
 
-def _planned(ledger: Ledger, path: Path, name: str) -> list[tuple[int, dict[str, Any]]]:
+def _planned(ledger: Session, path: Path, name: str) -> list[tuple[int, dict[str, Any]]]:
     profile = registry.current_profile(ledger)
     now = ledger.now()
     regular_file(path, name)
@@ -113,7 +113,7 @@ def _planned(ledger: Ledger, path: Path, name: str) -> list[tuple[int, dict[str,
 def _ids_of(path: Path, name: str, line: int, body: dict[str, Any]) -> list[int]:
     """The Post IDs of a row's `ids_file` (a plain list, relative to the CSV's directory): their
     count must be the row's post_ids; their kind is the importer's word (declared)."""
-    from quota import strip as strip_mod
+    from quota import stripping as strip_mod
     from quota.ids import Kind
     from quota.readers.records import Want
 
@@ -133,7 +133,7 @@ def _ids_of(path: Path, name: str, line: int, body: dict[str, Any]) -> list[int]
     return ids
 
 
-def import_csv(ledger: Ledger, path: Path, name: str, breach: str | None = None) -> list[str]:
+def import_csv(ledger: Session, path: Path, name: str, breach: str | None = None) -> list[str]:
     """Record distributions made before the ledger (columns at,entity,post_ids[,user_ids,reference,
     ids_file]), each checked like a back-dated export (terms, then cap), all of them or none.
 

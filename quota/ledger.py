@@ -29,11 +29,13 @@ from quota.store.verify import verify as _verify
 from quota.times import iso, utc_naive
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from quota.policy import Profile
     from quota.store.copy import CopyReport
 
 __all__ = [
-    "EVENT_KINDS", "LINEAGE_KINDS", "STATE_TABLES", "Ledger", "VerifyReport", "canonical", "check_name",
+    "EVENT_KINDS", "LINEAGE_KINDS", "STATE_TABLES", "Session", "VerifyReport", "canonical", "check_name",
     "event_hash", "genesis", "iso", "read_checkpoint", "resolve_path", "utc_naive",
 ]  # fmt: skip
 
@@ -53,8 +55,8 @@ def check_name(what: str, value: str) -> str:
     return value
 
 
-class Ledger:
-    """An open ledger. Use `Ledger.open(...)` as a context manager."""
+class Session:
+    """An open ledger. Use `Session.open(...)` as a context manager."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -84,7 +86,7 @@ class Ledger:
         wait: float = 60.0,
         create: bool = False,
         say: Callable[[str], None] | None = None,
-    ) -> Iterator[Ledger]:
+    ) -> Iterator[Session]:
         with open_store(db, write or create, wait, create, say or _stderr) as store:
             ledger = cls(store)
             where = store.where
@@ -192,6 +194,10 @@ class Ledger:
     def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         return self.store.rows(sql, params or [])[1]
 
+    def arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
+        """Rows of portable SQL as an Arrow table (IDs as uint64)."""
+        return self.store.arrow(sql, params or [])
+
     def lineage_of(self, ids: Sequence[int]) -> list[tuple[int, int, str]]:
         return self.store.lineage_of(ids)
 
@@ -222,7 +228,7 @@ class Ledger:
         from quota.store.copy import copy_ledger
 
         def publish(store: Store) -> None:
-            Ledger(store)._publish_views()
+            Session(store)._publish_views()
 
         return copy_ledger(self.store, self.profile().name, to, wait, say or _stderr, publish)
 

@@ -23,7 +23,7 @@ from quota import registry
 from quota.errors import BadInput, PolicyRefusal, UsageError
 from quota.exports import check_recipient, not_future
 from quota.ids import Kind
-from quota.ledger import LINEAGE_KINDS, Ledger, check_name, iso, utc_naive
+from quota.ledger import LINEAGE_KINDS, Session, check_name, iso, utc_naive
 from quota.objects import POST_COLUMNS, USER_COLUMNS, Obj, read_objects, unique
 from quota.output import hidden_sibling
 from quota.policy import (
@@ -70,7 +70,7 @@ class ManualResult:
         return out
 
 
-def person_entries(ledger: Ledger, person: str, around: datetime, profile: Profile) -> list[Entry]:
+def person_entries(ledger: Session, person: str, around: datetime, profile: Profile) -> list[Entry]:
     """The person's counted manual entries near `around` (objects, not Post IDs): those of every
     handle of the same human (one email), whichever entity they were for."""
     reach = 2 * max(profile.object_window, timedelta(days=1))
@@ -84,7 +84,7 @@ def person_entries(ledger: Ledger, person: str, around: datetime, profile: Profi
     return [Entry(at.replace(tzinfo=UTC), int(n)) for at, n in rows]
 
 
-def entity_of(ledger: Ledger, person: str, at: datetime | None = None) -> str:
+def entity_of(ledger: Session, person: str, at: datetime | None = None) -> str:
     """The entity the person belongs to at `at` (now by default): `person move` changes it."""
     entity = registry.person_entity_at(ledger, person, at or ledger.now())
     if entity is None:
@@ -111,7 +111,7 @@ def refusal(person: str, at: datetime, n: int, entries: Sequence[Entry], profile
     )
 
 
-def usage(ledger: Ledger, person: str, at: datetime, need: int | None = None) -> dict[str, Any]:
+def usage(ledger: Session, person: str, at: datetime, need: int | None = None) -> dict[str, Any]:
     """The person's manual objects in the window to `at`, the limit, what remains, and when more fit."""
     entity = entity_of(ledger, person, at)
     profile = registry.current_profile(ledger)
@@ -131,7 +131,7 @@ def usage(ledger: Ledger, person: str, at: datetime, need: int | None = None) ->
     }
 
 
-def _existing(ledger: Ledger, export_id: str) -> dict[str, Any] | None:
+def _existing(ledger: Session, export_id: str) -> dict[str, Any] | None:
     rows = ledger.query(
         """SELECT m.*, v.export_id IS NOT NULL AS voided, ve.recorded_at AS voided_at FROM manual_exports m
            LEFT JOIN voids v USING (export_id) LEFT JOIN events ve ON ve.seq = v.seq WHERE m.export_id = ?""",
@@ -144,7 +144,7 @@ def _existing(ledger: Ledger, export_id: str) -> dict[str, Any] | None:
     return None
 
 
-def _replayed(ledger: Ledger, row: dict[str, Any], person: str) -> ManualResult:
+def _replayed(ledger: Session, row: dict[str, Any], person: str) -> ManualResult:
     """A retry with a known --export-id: report what was recorded, record nothing."""
     import json
 
@@ -247,7 +247,7 @@ def manual(
         check_name("export id", export_id)
     if out.suffix.lower() not in FORMATS:
         raise UsageError(f"-o {out} must end in .xlsx or .csv (a spreadsheet is what a manual export hands over)")
-    with Ledger.open(db, wait=wait, say=say) as ledger:
+    with Session.open(db, wait=wait, say=say) as ledger:
         now = ledger.now()  # the ledger's clock: on a shared ledger, the server's
         at = at or now
         not_future(at, "--at", now)
@@ -272,7 +272,7 @@ def manual(
     objects = [o for o in objects if o.public]
     export_id = export_id or f"m-{at.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
 
-    with Ledger.open(db, write=True, wait=wait, say=say) as ledger:
+    with Session.open(db, write=True, wait=wait, say=say) as ledger:
         if (row := _existing(ledger, export_id)) is not None:
             return _replayed(ledger, row, person)
         entity = entity_of(ledger, person, at)

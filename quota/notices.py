@@ -19,7 +19,7 @@ from typing import Any
 from quota.errors import BadInput, UsageError
 from quota.exports import not_future
 from quota.ids import id_problem, quoted
-from quota.ledger import LINEAGE_KINDS, Ledger, iso, utc_naive
+from quota.ledger import LINEAGE_KINDS, Session, iso, utc_naive
 from quota.readers.jsonl import parse
 from quota.readers.records import Problem
 from quota.readers.source import bounded_lines, regular_file
@@ -162,7 +162,7 @@ def digest(rows: list[NoticeRow]) -> str:
 
 
 def add(
-    ledger: Ledger, path: Path, name: str, received_at: datetime, kind: str, job: tuple[str, str] | None = None
+    ledger: Session, path: Path, name: str, received_at: datetime, kind: str, job: tuple[str, str] | None = None
 ) -> tuple[str, int]:
     """Record a notice; returns its id and event number. `job`: (name, id) of the compliance
     job whose result this is, when its JSON gave the kind."""
@@ -203,7 +203,7 @@ def add(
     return notice_id, ledger.append("notice", body, [Rows("deletion_notice_ids", table)])
 
 
-def void(ledger: Ledger, notice_id: str, reason: str) -> int:
+def void(ledger: Session, notice_id: str, reason: str) -> int:
     """Mark a notice recorded in error: it stays, stops demanding action, and its file may be
     recorded again (with the right kind)."""
     _notice(ledger, notice_id)
@@ -214,14 +214,14 @@ def void(ledger: Ledger, notice_id: str, reason: str) -> int:
     return ledger.append("notice_void", {"notice_id": notice_id, "reason": reason})
 
 
-def _notice(ledger: Ledger, notice_id: str) -> dict[str, Any]:
+def _notice(ledger: Session, notice_id: str) -> dict[str, Any]:
     rows = ledger.query("SELECT * FROM deletion_notices WHERE notice_id = ?", [notice_id])
     if not rows:
         raise UsageError(f"no notice {notice_id!r} in the ledger (see quota notice list --all)")
     return rows[0]
 
 
-def affected(ledger: Ledger, notice_id: str) -> list[dict[str, Any]]:
+def affected(ledger: Session, notice_id: str) -> list[dict[str, Any]]:
     """Per entity that received any of the notice's IDs: how many, the deadline, when told."""
     _notice(ledger, notice_id)
     ledger.views()
@@ -232,7 +232,7 @@ def affected(ledger: Ledger, notice_id: str) -> list[dict[str, Any]]:
     )
 
 
-def detail(ledger: Ledger, notice_id: str) -> list[dict[str, Any]]:
+def detail(ledger: Session, notice_id: str) -> list[dict[str, Any]]:
     """Per entity and ID: kind, action, reason and the exports that delivered it."""
     _notice(ledger, notice_id)
     ledger.views()
@@ -279,7 +279,7 @@ def write_files(rows: list[dict[str, Any]], outdir: Path, notice_id: str) -> lis
     return sorted(outdir.iterdir())
 
 
-def sent(ledger: Ledger, notice_id: str, entity: str, at: datetime) -> int | None:
+def sent(ledger: Session, notice_id: str, entity: str, at: datetime) -> int | None:
     """Record that `entity` was told; None when that was already recorded."""
     not_future(at, "--at", ledger.now())
     notice = _notice(ledger, notice_id)
@@ -298,7 +298,7 @@ def overdue(found: list[dict[str, Any]]) -> list[str]:
     return [n["notice_id"] for n in found if n["overdue"]]
 
 
-def open_notices(ledger: Ledger, at: datetime, everything: bool = False) -> list[dict[str, Any]]:
+def open_notices(ledger: Session, at: datetime, everything: bool = False) -> list[dict[str, Any]]:
     """Notices with an entity not yet told (all notices with `everything`), overdue ones first."""
     ledger.views()
     rows = ledger.query(

@@ -24,7 +24,7 @@ from quota.ids import Kind
 from quota.scratch import WorkDir, as_error
 
 if TYPE_CHECKING:
-    from quota.strip import Stripped
+    from quota.stripping import Stripped
 
 OUT_FORMATS = ("txt", "csv", "parquet")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from quota.errors import UsageError
 from quota.ids import Kind, id_problem
-from quota.ledger import LINEAGE_KINDS, Ledger
+from quota.ledger import LINEAGE_KINDS, Session
 
 COLUMNS = ["id", "kind", "export_id", "entity", "person", "at", "basis", "declared", "state"]
 _SOURCE = {1: "post_source", 2: "user_source", 3: "dm_source"}
@@ -25,7 +25,7 @@ def ids_from(args: Sequence[str], file: str | None, kind: str | None) -> tuple[l
         out.append(int(value))
     typed = kind is not None
     if file is not None:
-        from quota import strip as strip_mod
+        from quota import stripping as strip_mod
         from quota.readers.records import Want
 
         want = Kind(kind or "post")
@@ -39,7 +39,7 @@ def ids_from(args: Sequence[str], file: str | None, kind: str | None) -> tuple[l
     return out, typed
 
 
-def who_received(ledger: Ledger, ids: list[int], kind: str | None) -> list[dict[str, Any]]:
+def who_received(ledger: Session, ids: list[int], kind: str | None) -> list[dict[str, Any]]:
     """Every delivery of each ID (committed, open or void entries; not released ones, which were
     never delivered), by ID then time.
 

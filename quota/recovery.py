@@ -22,7 +22,7 @@ from typing import Any
 
 from quota import output, scratch
 from quota.errors import LedgerError, QuotaError, UsageError
-from quota.ledger import Ledger
+from quota.ledger import Session
 
 Say = Callable[[str], None]
 
@@ -39,18 +39,18 @@ UNRESOLVED = """
 """
 
 
-def unresolved(ledger: Ledger) -> list[dict[str, Any]]:
+def unresolved(ledger: Session) -> list[dict[str, Any]]:
     """Open reservations (they count, and may have been delivered) and committed exports whose
     files were never published."""
     return ledger.query(UNRESOLVED + " ORDER BY r.delivered_at")
 
 
-def _unresolved_one(ledger: Ledger, export_id: str) -> dict[str, Any] | None:
+def _unresolved_one(ledger: Session, export_id: str) -> dict[str, Any] | None:
     rows = ledger.query(UNRESOLVED + " AND r.export_id = ?", [export_id])
     return rows[0] if rows else None
 
 
-def void(ledger: Ledger, export_id: str, reason: str, by: str) -> int:
+def void(ledger: Session, export_id: str, reason: str, by: str) -> int:
     """Mark an entry (an ID export or a manual one) recorded in error; it stays in the ledger
     and stops counting."""
     from quota.exports import existing
@@ -72,7 +72,7 @@ def void(ledger: Ledger, export_id: str, reason: str, by: str) -> int:
     return ledger.append("void", {"export_id": export_id, "reason": reason, "by": by.strip()})
 
 
-def release(ledger: Ledger, export_id: str, reason: str) -> int:
+def release(ledger: Session, export_id: str, reason: str) -> int:
     """Resolve an open reservation, or a committed export never published, as never
     delivered; remove the files it left beside its output directory."""
     row = _unresolved_one(ledger, export_id)
@@ -88,7 +88,7 @@ def release(ledger: Ledger, export_id: str, reason: str) -> int:
     return seq
 
 
-def record_publication(ledger: Ledger, export_id: str, outdir: Path) -> None:
+def record_publication(ledger: Session, export_id: str, outdir: Path) -> None:
     try:
         ledger.append("publish", {"export_id": export_id})
     except QuotaError as e:
@@ -125,7 +125,7 @@ def _differs(directory: Path, export_id: str, files: list[dict[str, Any]]) -> st
     return None
 
 
-def publish_pending(ledger: Ledger, export_id: str, outdir: Path | None = None) -> Path:
+def publish_pending(ledger: Session, export_id: str, outdir: Path | None = None) -> Path:
     """Finish a committed export that a crash left unpublished: check its files against the
     ledger, rename them into place, record the publication. Returns OUTDIR."""
     row = _unresolved_one(ledger, export_id)
@@ -166,7 +166,7 @@ def _note(error: BaseException, released: str) -> BaseException:
     return error
 
 
-def undo_in(ledger: Ledger, export_id: str, e: BaseException, outdir: Path, step: str) -> BaseException:
+def undo_in(ledger: Session, export_id: str, e: BaseException, outdir: Path, step: str) -> BaseException:
     """Release the reservation of an export that failed while `step`, in the open ledger;
     return the error to raise (its message says what became of the reservation)."""
     error = scratch.as_error(e, outdir, step)
@@ -190,7 +190,7 @@ def undo(
 ) -> BaseException:
     """`undo_in` for a failure outside the ledger lock."""
     try:
-        with Ledger.open(db, write=True, wait=wait, say=say) as ledger:
+        with Session.open(db, write=True, wait=wait, say=say) as ledger:
             return undo_in(ledger, export_id, e, outdir, step)
     except QuotaError as again:
         print(f"quota: {export_id} could not be released ({again}): quota ledger recover lists it", file=sys.stderr)

@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from quota.errors import UsageError
-from quota.ledger import Ledger, check_name, iso
+from quota.ledger import Session, check_name, iso
 from quota.policy import MAX_QUANTITY, PROFILES, Profile
 
 ENTITY_KINDS = ("organization", "academic", "individual")
 TERMS = "X Terms of Service, Privacy Policy, Developer Agreement and Developer Policy"
 
 
-def _entity_row(ledger: Ledger, entity: str) -> dict[str, Any]:
+def _entity_row(ledger: Session, entity: str) -> dict[str, Any]:
     rows = ledger.query("SELECT * FROM entities WHERE entity = ?", [entity])
     if not rows:
         raise UsageError(f"no entity {entity!r} in the ledger (add it with quota entity add)")
@@ -28,7 +28,7 @@ _DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,253}")
 
 
-def _check_group(ledger: Ledger, group: str) -> None:
+def _check_group(ledger: Session, group: str) -> None:
     """Groups and entities share one namespace: a permission names either."""
     check_name("group", group)
     if ledger.query("SELECT 1 FROM entities WHERE entity = ?", [group]):
@@ -36,7 +36,7 @@ def _check_group(ledger: Ledger, group: str) -> None:
 
 
 def add_entity(
-    ledger: Ledger,
+    ledger: Session,
     entity: str,
     name: str,
     kind: str,
@@ -70,7 +70,7 @@ def add_entity(
     return ledger.append("entity", body), warnings
 
 
-def link_entity(ledger: Ledger, entity: str, group: str, reason: str, now: datetime | None = None) -> int:
+def link_entity(ledger: Session, entity: str, group: str, reason: str, now: datetime | None = None) -> int:
     """From now on ENTITY shares GROUP's 30-day cap (its earlier entries stay its own)."""
     _entity_row(ledger, entity)
     _check_group(ledger, group)
@@ -83,14 +83,14 @@ def link_entity(ledger: Ledger, entity: str, group: str, reason: str, now: datet
     return ledger.append("entity_link", {"entity": entity, "group": group, "reason": reason.strip(), "at": at})
 
 
-def holder_at(ledger: Ledger, entity: str, at: datetime) -> str:
+def holder_at(ledger: Session, entity: str, at: datetime) -> str:
     """Whose cap `entity`'s entries at `at` count toward: its group then, or itself."""
     from quota.ledger import utc_naive
 
     return str(ledger.rows(ledger.store.sql("holder_at"), [entity, utc_naive(at)])[0][0])
 
 
-def holders_at(ledger: Ledger, at: datetime) -> dict[str, str]:
+def holders_at(ledger: Session, at: datetime) -> dict[str, str]:
     """holder_at for every entity at once."""
     from quota.ledger import utc_naive
 
@@ -103,7 +103,7 @@ def holders_at(ledger: Ledger, at: datetime) -> dict[str, str]:
     return {str(e): str(h) for e, h in rows}
 
 
-def group_of(ledger: Ledger) -> dict[str, str]:
+def group_of(ledger: Session) -> dict[str, str]:
     """The group each linked entity belongs to now (its latest link)."""
     rows = ledger.query(
         "SELECT DISTINCT ON (entity) entity, grp FROM group_links ORDER BY entity, valid_from DESC, seq DESC"
@@ -111,7 +111,7 @@ def group_of(ledger: Ledger) -> dict[str, str]:
     return {r["entity"]: r["grp"] for r in rows}
 
 
-def groups(ledger: Ledger) -> dict[str, list[str]]:
+def groups(ledger: Session) -> dict[str, list[str]]:
     """Each group with the entities that belong to it now."""
     out: dict[str, list[str]] = {}
     for entity, group in group_of(ledger).items():
@@ -143,7 +143,7 @@ def file_sha256(path: Path, what: str) -> str:
 
 
 def accept_terms(
-    ledger: Ledger,
+    ledger: Session,
     entity: str,
     by: str,
     at: datetime,
@@ -188,7 +188,7 @@ def accept_terms(
 
 
 def add_person(
-    ledger: Ledger, person: str, entity: str, name: str | None, email: str | None = None
+    ledger: Session, person: str, entity: str, name: str | None, email: str | None = None
 ) -> tuple[int, list[str]]:
     """Add a person; returns the event and its warnings. Handles with one email are one human:
     they share one daily allowance of objects."""
@@ -211,7 +211,7 @@ def add_person(
     return ledger.append("person", body), warnings
 
 
-def move_person(ledger: Ledger, person: str, entity: str, at: datetime, reason: str) -> int:
+def move_person(ledger: Session, person: str, entity: str, at: datetime, reason: str) -> int:
     """From `at` on, PERSON belongs to ENTITY: past receipts stay with the old entity, and the
     person's daily objects follow them."""
     from quota.exports import not_future
@@ -228,7 +228,7 @@ def move_person(ledger: Ledger, person: str, entity: str, at: datetime, reason: 
     return ledger.append("person_move", {"person": person, "entity": entity, "at": iso(at), "reason": reason.strip()})
 
 
-def person_entity_at(ledger: Ledger, person: str, at: datetime) -> str | None:
+def person_entity_at(ledger: Session, person: str, at: datetime) -> str | None:
     """The entity PERSON belonged to at `at` (the latest move at or before it), or None."""
     from quota.ledger import utc_naive
 
@@ -241,7 +241,7 @@ def person_entity_at(ledger: Ledger, person: str, at: datetime) -> str | None:
     return rows[0]["entity"] if rows else None
 
 
-def add_permission(ledger: Ledger, ref: str, entity: str, cap: int, start: datetime, until: datetime) -> int:
+def add_permission(ledger: Session, ref: str, entity: str, cap: int, start: datetime, until: datetime) -> int:
     """X's permission for an entity, or for a group (`entity` names either): a group's lifts
     the one cap its entities share."""
     if not ledger.query("SELECT 1 FROM group_links WHERE grp = ?", [entity]):
@@ -265,7 +265,7 @@ def add_permission(ledger: Ledger, ref: str, entity: str, cap: int, start: datet
     )
 
 
-def current_profile(ledger: Ledger) -> Profile:
+def current_profile(ledger: Session) -> Profile:
     return ledger.profile()
 
 
@@ -280,7 +280,7 @@ def profile_note(profile: Profile) -> str | None:
     return None
 
 
-def use_policy(ledger: Ledger, name: str, reason: str, by: str) -> int:
+def use_policy(ledger: Session, name: str, reason: str, by: str) -> int:
     """Switch the profile in force: a controlled act, with why and who."""
     if name not in PROFILES:
         raise UsageError(f"no policy profile {name!r} (profiles: {', '.join(sorted(PROFILES))})")
@@ -292,7 +292,7 @@ def use_policy(ledger: Ledger, name: str, reason: str, by: str) -> int:
     )
 
 
-def entities(ledger: Ledger) -> list[dict[str, Any]]:
+def entities(ledger: Session) -> list[dict[str, Any]]:
     return ledger.query(
         """SELECT e.entity, e.name, e.kind,
                   (SELECT min(accepted_at) FROM terms_acceptances t WHERE t.entity = e.entity) AS terms_accepted_at,
@@ -301,7 +301,7 @@ def entities(ledger: Ledger) -> list[dict[str, Any]]:
     )
 
 
-def entity_detail(ledger: Ledger, entity: str) -> dict[str, Any]:
+def entity_detail(ledger: Session, entity: str) -> dict[str, Any]:
     row = _entity_row(ledger, entity)
     detail = {k: row[k] for k in ("entity", "name", "kind")}
     detail["terms"] = ledger.query(
@@ -315,7 +315,7 @@ def entity_detail(ledger: Ledger, entity: str) -> dict[str, Any]:
     return detail
 
 
-def persons(ledger: Ledger) -> list[dict[str, Any]]:
+def persons(ledger: Session) -> list[dict[str, Any]]:
     """Every person with the entity they belong to now (after any move)."""
     return ledger.query(
         """SELECT p.person, coalesce((SELECT m.entity FROM person_moves m WHERE m.person = p.person
@@ -325,7 +325,7 @@ def persons(ledger: Ledger) -> list[dict[str, Any]]:
     )
 
 
-def permissions(ledger: Ledger, entity: str | None = None) -> list[dict[str, Any]]:
+def permissions(ledger: Session, entity: str | None = None) -> list[dict[str, Any]]:
     where, params = ("WHERE entity = ?", [entity]) if entity else ("", [])
     return ledger.query(
         f"SELECT ref, entity, cap, valid_from, valid_until FROM permissions {where} ORDER BY valid_from, ref", params

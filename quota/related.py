@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from quota import registry
-from quota.ledger import Ledger
+from quota.ledger import Session
 
 # Words that say what kind of body a name is, not which one: "Acme Ltd" and "ACME Inc." are one.
 _FORMS = frozenset(
@@ -65,7 +65,7 @@ def normalise_domain(domain: str) -> str:
     return d.rstrip(".")
 
 
-def entity_warnings(ledger: Ledger, entity: str, name: str, domains: list[str]) -> list[str]:
+def entity_warnings(ledger: Session, entity: str, name: str, domains: list[str]) -> list[str]:
     """Why the entity being added may be an existing one (or part of the same organisation)."""
     out = []
     mine = {normalise_domain(d) for d in domains}
@@ -80,7 +80,7 @@ def entity_warnings(ledger: Ledger, entity: str, name: str, domains: list[str]) 
     return out
 
 
-def person_warnings(ledger: Ledger, person: str, name: str | None, email: str | None) -> list[str]:
+def person_warnings(ledger: Session, person: str, name: str | None, email: str | None) -> list[str]:
     """Why the person being added may be an existing one."""
     out = []
     for other in ledger.query(
@@ -125,7 +125,7 @@ def _candidates(normal: dict[str, str]) -> set[tuple[str, str]]:
     return out
 
 
-def related(ledger: Ledger) -> list[dict[str, Any]]:
+def related(ledger: Session) -> list[dict[str, Any]]:
     """Every pair of possibly related recipients, with why and whether they already share a
     cap (one group) or an allowance (one email). Exact matches are grouped by key; only
     near-same names are compared pair by pair, behind cheap bounds."""

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from quota import manual, notices, registry, related, reports
-from quota.ledger import Ledger, iso, utc_naive
+from quota.ledger import Session, iso, utc_naive
 from quota.policy import micros
 
 DEFAULT_SPAN = timedelta(days=90)
@@ -23,7 +23,7 @@ CHECKED = (
 
 
 def build(
-    ledger: Ledger, since: datetime | None, until: datetime | None, now: datetime | None = None
+    ledger: Session, since: datetime | None, until: datetime | None, now: datetime | None = None
 ) -> dict[str, Any]:
     now = now or ledger.now()
     until = until or now
@@ -146,7 +146,7 @@ def build(
     }
 
 
-def daily_series(ledger: Ledger, since: datetime, until: datetime, profile: Any) -> dict[str, list[dict[str, Any]]]:
+def daily_series(ledger: Session, since: datetime, until: datetime, profile: Any) -> dict[str, list[dict[str, Any]]]:
     """Per holder of a cap (a group, or an entity of none), every UTC day of the period: the
     most Post IDs in any 30-day window ending that day, and the cap then. Usage only rises at
     an entry and falls as entries age out, so a day's peak is at its start or at one of its

@@ -9,11 +9,11 @@ from typing import Any
 from quota import registry
 from quota.errors import UsageError
 from quota.exports import ledger_state, ledger_states
-from quota.ledger import Ledger, utc_naive
+from quota.ledger import Session, utc_naive
 from quota.policy import cap_at, next_free_at, next_growth_at, used_at
 
 
-def usage(ledger: Ledger, entity: str | None, at: datetime, need: int | None) -> list[dict[str, Any]]:
+def usage(ledger: Session, entity: str | None, at: datetime, need: int | None) -> list[dict[str, Any]]:
     """Per entity: Post IDs used in the window ending at `at`, the cap, headroom, next_free_at.
     An entity of a group shows the group's numbers (they share one cap), with its `group`; and
     every group has a row of its own (`entity` null)."""
@@ -73,7 +73,7 @@ def sources(row: dict[str, Any]) -> dict[str, str]:
 
 
 def exports(
-    ledger: Ledger, entity: str | None, since: datetime | None, until: datetime | None, state: str | None = None
+    ledger: Session, entity: str | None, since: datetime | None, until: datetime | None, state: str | None = None
 ) -> list[dict[str, Any]]:
     where, params = [], []
     if entity:
@@ -94,7 +94,7 @@ def exports(
     return ledger.query(sql, params)
 
 
-def export_detail(ledger: Ledger, export_id: str) -> dict[str, Any]:
+def export_detail(ledger: Session, export_id: str) -> dict[str, Any]:
     ledger.views(upto="exports")
     rows = ledger.query(f"SELECT * FROM ({_EXPORTS}) x WHERE export_id = ?", [export_id])
     if not rows:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from quota.errors import QueryTimeout, UsageError
-from quota.ledger import Ledger
+from quota.ledger import Session
 
 __all__ = ["DEFAULT_TIMEOUT", "MAX_ROWS", "QueryTimeout", "run"]
 
@@ -19,7 +19,7 @@ DEFAULT_TIMEOUT = 30.0
 MAX_ROWS = 1_000_000
 
 
-def run(ledger: Ledger, query: str, timeout: float = DEFAULT_TIMEOUT) -> tuple[list[str], list[dict[str, Any]]]:
+def run(ledger: Session, query: str, timeout: float = DEFAULT_TIMEOUT) -> tuple[list[str], list[dict[str, Any]]]:
     """Run one read-only SELECT; at most `timeout` seconds, a bounded amount of memory and
     MAX_ROWS rows, so that a query can neither hold the ledger for long (writers may wait
     behind it) nor exhaust the machine."""

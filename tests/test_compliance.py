@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SAMPLES, TERMS, Backend, quota
 
-from quota.ledger import Ledger
+from quota.ledger import Session
 from quota.store.sqlfiles import views as view_files
 
 pytestmark = pytest.mark.backends
@@ -274,7 +274,7 @@ def test_sql_refuses_anything_but_reading_the_ledger(world: Path, query: str) ->
 
 
 def test_views_follow_the_profile(world: Path) -> None:
-    with Ledger.open(None) as ledger:
+    with Session.open(None) as ledger:
         ledger.views()
         cap = ledger.query("SELECT DISTINCT cap FROM usage_30d")
     assert cap == [{"cap": 1_500_000}]

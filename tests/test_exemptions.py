@@ -137,9 +137,9 @@ def test_verify_recomputes_drawdown_and_catches_tampering(uni: Path, backend: Ba
     backend.raw("UPDATE exemptions SET post_ids = 10 WHERE ref = 'ACAD'")
     r = quota("ledger", "verify")
     assert r.exit_code == 5 and "table exemptions" in r.stderr
-    from quota.ledger import Ledger
+    from quota.ledger import Session
 
-    with Ledger.open(None) as ledger:
+    with Session.open(None) as ledger:
         problem = ledger.check("exemptions")
     assert problem is not None and "drawn 118 Post IDs of 10" in problem[1]
 
@@ -157,10 +157,10 @@ def test_no_profile_lifts_an_approved_quantity(uni: Path) -> None:
 
 
 def test_verify_fails_when_an_exemption_drew_more_than_approved(uni: Path) -> None:
-    from quota.ledger import Ledger
+    from quota.ledger import Session
 
     # As an older quota under the "unlimited" profile could record it: 400 Post IDs of 300.
-    with Ledger.open(None, write=True) as ledger:
+    with Session.open(None, write=True) as ledger:
         ledger.append("policy", {"profile": "x-restricted-use-cases", "version": "2023-legacy"})
         ledger.append("reserve", {
             "export_id": "old", "entity": "uni", "person": None, "at": "2026-11-01T00:00:00.000000Z",

@@ -235,9 +235,9 @@ def test_verify_recomputes_every_window(acme: Path, tmp_path: Path, backend: Bac
     backend.raw("UPDATE reservations SET delivered_at = delivered_at + INTERVAL '1 day' WHERE basis = 'cap'")
     r = quota("ledger", "verify")
     assert r.exit_code == 5  # the state no longer matches its event...
-    from quota.ledger import Ledger
+    from quota.ledger import Session
 
-    with Ledger.open(None) as ledger:
+    with Session.open(None) as ledger:
         assert ledger.check("windows") is not None  # ...and the window check sees the breach itself
 
 
@@ -277,7 +277,9 @@ def test_export_shows_the_strip_progress_bar_on_a_terminal(acme: Path, monkeypat
 
     monkeypatch.setattr(progress.ByteProgress, "begin", begin)
     # As on a terminal: the bar strip shows (CliRunner's stderr is no terminal).
-    monkeypatch.setattr(cli_exports, "progress_bar", lambda inputs, quiet: progress.ByteProgress(1, stream=io.StringIO()))
+    monkeypatch.setattr(
+        cli_exports, "progress_bar", lambda inputs, quiet: progress.ByteProgress(1, stream=io.StringIO())
+    )
     r = quota("export", PAGES, "--to", "acme", "-o", "out")
     assert r.exit_code == 0, r.stderr
     assert begun == [str(PAGES)]

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from conftest import TERMS, Backend, quota
 
-from quota.ledger import Ledger
+from quota.ledger import Session
 from quota.store.sqlfiles import migrations
 
 pytestmark = pytest.mark.backends
@@ -246,7 +246,7 @@ def test_checkpoint_catches_a_restored_backup_and_another_ledger(filled: Path, t
 def test_a_rewritten_history_breaks_the_checkpoint(filled: str, backend: Backend) -> None:
     assert quota("ledger", "checkpoint", "-o", "cp.txt").exit_code == 0
     # Rebuild the whole chain honestly from a changed first event: verify alone passes.
-    with Ledger.open(filled, write=True) as ledger:
+    with Session.open(filled, write=True) as ledger:
         rows = ledger.query("SELECT seq, recorded_at, kind, body FROM events ORDER BY seq")
         ledger_id = ledger.ledger_id
     from quota.ledger import event_hash, genesis
@@ -361,7 +361,7 @@ def test_an_older_ledger_is_upgraded_by_init(db: str, backend: Backend) -> None:
 
 
 def test_a_profile_this_version_does_not_know_is_one_sentence(db: str) -> None:
-    with Ledger.open(db, write=True) as led:
+    with Session.open(db, write=True) as led:
         led.append("policy", {"profile": "x-policy-2031", "version": "2031-01"})  # as a newer quota might
     r = quota("usage", "--json")
     assert r.exit_code == 5 and "Traceback" not in r.stderr

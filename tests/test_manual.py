@@ -17,7 +17,7 @@ from conftest import SAMPLES, TERMS, quota
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quota.ledger import Ledger
+from quota.ledger import Session
 
 pytestmark = pytest.mark.backends
 
@@ -93,7 +93,7 @@ def test_xlsx_ids_are_text_cells_and_text_is_never_a_formula(ledger: Path) -> No
     # The recorded sha256 is the file's, and the lineage holds every object ID.
     recorded = doc["files"][0]
     assert recorded["sha256"] == hashlib.sha256((ledger / "ana.xlsx").read_bytes()).hexdigest()
-    with Ledger.open(None) as led:
+    with Session.open(None) as led:
         stored = led.query("SELECT kind, id::VARCHAR AS id FROM lineage WHERE export_id = ?", [doc["export_id"]])
     assert sorted((r["kind"], r["id"]) for r in stored) == sorted(
         [(1, str(i)) for i in ids] + [(2, str(BIG + i)) for i in range(4)]
@@ -287,7 +287,7 @@ def test_verify_recomputes_every_persons_windows(ledger: Path) -> None:
         "posts": 201, "users": 0, "files": [], "profile": "x-developer-policy", "version": "2026-01",
         "ids_sha256": {},
     }  # fmt: skip
-    with Ledger.open(None, write=True) as led:
+    with Session.open(None, write=True) as led:
         led.append("manual", body)  # bypasses the check, as an edited ledger would
     r = quota("ledger", "verify")
     assert r.exit_code == 5
@@ -299,7 +299,7 @@ def test_verify_refuses_an_entry_naming_a_profile_not_in_force(ledger: Path) -> 
         "export_id": "lenient", "entity": "acme", "person": "ana", "at": z(T0), "posts": 900, "users": 0,
         "files": [], "profile": "x-restricted-use-cases", "version": "2023-legacy", "ids_sha256": {},
     }  # fmt: skip
-    with Ledger.open(None, write=True) as led:
+    with Session.open(None, write=True) as led:
         led.append("manual", body)  # a forged entry choosing the lenient profile for itself
     r = quota("ledger", "verify")
     assert r.exit_code == 5

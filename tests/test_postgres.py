@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import PG_URL, REQUIRE_PG, SAMPLES, TERMS, Backend, _pg_problem, init_acme, quota
 
-from quota.ledger import Ledger
+from quota.ledger import Session
 
 PAGES = SAMPLES / "v2_pages.jsonl"
 
@@ -264,7 +264,7 @@ def test_a_server_restart_during_an_export_fails_it_cleanly_and_a_retry_succeeds
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stdout)["post_ids"] == 118
     assert quota("ledger", "verify").exit_code == 0
-    with Ledger.open(None) as ledger:
+    with Session.open(None) as ledger:
         assert [r["export_id"] for r in ledger.query("SELECT export_id FROM reservations")] == ["e1"]
 
 

@@ -18,7 +18,7 @@ from quota.ids import Kind
 from quota.readers import detect, fast
 from quota.readers.records import Role, Want
 from quota.readers.source import Source
-from quota.strip import StripOptions, _careful, _connect
+from quota.stripping import StripOptions, _careful, _connect
 
 ALL_WANTS = [
     Want(frozenset({Kind.POST})),

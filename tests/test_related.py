@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quota import synth
-from quota.ledger import Ledger
+from quota.ledger import Session
 
 CAP = 1_500_000
 
@@ -62,7 +62,7 @@ def test_verify_judges_the_groups_summed_windows(tmp_path: Path) -> None:
     g = ("--part-of", "acme-group")
     org(("a1", "Acme One", g), ("a2", "Acme Two", g))
     db = tmp_path / "ledger.duckdb"
-    with Ledger.open(db, write=True) as ledger:  # as an older quota, blind to groups, recorded them
+    with Session.open(db, write=True) as ledger:  # as an older quota, blind to groups, recorded them
         for entity in ("a1", "a2"):
             ledger.append("import", {"export_id": f"old-{entity}", "entity": entity, "person": None,
                                      "at": "2026-11-01T00:00:00.000000Z", "post_ids": CAP, "user_ids": 0,
@@ -189,7 +189,7 @@ def test_shared_allowances_against_an_oracle(tmp_path_factory, people, entries) 
 
     db = tmp_path_factory.mktemp("allow") / "l.duckdb"
     t0 = datetime(2026, 11, 1, tzinfo=UTC)
-    with Ledger.open(db, write=True, create=True) as ledger:
+    with Session.open(db, write=True, create=True) as ledger:
         registry.add_entity(ledger, "acme", "Acme", "organization")
         for i, email in enumerate(people):
             registry.add_person(ledger, f"p{i}", "acme", None, email)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES, TERMS, Backend, quota
 
-from quota.ledger import Ledger
+from quota.ledger import Session
 from quota.store import sqlfiles
 from quota.store.chain import STATE_OF, STATE_TABLES
 
@@ -105,7 +105,7 @@ def build(tmp_path: Path) -> None:
         quota("notice", "void", added[0]["notice_id"] if added else _last_notice(), "--reason", "kind").exit_code == 0
     )
     # A release: an export whose writing failed is released by quota itself; here, by hand.
-    with Ledger.open(None, write=True) as ledger:
+    with Session.open(None, write=True) as ledger:
         ledger.append("reserve", {
             "export_id": "r1", "entity": "acme", "person": None, "at": "2026-11-07T00:00:00.000000Z",
             "post_ids": 0, "user_ids": 0, "dm_ids": 0, "basis": "cap", "profile": "x-developer-policy",
@@ -177,7 +177,7 @@ def test_the_same_history_gives_the_same_rows_on_both(template: Path, tmp_path: 
     assert quota("ledger", "copy", "--db", tmp_path / "ledger.duckdb", "--to", backend.db).exit_code == 0
     answers = []
     for db in (tmp_path / "ledger.duckdb", backend.db):
-        with Ledger.open(db) as ledger:
+        with Session.open(db) as ledger:
             ledger.views()
             got = {}
             for name in (*STATE_TABLES, "entry_holders", "manual_humans"):

@@ -14,7 +14,7 @@ import click
 from quota.render import render
 
 if TYPE_CHECKING:
-    from quota.ledger import Ledger
+    from quota.ledger import Session
     from quota.progress import ByteProgress
 
 
@@ -75,7 +75,12 @@ def ledger_options(f):  # type: ignore[no-untyped-def]
     f = click.option(
         "--wait", type=float, default=60.0, show_default=True, help="Seconds to wait for the ledger lock."
     )(f)
-    return click.option("--db", "db", default=None, help="Ledger file (else $QUOTA_DB, else the per-user default).")(f)
+    return click.option(
+        "--db",
+        "db",
+        default=None,
+        help="The ledger: a file, or postgresql://USER@HOST[:PORT]/DBNAME (else $QUOTA_DB, else the per-user file).",
+    )(f)
 
 
 def format_options(f):  # type: ignore[no-untyped-def]
@@ -105,15 +110,15 @@ def at_or_now(ledger, value: str | None, option: str = "--at") -> datetime:  # t
 
 
 def writer(db: str | None, wait: float, create: bool = False):  # type: ignore[no-untyped-def]
-    from quota.ledger import Ledger
+    from quota.ledger import Session
 
-    return Ledger.open(db, write=True, wait=wait, create=create)
+    return Session.open(db, write=True, wait=wait, create=create)
 
 
 def reader(db: str | None, wait: float):  # type: ignore[no-untyped-def]
-    from quota.ledger import Ledger
+    from quota.ledger import Session
 
-    return Ledger.open(db, write=False, wait=wait)
+    return Session.open(db, write=False, wait=wait)
 
 
 def query_command(
@@ -121,7 +126,7 @@ def query_command(
     wait: float,
     as_json: bool,
     as_csv: bool,
-    fetch: Callable[[Ledger], list[dict[str, Any]]],
+    fetch: Callable[[Session], list[dict[str, Any]]],
     columns: list[str],
 ) -> None:
     """Run `fetch(ledger)` under a shared lock and print its rows as a table, JSON or CSV."""

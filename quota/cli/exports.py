@@ -74,7 +74,7 @@ def export_cmd(
       quota export sample.jsonl --to uni --person rsmith -o out/ --ids post,user --exemption X-ACAD-7
     """
     from quota import exports
-    from quota import strip as strip_mod
+    from quota import stripping as strip_mod
     from quota.output import OutputOptions
     from quota.readers.records import Want
 

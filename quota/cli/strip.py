@@ -39,7 +39,7 @@ def strip(
     Example:
       quota strip pages.jsonl.gz -o out/ --ids post,user
     """
-    from quota import strip as strip_mod
+    from quota import stripping as strip_mod
     from quota.output import OutputOptions, check_outdir, write_outdir
     from quota.readers.records import Want
     from quota.scratch import WorkDir

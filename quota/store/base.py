@@ -2,7 +2,7 @@
 
 A `Store` is one open session on one ledger: it reads with named or portable SQL, appends
 events with their state rows and bulk rows (lineage, notice IDs) in one transaction, and knows
-its own clock. The rest of quota talks to a `quota.ledger.Ledger`, which holds a Store.
+its own clock. The rest of quota talks to a `quota.ledger.Session`, which holds a Store.
 """
 
 from __future__ import annotations
@@ -106,6 +106,10 @@ class Store(ABC):
     @abstractmethod
     def lineage_of(self, ids: Sequence[int]) -> list[tuple[int, int, str]]:
         """(id, kind, export_id) of every lineage row of these IDs."""
+
+    @abstractmethod
+    def arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
+        """The rows of one statement as an Arrow table; IDs as uint64."""
 
     @abstractmethod
     def batches(self, sql: str, schema: pa.Schema, size: int = 1 << 16) -> Iterator[pa.Table]:

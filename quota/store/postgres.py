@@ -145,6 +145,24 @@ class PgStore(Store):
         )[1]
         return [(int(i), int(k), str(e)) for i, k, e in rows]
 
+    def arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
+        import pyarrow as pa
+
+        with self.conn.cursor() as cur:
+            cur.execute(_placeholders(sql), list(params) or None)
+            names = [d.name for d in cur.description or []]
+            numeric = [d.type_code == _NUMERIC for d in cur.description or []]
+            rows = cur.fetchall()
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+        arrays = []
+        for values, is_numeric in zip(columns, numeric, strict=True):
+            # NUMERIC(20) holds IDs: uint64, as DuckDB gives them; a sum past 2^64 stays a decimal.
+            if is_numeric and all(v is None or (isinstance(v, int) and 0 <= v < 2**64) for v in values):
+                arrays.append(pa.array(values, pa.uint64()))
+            else:
+                arrays.append(pa.array(values))
+        return pa.table(arrays, names=names)
+
     def batches(self, sql: str, schema: pa.Schema, size: int = 1 << 16) -> Iterator[pa.Table]:
         import pyarrow as pa
 

@@ -29,6 +29,7 @@ from quota.scratch import WorkDir
 
 if TYPE_CHECKING:
     import duckdb
+    import pyarrow as pa
 
 
 class Progress(Protocol):
@@ -104,6 +105,11 @@ class Stripped:
         table, n = self.unique(kind)
         self.con.execute(f"COPY (SELECT id FROM {table}) TO ? (FORMAT csv, HEADER false)", [str(path)])
         return n
+
+    def arrow(self, kind: Kind) -> pa.Array:
+        """The unique IDs of `kind`, ascending, as an Arrow uint64 array (the public API's)."""
+        table, _ = self.unique(kind)
+        return self.con.sql(f"SELECT id FROM {table}").to_arrow_table().column("id").combine_chunks()
 
     def ids(self, kind: Kind) -> list[int]:
         """The unique IDs of `kind`, ascending, in memory (for small inputs: who-received, import)."""

@@ -1,0 +1,242 @@
+"""The library's face: `from quota import Ledger, strip`.
+
+A `Ledger` is a ledger by its place (a DuckDB file or a PostgreSQL URL). It holds nothing
+open: each call opens a session of its own and closes it, so a notebook that keeps a Ledger
+blocks no exporter. Answers are Polars DataFrames, built from the database's Arrow results;
+Polars is imported only when an answer is asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from quota.errors import UsageError
+from quota.ids import Kind
+from quota.ledger import Session
+from quota.store import resolve
+from quota.times import utc_naive
+
+if TYPE_CHECKING:
+    import polars as pl
+    import pyarrow as pa
+
+    from quota.exports import ExportResult
+    from quota.store.copy import CopyReport
+    from quota.store.verify import VerifyReport
+    from quota.stripping import InputReport
+
+
+def _frame(table: pa.Table) -> pl.DataFrame:
+    import polars as pl
+
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def _rows_frame(rows: list[dict[str, Any]], columns: Sequence[str], ids: Sequence[str] = ()) -> pl.DataFrame:
+    """Rows the library computed in Python, through Arrow; `ids`: columns of IDs (uint64)."""
+    import pyarrow as pa
+
+    arrays = []
+    for c in columns:
+        values = [r.get(c) for r in rows]
+        if c in ids:
+            arrays.append(pa.array([None if v is None else int(v) for v in values], pa.uint64()))
+        else:
+            arrays.append(pa.array(values))
+    return _frame(pa.table(arrays, names=list(columns)))
+
+
+def _kinds(ids: str | Iterable[str]) -> frozenset[Kind]:
+    from quota.stripping import parse_kinds
+
+    return parse_kinds(ids if isinstance(ids, str) else ",".join(ids))
+
+
+class Ledger:
+    """A ledger by its place. `Ledger.open(url_or_path)` checks that it is one."""
+
+    def __init__(self, place: str | Path | None = None, *, wait: float = 60.0) -> None:
+        self.place = resolve(place)
+        self.wait = wait
+
+    @classmethod
+    def open(cls, url_or_path: str | Path | None = None, *, create: bool = False, wait: float = 60.0) -> Ledger:
+        """The ledger at a path or PostgreSQL URL (None: $QUOTA_DB, else the per-user file).
+        With `create`, made (or upgraded) first, as `quota init` does."""
+        ledger = cls(url_or_path, wait=wait)
+        with Session.open(ledger.place, write=create, create=create, wait=wait):
+            pass
+        return ledger
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Nothing to close: every call closed its own session."""
+
+    def __repr__(self) -> str:
+        return f"Ledger({str(self.place)!r})"
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with Session.open(self.place, wait=self.wait) as session:
+            yield session
+
+    # -------------------------------------------------------------- answers
+
+    def usage(self, entity: str | None = None, at: datetime | None = None) -> pl.DataFrame:
+        """Per entity (and group): the Post IDs in the 30 days to `at` (default now), the cap,
+        the headroom and when more fit."""
+        from quota import reports
+
+        with self._read() as session:
+            rows = reports.usage(session, entity, at or session.now(), None)
+        columns = ["entity", "group", "at", "window_start", "used", "cap", "headroom", "next_free_at"]
+        return _rows_frame(rows, columns)
+
+    def exports(
+        self,
+        entity: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        state: str | None = None,
+    ) -> pl.DataFrame:
+        """Every distribution (the `exports` view), oldest first."""
+        where, params = [], []
+        for column, op, value in (("entity", "=", entity), ('"at"', ">=", since), ('"at"', "<", until),
+                                  ("state", "=", state)):  # fmt: skip
+            if value is not None:
+                where.append(f"{column} {op} ?")
+                params.append(utc_naive(value) if isinstance(value, datetime) else value)
+        condition = ("WHERE " + " AND ".join(where)) if where else ""
+        with self._read() as session:
+            session.views(upto="exports")
+            table = session.arrow(f'SELECT * FROM exports {condition} ORDER BY "at", export_id', params)
+        return _frame(table)
+
+    def who_received(self, ids: Iterable[int | str], kind: str | None = None) -> pl.DataFrame:
+        """Every delivery of each ID (committed, open or void; not released), by ID then time.
+        `kind`: post, user or dm (IDs of a declared kind match under every kind)."""
+        from quota import received
+        from quota.ids import id_problem
+
+        asked = []
+        for i in ids:
+            if (problem := id_problem(str(i))) is not None:
+                raise UsageError(f"{str(i)[:40]!r} is not an ID: {problem}")
+            asked.append(int(i))
+        if not asked:
+            raise UsageError("give at least one ID")
+        with self._read() as session:
+            rows = received.who_received(session, asked, kind)
+        return _rows_frame(rows, received.COLUMNS, ids=("id",))
+
+    def delivered_ids(
+        self, entity: str | None = None, export_id: str | None = None, kind: str | None = None
+    ) -> pl.DataFrame:
+        """Every ID each recipient holds (the `delivered_ids` view), filtered."""
+        where, params = [], []
+        for column, value in (("entity", entity), ("export_id", export_id), ("kind", kind)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        condition = ("WHERE " + " AND ".join(where)) if where else ""
+        with self._read() as session:
+            session.views(upto="delivered_ids")
+            table = session.arrow(f"SELECT * FROM delivered_ids {condition} ORDER BY export_id, kind, id", params)
+        return _frame(table)
+
+    def sql(self, query: str, timeout: float = 30.0) -> pl.DataFrame:
+        """One read-only SELECT over the ledger's tables and views, locked down as `quota sql` is."""
+        import pyarrow as pa
+
+        from quota import sqlquery
+
+        with self._read() as session:
+            columns, rows = sqlquery.run(session, query, timeout)
+        return _frame(pa.Table.from_pylist(rows) if rows else pa.table({c: pa.array([]) for c in columns}))
+
+    # -------------------------------------------------------------- acts
+
+    def export(
+        self,
+        inputs: Sequence[str | Path],
+        to: str,
+        out: str | Path,
+        *,
+        ids: str | Iterable[str] = "post",
+        person: str | None = None,
+        at: datetime | None = None,
+        export_id: str | None = None,
+        exemption: str | None = None,
+        dry_run: bool = False,
+        force: bool = False,
+    ) -> ExportResult:
+        """Strip `inputs`, check the IDs against `to`'s cap (or `exemption`), write them to `out`
+        and record them: the export protocol of `quota export`."""
+        from quota import exports
+        from quota.output import OutputOptions
+        from quota.readers.records import Want
+        from quota.stripping import StripOptions
+
+        return exports.export(
+            [str(i) for i in inputs], to, Path(out), db=self.place,
+            strip_opts=StripOptions(want=Want(_kinds(ids))), out_opts=OutputOptions(),
+            person=person, at=at, export_id=export_id, dry_run=dry_run, force=force, wait=self.wait,
+            say=lambda m: None, exemption=exemption,
+        )  # fmt: skip
+
+    def verify(self, checkpoint: str | None = None) -> VerifyReport:
+        """The whole proof (`quota ledger verify`); with `checkpoint`'s text, that the ledger extends it."""
+        with self._read() as session:
+            return session.verify(checkpoint=checkpoint)
+
+    def checkpoint(self) -> str:
+        with self._read() as session:
+            return session.checkpoint()
+
+    def copy_to(self, to: str | Path) -> CopyReport:
+        """This whole ledger into a new file or PostgreSQL schema, verified (`quota ledger copy`)."""
+        with self._read() as session:
+            return session.copy_to(to, self.wait)
+
+
+@dataclass
+class StripResult:
+    """What `strip` found: the unique IDs of each kind asked for, ascending, and each input's
+    account (lines, IDs read, duplicates, bad lines, its sha256)."""
+
+    ids: dict[str, pa.Array]
+    inputs: list[InputReport]
+
+    def frame(self, kind: str = "post") -> pl.DataFrame:
+        import pyarrow as pa
+
+        return _frame(pa.table({"id": self.ids[kind]}))
+
+
+def strip(
+    inputs: Sequence[str | Path],
+    ids: str | Iterable[str] = "post",
+    *,
+    fmt: str | None = None,
+    id_column: str | None = None,
+    referenced: bool = False,
+    skip_bad: bool = False,
+) -> StripResult:
+    """Any X export down to its unique IDs, exactly as `quota strip` reads it (in memory:
+    for files the size of a delivery; `quota strip` writes larger ones to disk)."""
+    from quota import stripping as strip_mod
+    from quota.readers.records import Want
+
+    opts = strip_mod.StripOptions(want=Want(_kinds(ids), referenced), fmt=fmt, id_column=id_column, skip_bad=skip_bad)
+    with strip_mod.strip([str(i) for i in inputs], opts) as stripped:
+        found = {k.value: stripped.arrow(k) for k in sorted(stripped.want.kinds, key=lambda k: k.value)}
+        return StripResult(found, list(stripped.inputs))
