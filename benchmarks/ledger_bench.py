@@ -1,14 +1,19 @@
-"""What the ledger costs, at two sizes, side by side.
+"""What the ledger costs, at two sizes, side by side, on DuckDB and (with --db) PostgreSQL.
 
     python benchmarks/ledger_bench.py                          # 10k and 1M exports, 100 IDs each
     python benchmarks/ledger_bench.py --sizes 10000,100000     # quicker
+    python benchmarks/ledger_bench.py --db postgresql://postgres@127.0.0.1/test --sizes 10000,100000
 
 For each size it builds a ledger of that many committed exports (spread over 200 entities and
 two years, with their lineage: sizes x --ids-per-export IDs) in bulk, with a valid hash chain,
-then times whole processes: `quota usage ENTITY`, `quota usage` (all entities) and
-`quota ledger verify`. Once, on the small ledger, it times `quota export` of --export-ids Post
-IDs against `quota strip` of the same file. Figures print as a table; nothing is asserted.
-Ledgers are built into benchmarks/data/ (ignored by git) and reused.
+then times whole processes: an export's check-and-record (`quota export` of 118 Post IDs),
+`quota usage ENTITY`, `quota usage` (all entities), `quota who-received` of 10,000 stored IDs
+and `quota ledger verify`. With --db URL, each ledger is copied to a schema on that server
+(`quota ledger copy`, timed) and the same commands run there: the table shows both backends
+and their ratio, and each backend's large/small ratio. Once, on the small DuckDB ledger, it
+times `quota export` of --export-ids Post IDs against `quota strip` of the same file. Figures
+print as a table; nothing is asserted. DuckDB ledgers are built into benchmarks/data/
+(ignored by git) and reused, and so are the server's schemas (bench_N_M).
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ def build(path: Path, exports: int, per_export: int) -> None:
             ledger.append("terms", {"entity": e, "by": "bench", "at": iso(START), "terms": "all"})
         seq, prev = ledger.head()
         ledger_id = ledger.ledger_id
-        con = ledger.con
+        con = ledger.store.con  # DuckDB's own connection: a synthetic ledger in bulk, at DuckDB's speed
         # Lineage first: export k delivers IDs k*per_export .. (k+1)*per_export-1 (as Post IDs).
         t = time.perf_counter()
         con.execute(
@@ -111,6 +116,24 @@ def run(cmd: list[str]) -> float:
     return time.perf_counter() - t
 
 
+def measure(q: list[str], db: str, tmp: Path, n: int, per_export: int, ids_file: Path) -> dict[str, float]:
+    """Whole-process times of the commands users wait for, on one ledger."""
+    page = HERE.parent / "sample_data" / "v2_pages.jsonl"
+    stamp = time.time_ns()
+    export = min(
+        run([*q, "export", str(page), "--to", f"e{i}", "-o", str(tmp / f"x{stamp}-{i}"), "--db", db, "-q",
+             "--export-id", f"bench-{stamp}-{i}"])
+        for i in range(3)
+    )  # fmt: skip
+    return {
+        "export": export,
+        "usage_one": min(run([*q, "usage", "e7", "--db", db, "--json"]) for _ in range(3)),
+        "usage_all": run([*q, "usage", "--db", db, "--json"]),
+        "who_received": run([*q, "who-received", "--file", str(ids_file), "--db", db, "--json"]),
+        "verify": run([*q, "ledger", "verify", "--db", db]),
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,1000000")
@@ -118,26 +141,57 @@ def main() -> int:
     ap.add_argument("--export-ids", type=int, default=1_500_000)
     ap.add_argument("--data", type=Path, default=HERE / "data")
     ap.add_argument("--pages", type=Path, default=None, help="also compare export and strip on this v2 pages file")
+    ap.add_argument("--db", default=None, help="a PostgreSQL URL: the same figures there, beside DuckDB's")
+    ap.add_argument("--skip-export-vs-strip", action="store_true")
     a = ap.parse_args()
     a.data.mkdir(parents=True, exist_ok=True)
     q = [sys.executable, "-m", "quota"]
-    rows = []
     sizes = [int(x) for x in a.sizes.split(",")]
-    for n in sizes:
-        path = a.data / f"ledger_{n}x{a.ids_per_export}.duckdb"
-        if not path.exists():
-            print(f"building {path} ...", file=sys.stderr)
-            build(path, n, a.ids_per_export)
-        one = min(run([*q, "usage", "e7", "--db", str(path), "--json"]) for _ in range(3))
-        every = run([*q, "usage", "--db", str(path), "--json"])
-        verify = run([*q, "ledger", "verify", "--db", str(path)])
-        rows.append((n, path.stat().st_size, one, every, verify))
+    results: dict[tuple[str, int], dict[str, float]] = {}
+    copies: dict[int, float] = {}
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
+        for n in sizes:
+            path = a.data / f"ledger_{n}x{a.ids_per_export}.duckdb"
+            if not path.exists():
+                print(f"building {path} ...", file=sys.stderr)
+                build(path, n, a.ids_per_export)
+            rng = random.Random(5)
+            ids_file = tmp / f"asked-{n}.txt"
+            ids_file.write_text(
+                "".join(f"{1500000000000000000 + rng.randrange(n * a.ids_per_export)}\n" for _ in range(10_000))
+            )
+            results["duckdb", n] = measure(q, str(path), tmp, n, a.ids_per_export, ids_file)
+            if a.db:
+                sep = "&" if "?" in a.db else "?"
+                url = f"{a.db}{sep}schema=bench_{n}_{a.ids_per_export}"
+                if subprocess.run([*q, "ledger", "checkpoint", "--db", url], capture_output=True).returncode != 0:
+                    print(f"copying {path.name} to {url} ...", file=sys.stderr)
+                    copies[n] = run([*q, "ledger", "copy", "--db", str(path), "--to", url])
+                results["postgres", n] = measure(q, url, tmp, n, a.ids_per_export, ids_file)
 
-    print(f"{'exports':>10} {'IDs':>13} {'file MB':>8} {'usage ENTITY s':>15} {'usage all s':>12} {'verify s':>9}")
-    for n, size, one, every, verify in rows:
-        print(f"{n:>10,} {n * a.ids_per_export:>13,} {size / 1e6:>8.0f} {one:>15.2f} {every:>12.2f} {verify:>9.1f}")
-    if len(rows) > 1:
-        print(f"usage ENTITY, largest vs smallest ledger: {rows[-1][2] / rows[0][2]:.2f}x (target <= 1.5x)")
+    keys = [("export", "export s"), ("usage_one", "usage ENTITY s"), ("usage_all", "usage all s"),
+            ("who_received", "who-received 10k s"), ("verify", "verify s")]  # fmt: skip
+    backends = ["duckdb", "postgres"] if a.db else ["duckdb"]
+    print(f"{'backend':>9} {'exports':>10} {'IDs':>13} " + " ".join(f"{h:>19}" for _, h in keys))
+    for backend in backends:
+        for n in sizes:
+            r = results[backend, n]
+            print(f"{backend:>9} {n:>10,} {n * a.ids_per_export:>13,} " + " ".join(f"{r[k]:>19.2f}" for k, _ in keys))
+    if len(sizes) > 1:
+        for backend in backends:
+            big, small = results[backend, sizes[-1]], results[backend, sizes[0]]
+            print(f"{backend}, largest / smallest ledger: " + ", ".join(f"{h.removesuffix(' s')} {big[k] / small[k]:.2f}x"
+                                                                  for k, h in keys))  # fmt: skip
+    if a.db:
+        for n in sizes:
+            pg, duck = results["postgres", n], results["duckdb", n]
+            print(f"postgres / duckdb at {n:,} exports: " + ", ".join(f"{h.removesuffix(' s')} {pg[k] / duck[k]:.2f}x"
+                                                                     for k, h in keys))  # fmt: skip
+        for n, seconds in copies.items():
+            print(f"ledger copy of {n:,} exports ({n * a.ids_per_export:,} IDs) to the server: {seconds:.1f} s")
+    if a.skip_export_vs_strip:
+        return 0
 
     with tempfile.TemporaryDirectory() as tmp:
         ids = Path(tmp, "ids.txt")

@@ -257,7 +257,7 @@ def add_permission(ledger: Session, ref: str, entity: str, cap: int, start: date
             f"a permission lifts the cap: {cap:,} is not above the {base:,} Post IDs every entity has without one"
         )
     if until <= start:
-        raise UsageError("--until must be after --from")
+        raise UsageError(f"the permission ends ({iso(until)}) before it starts ({iso(start)})")
     if ledger.query("SELECT 1 FROM permissions WHERE ref = ?", [ref]):
         raise UsageError(f"permission {ref!r} is already recorded")
     return ledger.append(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -123,6 +123,15 @@ class Store(ABC):
             yield int(i)
 
     # -------------------------------------------------------------- writing
+
+    def scanning(self) -> AbstractContextManager[None]:
+        """A block of whole-ledger checks (verify): where the planner would bet on finding a
+        problem in the first rows (LIMIT 1) and loop, it should scan and hash instead."""
+        return nullcontext()
+
+    def analyze(self) -> None:
+        """Refresh the planner's statistics after a bulk load (ledger copy); DuckDB keeps its own."""
+        return None
 
     @abstractmethod
     def transaction(self) -> AbstractContextManager[None]:

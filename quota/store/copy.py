@@ -51,9 +51,9 @@ def _new_target(target: str | Path) -> None:
         if target.exists():
             raise UsageError(f"{target} already exists: a ledger is copied to a new file only")
         return
-    from quota.store.postgres import schema_exists
+    from quota.store.postgres import schema_in_use
 
-    if schema_exists(target):
+    if schema_in_use(target):
         raise UsageError(f"{target_name(target)} already exists: a ledger is copied to a new schema only")
 
 
@@ -92,10 +92,11 @@ def copy_ledger(
                 raise UsageError(f"{store.where} is a ledger already: copy to a new, empty place")
             made = True
             created = source.rows("SELECT created_at FROM ledger_meta")[1][0][0]
-            store.migrate(ledger_id=ledger_id, created_at=created)
             schemas = _schemas()
             sizes = {"lineage": 0, "deletion_notice_ids": 0}
+            # One transaction makes and fills the copy: killed at any moment, it leaves no ledger.
             with store.transaction():
+                store.migrate(ledger_id=ledger_id, created_at=created)
                 for batch in source.batches("SELECT * FROM events ORDER BY seq", schemas["events"]):
                     store.load(Rows("events", batch))
                 for table in STATE_TABLES:
@@ -104,6 +105,7 @@ def copy_ledger(
                     for batch in source.batches(f"SELECT * FROM {table}", schemas[table]):
                         store.load(Rows(table, batch))
                         sizes[table] += batch.num_rows
+                store.analyze()
                 report = verify(store, profile, full=True)
                 if not report.ok:
                     raise LedgerError(f"the copy does not verify, so nothing was kept: {report.problem}")

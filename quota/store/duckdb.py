@@ -95,6 +95,7 @@ class DuckStore(Store):
         super().__init__(str(path), writable)
         self.path = path
         self.con = con
+        self._depth = 0
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
         cur = self.con.execute(sql, list(params))
@@ -149,6 +150,10 @@ class DuckStore(Store):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        if self._depth:  # inside another: part of it (ledger copy makes and fills in one)
+            yield
+            return
+        self._depth += 1
         self.con.execute("BEGIN")
         try:
             yield
@@ -156,6 +161,8 @@ class DuckStore(Store):
             # Never COMMIT after an error: DuckDB would silently roll back and look successful.
             self.con.execute("ROLLBACK")
             raise
+        finally:
+            self._depth -= 1
         self.con.execute("COMMIT")
 
     def load(self, item: Load) -> None:

@@ -43,6 +43,11 @@ def verify(store: Store, profile: str, full: bool = True) -> VerifyReport:
         ledger_id = store.ledger_id()
     except LedgerError as e:
         return VerifyReport(False, "", 0, "", str(e), 0)
+    with store.scanning():
+        return _verify(store, ledger_id, profile, full)
+
+
+def _verify(store: Store, ledger_id: str, profile: str, full: bool) -> VerifyReport:
     kinds = ", ".join(f"'{k}'" for k in EVENT_KINDS)
     bad = store.rows(store.sql("verify_chain").replace("{kinds}", kinds), [genesis(ledger_id)])[1]
     if bad:
