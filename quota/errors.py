@@ -42,3 +42,7 @@ class DiskError(QuotaError):
 
 class QueryTimeout(UsageError):
     """A user's query (quota sql) ran out of its time."""
+
+
+class DateOrder(UsageError):
+    """Something ends before it starts; the command line names its options."""

@@ -81,20 +81,15 @@ def ledger_state(
     span = [utc_naive(around - 2 * window), utc_naive(around + 2 * window)]
     if not linked:
         rows = ledger.rows(
-            """SELECT delivered_at, post_ids FROM reservations
-               WHERE entity = ? AND delivered_at > ? AND delivered_at < ? AND basis <> 'exemption'
-                 AND export_id NOT IN (SELECT export_id FROM releases)
-                 AND export_id NOT IN (SELECT export_id FROM voids)""",
+            f"""SELECT delivered_at, post_ids FROM {ledger.fragment("counted_entries")} c
+               WHERE entity = ? AND delivered_at > ? AND delivered_at < ?""",
             [holder, *span],
         )
     else:
         who = members or [holder]
         rows = ledger.rows(
-            f"""SELECT delivered_at, post_ids FROM {ledger.fragment("entry_holders")} h
-               WHERE entity IN ({",".join("?" * len(who))}) AND holder = ? AND delivered_at > ? AND delivered_at < ?
-                 AND basis <> 'exemption'
-                 AND export_id NOT IN (SELECT export_id FROM releases)
-                 AND export_id NOT IN (SELECT export_id FROM voids)""",
+            f"""SELECT delivered_at, post_ids FROM {ledger.fragment("counted_holders")} h
+               WHERE entity IN ({",".join("?" * len(who))}) AND holder = ? AND delivered_at > ? AND delivered_at < ?""",
             [*who, holder, *span],
         )
     entries = [Entry(at.replace(tzinfo=UTC), int(n)) for at, n in rows]
@@ -116,10 +111,8 @@ def ledger_states(
 ) -> dict[str, tuple[list[Entry], list[Permission]]]:
     """ledger_state of every holder (entity or group) at once: one query instead of one each."""
     rows = ledger.rows(
-        f"""SELECT holder, delivered_at, post_ids FROM {ledger.fragment("entry_holders")} h
-           WHERE delivered_at > ? AND delivered_at < ? AND basis <> 'exemption'
-             AND export_id NOT IN (SELECT export_id FROM releases)
-             AND export_id NOT IN (SELECT export_id FROM voids)""",
+        f"""SELECT holder, delivered_at, post_ids FROM {ledger.fragment("counted_holders")} h
+           WHERE delivered_at > ? AND delivered_at < ?""",
         [utc_naive(around - 2 * window), utc_naive(around + 2 * window)],
     )
     holders = [e["entity"] for e in ledger.query("SELECT entity FROM entities")]

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from quota.errors import UsageError
+from quota.errors import DateOrder, UsageError
 from quota.ledger import Session, check_name, iso
 from quota.policy import MAX_QUANTITY, PROFILES, Profile
 
@@ -257,7 +257,7 @@ def add_permission(ledger: Session, ref: str, entity: str, cap: int, start: date
             f"a permission lifts the cap: {cap:,} is not above the {base:,} Post IDs every entity has without one"
         )
     if until <= start:
-        raise UsageError(f"the permission ends ({iso(until)}) before it starts ({iso(start)})")
+        raise DateOrder(f"the permission ends ({iso(until)}) before it starts ({iso(start)})")
     if ledger.query("SELECT 1 FROM permissions WHERE ref = ?", [ref]):
         raise UsageError(f"permission {ref!r} is already recorded")
     return ledger.append(

@@ -19,7 +19,7 @@ from quota.cli.common import (
     warn,
     writer,
 )
-from quota.errors import UsageError
+from quota.errors import DateOrder, UsageError
 from quota.policy import MAX_QUANTITY
 from quota.render import render, to_json
 
@@ -267,9 +267,12 @@ def permission_add(
     entity_id = entity_id or group
     assert entity_id is not None
     with writer(db, wait) as ledger:
-        seq = registry.add_permission(
-            ledger, ref, entity_id, cap, parse_time(start, "--from"), parse_time(until, "--until")
-        )
+        try:
+            seq = registry.add_permission(
+                ledger, ref, entity_id, cap, parse_time(start, "--from"), parse_time(until, "--until")
+            )
+        except DateOrder as e:
+            raise UsageError(f"{e}: give --until after --from") from None
     click.echo(f"recorded permission {ref} for {entity_id} (event {seq})", err=True)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -47,15 +48,22 @@ def parse_named(text: str) -> dict[str, str]:
     return out
 
 
+_INCLUDE = re.compile(r"\{q:(\w+)\}")
+
+
 @functools.cache
 def queries(dialect: str) -> dict[str, str]:
-    """Every named query of `dialect` (all files of sql/<dialect>/queries/)."""
+    """Every named query of `dialect` (all files of sql/<dialect>/queries/). `{q:NAME}` in a
+    query stands for the query NAME, as a subquery: a rule is written once and used twice."""
     out: dict[str, str] = {}
     for file, text in _files(dialect, "queries"):
         for name, sql in parse_named(text).items():
             if name in out:
                 raise ValueError(f"the query {name} is defined twice in sql/{dialect}/queries ({file})")
             out[name] = sql
+    for _ in range(len(out)):  # includes may nest; each pass resolves one level
+        for name, sql in out.items():
+            out[name] = _INCLUDE.sub(lambda m: f"({out[m.group(1)]})", sql)
     return out
 
 

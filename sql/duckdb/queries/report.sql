@@ -1,14 +1,11 @@
 -- The report's daily chart: per holder of a cap, each UTC day of the period, the most Post IDs
 -- in any 30-day window ending that day, and the cap then. Parameters: since, until, since,
--- until, the base cap. {span}: the window in microseconds; {entry_holders}: holders.sql's query.
+-- until, the base cap. {span}: the window in microseconds; {q:counted_holders}: holders.sql's.
 
 -- name: daily_peaks
 WITH counted AS (
-    SELECT holder, delivered_at AS t, post_ids FROM ({entry_holders}) h
-    WHERE basis <> 'exemption'
-      AND export_id NOT IN (SELECT export_id FROM releases)
-      AND export_id NOT IN (SELECT export_id FROM voids)
-      AND delivered_at > ?::TIMESTAMP - INTERVAL ({span}) MICROSECOND AND delivered_at <= ?),
+    SELECT holder, delivered_at AS t, post_ids FROM {q:counted_holders} h
+    WHERE delivered_at > ?::TIMESTAMP - INTERVAL ({span}) MICROSECOND AND delivered_at <= ?),
 days AS (SELECT unnest(generate_series(date_trunc('day', ?::TIMESTAMP), ?::TIMESTAMP, INTERVAL 1 DAY)) AS day),
 holders AS (SELECT entity AS holder FROM entities
             WHERE entity NOT IN (SELECT entity FROM group_links)

@@ -8,6 +8,22 @@ FROM reservations r LEFT JOIN LATERAL (
     SELECT grp FROM group_links g WHERE g.entity = r.entity AND g.valid_from <= r.delivered_at
     ORDER BY g.valid_from DESC, g.seq DESC LIMIT 1) g ON true
 
+-- name: counted_entries
+-- The ID entries that count toward a 30-day cap: not under an exemption, not released (never
+-- delivered), not voided (recorded in error). The one statement of that rule; verify keeps an
+-- independent one of its own.
+SELECT r.* FROM reservations r
+WHERE r.basis <> 'exemption'
+  AND r.export_id NOT IN (SELECT export_id FROM releases)
+  AND r.export_id NOT IN (SELECT export_id FROM voids)
+
+-- name: counted_holders
+-- counted_entries, each with the holder of the cap it counts toward (as entry_holders).
+SELECT r.*, coalesce(g.grp, r.entity) AS holder
+FROM {q:counted_entries} r LEFT JOIN LATERAL (
+    SELECT grp FROM group_links g WHERE g.entity = r.entity AND g.valid_from <= r.delivered_at
+    ORDER BY g.valid_from DESC, g.seq DESC LIMIT 1) g ON true
+
 -- name: holder_at
 -- The holder of ENTITY's cap at a time: parameters (entity, time).
 SELECT coalesce((SELECT grp FROM group_links WHERE entity = $1 AND valid_from <= $2
