@@ -3,8 +3,9 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,3 +174,22 @@ def init_acme(*more: tuple[str, ...]) -> None:
     ):
         r = quota(*args)
         assert r.exit_code == 0, (args, r.stderr)
+
+
+def build_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """A module's world, built once on a DuckDB file by `build` (run in its folder)."""
+    home = tmp_path_factory.mktemp(name)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("QUOTA_DB", str(home / "ledger.duckdb"))
+        mp.chdir(home)
+        build(home)
+    return home
+
+
+def world_copy(template: Path, tmp_path: Path, backend: Backend) -> Path:
+    """A test's own copy of a built world, on its backend: on the server, by ledger copy."""
+    shutil.copytree(template, tmp_path, dirs_exist_ok=True)
+    if backend.name == "postgres":
+        r = quota("ledger", "copy", "--db", tmp_path / "ledger.duckdb", "--to", backend.db)
+        assert r.exit_code == 0, r.stderr
+    return tmp_path

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLES, TERMS, Backend, quota
+from conftest import ROOT, SAMPLES, TERMS, Backend, build_once, quota, world_copy
 
 from quota.ledger import Session
 from quota.store.sqlfiles import views as view_files
@@ -26,22 +25,13 @@ def ids_in(path: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Built once per module (a dozen commands); each test gets its own copy."""
-    home = tmp_path_factory.mktemp("world")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("QUOTA_DB", str(home / "ledger.duckdb"))
-        mp.chdir(home)
-        build_world(home)
-    return home
+    """Built once per module; each test gets its own copy, on its backend."""
+    return build_once(tmp_path_factory, "world", build_world)
 
 
 @pytest.fixture
 def world(world_template: Path, tmp_path: Path, backend: Backend) -> Path:
-    shutil.copytree(world_template, tmp_path, dirs_exist_ok=True)
-    if backend.name == "postgres":  # the same world on the server: ledger copy moves it there
-        r = quota("ledger", "copy", "--db", tmp_path / "ledger.duckdb", "--to", backend.db)
-        assert r.exit_code == 0, r.stderr
-    return tmp_path
+    return world_copy(world_template, tmp_path, backend)
 
 
 def build_world(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, TERMS, Backend, quota
+from conftest import SAMPLES, TERMS, Backend, build_once, quota, world_copy
 
 from quota.ledger import Session
 from quota.store import sqlfiles
@@ -120,21 +120,13 @@ def _last_notice() -> str:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("store")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("QUOTA_DB", str(home / "ledger.duckdb"))
-        mp.chdir(home)
-        build(home)
-    return home
+    """Built once per module; each test gets its own copy, on its backend."""
+    return build_once(tmp_path_factory, "store", build)
 
 
 @pytest.fixture
 def world(template: Path, tmp_path: Path, backend: Backend) -> Path:
-    shutil.copytree(template, tmp_path, dirs_exist_ok=True)
-    if backend.name == "postgres":
-        r = quota("ledger", "copy", "--db", tmp_path / "ledger.duckdb", "--to", backend.db)
-        assert r.exit_code == 0, r.stderr
-    return tmp_path
+    return world_copy(template, tmp_path, backend)
 
 
 def test_every_table_has_a_row_and_the_world_verifies(world: Path, backend: Backend) -> None:
