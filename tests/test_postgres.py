@@ -297,3 +297,18 @@ def test_the_copy_of_a_ledger_keeps_its_chain_and_its_checkpoints(pg: Backend, t
         r = quota("ledger", "copy", "--to", tmp_path / "copy.duckdb")
         assert r.exit_code == 5 and "does not verify" in r.stderr, r.stderr
         assert not (tmp_path / "copy.duckdb").exists()
+
+
+def test_who_received_looks_ids_up_by_index(pg: Backend) -> None:
+    init_acme(("export", PAGES, "--to", "acme", "-o", "out", "--at", "2026-11-01T00:00:00Z"))
+    from quota.store.postgres import LINEAGE_OF, _placeholders
+
+    posts = [int(i) for (i,) in pg.rows("SELECT id FROM lineage LIMIT 3")]
+    # The store's own statement; with scans made costly (as they are among 100M rows), an index.
+    import psycopg
+
+    with psycopg.connect(PG_URL, autocommit=True, cursor_factory=psycopg.RawCursor) as con:
+        con.execute(f"SET search_path TO {pg.schema}")
+        con.execute("SET enable_seqscan = off")
+        plan = "\n".join(r[0] for r in con.execute("EXPLAIN " + _placeholders(LINEAGE_OF), [[str(p) for p in posts]]))
+    assert "lineage_by_id" in plan, plan

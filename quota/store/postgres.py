@@ -36,6 +36,8 @@ from quota.store.duckdb import first_line
 if TYPE_CHECKING:
     import pyarrow as pa
 
+# who-received: the IDs asked for, looked up by the index on lineage (id).
+LINEAGE_OF = "SELECT id, kind, export_id FROM lineage WHERE id = ANY(?::numeric[])"
 _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
@@ -140,9 +142,7 @@ class PgStore(Store):
         self.execute(sql)
 
     def lineage_of(self, ids: Sequence[int]) -> list[tuple[int, int, str]]:
-        rows = self.rows(
-            "SELECT id, kind, export_id FROM lineage WHERE id = ANY(?::numeric[])", [[str(i) for i in ids]]
-        )[1]
+        rows = self.rows(LINEAGE_OF, [[str(i) for i in ids]])[1]
         return [(int(i), int(k), str(e)) for i, k, e in rows]
 
     def arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
