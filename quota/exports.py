@@ -350,7 +350,7 @@ def _reserve_write_commit(
     try:
         extra = {"export": {k: body[k] for k in ("export_id", "entity", "person", "at", "basis", "profile", "version")}}
         lists = {k: work.path / f"{k.value}.txt" for k in stripped.want.kinds}
-        doc = output.write_files(work.make_out(), stripped, out_opts, extra, ready=lists)
+        doc = output.write_files(work.make_out(), stripped, out_opts, extra, ready=lists, delivery=True)
         files = [dict(f) for f in doc["outputs"]]
         work.mark({"export_id": export_id, "files": files})
     except BaseException as e:

@@ -109,7 +109,11 @@ def write_kind(
     return files
 
 
-def manifest(stripped: Stripped, files: list[OutputFile], opts: OutputOptions) -> dict[str, Any]:
+def manifest(
+    stripped: Stripped, files: list[OutputFile], opts: OutputOptions, delivery: bool = False
+) -> dict[str, Any]:
+    """What the output holds and where it came from. A `delivery` (it goes to a recipient)
+    names each input by its file name and sha256 only: the data team's paths stay home."""
     totals: dict[str, dict[str, Any]] = {}
     sources = stripped.sources()
     for kind in sorted(stripped.want.kinds, key=lambda k: k.value):
@@ -128,11 +132,17 @@ def manifest(stripped: Stripped, files: list[OutputFile], opts: OutputOptions) -
         "referenced": stripped.want.referenced,
         "sources": sources,
         "output": {"format": opts.out_format, "gzip": opts.gzip, "split": opts.split},
-        "inputs": [r.as_json() for r in stripped.inputs],
+        "inputs": [_input(r.as_json(), delivery) for r in stripped.inputs],
         "totals": totals,
         "bad_lines": sum(r.bad_lines for r in stripped.inputs),
         "outputs": [f.__dict__ for f in files],
     }
+
+
+def _input(entry: dict[str, Any], delivery: bool) -> dict[str, Any]:
+    if delivery and entry["path"] != "-":
+        entry["path"] = Path(entry["path"]).name
+    return entry
 
 
 def _fsync_dir(path: Path) -> None:
@@ -182,13 +192,15 @@ def write_files(
     opts: OutputOptions,
     extra: dict[str, Any] | None = None,
     ready: dict[Kind, Path] | None = None,
+    delivery: bool = False,
 ) -> dict[str, Any]:
-    """The whole output, fsynced, in `directory` (empty, beside OUTDIR); returns the manifest."""
+    """The whole output, fsynced, in `directory` (empty, beside OUTDIR); returns the manifest
+    (a `delivery`'s names its inputs without their paths)."""
     opts.check()
     files: list[OutputFile] = []
     for kind in sorted(stripped.want.kinds, key=lambda k: k.value):
         files.extend(write_kind(stripped, directory, kind, opts, (ready or {}).get(kind)))
-    doc = manifest(stripped, files, opts)
+    doc = manifest(stripped, files, opts, delivery)
     if extra:
         doc.update(extra)
     with open(directory / "manifest.json", "w", encoding="utf-8") as f:

@@ -283,3 +283,21 @@ def test_export_shows_the_strip_progress_bar_on_a_terminal(acme: Path, monkeypat
     r = quota("export", PAGES, "--to", "acme", "-o", "out")
     assert r.exit_code == 0, r.stderr
     assert begun == [str(PAGES)]
+
+
+def test_a_delivery_names_its_inputs_without_the_data_teams_paths(acme: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home" / "data-team" / "collections"
+    home.mkdir(parents=True)
+    src = home / "pages.jsonl"
+    src.write_bytes(PAGES.read_bytes())
+    r = quota("export", src.absolute(), "--to", "acme", "-o", "out", "--at", "2026-11-01T00:00:00Z")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads((Path("out") / "manifest.json").read_text())
+    assert [(i["path"], i["sha256"]) for i in doc["inputs"]] == [
+        ("pages.jsonl", hashlib.sha256(src.read_bytes()).hexdigest())
+    ]
+    for f in Path("out").iterdir():
+        assert "data-team" not in f.read_text(errors="replace"), f.name
+    # strip's own output is the data team's, not a delivery: it keeps the path as given.
+    assert quota("strip", src.absolute(), "-o", "mine").exit_code == 0
+    assert json.loads((Path("mine") / "manifest.json").read_text())["inputs"][0]["path"] == str(src.absolute())
