@@ -111,10 +111,14 @@ class WorkDir:
             parent.mkdir(parents=True, exist_ok=True)
             sweep(target)
             self.path = Path(tempfile.mkdtemp(prefix=prefix(target), dir=parent))
-            self._fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+            # The lock is taken before it is visible under its name: a sweeping run that found
+            # `.lock` free between its creation and its flock would remove a live directory.
+            # (Until the rename there is no `.lock`, and a young directory is never swept.)
+            self._fd = os.open(self.path / (LOCK + ".new"), os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            os.rename(self.path / (LOCK + ".new"), self.path / LOCK)
         except OSError as e:
             raise unwritable(target, e) from None
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
         self.kept = False
 
     @property
