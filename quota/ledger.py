@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quota.errors import LedgerError, UsageError
-from quota.store import Load, Store, open_store, resolve, sqlfiles
+from quota.store import Load, Store, open_store, sqlfiles
 from quota.store.chain import EVENT_KINDS, LINEAGE_KINDS, STATE_TABLES, canonical, event_hash, genesis
 from quota.store.verify import VerifyReport, check_schema
 from quota.store.verify import verify as _verify
@@ -36,15 +36,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EVENT_KINDS", "LINEAGE_KINDS", "STATE_TABLES", "Session", "VerifyReport", "canonical", "check_name",
-    "event_hash", "genesis", "iso", "read_checkpoint", "resolve_path", "utc_naive",
+    "event_hash", "genesis", "iso", "read_checkpoint", "utc_naive",
 ]  # fmt: skip
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")
-
-
-def resolve_path(db: str | Path | None) -> str | Path:
-    """--db, else $QUOTA_DB, else the per-user default file: a URL as text, a file as a Path."""
-    return resolve(db)
 
 
 def check_name(what: str, value: str) -> str:
@@ -131,9 +126,6 @@ class Session:
     def fragment(self, name: str) -> str:
         """A named query of this ledger's dialect, as a subquery."""
         return f"({self.store.sql(name)})"
-
-    def named(self, name: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        return self.store.query(self.store.sql(name), params)
 
     def profile(self) -> Profile:
         """The policy profile in force: the last one `quota policy use` chose, else the default."""

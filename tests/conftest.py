@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -8,6 +9,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -77,24 +79,33 @@ class Backend:
     db: str  # what QUOTA_DB holds
     schema: str | None = None
 
-    def raw(self, *statements: str) -> None:
-        """Run SQL on the ledger's own tables behind quota's back (tampering, damage)."""
+    @contextlib.contextmanager
+    def _connection(self, read_only: bool = False) -> Iterator[Any]:
+        """A raw connection to the ledger's own tables, behind quota's back."""
         if self.name == "duckdb":
             import duckdb
 
-            con = duckdb.connect(self.db)
+            con = duckdb.connect(self.db, read_only=read_only)
             try:
-                for s in statements:
-                    con.execute(s)
+                yield con
             finally:
                 con.close()
-        else:
-            import psycopg
+            return
+        import psycopg
 
-            with psycopg.connect(PG_URL, autocommit=True) as con:
-                con.execute(f"SET search_path TO {self.schema}")
-                for s in statements:
-                    con.execute(s)
+        with psycopg.connect(PG_URL, autocommit=True) as con:
+            con.execute(f"SET search_path TO {self.schema}")
+            yield con
+
+    def raw(self, *statements: str) -> None:
+        """Run SQL on the ledger's own tables behind quota's back (tampering, damage)."""
+        with self._connection() as con:
+            for s in statements:
+                con.execute(s)
+
+    def rows(self, statement: str) -> list[tuple]:
+        with self._connection(read_only=True) as con:
+            return con.execute(statement).fetchall()
 
     def drop(self) -> None:
         """Remove the test's schema and the reader role `quota init` made for it."""
@@ -104,20 +115,17 @@ class Backend:
             con.execute(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
             con.execute(f"DROP ROLE IF EXISTS {self.schema}_reader")
 
-    def rows(self, statement: str) -> list[tuple]:
-        if self.name == "duckdb":
-            import duckdb
 
-            con = duckdb.connect(self.db, read_only=True)
-            try:
-                return con.execute(statement).fetchall()
-            finally:
-                con.close()
-        import psycopg
-
-        with psycopg.connect(PG_URL, autocommit=True) as con:
-            con.execute(f"SET search_path TO {self.schema}")
-            return con.execute(statement).fetchall()
+def fresh_schema() -> Backend:
+    """A new schema's name on the test server (made by quota init, dropped by Backend.drop);
+    without a server the test is skipped, or fails under QUOTA_REQUIRE_POSTGRES=1."""
+    if problem := _pg_problem():
+        if REQUIRE_PG:
+            pytest.fail(f"QUOTA_REQUIRE_POSTGRES=1 but {problem}")
+        pytest.skip(problem)
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    sep = "&" if "?" in PG_URL else "?"
+    return Backend("postgres", f"{PG_URL}{sep}schema={schema}", schema)
 
 
 @pytest.fixture
@@ -128,16 +136,8 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.
         monkeypatch.setenv("QUOTA_DB", db)
         yield Backend("duckdb", db)
         return
-    problem = _pg_problem()
-    if problem:
-        if REQUIRE_PG:
-            pytest.fail(f"QUOTA_REQUIRE_POSTGRES=1 but {problem}")
-        pytest.skip(problem)
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    sep = "&" if "?" in PG_URL else "?"
-    db = f"{PG_URL}{sep}schema={schema}"
-    monkeypatch.setenv("QUOTA_DB", db)
-    backend = Backend("postgres", db, schema)
+    backend = fresh_schema()
+    monkeypatch.setenv("QUOTA_DB", backend.db)
     try:
         yield backend
     finally:

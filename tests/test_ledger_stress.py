@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import PG_URL, SAMPLES, TERMS, Backend, _pg_problem, quota
+from conftest import SAMPLES, TERMS, Backend, fresh_schema, quota
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -278,21 +278,15 @@ class PostgresLedgerMachine(LedgerMachine):
     """The same histories on the server: each example in a schema of its own, dropped after."""
 
     def new_ledger(self) -> str | Path:
-        import uuid
-
-        if problem := _pg_problem():
-            if os.environ.get("QUOTA_REQUIRE_POSTGRES") == "1":
-                pytest.fail(f"QUOTA_REQUIRE_POSTGRES=1 but {problem}")
-            pytest.skip(problem)
-        self.schema = f"t_{uuid.uuid4().hex[:16]}"
-        return f"{PG_URL}?schema={self.schema}"
+        self.server = fresh_schema()
+        return self.server.db
 
     def teardown(self) -> None:
         try:
             super().teardown()
         finally:
-            if getattr(self, "schema", None):
-                Backend("postgres", str(self.db), self.schema).drop()
+            if getattr(self, "server", None):
+                self.server.drop()
 
 
 for machine in (LedgerMachine, PostgresLedgerMachine):

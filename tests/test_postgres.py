@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import PG_URL, REQUIRE_PG, SAMPLES, TERMS, Backend, _pg_problem, init_acme, quota
+from conftest import PG_URL, REQUIRE_PG, SAMPLES, TERMS, Backend, fresh_schema, init_acme, quota
 
 from quota.ledger import Session
 
@@ -24,16 +24,9 @@ PAGES = SAMPLES / "v2_pages.jsonl"
 
 
 @pytest.fixture
-def pg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Backend]:
+def pg(monkeypatch: pytest.MonkeyPatch) -> Iterator[Backend]:
     """The test's own schema on the shared test server (dropped after)."""
-    import uuid
-
-    if problem := _pg_problem():
-        if REQUIRE_PG:
-            pytest.fail(f"QUOTA_REQUIRE_POSTGRES=1 but {problem}")
-        pytest.skip(problem)
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    backend = Backend("postgres", f"{PG_URL}?schema={schema}", schema)
+    backend = fresh_schema()
     monkeypatch.setenv("QUOTA_DB", backend.db)
     yield backend
     backend.drop()

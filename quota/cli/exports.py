@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -106,12 +107,7 @@ def export_cmd(
     if as_json:
         click.echo(to_json(result.as_json()))
     if not quiet:
-        if result.already_recorded:
-            verb = "already recorded"
-        elif result.dry_run:
-            verb = "would record (dry run)"
-        else:
-            verb = "recorded"
+        verb = _verb(result)
         cap = "no cap" if result.cap is None else f"{result.cap:,}"
         click.echo(
             f"{verb} export {result.export_id}: {plural(result.post_ids, 'Post ID')}, {plural(result.user_ids, 'User ID')}, "
@@ -227,12 +223,7 @@ def manual_cmd(
     if as_json:
         click.echo(to_json(result.as_json()))
     if not quiet:
-        if result.already_recorded:
-            verb = "already recorded"
-        elif result.dry_run:
-            verb = "would record (dry run)"
-        else:
-            verb = "recorded"
+        verb = _verb(result)
         left = f"; {result.left_out:,} left out (over the limit)" if result.left_out else ""
         if result.left_out_not_public:
             left += f"; {result.left_out_not_public:,} left out (not public: protected accounts)"
@@ -242,3 +233,10 @@ def manual_cmd(
             f"objects used{left}",
             err=True,
         )
+
+
+def _verb(result: Any) -> str:
+    """How a summary says what became of an export or a manual export."""
+    if result.already_recorded:
+        return "already recorded"
+    return "would record (dry run)" if result.dry_run else "recorded"

@@ -115,13 +115,6 @@ class Store(ABC):
     def batches(self, sql: str, schema: pa.Schema, size: int = 1 << 16) -> Iterator[pa.Table]:
         """The rows of `sql` as Arrow tables of `schema`, `size` rows at a time (ledger copy)."""
 
-    def ids_of(self, export_id: str, kind: int) -> Iterator[int]:
-        """The stored IDs of one export and kind, in order."""
-        for (i,) in self.rows("SELECT id FROM lineage WHERE export_id = ? AND kind = ? ORDER BY id", [export_id, kind])[
-            1
-        ]:
-            yield int(i)
-
     # -------------------------------------------------------------- writing
 
     def scanning(self) -> AbstractContextManager[None]:
@@ -184,12 +177,6 @@ class Store(ABC):
             if not stored or stored[0][0] != digest:
                 raise LedgerError(f"event {seq} did not reach the ledger {self.where}")
         return [seq for seq, _ in done]
-
-    def insert_event(self, seq: int, recorded_at: str, kind: str, body: str, prev: str, digest: str) -> None:
-        """One event as it stands in another ledger, with its state (`ledger copy`)."""
-        self.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)", [seq, recorded_at, kind, body, prev, digest])
-        for table in STATE_OF.get(kind, ()):
-            self.execute(f"INSERT INTO {table} {self.sql(table)} AND seq = ?", [seq])
 
     # -------------------------------------------------------------- schema
 

@@ -41,10 +41,6 @@ LINEAGE_OF = "SELECT id, kind, export_id FROM lineage WHERE id = ANY(?::numeric[
 _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
-def is_url(target: str) -> bool:
-    return target.startswith(("postgresql://", "postgres://"))
-
-
 class Target:
     """A ledger URL: postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME[?schema=NAME&...].
 
@@ -70,6 +66,17 @@ class Target:
         db = parts.path.lstrip("/") or parts.username or "(default)"
         self.where = f"postgresql://{host}{port}/{db} (schema {schema})"
         self.password = parts.password
+
+    def scrub(self, text: str) -> str:
+        """`text` (a driver's message) without the password."""
+        return text.replace(self.password, "***") if self.password else text
+
+    def connect(self, **options: Any) -> psycopg.Connection[Any]:
+        """A connection, or LedgerError naming host, port and database (never the password)."""
+        try:
+            return psycopg.connect(self.conninfo, autocommit=True, connect_timeout=10, **options)
+        except psycopg.Error as e:
+            raise LedgerError(f"cannot connect to the ledger {self.where}: {self.scrub(first_line(e))}") from None
 
 
 class _IntLoader(Loader):
@@ -118,7 +125,7 @@ class PgStore(Store):
         self.views_shared = False
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self.target.password, "***") if self.target.password else text
+        return self.target.scrub(text)
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
         with self.conn.cursor() as cur:
@@ -408,19 +415,7 @@ def _lock(store: PgStore, wait: float, say: Callable[[str], None]) -> None:
 @contextmanager
 def open_postgres(url: str, write: bool, wait: float, create: bool, say: Callable[[str], None]) -> Iterator[PgStore]:
     target = Target(url)
-    try:
-        conn = psycopg.connect(
-            target.conninfo,
-            autocommit=True,
-            connect_timeout=10,
-            application_name="quota",
-            cursor_factory=psycopg.RawCursor,
-        )
-    except psycopg.Error as e:
-        text = first_line(e)
-        if target.password:
-            text = text.replace(target.password, "***")
-        raise LedgerError(f"cannot connect to the ledger {target.where}: {text}") from None
+    conn = target.connect(application_name="quota", cursor_factory=psycopg.RawCursor)
     store = PgStore(target, conn, write or create, say)
     try:
         conn.adapters.register_loader("numeric", _IntLoader)
@@ -451,19 +446,10 @@ def open_postgres(url: str, write: bool, wait: float, create: bool, say: Callabl
             conn.close()
 
 
-def _admin(url: str) -> tuple[Target, psycopg.Connection[Any]]:
-    target = Target(url)
-    try:
-        return target, psycopg.connect(target.conninfo, autocommit=True, connect_timeout=10)
-    except psycopg.Error as e:
-        text = first_line(e).replace(target.password, "***") if target.password else first_line(e)
-        raise LedgerError(f"cannot connect to the ledger {target.where}: {text}") from None
-
-
 def schema_in_use(url: str) -> bool:
     """Whether the URL's schema holds anything (an empty one, such as a killed copy leaves, does not)."""
-    target, conn = _admin(url)
-    with conn:
+    target = Target(url)
+    with target.connect() as conn:
         found = conn.execute(
             "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s LIMIT 1",
             [target.schema],
@@ -473,6 +459,6 @@ def schema_in_use(url: str) -> bool:
 
 def drop_schema(url: str) -> None:
     """Remove a schema quota made and filled (a ledger copy that failed)."""
-    target, conn = _admin(url)
-    with conn:
+    target = Target(url)
+    with target.connect() as conn:
         conn.execute(pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(pgsql.Identifier(target.schema)))
