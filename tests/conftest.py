@@ -5,6 +5,7 @@ import functools
 import json
 import os
 import shutil
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -57,7 +58,23 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" not in metafunc.fixturenames or metafunc.definition.get_closest_marker("backends") is None:
         return
     only = metafunc.definition.get_closest_marker("duckdb_only") is not None
-    metafunc.parametrize("backend", ["duckdb"] if only else ["duckdb", "postgres"], indirect=True)
+    # The server half is the slow half (a schema made and dropped per test): the quick loop
+    # leaves it to the full suite, which runs both. tests/test_postgres.py stays in both.
+    server = pytest.param("postgres", marks=pytest.mark.slow)
+    metafunc.parametrize("backend", ["duckdb"] if only else ["duckdb", server], indirect=True)
+
+
+QUICK = False  # the quick loop (-m "not slow"): property tests run a fifth of their examples
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global QUICK
+    QUICK = "not slow" in (config.getoption("markexpr") or "")
+
+
+def examples(n: int) -> int:
+    """A property test's number of examples: all of them in the full suite."""
+    return max(5, n // 5) if QUICK else n
 
 
 @functools.cache
@@ -78,6 +95,8 @@ class Backend:
     name: str
     db: str  # what QUOTA_DB holds
     schema: str | None = None
+    url: str = PG_URL  # the server database holding the schema
+    cloned: bool = False  # a database of its own, cloned from a template (see Templates)
 
     @contextlib.contextmanager
     def _connection(self, read_only: bool = False) -> Iterator[Any]:
@@ -93,7 +112,7 @@ class Backend:
             return
         import psycopg
 
-        with psycopg.connect(PG_URL, autocommit=True) as con:
+        with psycopg.connect(self.url, autocommit=True) as con:
             con.execute(f"SET search_path TO {self.schema}")
             yield con
 
@@ -112,8 +131,19 @@ class Backend:
         import psycopg
 
         with psycopg.connect(PG_URL, autocommit=True) as con:
+            if self.cloned:  # the template's reader role stays: its other clones use it
+                con.execute(f"DROP DATABASE IF EXISTS {_database(self.url)} WITH (FORCE)")
+                return
             con.execute(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
             con.execute(f"DROP ROLE IF EXISTS {self.schema}_reader")
+
+
+def _database(url: str) -> str:
+    return urllib.parse.urlsplit(url).path.lstrip("/")
+
+
+def _in_database(url: str, database: str) -> str:
+    return urllib.parse.urlsplit(url)._replace(path=f"/{database}").geturl()
 
 
 def fresh_schema() -> Backend:
@@ -186,10 +216,100 @@ def build_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Calla
     return home
 
 
-def world_copy(template: Path, tmp_path: Path, backend: Backend) -> Path:
-    """A test's own copy of a built world, on its backend: on the server, by ledger copy."""
+class Templates:
+    """Ledgers built once per test process and handed to each test as a copy of its own.
+
+    A world many tests start from (a few entities, terms, exemptions) costs a dozen commands;
+    copying it costs a file copy on DuckDB and a `CREATE DATABASE ... TEMPLATE` on the server
+    (the clone keeps the template's schema name, so its reader role is the template's)."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.built: dict[tuple[str, str], Backend] = {}
+
+    def clone(self, key: str, build: Callable[[], None], backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Make `backend`'s ledger a copy of the ledger `build` makes (run once per backend, in
+        an empty folder of its own, with QUOTA_DB set)."""
+        template = self.built.get((key, backend.name))
+        if template is None:
+            template = self._build(key, build, backend.name)
+            self.built[(key, backend.name)] = template
+        if backend.name == "duckdb":
+            shutil.copyfile(template.db, backend.db)
+            return
+        import psycopg
+
+        clone = f"tc_{uuid.uuid4().hex[:16]}"
+        with psycopg.connect(PG_URL, autocommit=True) as con:
+            con.execute(f"CREATE DATABASE {clone} TEMPLATE {_database(template.url)}")
+        backend.drop()  # the fresh schema it was given, if anything made it
+        backend.url = _in_database(PG_URL, clone)
+        backend.db = f"{backend.url}?schema={template.schema}"
+        backend.schema, backend.cloned = template.schema, True
+        monkeypatch.setenv("QUOTA_DB", backend.db)
+
+    def _build(self, key: str, build: Callable[[], None], name: str) -> Backend:
+        folder = self.home / f"{key}-{name}"
+        folder.mkdir()
+        if name == "duckdb":
+            template = Backend("duckdb", str(folder / "ledger.duckdb"))
+        else:
+            import psycopg
+
+            database, schema = f"tt_{uuid.uuid4().hex[:16]}", f"t_{uuid.uuid4().hex[:16]}"
+            with psycopg.connect(PG_URL, autocommit=True) as con:
+                con.execute(f"CREATE DATABASE {database}")
+            url = _in_database(PG_URL, database)
+            template = Backend("postgres", f"{url}?schema={schema}", schema, url, cloned=True)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("QUOTA_DB", template.db)
+            mp.chdir(folder)
+            build()
+        return template
+
+    def drop(self) -> None:
+        servers = [t for t in self.built.values() if t.name == "postgres"]
+        if not servers:
+            return
+        import psycopg
+
+        with psycopg.connect(PG_URL, autocommit=True) as con:
+            for t in servers:
+                con.execute(f"DROP DATABASE IF EXISTS {_database(t.url)} WITH (FORCE)")
+                con.execute(f"DROP ROLE IF EXISTS {t.schema}_reader")
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    t = Templates(tmp_path_factory.mktemp("templates"))
+    try:
+        yield t
+    finally:
+        t.drop()
+
+
+def world_copy(
+    template: Path, tmp_path: Path, backend: Backend, templates: Templates, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A test's own copy of a built world (its folder and ledger), on its backend: on the
+    server, a clone of the one copy `ledger copy` made of it in this test process."""
     shutil.copytree(template, tmp_path, dirs_exist_ok=True)
     if backend.name == "postgres":
-        r = quota("ledger", "copy", "--db", tmp_path / "ledger.duckdb", "--to", backend.db)
-        assert r.exit_code == 0, r.stderr
+
+        def copy() -> None:
+            r = quota("ledger", "copy", "--db", template / "ledger.duckdb", "--to", os.environ["QUOTA_DB"])
+            assert r.exit_code == 0, r.stderr
+
+        templates.clone(f"copy-{template.name}", copy, backend, monkeypatch)
     return tmp_path
+
+
+def commands(*steps: tuple[str | Path, ...]) -> Callable[[], None]:
+    """A template's build: these quota commands, each of which must succeed."""
+
+    def build() -> None:
+        for args in steps:
+            r = quota(*args)
+            assert r.exit_code == 0, (args, r.stderr)
+
+    return build

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLES, TERMS, Backend, build_once, quota, world_copy
+from conftest import ROOT, SAMPLES, TERMS, Backend, Templates, build_once, quota, world_copy
 
 from quota.ledger import Session
 from quota.store.sqlfiles import views as view_files
@@ -30,8 +30,10 @@ def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def world(world_template: Path, tmp_path: Path, backend: Backend) -> Path:
-    return world_copy(world_template, tmp_path, backend)
+def world(
+    world_template: Path, tmp_path: Path, backend: Backend, templates: Templates, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    return world_copy(world_template, tmp_path, backend, templates, monkeypatch)
 
 
 def build_world(tmp_path: Path) -> None:

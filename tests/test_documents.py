@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, ids_of, manifest, quota
+from conftest import SAMPLES, examples, ids_of, manifest, quota
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_readers import ALL_WANTS, careful_rows, fast_rows
@@ -174,7 +174,7 @@ def test_fast_path_equals_careful_reader_on_documents(name: str, want: Want) -> 
     assert fast_rows(path, fmt, want) == careful_rows(path, fmt, want)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     seed=st.integers(0, 10_000),
     n=st.integers(1, 4),

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, TERMS, Backend, quota
+from conftest import SAMPLES, TERMS, Backend, Templates, commands, quota
 
 pytestmark = pytest.mark.backends
 
@@ -14,25 +14,26 @@ PAGES = SAMPLES / "v2_pages.jsonl"  # 118 unique Post IDs, 105 unique User IDs
 CAP = 1_500_000
 
 
+UNI = commands(
+    ("init",),
+    ("entity", "add", "uni", "--name", "A University", "--kind", "academic"),
+    ("entity", "accept-terms", *TERMS, "uni", "--by", "R Smith", "--at", "2026-01-01T00:00:00Z"),
+    ("entity", "add", "lab2", "--name", "Reviewing Lab", "--kind", "academic"),
+    ("entity", "accept-terms", *TERMS, "lab2", "--by", "K Roe", "--at", "2026-01-01T00:00:00Z"),
+    ("person", "add", "rsmith", "--entity", "uni"),
+    ("person", "add", "other", "--entity", "uni"),
+    ("exemption", "add", "ACAD", "--entity", "uni", "--kind", "academic", "--approved-on", "2026-09-01",
+     "--from", "2026-09-01", "--until", "2027-09-01", "--post-ids", "300", "--user-ids", "250"),
+    ("exemption", "add", "PR", "--entity", "lab2", "--kind", "peer-review", "--for", "ACAD",
+     "--approved-on", "2026-10-01", "--from", "2026-10-01", "--until", "2027-01-01"),
+    ("exemption", "add", "DSA", "--entity", "uni", "--kind", "dsa-art40", "--person", "rsmith",
+     "--approved-on", "2026-09-01", "--from", "2026-09-01", "--until", "2027-09-01"),
+)  # fmt: skip
+
+
 @pytest.fixture
-def uni(tmp_path: Path) -> Path:
-    for args in (
-        ("init",),
-        ("entity", "add", "uni", "--name", "A University", "--kind", "academic"),
-        ("entity", "accept-terms", *TERMS, "uni", "--by", "R Smith", "--at", "2026-01-01T00:00:00Z"),
-        ("entity", "add", "lab2", "--name", "Reviewing Lab", "--kind", "academic"),
-        ("entity", "accept-terms", *TERMS, "lab2", "--by", "K Roe", "--at", "2026-01-01T00:00:00Z"),
-        ("person", "add", "rsmith", "--entity", "uni"),
-        ("person", "add", "other", "--entity", "uni"),
-        ("exemption", "add", "ACAD", "--entity", "uni", "--kind", "academic", "--approved-on", "2026-09-01",
-         "--from", "2026-09-01", "--until", "2027-09-01", "--post-ids", "300", "--user-ids", "250"),
-        ("exemption", "add", "PR", "--entity", "lab2", "--kind", "peer-review", "--for", "ACAD",
-         "--approved-on", "2026-10-01", "--from", "2026-10-01", "--until", "2027-01-01"),
-        ("exemption", "add", "DSA", "--entity", "uni", "--kind", "dsa-art40", "--person", "rsmith",
-         "--approved-on", "2026-09-01", "--from", "2026-09-01", "--until", "2027-09-01"),
-    ):  # fmt: skip
-        r = quota(*args)
-        assert r.exit_code == 0, (args, r.stderr)
+def uni(tmp_path: Path, backend: Backend, templates: Templates, monkeypatch: pytest.MonkeyPatch) -> Path:
+    templates.clone("exemptions.uni", UNI, backend, monkeypatch)
     return tmp_path
 
 

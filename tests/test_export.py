@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, TERMS, Backend, quota
+from conftest import SAMPLES, TERMS, Backend, Templates, commands, quota
 
 pytestmark = pytest.mark.backends
 
@@ -16,18 +16,20 @@ PAGE_POSTS = 118
 CAP = 1_500_000
 
 
+ACME = commands(
+    ("init",),
+    ("entity", "add", "acme", "--name", "Acme"),
+    ("entity", "accept-terms", *TERMS, "acme", "--by", "J Doe", "--at", "2026-01-01T00:00:00Z"),
+    ("entity", "add", "other", "--name", "Other"),
+    ("entity", "accept-terms", *TERMS, "other", "--by", "K Roe", "--at", "2026-01-01T00:00:00Z"),
+    ("person", "add", "jdoe", "--entity", "acme"),
+    ("person", "add", "kroe", "--entity", "other"),
+)  # fmt: skip
+
+
 @pytest.fixture
-def acme(tmp_path: Path) -> Path:
-    for args in (
-        ("init",),
-        ("entity", "add", "acme", "--name", "Acme"),
-        ("entity", "accept-terms", *TERMS, "acme", "--by", "J Doe", "--at", "2026-01-01T00:00:00Z"),
-        ("entity", "add", "other", "--name", "Other"),
-        ("entity", "accept-terms", *TERMS, "other", "--by", "K Roe", "--at", "2026-01-01T00:00:00Z"),
-        ("person", "add", "jdoe", "--entity", "acme"),
-        ("person", "add", "kroe", "--entity", "other"),
-    ):
-        assert quota(*args).exit_code == 0, args
+def acme(tmp_path: Path, backend: Backend, templates: Templates, monkeypatch: pytest.MonkeyPatch) -> Path:
+    templates.clone("export.acme", ACME, backend, monkeypatch)
     return tmp_path
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import TERMS, Backend, quota
+from conftest import TERMS, Backend, Templates, commands, quota
 
 from quota.ledger import Session
 from quota.store.sqlfiles import migrations
@@ -28,31 +28,33 @@ def db(backend: Backend) -> str:
     return backend.db
 
 
+FILLED = commands(
+    ("init",),
+    ("entity", "add", "acme", "--name", "Acme Research"),
+    ("entity", "accept-terms", *TERMS, "acme", "--by", "J Doe", "--at", "2026-11-01T09:00:00Z"),
+    ("entity", "add", "uni", "--name", "A University", "--kind", "academic"),
+    ("person", "add", "jdoe", "--entity", "acme", "--name", "J Doe"),
+    (
+        "permission",
+        "add",
+        "X-1",
+        "--entity",
+        "acme",
+        "--cap",
+        "3000000",
+        "--from",
+        "2026-12-01",
+        "--until",
+        "2027-06-01",
+    ),
+    ("policy", "use", "x-restricted-use-cases", "--reason", "test", "--by", "C Officer"),
+)
+
+
 @pytest.fixture
-def filled(db: str) -> str:
-    for args in (
-        ("entity", "add", "acme", "--name", "Acme Research"),
-        ("entity", "accept-terms", *TERMS, "acme", "--by", "J Doe", "--at", "2026-11-01T09:00:00Z"),
-        ("entity", "add", "uni", "--name", "A University", "--kind", "academic"),
-        ("person", "add", "jdoe", "--entity", "acme", "--name", "J Doe"),
-        (
-            "permission",
-            "add",
-            "X-1",
-            "--entity",
-            "acme",
-            "--cap",
-            "3000000",
-            "--from",
-            "2026-12-01",
-            "--until",
-            "2027-06-01",
-        ),
-        ("policy", "use", "x-restricted-use-cases", "--reason", "test", "--by", "C Officer"),
-    ):
-        r = quota(*args)
-        assert r.exit_code == 0, (args, r.stderr)
-    return db
+def filled(backend: Backend, templates: Templates, monkeypatch: pytest.MonkeyPatch) -> str:
+    templates.clone("ledger.filled", FILLED, backend, monkeypatch)
+    return backend.db
 
 
 def raw(backend: Backend, sql: str) -> None:
@@ -372,9 +374,8 @@ def test_a_waiting_writer_on_the_server_says_so_and_gives_up_with_exit_5(db: str
     if backend.name != "postgres":
         pytest.skip("the file ledger's lock is tested above")
     import psycopg
-    from conftest import PG_URL
 
-    with psycopg.connect(PG_URL, autocommit=True) as other:  # another machine's writer, mid-export
+    with psycopg.connect(backend.url, autocommit=True) as other:  # another machine's writer, mid-export
         other.execute(f"SELECT pg_advisory_lock(hashtextextended('quota-ledger:{backend.schema}', 0))")
         r = quota("entity", "add", "acme", "--name", "x", "--wait", "0.3")
         assert r.exit_code == 5

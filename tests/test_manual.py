@@ -13,7 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import SAMPLES, TERMS, quota
+from conftest import SAMPLES, TERMS, Backend, Templates, commands, quota
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,23 +40,20 @@ def posts_file(path: Path, ids: list[int], authors: bool = False, text: str = "p
     return path
 
 
-def setup_ledger() -> None:
-    for args in (
-        ("init",),
-        ("entity", "add", "acme", "--name", "Acme"),
-        ("entity", "accept-terms", *TERMS, "acme", "--by", "Jo", "--at", "2026-01-01T00:00:00Z"),
-        ("person", "add", "ana", "--entity", "acme"),
-        ("person", "add", "ben", "--entity", "acme"),
-        ("entity", "add", "noterms", "--name", "No Terms Yet"),
-        ("person", "add", "cy", "--entity", "noterms"),
-    ):
-        r = quota(*args)
-        assert r.exit_code == 0, (args, r.stderr)
+SETUP = commands(
+    ("init",),
+    ("entity", "add", "acme", "--name", "Acme"),
+    ("entity", "accept-terms", *TERMS, "acme", "--by", "Jo", "--at", "2026-01-01T00:00:00Z"),
+    ("person", "add", "ana", "--entity", "acme"),
+    ("person", "add", "ben", "--entity", "acme"),
+    ("entity", "add", "noterms", "--name", "No Terms Yet"),
+    ("person", "add", "cy", "--entity", "noterms"),
+)
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> Path:
-    setup_ledger()
+def ledger(tmp_path: Path, backend: Backend, templates: Templates, monkeypatch: pytest.MonkeyPatch) -> Path:
+    templates.clone("manual.ledger", SETUP, backend, monkeypatch)
     return tmp_path
 
 
@@ -326,7 +323,7 @@ def test_no_window_ever_exceeds_the_limit(tmp_path_factory: pytest.TempPathFacto
     work = tmp_path_factory.mktemp("h")
     os.environ["QUOTA_DB"] = str(work / "ledger.duckdb")
     os.chdir(work)
-    setup_ledger()
+    SETUP()
     recorded: dict[str, list[tuple[datetime, int]]] = {"ana": [], "ben": []}
 
     def used(person: str, t: datetime) -> int:

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
+from conftest import SAMPLES, examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -209,7 +209,7 @@ page = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(pages=st.lists(page, min_size=1, max_size=4), want=st.sampled_from(ALL_WANTS))
 def test_fast_path_never_disagrees_with_careful_reader(pages: list[object], want: Want) -> None:
     """On any input the fast path either gives up or returns exactly what the careful reader does."""
@@ -261,7 +261,7 @@ def test_crlf_and_blank_lines_read_alike(tmp_path: Path, fmt: str, text: str) ->
     assert fast_result[1] == 2
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     lines=st.lists(
         st.one_of(

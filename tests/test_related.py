@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import TERMS, quota
+from conftest import TERMS, examples, quota
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -173,7 +173,7 @@ def test_possibly_related_recipients_are_warned_of_and_listed(tmp_path: Path) ->
 EMAILS = ["a@x.example", "A@X.example", "b@x.example", None]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     people=st.lists(st.sampled_from(EMAILS), min_size=1, max_size=5),
     entries=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 72), st.integers(1, 300)), max_size=12),
@@ -219,7 +219,7 @@ def test_shared_allowances_against_an_oracle(tmp_path_factory, people, entries) 
 WORD = st.text(alphabet="abcdeé", min_size=1, max_size=12)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.lists(WORD, min_size=1, max_size=3).map(" ".join), min_size=2, max_size=12))
 def test_candidate_pairs_miss_no_near_same_names(names: list[str]) -> None:
     from quota.related import _candidates, _near, normalise

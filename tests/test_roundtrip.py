@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import manifest, quota
+from conftest import examples, manifest, quota
 from formats import WRITERS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,7 +25,7 @@ def expected(values: list[str]) -> str:
 
 
 @pytest.mark.parametrize("fmt", sorted(WRITERS))
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(pairs=pairs_st)
 def test_ids_survive_byte_for_byte(fmt: str, pairs: list[tuple[str, str]]) -> None:
     writer, name, has_authors, kind = WRITERS[fmt]
@@ -45,7 +45,7 @@ def test_ids_survive_byte_for_byte(fmt: str, pairs: list[tuple[str, str]]) -> No
         shutil.rmtree(work)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.lists(ids, max_size=40).filter(bool))
 def test_stripping_an_id_list_is_idempotent(values: list[str]) -> None:
     work = Path(tempfile.mkdtemp(prefix="idem-"))

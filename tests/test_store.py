@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, TERMS, Backend, build_once, quota, world_copy
+from conftest import SAMPLES, TERMS, Backend, Templates, build_once, quota, world_copy
 
 from quota.ledger import Session
 from quota.store import sqlfiles
@@ -125,8 +125,10 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def world(template: Path, tmp_path: Path, backend: Backend) -> Path:
-    return world_copy(template, tmp_path, backend)
+def world(
+    template: Path, tmp_path: Path, backend: Backend, templates: Templates, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    return world_copy(template, tmp_path, backend, templates, monkeypatch)
 
 
 def test_every_table_has_a_row_and_the_world_verifies(world: Path, backend: Backend) -> None:
