@@ -7,8 +7,9 @@
 For each size it builds a ledger of that many committed exports (spread over 200 entities and
 two years, with their lineage: sizes x --ids-per-export IDs) in bulk, with a valid hash chain,
 then times whole processes: an export's check-and-record (`quota export` of 118 Post IDs),
-`quota usage ENTITY`, `quota usage` (all entities), `quota who-received` of 10,000 stored IDs
-and `quota ledger verify`. With --db URL, each ledger is copied to a schema on that server
+`quota usage ENTITY`, `quota usage` (all entities), `quota who-received` of 10,000 stored IDs,
+`quota ledger verify` (and its peak RSS), `quota ledger verify --since` a checkpoint 1,000
+exports before the head, and `quota report` (and its peak RSS). With --db URL, each ledger is copied to a schema on that server
 (`quota ledger copy`, timed) and the same commands run there: the table shows both backends
 and their ratio, and each backend's large/small ratio. Once, on the small DuckDB ledger, it
 times `quota export` of --export-ids Post IDs against `quota strip` of the same file. Figures
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import subprocess
 import sys
@@ -108,12 +110,34 @@ def build(path: Path, exports: int, per_export: int) -> None:
         print(f"  {len(events):,} events: {time.perf_counter() - t:.1f} s", file=sys.stderr)
 
 
-def run(cmd: list[str]) -> float:
+PEAK_RSS: dict[str, int] = {}  # the last run's peak RSS in bytes, by command word
+
+
+def run(cmd: list[str], name: str | None = None) -> float:
+    """Whole-process seconds of `cmd`; with `name`, its peak RSS goes to PEAK_RSS[name]."""
     t = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"failed ({done.returncode}): {' '.join(cmd)}\n{done.stderr}")
-    return time.perf_counter() - t
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - t
+    err = child.stderr.read() if child.stderr else ""
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"failed ({child.returncode}): {' '.join(cmd)}\n{err}")
+    if name:
+        PEAK_RSS[name] = usage.ru_maxrss * 1024
+    return seconds
+
+
+def checkpoint_before(db: str, tmp: Path, exports: int) -> Path:
+    """A checkpoint as it stood `exports` exports (two events each) before the ledger's head."""
+    from quota.ledger import Session
+
+    with Session.open(db) as ledger:
+        seq = ledger.head()[0] - 2 * exports
+        head = ledger.rows("SELECT hash FROM events WHERE seq = ?", [seq])[0][0]
+        path = tmp / f"checkpoint-{time.time_ns()}.txt"
+        path.write_text(f"quota-checkpoint {ledger.ledger_id} {seq} {head} 2026-12-01T00:00:00.000000Z\n")
+    return path
 
 
 def measure(q: list[str], db: str, tmp: Path, n: int, per_export: int, ids_file: Path) -> dict[str, float]:
@@ -130,7 +154,14 @@ def measure(q: list[str], db: str, tmp: Path, n: int, per_export: int, ids_file:
         "usage_one": min(run([*q, "usage", "e7", "--db", db, "--json"]) for _ in range(3)),
         "usage_all": run([*q, "usage", "--db", db, "--json"]),
         "who_received": run([*q, "who-received", "--file", str(ids_file), "--db", db, "--json"]),
-        "verify": run([*q, "ledger", "verify", "--db", db]),
+        "verify": run([*q, "ledger", "verify", "--db", db], "verify"),
+        "verify_since": min(
+            run([*q, "ledger", "verify", "--db", db, "--since", str(checkpoint_before(db, tmp, 1000))], "since")
+            for _ in range(3)
+        ),
+        "report": run([*q, "report", "--db", db, "-o", str(tmp / f"r{stamp}.html")], "report"),
+        "verify_rss": PEAK_RSS["verify"] / 2**30,
+        "report_rss": PEAK_RSS["report"] / 2**30,
     }
 
 
@@ -171,7 +202,8 @@ def main() -> int:
                 results["postgres", n] = measure(q, url, tmp, n, a.ids_per_export, ids_file)
 
     keys = [("export", "export s"), ("usage_one", "usage ENTITY s"), ("usage_all", "usage all s"),
-            ("who_received", "who-received 10k s"), ("verify", "verify s")]  # fmt: skip
+            ("who_received", "who-received 10k s"), ("verify", "verify s"), ("verify_rss", "verify GiB"),
+            ("verify_since", "verify --since s"), ("report", "report s"), ("report_rss", "report GiB")]  # fmt: skip
     backends = ["duckdb", "postgres"] if a.db else ["duckdb"]
     print(f"{'backend':>9} {'exports':>10} {'IDs':>13} " + " ".join(f"{h:>19}" for _, h in keys))
     for backend in backends:

@@ -25,6 +25,7 @@ from quota.errors import LedgerError, UsageError
 from quota.store import Load, Store, open_store, sqlfiles
 from quota.store.chain import EVENT_KINDS, LINEAGE_KINDS, STATE_TABLES, canonical, event_hash, genesis
 from quota.store.verify import VerifyReport, check_schema
+from quota.store.verify import extends as _extends
 from quota.store.verify import verify as _verify
 from quota.times import iso, utc_naive
 
@@ -205,10 +206,17 @@ class Session:
 
     # -------------------------------------------------------------- proving
 
-    def verify(self, full: bool = True, checkpoint: str | None = None) -> VerifyReport:
+    def verify(self, full: bool = True, checkpoint: str | None = None, since: str | None = None) -> VerifyReport:
         """Recompute the chain, rebuild every state table from the events, re-hash every ID set,
         and recompute every limit from the entries (quota.store.verify); with `checkpoint` (the
-        text of one), also that the ledger extends it."""
+        text of one), also that the ledger extends it. With `since` (the text of a checkpoint),
+        that the ledger extends it and the same checks of what came after it only."""
+        if since is not None:
+            scope = _extends(self.store, since)
+            if isinstance(scope, str):
+                count, head = self.head()
+                return VerifyReport(False, self.ledger_id, count, head, scope, None)
+            return _verify(self.store, self.profile().name, full, scope)
         report = _verify(self.store, self.profile().name, full)
         if report.ok and checkpoint is not None and (why := self.extends(checkpoint)):
             report.ok, report.problem = False, why
@@ -240,21 +248,8 @@ class Session:
 
     def extends(self, checkpoint: str) -> str | None:
         """None if this ledger extends `checkpoint`, else why not."""
-        parts = checkpoint.split()
-        if len(parts) != 5 or parts[0] != "quota-checkpoint" or not parts[2].isdigit():
-            return "the checkpoint file is not a quota checkpoint"
-        _, ledger_id, count, head, _ = parts
-        if ledger_id != self.ledger_id:
-            return f"the checkpoint is of another ledger ({ledger_id})"
-        seq = int(count)
-        if seq == 0:
-            return None
-        rows = self.rows("SELECT hash FROM events WHERE seq = ?", [seq])
-        if not rows:
-            return f"the ledger has fewer events than the checkpoint's {seq}: history was cut or an older copy restored"
-        if rows[0][0] != head:
-            return f"event {seq} differs from the checkpoint's: history was rewritten"
-        return None
+        found = _extends(self.store, checkpoint)
+        return found if isinstance(found, str) else None
 
 
 def read_checkpoint(path: Path) -> str:

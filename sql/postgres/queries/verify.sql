@@ -4,17 +4,20 @@
 -- window function); text sorts as bytes (COLLATE "C"), as in Python.
 -- What `quota ledger verify` recomputes, independently of the state tables' own arithmetic.
 -- {braces} are filled in by quota/store/verify.py: {kinds} (the event kinds), {profiles} (a
--- CTE of every profile this code knows), {span} (a window's length in microseconds minus one).
+-- CTE of every profile this code knows), {span} (a window's length in microseconds minus one),
+-- {after} (the event a checkpoint names: only what came after it is checked; 0 for all), and
+-- the filters {range}, {ends}, {stored} and {notices} (TRUE for all; see verify.py).
 
 -- name: verify_chain
--- The first event out of order, unlinked, altered, of an unknown kind or not JSON. Parameter: the genesis hash.
+-- The first event after {after} out of order, unlinked, altered, of an unknown kind or not JSON.
+-- Parameter: the hash event {after} has (the genesis hash for 0).
 WITH e AS (
     SELECT seq, kind, body, prev_hash, hash,
-           row_number() OVER (ORDER BY seq) AS n,
+           {after} + row_number() OVER (ORDER BY seq) AS n,
            coalesce(lag(hash) OVER (ORDER BY seq), ?) AS before,
            encode(sha256(convert_to(prev_hash || chr(10) || seq::text || chr(10) || recorded_at || chr(10)
                   || kind || chr(10) || body, 'UTF8')), 'hex') AS recomputed
-    FROM events)
+    FROM events WHERE seq > {after})
 SELECT n, seq, kind, prev_hash = before, recomputed = hash, kind IN ({kinds})
 FROM e
 WHERE seq <> n OR prev_hash <> before OR recomputed <> hash OR kind NOT IN ({kinds})
@@ -24,8 +27,8 @@ ORDER BY seq LIMIT 1;
 -- name: verify_profiles
 -- An entry naming another profile than the one in force when it was recorded. Parameters: the default profile, twice.
 WITH entries AS (
-    SELECT seq, export_id, profile FROM reservations
-    UNION ALL SELECT seq, export_id, profile FROM manual_exports)
+    SELECT seq, export_id, profile FROM reservations WHERE seq > {after}
+    UNION ALL SELECT seq, export_id, profile FROM manual_exports WHERE seq > {after})
 SELECT e.seq, e.export_id, e.profile, coalesce(p.profile, ?) AS in_force
 FROM entries e LEFT JOIN LATERAL (SELECT profile FROM policy_changes p WHERE p.seq <= e.seq
                                    ORDER BY p.seq DESC LIMIT 1) p ON true
@@ -41,7 +44,8 @@ counted AS (
     FROM {entry_holders} h
     WHERE basis <> 'exemption'
       AND export_id NOT IN (SELECT export_id FROM releases)
-      AND export_id NOT IN (SELECT export_id FROM voids)),
+      AND export_id NOT IN (SELECT export_id FROM voids)
+      AND {range}),
 ends AS (
     SELECT entity, t, seq, sum(post_ids) OVER (PARTITION BY entity ORDER BY t
         RANGE BETWEEN ({span} * INTERVAL '1 microsecond') PRECEDING AND CURRENT ROW) AS used
@@ -58,7 +62,7 @@ candidates AS (
                    AND c.t > e.t - (({span} + 1) * INTERVAL '1 microsecond') AND c.t <= e.t
                  ORDER BY c.seq DESC LIMIT 1) AS judge
     FROM ends e
-    WHERE e.used > (SELECT min(post_id_cap) FROM profiles WHERE window_us = {span} + 1)),
+    WHERE e.used > (SELECT min(post_id_cap) FROM profiles WHERE window_us = {span} + 1) AND {ends}),
 judged AS (
     SELECT e.entity, e.t, e.seq, e.used, greatest(pr.post_id_cap, coalesce(max(p.cap), 0)) AS cap
     FROM candidates e
@@ -112,18 +116,18 @@ WHERE w.used > pr.objects ORDER BY 2 LIMIT 1;
 WITH lines AS (
     SELECT notice_id, id::text || chr(9) || action || chr(9) || reason || chr(9) || coalesce(created_at, '')
            || chr(9) || coalesce(redacted_at, '') || chr(10) AS line
-    FROM deletion_notice_ids),
+    FROM deletion_notice_ids WHERE {notices}),
 stored AS MATERIALIZED (
     SELECT notice_id, count(*) AS n, encode(sha256(convert_to(string_agg(line, '' ORDER BY line COLLATE "C"), 'UTF8')), 'hex') AS digest
     FROM lines GROUP BY notice_id)
 SELECT d.seq, d.notice_id FROM deletion_notices d LEFT JOIN stored s USING (notice_id)
-WHERE coalesce(s.n, 0) <> d.ids OR coalesce(s.digest, encode(sha256(''::bytea), 'hex')) <> d.ids_sha256
+WHERE d.seq > {after} AND (coalesce(s.n, 0) <> d.ids OR coalesce(s.digest, encode(sha256(''::bytea), 'hex')) <> d.ids_sha256)
 ORDER BY d.seq LIMIT 1;
 
 -- name: verify_notice_kinds
 WITH k(kind, n) AS (VALUES {kinds})
 SELECT d.seq, d.notice_id FROM deletion_notices d JOIN k USING (kind)
-JOIN deletion_notice_ids i USING (notice_id) WHERE i.kind <> k.n
+JOIN deletion_notice_ids i USING (notice_id) WHERE i.kind <> k.n AND d.seq > {after}
 ORDER BY d.seq LIMIT 1;
 
 -- name: verify_notice_orphans
@@ -135,11 +139,11 @@ WHERE notice_id NOT IN (SELECT notice_id FROM deletion_notices) LIMIT 1;
 WITH k(n, kind) AS (VALUES {kinds}),
 stored AS MATERIALIZED (
     SELECT export_id, kind AS n, encode(sha256(convert_to(string_agg(id::text, chr(10) ORDER BY id) || chr(10), 'UTF8')), 'hex') AS digest
-    FROM lineage GROUP BY export_id, kind),
+    FROM lineage WHERE {stored} GROUP BY export_id, kind),
 recorded AS (
     SELECT r.seq, r.export_id, k.n, k.kind, coalesce(r.ids_sha256::json->>k.kind, ?) AS digest
-    FROM (SELECT seq, export_id, ids_sha256 FROM reservations
-          UNION ALL SELECT seq, export_id, ids_sha256 FROM manual_exports) r CROSS JOIN k)
+    FROM (SELECT seq, export_id, ids_sha256 FROM reservations WHERE seq > {after}
+          UNION ALL SELECT seq, export_id, ids_sha256 FROM manual_exports WHERE seq > {after}) r CROSS JOIN k)
 SELECT rec.seq, rec.export_id, rec.kind
 FROM recorded rec LEFT JOIN stored s ON s.export_id = rec.export_id AND s.n = rec.n
 WHERE coalesce(s.digest, ?) <> rec.digest

@@ -1,0 +1,179 @@
+"""`ledger verify --since CHECKPOINT`: what came after the checkpoint is verified, what came
+before is taken as the checkpoint found it, and every window holding a new entry is judged."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import Backend, Templates, build_once, examples, quota, world_copy
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from test_store import build
+
+from quota.ledger import Session
+from quota.policy import DEFAULT_PROFILE, PROFILES
+from quota.store.chain import STATE_TABLES
+
+pytestmark = pytest.mark.backends
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_once(tmp_path_factory, "since", build)
+
+
+@pytest.fixture
+def world(
+    template: Path, tmp_path: Path, backend: Backend, templates: Templates, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    return world_copy(template, tmp_path, backend, templates, monkeypatch)
+
+
+def checkpoint_at(backend: Backend, seq: int, path: Path) -> Path:
+    """A checkpoint as `quota ledger checkpoint` would have written it after event `seq`."""
+    ledger_id = backend.rows("SELECT ledger_id FROM ledger_meta")[0][0]
+    head = backend.rows(f"SELECT hash FROM events WHERE seq = {seq}")[0][0]
+    path.write_text(f"quota-checkpoint {ledger_id} {seq} {head} 2026-12-01T00:00:00.000000Z\n")
+    return path
+
+
+def since(path: Path) -> tuple[int, str, str]:
+    r = quota("ledger", "verify", "--since", path)
+    return r.exit_code, r.stdout, r.stderr
+
+
+def test_since_checks_what_came_after_and_trusts_what_came_before(world: Path, backend: Backend) -> None:
+    """Each table's newest row, taken away: a checkpoint before its event catches it; one at
+    its event does not (that is what only a full verify proves); put back, all verify again."""
+    cp = world / "cp.txt"
+    events = backend.rows("SELECT max(seq) FROM events")[0][0]
+    code, out, _ = since(checkpoint_at(backend, events - 5, cp))
+    assert code == 0 and "checked: the 5 events after the checkpoint's event" in out
+    for table in (*STATE_TABLES, "lineage", "deletion_notice_ids"):
+        if table == "lineage":
+            where = "export_id = 'a1' AND id = (SELECT max(id) FROM lineage WHERE export_id = 'a1')"
+            made = backend.rows("SELECT seq FROM reservations WHERE export_id = 'a1'")[0][0]
+        elif table == "deletion_notice_ids":
+            notice, made = backend.rows("SELECT notice_id, seq FROM deletion_notices ORDER BY seq LIMIT 1")[0]
+            where = f"notice_id = '{notice}' AND id = (SELECT min(id) FROM deletion_notice_ids WHERE notice_id = '{notice}')"
+        else:
+            made = backend.rows(f"SELECT max(seq) FROM {table}")[0][0]
+            where = f"seq = {made}"
+        backend.raw(f"CREATE TABLE saved AS SELECT * FROM {table} WHERE {where}", f"DELETE FROM {table} WHERE {where}")
+        code, _, err = since(checkpoint_at(backend, made - 1, cp))
+        assert code == 5 and "ledger verification failed" in err, (table, err)
+        code, out, err = since(checkpoint_at(backend, made, cp))
+        assert code == 0, (table, err)
+        assert quota("ledger", "verify").exit_code == 5, table
+        backend.raw(f"INSERT INTO {table} SELECT * FROM saved", "DROP TABLE saved")
+        assert quota("ledger", "verify").exit_code == 0, table
+
+
+def test_since_catches_a_new_event_altered_or_a_row_no_event_made(world: Path, backend: Backend) -> None:
+    last = backend.rows("SELECT max(seq) FROM events")[0][0]
+    cp = checkpoint_at(backend, last - 3, world / "cp.txt")
+    backend.raw(f"UPDATE events SET body = replace(body, 'x', 'y') WHERE seq = {last}")
+    code, _, err = since(cp)
+    assert code == 5 and f"event {last}" in err and "was altered" in err
+    backend.raw(f"UPDATE events SET body = replace(body, 'y', 'x') WHERE seq = {last}")
+    assert since(cp)[0] == 0
+    # A release no event made, dated after the checkpoint: it would free an export's cap.
+    backend.raw(f"INSERT INTO releases VALUES ('a1', 'made up', {last})")
+    code, _, err = since(cp)
+    assert code == 5 and "table releases holds a row no event made" in err
+
+
+def test_since_needs_a_checkpoint_the_ledger_extends(world: Path, backend: Backend, tmp_path: Path) -> None:
+    cp = checkpoint_at(backend, 10, tmp_path / "cp.txt")
+    ledger_id, head = cp.read_text().split()[1], cp.read_text().split()[3]
+    (tmp_path / "other.txt").write_text(f"quota-checkpoint {'0' * 32} 10 {head} 2026-12-01T00:00:00Z\n")
+    assert "the checkpoint is of another ledger" in since(tmp_path / "other.txt")[2]
+    (tmp_path / "far.txt").write_text(f"quota-checkpoint {ledger_id} 99999 {head} 2026-12-01T00:00:00Z\n")
+    assert "fewer events than the checkpoint's 99999" in since(tmp_path / "far.txt")[2]
+    backend.raw("UPDATE events SET hash = 'f' || substr(hash, 2) WHERE seq = 10")
+    code, _, err = since(cp)
+    assert code == 5 and "event 10 differs from the checkpoint's: history was rewritten" in err
+    (tmp_path / "junk.txt").write_text("hello\n")
+    assert "is not a quota checkpoint" in since(tmp_path / "junk.txt")[2]
+    r = quota("ledger", "verify", "--since", cp, "--checkpoint", cp)
+    assert r.exit_code == 2 and "not both" in r.stderr
+
+
+def test_since_in_json_names_its_start(world: Path, backend: Backend) -> None:
+    last = backend.rows("SELECT max(seq) FROM events")[0][0]
+    r = quota("ledger", "verify", "--since", checkpoint_at(backend, last - 2, world / "cp.txt"), "--json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert (doc["ok"], doc["since"], doc["events"]) == (True, last - 2, last)
+    assert json.loads(quota("ledger", "verify", "--json").stdout)["since"] is None
+
+
+# ----------------------------------------------------------------- windows, against an oracle
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+CAP = PROFILES[DEFAULT_PROFILE].post_id_cap
+WINDOW = PROFILES[DEFAULT_PROFILE].window
+entries = st.lists(
+    st.tuples(st.sampled_from(["a", "b"]), st.integers(0, 400), st.integers(1, 6)),  # entity, day, 250k IDs
+    min_size=1,
+    max_size=10,
+)
+
+
+def _reserve(ledger: Session, n: int, entity: str, day: int, size: int) -> None:
+    """An entry appended as it stands, past the export check: what a forged or buggy writer leaves."""
+    at = T0 + timedelta(days=day, seconds=n)
+    ledger.append("reserve", {
+        "export_id": f"x{n}", "entity": entity, "person": None, "at": at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "post_ids": size * 250_000, "user_ids": 0, "dm_ids": 0, "basis": "cap", "profile": DEFAULT_PROFILE,
+        "version": PROFILES[DEFAULT_PROFILE].version, "ids_sha256": {}, "sources": {"post": "typed"},
+    })  # fmt: skip
+
+
+def _over(rows: list[tuple[str, datetime, int]], end: datetime, holder: str) -> bool:
+    return sum(n for h, t, n in rows if h == holder and end - WINDOW < t <= end) > CAP
+
+
+@pytest.mark.duckdb_only
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(entries, st.data())
+def test_since_judges_exactly_the_windows_that_hold_a_new_entry(
+    tmp_path_factory: pytest.TempPathFactory, backend: Backend, made: list, data: st.DataObject
+) -> None:
+    """Oracle: the since-verify fails exactly when a window ending in [first new entry, last new
+    entry + 30 days) is over the cap. Those are all the windows that hold a new entry (so none
+    of them escapes), and a window there that holds none was over at the checkpoint already."""
+    before = data.draw(st.integers(0, len(made) - 1), label="entries before the checkpoint")
+    link = data.draw(st.booleans(), label="a and b linked into one group after the checkpoint")
+    db = tmp_path_factory.mktemp("w") / "ledger.duckdb"
+    rows: list[tuple[str, datetime, int]] = []
+    with Session.open(db, create=True) as ledger:
+        for e in ("a", "b"):
+            ledger.append("entity", {"entity": e, "name": e, "kind": "organization"})
+        for n, (entity, day, size) in enumerate(made[:before]):
+            _reserve(ledger, n, entity, day, size)
+        checkpoint = ledger.checkpoint()
+        if link:
+            for e in ("a", "b"):
+                ledger.append("entity_link", {"entity": e, "group": "g", "reason": "one", "at": "2025-01-01T00:00:00Z"})
+        for n, (entity, day, size) in enumerate(made[before:], start=before):
+            _reserve(ledger, n, entity, day, size)
+        full = ledger.verify()
+        report = ledger.verify(since=checkpoint)
+    for n, (entity, day, size) in enumerate(made):
+        rows.append(("g" if link else entity, T0 + timedelta(days=day, seconds=n), size * 250_000))
+    holders = {h for h, _, _ in rows}
+    event(f"full {full.ok}, since {report.ok}, link {link}")
+    new = rows[before:]
+    assert full.ok == (not any(_over(rows, t, h) for h in holders for _, t, _ in rows)), full.problem
+    if link and rows[:before]:  # older entries moved to the group: every window again
+        assert report.ok == full.ok, report.problem
+        return
+    lo, hi = min(t for _, t, _ in new), max(t for _, t, _ in new)
+    judged = [(h, t) for h, t, _ in rows if lo <= t < hi + WINDOW]
+    assert report.ok == (not any(_over(rows, t, h) for h, t in judged)), report.problem
+    if any(_over(rows, t, h) for h, t, _ in new):  # a new entry over the cap is always caught
+        assert not report.ok and "over its cap" in (report.problem or "")
