@@ -315,13 +315,8 @@ def check_lineage(store: Store, profile: str, scope: Scope = ALL) -> Problem | N
     new entries' IDs (IDs stored for no entry at all need a full verify)."""
     empty = hashlib.sha256(b"").hexdigest()
     kinds = ", ".join(f"({n}, '{k}')" for k, n in LINEAGE_KINDS.items())
-    stored = "TRUE"
-    if scope.after:
-        stored = (
-            "export_id IN (SELECT export_id FROM reservations WHERE seq > {after} "
-            "UNION ALL SELECT export_id FROM manual_exports WHERE seq > {after})"
-        )
-    sql = _after(store.sql("verify_lineage").replace("{kinds}", kinds).replace("{stored}", stored), scope)
+    name = "verify_lineage_after" if scope.after else "verify_lineage"
+    sql = _after(store.sql(name).replace("{kinds}", kinds), scope)
     rows = store.rows(sql, [empty, empty])[1]
     if rows:
         seq, export_id, kind = rows[0]
