@@ -182,7 +182,9 @@ TAMPERING = {
     ),
     "event hash": ("UPDATE events SET hash = repeat('0', 64) WHERE seq = 4", "event 4"),
     "event prev": ("UPDATE events SET prev_hash = repeat('0', 64) WHERE seq = 5", "event 5 does not follow"),
-    "event deleted": ("DELETE FROM events WHERE seq = 3", "event 3 is missing"),
+    "event deleted": ("DELETE FROM events WHERE seq = 3", "event 3 is missing (the next is 4)"),
+    "events deleted": ("DELETE FROM events WHERE seq IN (3, 4)", "event 3 is missing (the next is 5)"),
+    "first event deleted": ("DELETE FROM events WHERE seq = 1", "event 1 is missing (the next is 2)"),
     "last event deleted": ("DELETE FROM events WHERE seq = 6; DELETE FROM policy_changes", None),
     "event inserted": (
         "INSERT INTO events SELECT 7, recorded_at, kind, body, hash, repeat('a', 64) FROM events WHERE seq = 6",

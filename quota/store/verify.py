@@ -97,8 +97,10 @@ def _verify(store: Store, ledger_id: str, profile: str, full: bool, scope: Scope
     sql = store.sql("verify_chain").replace("{kinds}", kinds).replace("{after}", str(scope.after))
     bad = store.rows(sql, [scope.head or genesis(ledger_id)])[1]
     if bad:
-        n, seq, kind, linked, intact, known = bad[0]
-        if seq != n:
+        seq, kind, gap, linked, intact, known = bad[0]
+        if gap:
+            before = store.rows("SELECT max(seq) FROM events WHERE seq > ? AND seq < ?", [scope.after, seq])[1][0][0]
+            n = (scope.after if before is None else int(before)) + 1
             problem, at = f"event {n} is missing (the next is {seq})", n
         elif not linked:
             problem, at = f"event {seq} does not follow event {seq - 1}: its previous hash differs", seq
