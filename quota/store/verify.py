@@ -339,14 +339,20 @@ def compare_state(store: Store, profile: str, scope: Scope = ALL) -> Problem | N
         rebuilt, kept = store.sql(table), f"SELECT * FROM {table}"
         if scope.after:
             rebuilt, kept = f"{rebuilt} AND seq > {scope.after}", f"{kept} WHERE seq > {scope.after}"
-        for a, b, what in (
-            (kept, rebuilt, "holds a row no event made"),
-            (rebuilt, kept, "lacks a row its events made"),
-        ):
-            _names, rows = store.rows(f"SELECT * FROM (({a}) EXCEPT ALL ({b})) d LIMIT 1")
-            if rows:
-                row = rows[0]
-                columns = store.rows(f"SELECT * FROM {table} LIMIT 0")[0]
-                seq = row[columns.index("seq")]
-                return (int(seq), f"table {table} {what}: ({', '.join(str(v) for v in row)})")
+        columns = store.rows(f"SELECT * FROM {table} LIMIT 0")[0]
+        numbered = range(len(columns))
+        sql = (
+            store.sql("verify_state_table")
+            .replace("{names}", ", ".join(f"c{i}" for i in numbered))
+            .replace("{on}", " AND ".join(f"a.c{i} IS NOT DISTINCT FROM b.c{i}" for i in numbered))
+            .replace("{pick}", ", ".join(f"CASE WHEN a.n IS NULL THEN b.c{i} ELSE a.c{i} END" for i in numbered))
+            .replace("{kept}", kept)
+            .replace("{rebuilt}", rebuilt)
+        )
+        rows = store.rows(sql)[1]
+        if rows:
+            side, *row = rows[0]
+            what = "holds a row no event made" if side == "holds" else "lacks a row its events made"
+            seq = row[columns.index("seq")]
+            return (int(seq), f"table {table} {what}: ({', '.join(str(v) for v in row)})")
     return None

@@ -172,6 +172,16 @@ ORDER BY rec.seq LIMIT 1;
 SELECT DISTINCT export_id FROM lineage WHERE export_id NOT IN (SELECT export_id FROM reservations)
   AND export_id NOT IN (SELECT export_id FROM manual_exports) LIMIT 1;
 
+-- name: verify_state_table
+-- A row of a state table ({kept}) and its rebuild from the events ({rebuilt}) that are not the
+-- same multiset, row for row: 'holds' (the table has it, or more copies of it) or 'lacks'.
+-- ({names}, {on} and {pick} serve DuckDB's one-pass form: a null-safe join does not hash here.)
+SELECT * FROM (
+    (SELECT 'holds' AS side, * FROM (({kept}) EXCEPT ALL ({rebuilt})) d LIMIT 1)
+    UNION ALL
+    (SELECT 'lacks', * FROM (({rebuilt}) EXCEPT ALL ({kept})) d LIMIT 1)) x
+LIMIT 1;
+
 -- name: verify_breaches
 SELECT b.export_id, r.entity, r.delivered_at AS "at", r.post_ids, b.reason
 FROM breaches b JOIN reservations r USING (export_id) ORDER BY r.delivered_at, b.export_id;
