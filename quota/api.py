@@ -193,10 +193,12 @@ class Ledger:
             say=lambda m: None, exemption=exemption,
         )  # fmt: skip
 
-    def verify(self, checkpoint: str | None = None) -> VerifyReport:
-        """The whole proof (`quota ledger verify`); with `checkpoint`'s text, that the ledger extends it."""
+    def verify(self, checkpoint: str | None = None, since: str | None = None) -> VerifyReport:
+        """The whole proof (`quota ledger verify`); with `checkpoint`'s text, that the ledger
+        extends it; with `since` (a checkpoint's text), only what came after it is verified
+        (`quota ledger verify --since`)."""
         with self._read() as session:
-            return session.verify(checkpoint=checkpoint)
+            return session.verify(checkpoint=checkpoint, since=since)
 
     def checkpoint(self) -> str:
         with self._read() as session:

@@ -66,6 +66,8 @@ def test_a_notebook_exports_and_asks(backend: Backend, tmp_path: Path) -> None:
 
     # The handle holds nothing open: the command line writes while a notebook keeps it.
     assert quota("entity", "add", "beta", "--name", "Beta", "--wait", "1").exit_code == 0
+    after = ledger.verify(since=checkpoint)
+    assert after.ok and (after.since, after.events) == (5, 6)
 
 
 def test_refusals_and_errors_speak_the_domain(backend: Backend, tmp_path: Path) -> None:

@@ -257,7 +257,9 @@ def ledger_verify(
         click.echo(f"ok: ledger {report.ledger_id}, {report.events} events, head {report.head}")
         if report.since is not None:
             new = plural(report.events - report.since, "event")
-            click.echo(f"checked: the {new} after the checkpoint's event {report.since} (before it: a full verify)")
+            click.echo(
+                f"checked: the {new} after the checkpoint's event {report.since} (what came before, a full verify checks)"
+            )
         for b in report.breaches:
             click.echo(
                 f"breach recorded: {b['export_id']} gave {b['entity']} {b['post_ids']:,} Post IDs at "
