@@ -242,7 +242,6 @@ class Templates:
         clone = f"tc_{uuid.uuid4().hex[:16]}"
         with psycopg.connect(PG_URL, autocommit=True) as con:
             con.execute(f"CREATE DATABASE {clone} TEMPLATE {_database(template.url)}")
-        backend.drop()  # the fresh schema it was given, if anything made it
         backend.url = _in_database(PG_URL, clone)
         backend.db = f"{backend.url}?schema={template.schema}"
         backend.schema, backend.cloned = template.schema, True
