@@ -10,7 +10,10 @@ of responses, as an SDK saves them; at most 400 MB, under the 512 MiB document l
 Each file is stripped by `quota strip --ids post,user` in a child process (whole process:
 start-up, parse, de-duplicate, sort, write, manifest with sha256s), then by the baseline in
 a child process (what twarc does: json.loads per line, sets, sorted, written; no checks, no
-hashes). Both ID sets must be identical. Figures print as a table; nothing is asserted.
+hashes). Both ID sets must be identical. When `twarc2` is on PATH (pip install twarc, in the
+benchmark's environment only: never a dependency of quota), `twarc2 dehydrate` runs on the
+same v2 file in the same run (posts only, fed by zcat for the gzip copy), and `zcat >
+/dev/null` alone is timed beside the gzip copy. Figures print as a table; nothing is asserted.
 Inputs are generated once into benchmarks/data/ (ignored by git) by quota.synth.
 """
 
@@ -73,6 +76,27 @@ def run(cmd: list[str]) -> tuple[float, int]:
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}")
     return wall, usage.ru_maxrss * 1024
+
+
+def peer(path: Path, label: str, outdir: Path) -> float | None:
+    """Seconds of `twarc2 dehydrate` on the file (posts only), or None when it cannot run here."""
+    twarc2 = shutil.which("twarc2")
+    if twarc2 is None or not label.startswith("v2 pages"):
+        return None  # twarc2 reads v2 JSON lines; the v1.1 `twarc` command is a different tool
+    out = outdir / "twarc2_posts.txt"
+    # dehydrate does not call the API, but twarc2 asks for a token before any command.
+    cmd = f"{twarc2} --bearer-token unused dehydrate --hide-progress - {out}"
+    feed = f"zcat {path}" if str(path).endswith(".gz") else f"cat {path}"
+    t = time.perf_counter()
+    done = subprocess.run(f"{feed} | {cmd}", shell=True, capture_output=True)
+    wall = time.perf_counter() - t
+    return wall if done.returncode == 0 else None
+
+
+def zcat(path: Path) -> float:
+    t = time.perf_counter()
+    subprocess.run(f"zcat {path} > /dev/null", shell=True, check=True)
+    return time.perf_counter() - t
 
 
 def ensure(path: Path, kind: str, size_mb: int) -> Path:
@@ -146,19 +170,22 @@ def main() -> int:
             reader = manifest["inputs"][0]["reader"]
             b_wall = b_rss = None
             same = "-"
+            t_wall = peer(path, label, Path(tmp)) if not label.endswith("GB") else None
+            z_wall = zcat(path) if str(path).endswith(".gz") else None
             if not a.no_baseline and not label.endswith("GB"):
                 b_wall, b_rss = run([sys.executable, __file__, "--baseline-run", str(path), str(b_out)])
                 same = all(
                     (q_out / n).read_bytes() == (b_out / n).read_bytes() for n in ("post_ids.txt", "user_ids.txt")
                 )
                 same = "yes" if same else "NO"
-        rows.append((label, size, q_wall, q_rss, posts, reader, b_wall, b_rss, same))
+        rows.append((label, size, q_wall, q_rss, posts, reader, b_wall, b_rss, same, t_wall, z_wall))
 
     print(
         f"{'input':18} {'MB':>7} {'quota s':>8} {'MB/s':>6} {'posts/s':>10} {'peak RSS':>9} {'reader':>7} "
-        f"{'base s':>7} {'base MB/s':>9} {'base RSS':>9} {'ratio':>6} {'same IDs':>8}"
+        f"{'base s':>7} {'base MB/s':>9} {'base RSS':>9} {'ratio':>6} {'same IDs':>8} {'twarc2 s':>8} {'ratio':>6}"
     )
-    for label, size, qw, qr, posts, reader, bw, br, same in rows:
+    notes = []
+    for label, size, qw, qr, posts, reader, bw, br, same, tw, zw in rows:
         base = (
             f"{bw:7.2f} {size / 1e6 / bw:9.0f} {br / 2**20:7.0f}MB {bw / qw:5.1f}x"
             if bw
@@ -166,8 +193,13 @@ def main() -> int:
         )
         print(
             f"{label:18} {size / 1e6:7.0f} {qw:8.2f} {size / 1e6 / qw:6.0f} {posts / qw:10,.0f} "
-            f"{qr / 2**20:7.0f}MB {reader:>7} {base} {same:>8}"
+            f"{qr / 2**20:7.0f}MB {reader:>7} {base} {same:>8} "
+            + (f"{tw:8.2f} {tw / qw:5.1f}x" if tw else f"{'-':>8} {'-':>6}")
         )
+        if zw:
+            notes.append(f"{label}: zcat > /dev/null alone {zw:.2f} s; quota strip is {zw / qw:.2f}x as fast")
+    for note in notes:
+        print(note)
     return 0
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLES, examples
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from quota.errors import BadInput
@@ -28,11 +28,12 @@ ALL_WANTS = [
 ]
 
 
-def fast_rows(path: Path, fmt: str, want: Want) -> tuple[collections.Counter, int]:
+def fast_rows(path: Path, fmt: str, want: Want, lean: bool = True) -> tuple[collections.Counter, int]:
+    """What the fast path stages; `lean=False` starts from the plan with every field that tells a post."""
     with tempfile.TemporaryDirectory() as tmp:
         con = _connect(StripOptions(want=want), tmp)
         try:
-            lines = fast.stage(con, Source.open_path(str(path)), fmt, want, 0)
+            lines = fast.stage(con, Source.open_path(str(path)), fmt, want, 0, lean=lean)
             rows = con.execute("SELECT role, id::VARCHAR FROM ids").fetchall()
         finally:
             con.close()
@@ -194,6 +195,11 @@ post = st.fixed_dictionaries(
     {"id": json_id},
     optional={
         "author_id": json_id,
+        "edit_history_tweet_ids": st.sampled_from([["1"], [], None, "x"]),
+        # only these two tell a post without author_id or edit history: the lean plan reads again
+        "created_at": st.just("2025-01-01T00:00:00.000Z"),
+        "conversation_id": st.just("9"),
+        "text": st.just("t"),
         "referenced_tweets": st.lists(st.fixed_dictionaries({"id": json_id}), max_size=2),
         "username": st.just("u"),
         "event_type": st.just("MessageCreate"),
@@ -202,30 +208,98 @@ post = st.fixed_dictionaries(
     },
 )
 page = st.one_of(
-    st.fixed_dictionaries({"data": st.lists(post, max_size=3)}, optional={"meta": st.just({"result_count": 1})}),
+    st.fixed_dictionaries(
+        {"data": st.one_of(st.lists(st.one_of(post, st.just(None), st.just(5)), max_size=3), post, st.none())},
+        optional={
+            "meta": st.sampled_from([{"result_count": 1}, None]),
+            "includes": st.sampled_from([{"users": []}, {"tweets": [{"id": "7", "author_id": "8"}]}, 5, None]),
+            "errors": st.just([{"value": "1"}]),
+        },
+    ),
     st.just({"errors": [{"value": "1"}]}),
+    st.just({"meta": {"result_count": 0}}),
+    st.just({"includes": {"tweets": [{"id": "3"}]}}),
     st.just({"nothing": 1}),
+    st.just({}),
     st.just([1, 2]),
+    st.just("page"),
+)
+# Pages the fast path should read: canonical IDs (as strings or JSON integers), optional fields.
+good_id = st.integers(min_value=0, max_value=2**64 - 1).flatmap(lambda n: st.sampled_from([str(n), n]))
+good_post = st.fixed_dictionaries(
+    {"id": good_id},
+    optional={
+        "author_id": good_id,
+        "edit_history_tweet_ids": st.just(["1"]),
+        "created_at": st.just("2025-01-01T00:00:00.000Z"),
+        "conversation_id": st.just("9"),
+        "referenced_tweets": st.lists(st.fixed_dictionaries({"id": good_id}), max_size=2),
+        "in_reply_to_user_id": good_id,
+    },
+)
+good_page = st.fixed_dictionaries(
+    {
+        "data": st.lists(st.one_of(good_post, st.fixed_dictionaries({"id": good_id, "username": st.just("u")}))),
+    },
+    optional={"includes": st.just({"tweets": [{"id": "7", "author_id": "8"}]}), "meta": st.just({"result_count": 1})},
+)
+# Lines json.dumps cannot write: a repeated key, a number too wide for 64 bits, bad JSON.
+raw_line = st.sampled_from(
+    [
+        '{"data":[{"id":"1","author_id":"2"}],"data":[{"id":"3","author_id":"4"}]}',
+        '{"data":[{"id":"1","id":"5","author_id":"2"}]}',
+        '{"data":[{"id":18446744073709551616,"author_id":"2"}]}',
+        '{"data":[{"id":1e5,"author_id":"2"}]}',
+        '{"data":[{"id":"1","author_id":"2"}]} trailing',
+        "",
+        "   ",
+    ]
 )
 
 
-@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(pages=st.lists(page, min_size=1, max_size=4), want=st.sampled_from(ALL_WANTS))
-def test_fast_path_never_disagrees_with_careful_reader(pages: list[object], want: Want) -> None:
-    """On any input the fast path either gives up or returns exactly what the careful reader does."""
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    lines=st.lists(st.one_of(good_page.map(json.dumps), page.map(json.dumps), raw_line), min_size=1, max_size=4),
+    want=st.sampled_from(ALL_WANTS),
+    fmt=st.sampled_from(["v2-pages", "v2-flat"]),
+    lean=st.booleans(),
+)
+def test_fast_path_never_disagrees_with_careful_reader(lines: list[str], want: Want, fmt: str, lean: bool) -> None:
+    """On any input each plan of the fast path either gives up or returns exactly what the
+    careful reader does. Flat files get the same lines: a page there is an unknown object."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp, "p.jsonl")
-        path.write_text("".join(json.dumps(p) + "\n" for p in pages))
+        path.write_text("".join(line + "\n" for line in lines))
         try:
-            careful = careful_rows(path, "v2-pages", want)
+            careful = careful_rows(path, fmt, want)
         except BadInput:
             careful = None
         try:
-            got = fast_rows(path, "v2-pages", want)
+            got = fast_rows(path, fmt, want, lean)
         except fast.GiveUp:
+            event(f"fast path gave up; careful reader {'refused' if careful is None else 'read'}")
             return  # giving up is always allowed: the careful reader then decides
-        assert careful is not None, "fast path accepted a file the careful reader refuses"
+        event("fast path read")
+        assert careful is not None, f"fast path accepted {lines!r}, which the careful reader refuses"
         assert got == careful
+
+
+@pytest.mark.parametrize("fmt", ["v2-pages", "v2-flat"])
+def test_lean_plan_reads_again_for_posts_only_created_at_tells(tmp_path: Path, fmt: str) -> None:
+    """A post told only by created_at and conversation_id is not unknown: the lean plan cannot
+    see those fields, so the fast path reads the file again with them instead of giving up."""
+    post = {"id": "11", "created_at": "2025-01-01T00:00:00.000Z", "conversation_id": "11"}
+    obj = {"data": [post, {"id": "12", "author_id": "3"}]} if fmt == "v2-pages" else post
+    path = tmp_path / "f.jsonl"
+    path.write_text(json.dumps(obj) + "\n")
+    want = Want(frozenset({Kind.POST}))
+    assert fast_rows(path, fmt, want) == careful_rows(path, fmt, want)
+    assert ("11" in {s for _, s in fast_rows(path, fmt, want)[0]}) is True
+    half = dict(post)
+    del half["conversation_id"]  # then nothing tells it a post: both plans give up
+    path.write_text(json.dumps({"data": [half]} if fmt == "v2-pages" else half) + "\n")
+    with pytest.raises(fast.GiveUp):
+        fast_rows(path, fmt, want)
 
 
 def test_careful_reader_hands_rows_over_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:

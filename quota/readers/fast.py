@@ -28,17 +28,12 @@ class GiveUp(Exception):
 @dataclass(frozen=True)
 class Plan:
     schema: dict[str, object]  # only the fields we need (V, nested dicts, one-item lists)
-    line_ok: str | None  # SQL over (t, json): false where a page is not a page (pages only)
+    line_ok: str | None  # SQL over the typed line `t`: false where a page is not a page (pages only)
     elements: str | None  # SQL making table `el` of v2 objects, column `e`
     selects: list[str]  # (role, ID text) queries over `lines` / `el`
-    reader: str = "ndjson"  # ndjson: typed columns; objects: pages; lines: a plain ID list
+    reader: str = "ndjson"  # ndjson: one object a line; pages: v2 responses; lines: a plain ID list
     unrecognised: str | None = None  # SQL counting objects that are neither post, user nor DM
-
-
-def _json_structure(fields: dict[str, object]) -> str:
-    import json
-
-    return json.dumps(fields, separators=(",", ":"))
+    lean: bool = False  # leaves out fields that few posts need to be told: read again without it
 
 
 def _duckdb_type(spec: object) -> str:
@@ -49,13 +44,15 @@ def _duckdb_type(spec: object) -> str:
     return str(spec)
 
 
-def _element_schema(want: Want) -> dict[str, object]:
+def _element_schema(want: Want, lean: bool) -> dict[str, object]:
     # The fields that tell a post (quota.readers.kinds): not `text`, which costs the most to
     # copy; an object that only `text` would prove a post sends the file to the careful reader.
-    e: dict[str, object] = {
-        "id": V, "username": V, "event_type": V, "author_id": V, "edit_history_tweet_ids": "JSON",
-        "created_at": V, "conversation_id": V,
-    }  # fmt: skip
+    # Lean, without created_at and conversation_id (a sixth of the parse): X sends
+    # edit_history_tweet_ids by default, and collectors ask for author_id.
+    e: dict[str, object] = {"id": V, "username": V, "event_type": V, "author_id": V, "edit_history_tweet_ids": "JSON"}
+    if not lean:
+        e["created_at"] = V
+        e["conversation_id"] = V
     if want.authors:
         e["sender_id"] = V
     if want.referenced:
@@ -70,8 +67,8 @@ def _element_schema(want: Want) -> dict[str, object]:
 
 # Every element must be a DM event, a user or a recognised post; anything else gives up.
 UNRECOGNISED = """SELECT count(*) FROM el WHERE e.event_type IS NULL AND e.username IS NULL
-    AND e.author_id IS NULL AND e.edit_history_tweet_ids IS NULL
-    AND (e.created_at IS NULL OR e.conversation_id IS NULL)"""
+    AND e.author_id IS NULL AND e.edit_history_tweet_ids IS NULL"""
+UNRECOGNISED_FULL = UNRECOGNISED + " AND (e.created_at IS NULL OR e.conversation_id IS NULL)"
 
 
 def _element_selects(want: Want) -> list[str]:
@@ -98,38 +95,42 @@ def _element_selects(want: Want) -> list[str]:
     return out
 
 
-def pages_sql(want: Want) -> Plan:
-    schema: dict[str, object] = {"data": [_element_schema(want)]}
+def pages_sql(want: Want, lean: bool) -> Plan:
+    # A line without `data` is fine only as an object with errors, meta or includes (a page of
+    # errors, or of zero results); anything else gives up. `errors` and `meta` are small, kept
+    # as JSON text only to see that they are there; `includes` is typed, not copied: a struct
+    # with one field that is never read is non-null exactly when includes is an object.
+    includes: dict[str, object] = {"_quota_present": "JSON"}
     if want.referenced:
         inc: dict[str, object] = {"id": V}
         if want.authors:
             inc["author_id"] = V
-        schema["includes"] = {"tweets": [inc]}
-    # A line without `data` is fine only as an object with errors, meta or includes (a page
-    # of errors, or of zero results); anything else, `data` of the wrong type included, gives up.
-    # CASE, not OR: only lines without `data` pay for parsing the JSON again.
-    ok = (
-        "CASE WHEN t.data IS NOT NULL THEN true ELSE json_type(json) = 'OBJECT' AND NOT json_exists(json, '$.data') "
-        "AND (json_exists(json, '$.errors') OR json_exists(json, '$.meta') OR json_exists(json, '$.includes')) END"
-    )
+        includes = {"tweets": [inc]}
+    schema: dict[str, object] = {
+        "data": [_element_schema(want, lean)], "errors": "JSON", "meta": "JSON", "includes": includes,
+    }  # fmt: skip
+    ok = "(t.data IS NOT NULL OR t.errors IS NOT NULL OR t.meta IS NOT NULL OR t.includes IS NOT NULL)"
     selects = _element_selects(want)
     if want.referenced:
         inc_rows = "(SELECT unnest(t.includes.tweets) AS x FROM lines)"
         selects.append(f"SELECT {Role.POST_REF:d}, x.id FROM {inc_rows}")
         if want.authors:
             selects.append(f"SELECT {Role.AUTHOR_REF:d}, x.author_id FROM {inc_rows} WHERE x.author_id IS NOT NULL")
+    return Plan(schema, ok, "SELECT unnest(t.data) AS e FROM lines", selects, "pages", _unrecognised(lean), lean)
+
+
+def _unrecognised(lean: bool) -> str:
+    return UNRECOGNISED if lean else UNRECOGNISED_FULL
+
+
+def flat_sql(want: Want, lean: bool) -> Plan:
     return Plan(
-        schema, ok, "SELECT unnest(t.data) AS e FROM lines", selects, reader="objects", unrecognised=UNRECOGNISED
-    )
+        _element_schema(want, lean), None, "SELECT t AS e FROM lines", _element_selects(want), "ndjson",
+        _unrecognised(lean), lean,
+    )  # fmt: skip
 
 
-def flat_sql(want: Want) -> Plan:
-    return Plan(
-        _element_schema(want), None, "SELECT t AS e FROM lines", _element_selects(want), unrecognised=UNRECOGNISED
-    )
-
-
-def v1_sql(want: Want) -> Plan:
+def v1_sql(want: Want, lean: bool) -> Plan:
     user = {"id_str": V}
     schema: dict[str, object] = {"id_str": V, "screen_name": V, "user": user, "text": V, "full_text": V}
     if want.referenced:
@@ -166,7 +167,7 @@ V1_UNRECOGNISED = """SELECT count(*) FROM lines WHERE NOT (t.screen_name IS NOT 
     AND NOT ((t.text IS NOT NULL OR t.full_text IS NOT NULL) AND t.user IS NOT NULL)"""
 
 
-def ids_sql(want: Want) -> Plan:
+def ids_sql(want: Want, lean: bool) -> Plan:
     if len(want.kinds) != 1:
         raise UsageError("a plain ID list holds one kind of ID: name it with --ids")
     (kind,) = want.kinds
@@ -174,7 +175,7 @@ def ids_sql(want: Want) -> Plan:
     return Plan({}, None, None, [f"SELECT {role:d}, t FROM lines"], reader="lines")
 
 
-BUILDERS: dict[str, Callable[[Want], Plan]] = {
+BUILDERS: dict[str, Callable[[Want, bool], Plan]] = {
     "ids": ids_sql,
     "v2-pages": pages_sql,
     "dm-events": pages_sql,
@@ -196,7 +197,9 @@ def _json_format(source: Source, fmt: str) -> str:
     return "array" if source.head(4096).lstrip(b"\xef\xbb\xbf").lstrip().startswith(b"[") else "unstructured"
 
 
-def stage(con: duckdb.DuckDBPyConnection, source: Source, fmt: str, want: Want, input_no: int) -> int:
+def stage(
+    con: duckdb.DuckDBPyConnection, source: Source, fmt: str, want: Want, input_no: int, lean: bool = True
+) -> int:
     """Insert the input's rows into `ids`; return its line count. Raises GiveUp.
 
     The JSON is parsed once, into a table of just the wanted fields; every row of IDs is
@@ -204,7 +207,7 @@ def stage(con: duckdb.DuckDBPyConnection, source: Source, fmt: str, want: Want, 
     """
     import duckdb
 
-    plan = BUILDERS[fmt](want)
+    plan = BUILDERS[fmt](want, lean)
     compression = "gzip" if source.gzip else "none"
     form = _json_format(source, fmt)
     if fmt in DOCUMENT_FORMATS:
@@ -214,7 +217,6 @@ def stage(con: duckdb.DuckDBPyConnection, source: Source, fmt: str, want: Want, 
             raise too_big(source.name)  # the careful reader's limit, applied alike here
         if source.gzip:
             raise GiveUp("a compressed document's size is known only once read: the careful reader bounds it")
-    sized = f", format = '{form}'" if form != "newline_delimited" else ""
     # A lone document holds its objects in `data`: count those, as the careful reader does.
     count = "el" if form == "unstructured" else "lines"
     rows = " UNION ALL ".join(f"({q})" for q in plan.selects)
@@ -228,28 +230,23 @@ def stage(con: duckdb.DuckDBPyConnection, source: Source, fmt: str, want: Want, 
                                   escape = '', auto_detect = false, compression = '{compression}') AS r""",
                 [str(source.path)],
             )
-        elif plan.reader == "ndjson":
-            # One object per line: read_ndjson with typed columns is the fastest reader, and
-            # strict: a field of the wrong type or a repeated key is an error (so: give up).
+        else:
+            # One parse per line: read_json with typed columns keeps only the wanted fields, and
+            # is strict: a field of the wrong type or a repeated key is an error (so: give up).
+            # records = true matters: without it DuckDB samples each object's shape, 7x slower.
             columns = "{" + ", ".join(f"'{k}': '{_duckdb_type(v)}'" for k, v in plan.schema.items()) + "}"
             con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE lines AS SELECT r AS t, true AS ok
-                    FROM read_ndjson(?, columns = {columns}, compression = '{compression}'{sized}) AS r""",
-                [str(source.path)],
-            )
-        else:
-            # Pages are large objects: only read_ndjson_objects + json_transform reads them fast.
-            con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE lines AS
-                    SELECT t, {plan.line_ok} AS ok
-                    FROM (SELECT json_transform(json, '{_json_structure(plan.schema)}') AS t, json
-                          FROM read_ndjson_objects(?, compression = '{compression}'{sized}))""",
+                f"""CREATE OR REPLACE TEMP TABLE lines AS SELECT t, {plan.line_ok or "true"} AS ok
+                    FROM (SELECT r AS t FROM read_json(?, columns = {columns}, records = true, format = '{form}',
+                                                       compression = '{compression}') AS r)""",
                 [str(source.path)],
             )
         if plan.elements:
             con.execute(f"CREATE OR REPLACE TEMP TABLE el AS {plan.elements}")
         if plan.unrecognised and con.execute(plan.unrecognised).fetchall()[0][0]:
             _discard(con, input_no)
+            if plan.lean:
+                return stage(con, source, fmt, want, input_no, lean=False)
             raise GiveUp("an object is neither a post, a user nor a DM event: the careful reader names it")
         # `bad` where an ID is not in canonical form: TRY_CAST alone takes '1e5', '12.0',
         # '+1', ' 1' and '1_000'; only an exact round trip proves the text is the number.
