@@ -86,9 +86,9 @@ def peer(path: Path, label: str, outdir: Path) -> float | None:
     out = outdir / "twarc2_posts.txt"
     # dehydrate does not call the API, but twarc2 asks for a token before any command.
     cmd = f"{twarc2} --bearer-token unused dehydrate --hide-progress - {out}"
-    feed = f"zcat {path}" if str(path).endswith(".gz") else f"cat {path}"
+    feed = f"zcat {path.resolve()}" if str(path).endswith(".gz") else f"cat {path.resolve()}"
     t = time.perf_counter()
-    done = subprocess.run(f"{feed} | {cmd}", shell=True, capture_output=True)
+    done = subprocess.run(f"{feed} | {cmd}", shell=True, capture_output=True, cwd=outdir)  # its twarc.log too
     wall = time.perf_counter() - t
     return wall if done.returncode == 0 else None
 
@@ -155,9 +155,8 @@ def main() -> int:
     doc = ensure_document(v2)
     files.append(("v2 document", doc, doc.stat().st_size))
     if a.rss_gb:
-        files.append(
-            (f"v2 pages {a.rss_gb} GB", ensure(a.data / f"v2_pages_{a.rss_gb}gb.jsonl", "v2", a.rss_gb * 1000))
-        )
+        big = ensure(a.data / f"v2_pages_{a.rss_gb}gb.jsonl", "v2", a.rss_gb * 1000)
+        files.append((f"v2 pages {a.rss_gb} GB", big, big.stat().st_size))
 
     rows = []
     for label, path, size in files:

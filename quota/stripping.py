@@ -227,14 +227,6 @@ def _account(con: duckdb.DuckDBPyConnection, input_no: int, want: Want) -> tuple
     return per_role, ids_read, dups
 
 
-def _yield_to_parsing() -> None:
-    """Lower the hashing thread's priority: DuckDB's threads parse on every core, and the hash
-    then runs in the moments they leave a core idle (start-up, single-threaded steps), not
-    by taking a core from them. The hash is awaited all the same before the manifest."""
-    with contextlib.suppress(AttributeError, OSError):  # not Linux: hash at normal priority
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-
-
 def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None = None) -> Stripped:
     """Read every input; BadInput (exit 4) on the first bad line unless `skip_bad`."""
     from quota.readers import fast
@@ -251,7 +243,7 @@ def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None =
     reports: list[InputReport] = []
     sources: list[Source] = []
     # One thread hashes the inputs in order while DuckDB loads and parses (hashlib drops the GIL).
-    hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256", initializer=_yield_to_parsing)
+    hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
     stop_hashing = threading.Event()
     con = None
     try:
@@ -269,14 +261,10 @@ def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None =
             result: ReadResult | None = None
             reader = "fast"
             if fmt in fast.BUILDERS:
-                plain = source.inflated(scratch) if source.gzip and fmt not in fast.DOCUMENT_FORMATS else None
-                try:
-                    with contextlib.suppress(fast.GiveUp):
-                        lines = fast.stage(con, plain or source, fmt, opts.want, no)
-                        result = ReadResult(rows=[], lines=lines, declared=fmt == "ids")
-                finally:
-                    if plain is not None:
-                        plain.close()
+                with contextlib.suppress(fast.GiveUp):
+                    result = ReadResult(
+                        rows=[], lines=fast.stage(con, source, fmt, opts.want, no), declared=fmt == "ids"
+                    )
             if result is None:
                 reader = "careful"
                 result = _careful(source, fmt, opts, partial(_insert_rows, con, no))

@@ -364,3 +364,14 @@ def test_fast_id_list_never_disagrees_with_careful_reader(lines: list[str], endi
             return
         assert careful is not None, f"fast path accepted {lines!r}, which the careful reader refuses"
         assert got == careful
+
+
+def test_damaged_gzip_is_named_by_the_careful_reader(tmp_path: Path) -> None:
+    """The fast path gives up at the damage; the careful reader reads the gzip and says so."""
+    from quota.stripping import strip
+
+    data = gzip.compress((SAMPLES / "v2_pages.jsonl").read_bytes())
+    gz = tmp_path / "p.jsonl.gz"
+    gz.write_bytes(data[: len(data) // 2])
+    with pytest.raises(BadInput, match=r"truncated|damaged"):
+        strip([str(gz)], StripOptions(want=ALL_WANTS[1], scratch=str(tmp_path)))

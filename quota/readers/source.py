@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import shutil
 import stat
 import sys
 import tempfile
@@ -148,35 +147,6 @@ class Source:
                     digest.update(view[:n])
             self._sha = digest.hexdigest()
         return self._sha
-
-    def inflated(self, spool_dir: Path) -> Source | None:
-        """The decompressed bytes as a plain file in `spool_dir`, for the fast path: DuckDB
-        inflates gzip on one thread with zlib, then parses on one; ISA-L inflates at 3-5x
-        zlib's speed, and a plain file is parsed on every core. None when ISA-L is not
-        installed, the data is damaged (the careful reader names it), or the file would take
-        more than half the free disk (a gzip bomb): DuckDB then reads the gzip itself."""
-        try:
-            from isal import igzip
-        except ImportError:
-            return None
-        budget = shutil.disk_usage(spool_dir).free // 2
-        fd, tmp = tempfile.mkstemp(prefix="inflated-", suffix=".jsonl", dir=spool_dir)
-        path = Path(tmp)
-        size = 0
-        try:
-            with os.fdopen(fd, "wb") as out, igzip.open(self.path, "rb") as f:
-                while chunk := f.read(_CHUNK << 2):
-                    size += len(chunk)
-                    if size > budget:
-                        raise OSError("over the disk budget")
-                    out.write(chunk)
-        except (OSError, EOFError, zlib.error, ValueError):
-            path.unlink(missing_ok=True)
-            return None
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
-        return Source(name=self.name, path=path, size=size, gzip=False, _spool=path)
 
     def open(self) -> IO[bytes]:
         """The decompressed bytes."""
