@@ -92,7 +92,10 @@ def test_since_needs_a_checkpoint_the_ledger_extends(world: Path, backend: Backe
     assert "the checkpoint is of another ledger" in since(tmp_path / "other.txt")[2]
     (tmp_path / "far.txt").write_text(f"quota-checkpoint {ledger_id} 99999 {head} 2026-12-01T00:00:00Z\n")
     assert "fewer events than the checkpoint's 99999" in since(tmp_path / "far.txt")[2]
-    backend.raw("UPDATE events SET hash = 'f' || substr(hash, 2) WHERE seq = 10")
+    # a different first digit whatever it was (a hash starting with 'f' once made this a no-op)
+    backend.raw(
+        "UPDATE events SET hash = (CASE WHEN hash LIKE 'f%' THEN 'e' ELSE 'f' END) || substr(hash, 2) WHERE seq = 10"
+    )
     code, _, err = since(cp)
     assert code == 5 and "event 10 differs from the checkpoint's: history was rewritten" in err
     (tmp_path / "junk.txt").write_text("hello\n")
