@@ -84,11 +84,13 @@ def peer(path: Path, label: str, outdir: Path) -> float | None:
     if twarc2 is None or not label.startswith("v2 pages"):
         return None  # twarc2 reads v2 JSON lines; the v1.1 `twarc` command is a different tool
     out = outdir / "twarc2_posts.txt"
-    # dehydrate does not call the API, but twarc2 asks for a token before any command.
-    cmd = f"{twarc2} --bearer-token unused dehydrate --hide-progress - {out}"
-    feed = f"zcat {path.resolve()}" if str(path).endswith(".gz") else f"cat {path.resolve()}"
+    # dehydrate does not call the API, but twarc2 asks for a token before any command. It reads
+    # a plain file itself; a gzip copy reaches it through zcat.
+    cmd = f"{twarc2} --bearer-token unused dehydrate --hide-progress"
+    gz = str(path).endswith(".gz")
+    line = f"zcat {path.resolve()} | {cmd} - {out}" if gz else f"{cmd} {path.resolve()} {out}"
     t = time.perf_counter()
-    done = subprocess.run(f"{feed} | {cmd}", shell=True, capture_output=True, cwd=outdir)  # its twarc.log too
+    done = subprocess.run(line, shell=True, capture_output=True, cwd=outdir)  # its twarc.log too
     wall = time.perf_counter() - t
     return wall if done.returncode == 0 else None
 

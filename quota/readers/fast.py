@@ -33,7 +33,7 @@ class Plan:
     selects: list[str]  # (role, ID text) queries over `lines` / `el`
     reader: str = "ndjson"  # ndjson: one object a line; pages: v2 responses; lines: a plain ID list
     unrecognised: str | None = None  # SQL counting objects that are neither post, user nor DM
-    lean: bool = False  # leaves out fields that few posts need to be told: read again without it
+    lean: bool = False  # leaves out fields few posts need to be told; a file that needs them is read again with them
 
 
 def _duckdb_type(spec: object) -> str:
