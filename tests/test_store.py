@@ -32,6 +32,10 @@ def test_both_dialects_define_the_same_migrations_queries_and_views() -> None:
     ]
     assert columns[0] == columns[1]
     assert sqlfiles.query_files("duckdb") == sqlfiles.query_files("postgres")
+    for dialect, own in sqlfiles.OWN_QUERIES.items():  # a backend's own queries exist there only
+        assert own <= set(sqlfiles.queries(dialect)) and not own & set(
+            sqlfiles.queries("postgres" if dialect == "duckdb" else "duckdb")
+        )
     assert [n for n, _ in sqlfiles.views("duckdb")] == [n for n, _ in sqlfiles.views("postgres")]
     assert set(STATE_TABLES) <= set(tables[0])
 

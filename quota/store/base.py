@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -114,6 +114,12 @@ class Store(ABC):
     @abstractmethod
     def batches(self, sql: str, schema: pa.Schema, size: int = 1 << 16) -> Iterator[pa.Table]:
         """The rows of `sql` as Arrow tables of `schema`, `size` rows at a time (ledger copy)."""
+
+    @contextmanager
+    def stored_digests(self) -> Iterator[str]:
+        """SQL of (export_id, n, digest): the digest of every stored ID set, for as long as the
+        block lasts (a backend may compute them first and hold them meanwhile)."""
+        yield self.sql("lineage_digests")
 
     # -------------------------------------------------------------- writing
 

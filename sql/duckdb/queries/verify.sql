@@ -132,12 +132,32 @@ ORDER BY d.seq LIMIT 1;
 SELECT DISTINCT notice_id FROM deletion_notice_ids
 WHERE notice_id NOT IN (SELECT notice_id FROM deletion_notices) LIMIT 1;
 
+-- name: lineage_digests
+-- Every stored ID set's digest: sha256 of its sorted IDs, one per line (the exact query; see
+-- quota/store/digests.py for the streamed one verify uses on this backend).
+SELECT export_id, kind AS n, sha256(array_to_string(list_sort(list(id)), chr(10)) || chr(10)) AS digest
+FROM lineage GROUP BY export_id, kind;
+
+-- name: lineage_lines
+-- Lineage in the table's own order, each ID with its text as hashed (quota/store/digests.py).
+SELECT export_id, kind, id, concat(id, chr(10)) AS line FROM lineage;
+
+-- name: lineage_digests_streamed
+-- The digests streamed into computed_digests, where each set was one clean run; the exact query
+-- for any set that was not (stored in two places, out of order, or with a repeated ID).
+WITH dirty AS (SELECT export_id, n FROM computed_digests GROUP BY export_id, n
+               HAVING count(*) > 1 OR NOT bool_and(clean))
+SELECT c.export_id, c.n, c.digest FROM computed_digests c ANTI JOIN dirty d USING (export_id, n)
+UNION ALL
+SELECT l.export_id, l.kind, sha256(array_to_string(list_sort(list(l.id)), chr(10)) || chr(10))
+FROM lineage l SEMI JOIN dirty d ON d.export_id = l.export_id AND d.n = l.kind
+GROUP BY l.export_id, l.kind;
+
 -- name: verify_lineage
 -- The first entry whose stored IDs of a kind do not hash to its recorded digest. Parameters: sha256 of nothing, twice.
+-- {stored}: (export_id, n, digest) of every stored set (lineage_digests, or the streamed ones).
 WITH k(n, kind) AS (VALUES {kinds}),
-stored AS (
-    SELECT export_id, kind AS n, sha256(array_to_string(list_sort(list(id)), chr(10)) || chr(10)) AS digest
-    FROM lineage GROUP BY export_id, kind),
+stored AS ({stored}),
 recorded AS (
     SELECT r.seq, r.export_id, k.n, k.kind, coalesce(json_extract_string(r.ids_sha256, '$.' || k.kind), ?) AS digest
     FROM (SELECT seq, export_id, ids_sha256 FROM reservations

@@ -138,12 +138,16 @@ ORDER BY d.seq LIMIT 1;
 SELECT DISTINCT notice_id FROM deletion_notice_ids
 WHERE notice_id NOT IN (SELECT notice_id FROM deletion_notices) LIMIT 1;
 
+-- name: lineage_digests
+-- Every stored ID set's digest: sha256 of its sorted IDs, one per line.
+SELECT export_id, kind AS n, encode(sha256(convert_to(string_agg(id::text, chr(10) ORDER BY id) || chr(10), 'UTF8')), 'hex') AS digest
+FROM lineage GROUP BY export_id, kind;
+
 -- name: verify_lineage
 -- The first entry whose stored IDs of a kind do not hash to its recorded digest. Parameters: sha256 of nothing, twice.
+-- {stored}: (export_id, n, digest) of every stored set (lineage_digests).
 WITH k(n, kind) AS (VALUES {kinds}),
-stored AS MATERIALIZED (
-    SELECT export_id, kind AS n, encode(sha256(convert_to(string_agg(id::text, chr(10) ORDER BY id) || chr(10), 'UTF8')), 'hex') AS digest
-    FROM lineage GROUP BY export_id, kind),
+stored AS MATERIALIZED ({stored}),
 recorded AS (
     SELECT r.seq, r.export_id, k.n, k.kind, coalesce(r.ids_sha256::json->>k.kind, ?) AS digest
     FROM (SELECT seq, export_id, ids_sha256 FROM reservations
