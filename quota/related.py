@@ -150,8 +150,9 @@ def related(ledger: Session) -> list[dict[str, Any]]:
     for pair, keys in _pairs(by_domain).items():
         why.setdefault(pair, []).extend(f"same domain {d}" for d in sorted(keys))
     names = {e["entity"]: e["name"] or "" for e in entities}
-    for a, b in _candidates({e: normalise(n) for e, n in names.items()}):
-        if _near(normalise(names[a]), normalise(names[b])):
+    normal = {e: normalise(n) for e, n in names.items()}
+    for a, b in _candidates(normal):
+        if _near(normal[a], normal[b]):
             why.setdefault((a, b), []).append(f"near-same names ({names[a]} / {names[b]})")
     for label, index in (("shared person name", person_names), ("shared email", person_emails)):
         by_entity = {key: {entity_of[p] for p in members} for key, members in index.items()}
