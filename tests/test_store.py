@@ -55,7 +55,7 @@ def build(tmp_path: Path) -> None:
     """A ledger with a row in every table: groups, domains, warnings, a moved person, terms,
     a permission, a profile switch, exports (committed, released, voided), an import with
     its IDs and a breach, exemptions (academic, DSA with a person, one revoked), a manual
-    export, a notice told and one voided."""
+    export, a notice told and one voided, a dataset."""
     t = tmp_path
     (t / "past.csv").write_text("at,entity,post_ids,ids_file\n2026-10-01T00:00:00Z,acme,3,past.txt\n")
     (t / "past.txt").write_text("11\n12\n13\n")
@@ -92,6 +92,8 @@ def build(tmp_path: Path) -> None:
          "--at", "2026-11-03T00:00:00Z", "--export-id", "u1"),
         ("manual", SAMPLES / "v2_flat.jsonl", "--person", "ana", "-o", "ana.xlsx", "--at", "2026-11-04T00:00:00Z",
          "--export-id", "m1", "--no-users"),
+        ("dataset", "add", "demo", PAGES, "--title", "Demo", "--description", "Sample pages", "--from", "2026-01-01",
+         "--citation", "Team (2026). Demo."),
     ):  # fmt: skip
         r = quota(*args)
         assert r.exit_code == 0, (args, r.stderr)

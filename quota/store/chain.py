@@ -17,7 +17,7 @@ STATE_TABLES = (
     "commits", "releases", "voids", "exemptions", "exemption_persons", "exemption_revocations",
     "exemption_uses", "manual_exports", "deletion_notices", "deletion_notice_sent", "output_places",
     "publications", "deletion_notice_voids", "id_sources", "breaches", "group_links",
-    "entity_domains", "person_moves", "recipient_warnings",
+    "entity_domains", "person_moves", "recipient_warnings", "datasets",
 )  # fmt: skip
 
 # The state tables each kind of event writes (through its replay query, sql/*/queries/replay.sql).
@@ -42,6 +42,7 @@ STATE_OF: dict[str, tuple[str, ...]] = {
     "notice_void": ("deletion_notice_voids",),
     "entity_link": ("group_links",),
     "person_move": ("person_moves",),
+    "dataset": ("datasets",),
 }
 EVENT_KINDS = tuple(STATE_OF)
 

@@ -122,3 +122,9 @@ FROM events WHERE kind = 'person_move';
 -- name: recipient_warnings
 SELECT CASE kind WHEN 'person' THEN body->>'person' ELSE body->>'entity' END, kind, (body->'warnings')::VARCHAR, seq
 FROM events WHERE kind IN ('entity', 'person') AND body->>'warnings' IS NOT NULL;
+
+-- name: datasets
+SELECT body->>'name', body->>'title', body->>'description', body->>'collected_with',
+       (body->>'from')::TIMESTAMP, (body->>'until')::TIMESTAMP, body->>'citation',
+       (body->'inputs')::VARCHAR, (body->>'post_ids')::BIGINT, (body->>'user_ids')::BIGINT, seq
+FROM events WHERE kind = 'dataset';

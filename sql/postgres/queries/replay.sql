@@ -119,3 +119,9 @@ FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'person_move
 -- name: recipient_warnings
 SELECT CASE kind WHEN 'person' THEN b->>'person' ELSE b->>'entity' END, kind, (b->'warnings')::text, seq
 FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind IN ('entity', 'person') AND b->>'warnings' IS NOT NULL;
+
+-- name: datasets
+SELECT b->>'name', b->>'title', b->>'description', b->>'collected_with',
+       (b->>'from')::TIMESTAMP, (b->>'until')::TIMESTAMP, b->>'citation',
+       (b->'inputs')::text, (b->>'post_ids')::BIGINT, (b->>'user_ids')::BIGINT, seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'dataset';
