@@ -176,6 +176,18 @@ def listing(ledger: Session) -> list[dict[str, Any]]:
     return [status(ledger, r["ref"]) for r in ledger.query("SELECT ref FROM exemptions ORDER BY ref")]
 
 
+def room(ledger: Session, ref: str) -> tuple[int, int] | None:
+    """The Post and User IDs an export under `ref` may still take (None: no quantity, as for
+    DSA Art. 40), or (0, 0) for an exemption that is unknown here (check_export says why)."""
+    row = _row(ledger, ref)
+    if row is None:
+        return (0, 0)
+    root, used_posts, used_users = pool(ledger, ref)
+    if root is None:
+        return None
+    return max(int(root["post_ids"]) - used_posts, 0), max(int(root["user_ids"]) - used_users, 0)
+
+
 def check_export(
     ledger: Session,
     ref: str,

@@ -49,6 +49,9 @@ class ExportResult:
     files: list[dict[str, Any]] = field(default_factory=list)
     dry_run: bool = False
     already_recorded: bool = False
+    # With --fit: what the input held beyond what was delivered (None: no --fit).
+    left_post_ids: int | None = None
+    left_user_ids: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The keys scripts rely on, in the documented order."""
@@ -56,6 +59,8 @@ class ExportResult:
         out["at"] = iso(self.at)
         for key in ("post_ids", "user_ids", "dm_ids", "basis", "used_after", "cap", "files"):
             out[key] = getattr(self, key)
+        if self.left_post_ids is not None:
+            out["left_post_ids"], out["left_user_ids"] = self.left_post_ids, self.left_user_ids
         if self.dry_run:
             out["dry_run"] = True
         return out
@@ -65,6 +70,41 @@ def not_future(t: datetime, option: str, now: datetime | None = None) -> None:
     """Past distributions may be recorded; future ones may not (a few minutes of clock skew aside)."""
     if t > (now or datetime.now(UTC)) + FUTURE_SLACK:
         raise UsageError(f"{option} {iso(t)} is more than 5 minutes in the future")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which of the input's Post IDs an export delivers: at most `limit`, in delivery order
+    (ascending, the oldest first; with `seed`, a sample anyone can draw again: see
+    Stripped.keep), and with `fit`, the largest prefix of those that fits now (under the cap,
+    or what remains of the exemption's Post and User IDs) rather than a refusal."""
+
+    limit: int | None = None
+    seed: str | None = None
+    fit: bool = False
+
+    def __post_init__(self) -> None:
+        if self.seed is not None and self.limit is None:
+            raise UsageError("a sample needs its size: how many Post IDs to draw")
+        if self.limit is not None and self.limit < 0:
+            raise UsageError(f"the number of Post IDs to keep must be 0 or more, not {self.limit}")
+
+
+ALL = Selection()
+
+
+def room_under_cap(
+    entries: Sequence[Entry], perms: Sequence[Permission], profile: Profile, at: datetime, posts: int
+) -> int:
+    """The most of `posts` Post IDs that fit at `at` (a check passes for n, so for all below n)."""
+    lo, hi = 0, posts
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if check(entries, perms, profile.post_id_cap, profile.window, at, mid).allowed:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def ledger_state(
@@ -183,6 +223,21 @@ def _digests_and_counts(stripped: Stripped, scratch: Path) -> tuple[dict[str, st
     return digests, counts
 
 
+def _cut(
+    stripped: Stripped, scratch: Path, selection: Selection, posts: int, users: int | None
+) -> tuple[dict[str, str], dict[str, int]]:
+    """--fit: keep the first `posts` Post IDs in delivery order (and the lowest `users` User
+    IDs), and hash again what is now delivered."""
+    try:
+        if Kind.POST in stripped.want.kinds:
+            stripped.keep(Kind.POST, posts, selection.seed)
+        if users is not None and Kind.USER in stripped.want.kinds:
+            stripped.keep(Kind.USER, users)
+        return _digests_and_counts(stripped, scratch)
+    except Exception as e:
+        raise as_error(e, scratch, "cutting the IDs to what fits") from None
+
+
 def _lineage(scratch: Path, kinds: Sequence[Kind], export_id: str) -> list[IdFile]:
     """Inside the reserve transaction: the delivered IDs, read from the digest files."""
     return [IdFile(export_id, LINEAGE_KINDS[kind.value], scratch / f"{kind.value}.txt") for kind in kinds]
@@ -243,9 +298,12 @@ def export(
     say: Say | None = None,
     exemption: str | None = None,
     progress: Progress | None = None,
+    selection: Selection = ALL,
 ) -> ExportResult:
     if export_id is not None:
         check_name("export id", export_id)
+    if selection.limit is not None and Kind.POST not in strip_opts.want.kinds:
+        raise UsageError("a limit or a sample chooses Post IDs: ask for them (post in the kinds of IDs)")
     out_opts.check()
     # A cheap look first, so that a typo does not cost a long strip.
     with Session.open(db, wait=wait, say=say) as ledger:
@@ -265,12 +323,15 @@ def export(
         stripped = strip(inputs, replace(strip_opts, scratch=work.path), progress)
         with stripped:
             try:
+                if selection.limit is not None and Kind.POST in stripped.want.kinds:
+                    stripped.keep(Kind.POST, selection.limit, selection.seed)
                 digests, counts = _digests_and_counts(stripped, work.path)
             except Exception as e:
                 raise as_error(e, outdir, "sorting the IDs") from None
             return _reserve_write_commit(
                 stripped, digests, counts, work, entity, outdir, before, db=db, out_opts=out_opts, person=person,
                 at=at, export_id=export_id, dry_run=dry_run, wait=wait, say=say, exemption=exemption,
+                selection=selection,
             )  # fmt: skip
 
 
@@ -292,8 +353,10 @@ def _reserve_write_commit(
     wait: float,
     say: Say | None,
     exemption: str | None,
+    selection: Selection = ALL,
 ) -> ExportResult:
     posts = counts["post"]
+    wanted = (counts["post"], counts["user"])
     export_id = export_id or f"x-{at.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
 
     # 1. check and reserve, under the write lock
@@ -304,6 +367,12 @@ def _reserve_write_commit(
         profile = registry.current_profile(ledger)
         if exemption is not None:
             # Outside the 30-day cap: the exemption's own rules and quantities instead.
+            if selection.fit and (room := exemptions.room(ledger, exemption)) is not None:
+                keep = (min(posts, room[0]), min(counts["user"], room[1]))
+                # Some Post IDs must fit (or none were asked for); else check_export refuses with numbers.
+                if keep != (posts, counts["user"]) and (keep[0] > 0 or posts == 0):
+                    digests, counts = _cut(stripped, work.path, selection, *keep)
+                    posts = counts["post"]
             used_after, cap = exemptions.check_export(
                 ledger, exemption, entity, person, at, posts, counts["user"], counts["dm"], profile
             )
@@ -311,6 +380,10 @@ def _reserve_write_commit(
         else:
             entries, perms = ledger_state(ledger, entity, at, profile.window)
             verdict = check(entries, perms, profile.post_id_cap, profile.window, at, posts)
+            if not verdict.allowed and selection.fit and (room := room_under_cap(entries, perms, profile, at, posts)):
+                digests, counts = _cut(stripped, work.path, selection, room, None)
+                posts = counts["post"]
+                verdict = check(entries, perms, profile.post_id_cap, profile.window, at, posts)
             if not verdict.allowed:
                 fits = next_free_at(entries, perms, profile.post_id_cap, profile.window, at, posts)
                 raise PolicyRefusal(refusal(recipient_label(ledger, entity, at), at, posts, verdict, fits, perms))
@@ -321,6 +394,8 @@ def _reserve_write_commit(
             export_id, entity, person, at, posts, counts["user"], counts["dm"], basis, used_after, cap,
             dry_run=dry_run,
         )  # fmt: skip
+        if selection.fit:
+            result.left_post_ids, result.left_user_ids = wanted[0] - posts, wanted[1] - counts["user"]
         if dry_run:
             return result
         body = {
@@ -341,6 +416,11 @@ def _reserve_write_commit(
         }
         if exemption is not None:
             body["exemption"] = exemption
+        if selection != ALL:
+            # How the delivered IDs were chosen from the input, and what --fit left out.
+            body["selection"] = {"limit": selection.limit, "seed": selection.seed, "fit": selection.fit}
+            if selection.fit:
+                body["selection"] |= {"left_post_ids": result.left_post_ids, "left_user_ids": result.left_user_ids}
         kinds = sorted(stripped.want.kinds, key=lambda k: k.value)
         ledger.append("reserve", body, _lineage(work.path, kinds, export_id))
 

@@ -82,23 +82,42 @@ class Stripped:
     seconds: float
     _dir: Path = field(repr=False)  # strip's scratch: spill files, copies of pipes
     _own: WorkDir | None = field(repr=False)  # the work directory holding it, when strip made one
-    _unique: dict[str, int] = field(default_factory=dict, repr=False)
+    # Per kind: the scratch table of its unique IDs (or of those kept) and their count.
+    _unique: dict[str, tuple[str, int]] = field(default_factory=dict, repr=False)
 
     def roles(self, kind: Kind) -> list[int]:
         return sorted(int(r) for r in self.want.roles() if KIND_OF_ROLE[r] is kind)
 
     def unique(self, kind: Kind) -> tuple[str, int]:
         """A scratch table of the unique IDs of `kind` in ascending order, and their count."""
-        table = f"unique_{kind.value}"
-        if table not in self._unique:
+        if kind.value not in self._unique:
+            table = f"unique_{kind.value}"
             roles = ",".join(map(str, self.roles(kind)))
             # Scans of the table, and COPY from it, must keep the sorted order.
             self.con.execute("SET preserve_insertion_order = true")
             self.con.execute(
                 f"CREATE TEMP TABLE {table} AS SELECT DISTINCT id FROM ids WHERE role IN ({roles}) ORDER BY id"
             )
-            self._unique[table] = self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-        return table, self._unique[table]
+            self._unique[kind.value] = (table, self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+        return self._unique[kind.value]
+
+    def keep(self, kind: Kind, n: int, seed: str | None = None) -> int:
+        """Keep only the first `n` unique IDs of `kind` in delivery order: ascending (the oldest
+        first: IDs grow with time), or with a `seed`, the order of sha256("SEED:ID") (a sample
+        anyone can draw again). The first m of what is kept are the first m of all, so keeping
+        again with the same seed takes a prefix. What stays is written ascending, as always."""
+        table, count = self.unique(kind)
+        if n >= count:
+            return count
+        kept = f"kept_{kind.value}_{int(n)}"  # each keep holds fewer: a new name
+        order = "id" if seed is None else "sha256(? || ':' || id::VARCHAR), id"
+        self.con.execute(
+            f"CREATE TEMP TABLE {kept} AS SELECT id FROM (SELECT id FROM {table} ORDER BY {order} LIMIT {int(n)}) "
+            "ORDER BY id",
+            [seed] if seed is not None else [],
+        )
+        self._unique[kind.value] = (kept, max(n, 0))
+        return max(n, 0)
 
     def write_ids(self, kind: Kind, path: Path) -> int:
         """The unique IDs of `kind`, ascending, one per line, to `path`; their count."""

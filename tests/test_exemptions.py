@@ -202,3 +202,26 @@ def test_research_exemptions_are_for_academic_entities_and_bound_by_approval(uni
     r = quota("exemption", "add", "PR3", "--entity", "lab2", "--kind", "peer-review", "--for", "ACAD",
               "--approved-on", "2026-10-01", "--from", "2026-10-01", "--until", "2027-01-01")  # fmt: skip
     assert r.exit_code == 3 and "revoked" in r.stderr
+
+
+def test_fit_takes_what_remains_of_the_approved_quantities_and_no_more(uni: Path) -> None:
+    for _ in range(2):
+        assert exp("--to", "uni", "--exemption", "ACAD", "--ids", "post,user").exit_code == 0
+    # 64 Post IDs and 40 User IDs remain: a whole file no longer fits.
+    r = exp("--to", "uni", "--exemption", "ACAD", "--ids", "post,user")
+    assert r.exit_code == 3 and "remaining 64" in r.stderr
+    r = exp("--to", "uni", "--exemption", "ACAD", "--ids", "post,user", "--fit", "--json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert (doc["post_ids"], doc["user_ids"], doc["left_post_ids"], doc["left_user_ids"]) == (64, 40, 54, 65)
+    out = sorted(Path(".").glob("out-*"), key=lambda p: int(p.name.split("-")[1]))[-1]
+    everything = sorted(int(i) for i in (Path("out-0") / "post_ids.txt").read_text().split())
+    assert [int(i) for i in (out / "post_ids.txt").read_text().split()] == everything[:64]
+    users = sorted(int(i) for i in (Path("out-0") / "user_ids.txt").read_text().split())
+    assert [int(i) for i in (out / "user_ids.txt").read_text().split()] == users[:40]
+    s = show("ACAD")
+    assert (s["remaining_post_ids"], s["remaining_user_ids"]) == (0, 0)
+    # Nothing remains: --fit refuses with the numbers, as a plain export does.
+    r = exp("--to", "uni", "--exemption", "ACAD", "--ids", "post,user", "--fit")
+    assert r.exit_code == 3 and "remaining 0" in r.stderr
+    assert quota("ledger", "verify").exit_code == 0

@@ -244,6 +244,82 @@ def test_a_set_stored_in_two_places_or_out_of_order_still_verifies(acme: Path, b
     assert r.exit_code == 5 and "post IDs stored for export" in r.stderr
 
 
+def delivered(out: str, kind: str = "post") -> list[int]:
+    return [int(i) for i in (Path(out) / f"{kind}_ids.txt").read_text().split()]
+
+
+def test_limit_and_sample_choose_which_post_ids_and_the_ledger_records_them(acme: Path) -> None:
+    assert quota("export", PAGES, "--to", "acme", "-o", "all", "--at", "2026-10-01T00:00:00Z").exit_code == 0
+    everything = delivered("all")
+    r = quota("export", PAGES, "--to", "acme", "-o", "old", "--limit", "10", "--ids", "post,user", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert delivered("old") == everything[:10] and json.loads(r.stdout)["post_ids"] == 10
+    assert len(delivered("old", "user")) == 105  # the limit chooses Post IDs; User IDs go whole
+    drawn = sorted(everything, key=lambda i: (hashlib.sha256(f"s1:{i}".encode()).hexdigest(), i))[:7]
+    for out in ("s1", "s1-again"):
+        assert quota("export", PAGES, "--to", "acme", "-o", out, "--sample", "7", "--seed", "s1").exit_code == 0
+        assert delivered(out) == sorted(drawn)
+    assert quota("export", PAGES, "--to", "acme", "-o", "s2", "--sample", "7", "--seed", "s2").exit_code == 0
+    assert delivered("s2") != delivered("s1")
+    r = quota("ledger", "verify", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["events"] > 0
+    chosen = [json.loads(b)["selection"] for (b,) in backend_bodies()]
+    assert chosen == [{"limit": 10, "seed": None, "fit": False}, *[{"limit": 7, "seed": "s1", "fit": False}] * 2,
+                      {"limit": 7, "seed": "s2", "fit": False}]  # fmt: skip
+
+
+def backend_bodies() -> list[tuple[str]]:
+    from quota.ledger import Session
+
+    with Session.open(None) as ledger:
+        return [
+            (b,)
+            for (b,) in ledger.rows("SELECT body FROM events WHERE kind = 'reserve' ORDER BY seq")
+            if "selection" in b
+        ]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--limit", "5", "--sample", "5", "--seed", "x"), "choose one of --limit and --sample"),
+        (("--sample", "5"), "--sample and --seed go together"),
+        (("--seed", "5"), "--sample and --seed go together"),
+        (("--limit", "5", "--ids", "user"), "a limit or a sample chooses Post IDs"),
+        (("--limit", "-1"), "-1"),
+    ],
+)
+def test_a_selection_that_makes_no_sense_is_refused(acme: Path, args: tuple[str, ...], says: str) -> None:
+    r = quota("export", PAGES, "--to", "acme", "-o", "x", *args)
+    assert r.exit_code == 2 and says in r.stderr, r.stderr
+    assert not Path("x").exists()
+
+
+def test_fit_delivers_the_largest_prefix_under_the_cap_and_refuses_when_none_fits(acme: Path, tmp_path: Path) -> None:
+    assert quota("export", PAGES, "--to", "acme", "-o", "all", "--at", "2026-10-01T00:00:00Z").exit_code == 0
+    everything = delivered("all")
+    past(tmp_path, ("2026-11-01T00:00:00Z", "acme", CAP - 50))
+    assert quota("export", PAGES, "--to", "acme", "-o", "x", "--at", "2026-11-02T00:00:00Z").exit_code == 3
+    # Of a sample, --fit keeps the sample's first: what a smaller sample of that seed draws.
+    r = quota("export", PAGES, "--to", "acme", "-o", "s", "--at", "2026-11-02T00:00:00Z", "--sample", "100",
+              "--seed", "k", "--fit", "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert (doc["post_ids"], doc["left_post_ids"], doc["used_after"]) == (50, 50, CAP)
+    assert "--fit left out 50 Post IDs" in r.stderr
+    drawn = sorted(everything, key=lambda i: (hashlib.sha256(f"k:{i}".encode()).hexdigest(), i))
+    assert delivered("s") == sorted(drawn[:50])
+    r = quota("export", PAGES, "--to", "acme", "-o", "none", "--at", "2026-11-02T01:00:00Z", "--fit")
+    assert r.exit_code == 3 and "over by" in r.stderr and not Path("none").exists()
+    # Without a sample, the prefix is the oldest (lowest) Post IDs.
+    past(tmp_path, ("2026-12-01T00:00:00Z", "acme", CAP - 100))
+    r = quota("export", PAGES, "--to", "acme", "-o", "f", "--at", "2026-12-01T12:00:00Z", "--fit", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert (json.loads(r.stdout)["post_ids"], json.loads(r.stdout)["left_post_ids"]) == (50, 68)
+    assert delivered("f") == everything[:50]
+    assert quota("ledger", "verify").exit_code == 0
+
+
 def test_verify_recomputes_every_window(acme: Path, tmp_path: Path, backend: Backend) -> None:
     past(tmp_path, ("2026-11-01T00:00:00Z", "acme", CAP - 100))
     assert quota("export", PAGES, "--to", "acme", "-o", "a", "--at", "2026-10-02T00:00:00Z").exit_code == 0

@@ -38,6 +38,24 @@ from quota.render import render, to_json
 @click.option(
     "--exemption", default=None, metavar="REF", help="Export under this research exemption (outside the 30-day cap)."
 )
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0, max=MAX_QUANTITY),
+    default=None,
+    help="Deliver at most this many Post IDs: the oldest (lowest) first.",
+)
+@click.option(
+    "--sample",
+    type=click.IntRange(min=0, max=MAX_QUANTITY),
+    default=None,
+    help="Deliver a reproducible sample of this many Post IDs (needs --seed).",
+)
+@click.option("--seed", default=None, help="The sample's seed: the same seed draws the same sample.")
+@click.option(
+    "--fit",
+    is_flag=True,
+    help="Over the cap or the exemption: deliver the largest part that fits now (in delivery order) and say what was left.",
+)
 @click.option("--dry-run", is_flag=True, help="Check only: write nothing, record nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 @click.option("-q", "--quiet", is_flag=True)
@@ -57,6 +75,10 @@ def export_cmd(
     at: str | None,
     export_id: str | None,
     exemption: str | None,
+    limit: int | None,
+    sample: int | None,
+    seed: str | None,
+    fit: bool,
     skip_bad: bool,
     dry_run: bool,
     force: bool,
@@ -73,12 +95,18 @@ def export_cmd(
       quota export old.txt --to acme -o /tmp/x --at 2026-10-01T12:00:00Z --export-id acme-oct
       quota export pages.jsonl --to acme -o /tmp/x --dry-run
       quota export sample.jsonl --to uni --person rsmith -o out/ --ids post,user --exemption X-ACAD-7
+      quota export pages.jsonl --to acme -o /tmp/x --sample 10000 --seed 42 --fit
     """
     from quota import exports
     from quota import stripping as strip_mod
     from quota.output import OutputOptions
     from quota.readers.records import Want
 
+    if limit is not None and sample is not None:
+        raise click.UsageError("choose one of --limit and --sample")
+    if (sample is None) != (seed is None):
+        raise click.UsageError("--sample and --seed go together: the seed makes the sample reproducible")
+    selection = exports.Selection(limit=sample if sample is not None else limit, seed=seed, fit=fit)
     say = (lambda m: None) if quiet else (lambda m: click.echo(f"quota: {m}", err=True))
     progress = progress_bar(inputs, quiet)
     try:
@@ -100,6 +128,7 @@ def export_cmd(
             say=say,
             exemption=exemption,
             progress=progress,
+            selection=selection,
         )
     finally:
         if progress:
@@ -115,6 +144,12 @@ def export_cmd(
             f"{result.used_after:,} of {cap} used in the 30 days to then ({result.basis})",
             err=True,
         )
+        if result.left_post_ids or result.left_user_ids:
+            click.echo(
+                f"quota: --fit left out {plural(result.left_post_ids or 0, 'Post ID')} and "
+                f"{plural(result.left_user_ids or 0, 'User ID')} that did not fit",
+                err=True,
+            )
 
 
 @cli.command()

@@ -154,12 +154,10 @@ class DuckStore(Store):
 
         # Streamed in the table's order and hashed by hashlib: half the time of DuckDB's own
         # sha256 over an ordered aggregate (quota/store/digests.py says why it stays exact).
-        cursor = self.con.cursor()
-        try:
-            with cursor.sql(self.sql("lineage_lines")).to_arrow_reader(batch_size=1 << 20) as reader:
-                computed = run_digests(reader)
-        finally:
-            cursor.close()
+        # On this connection, not a cursor: inside a transaction (ledger copy verifies its new
+        # ledger before committing it) another connection would not see the tables.
+        with self.con.sql(self.sql("lineage_lines")).to_arrow_reader(batch_size=1 << 20) as reader:
+            computed = run_digests(reader)
         self.con.register("computed_digests", computed)
         try:
             yield self.sql("lineage_digests_streamed")
