@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from quota import exemptions, output, recovery, registry
+from quota import exemptions, output, recipient_docs, recovery, registry
 from quota.errors import PolicyRefusal, UsageError
 from quota.ids import Kind
 from quota.ledger import LINEAGE_KINDS, Session, check_name, iso, utc_naive
@@ -88,6 +88,23 @@ class Selection:
             raise UsageError("a sample needs its size: how many Post IDs to draw")
         if self.limit is not None and self.limit < 0:
             raise UsageError(f"the number of Post IDs to keep must be 0 or more, not {self.limit}")
+
+    def described(self, result: ExportResult) -> list[str]:
+        """How the delivered Post IDs were chosen, in words, for the recipient's README."""
+        out = []
+        if self.seed is not None:
+            out.append(
+                f'a sample of at most {self.limit:,} Post IDs, in the order of sha256 of "{self.seed}:ID" '
+                f"(seed {self.seed!r}: the same seed draws the same sample)"
+            )
+        elif self.limit is not None:
+            out.append(f"the {self.limit:,} oldest (lowest) Post IDs at most")
+        if self.fit and (result.left_post_ids or result.left_user_ids):
+            out.append(
+                f"as many as fitted at {iso(result.at)}: {result.left_post_ids or 0:,} Post IDs and "
+                f"{result.left_user_ids or 0:,} User IDs were left out"
+            )
+        return out
 
 
 ALL = Selection()
@@ -238,6 +255,33 @@ def _cut(
         raise as_error(e, scratch, "cutting the IDs to what fits") from None
 
 
+def _delivery_facts(
+    ledger: Session,
+    result: ExportResult,
+    exemption: str | None,
+    selection: Selection,
+    contact: str | None,
+    dataset: dict[str, Any] | None,
+) -> recipient_docs.Delivery:
+    """What the recipient's README says, read under the same lock as the check."""
+    name = ledger.query("SELECT name FROM entities WHERE entity = ?", [result.entity])[0]["name"]
+    terms = ledger.query(
+        """SELECT accepted_by, accepted_at, version, document_sha256 FROM terms_acceptances
+           WHERE entity = ? AND accepted_at <= ? ORDER BY accepted_at DESC, seq DESC LIMIT 1""",
+        [result.entity, utc_naive(result.at)],
+    )
+    kind = None
+    if exemption is not None:
+        kind = ledger.query("SELECT kind FROM exemptions WHERE ref = ?", [exemption])[0]["kind"]
+    counts = {"post": result.post_ids, "user": result.user_ids, "dm": result.dm_ids}
+    return recipient_docs.Delivery(
+        export_id=result.export_id, at=result.at, entity=result.entity, entity_name=name or result.entity,
+        person=result.person, basis=result.basis, counts=counts, files=[], inputs=[],
+        terms=terms[0] if terms else None, exemption={"ref": exemption, "kind": kind} if exemption else None,
+        dataset=dataset, selection=selection.described(result), contact=contact,
+    )  # fmt: skip
+
+
 def _lineage(scratch: Path, kinds: Sequence[Kind], export_id: str) -> list[IdFile]:
     """Inside the reserve transaction: the delivered IDs, read from the digest files."""
     return [IdFile(export_id, LINEAGE_KINDS[kind.value], scratch / f"{kind.value}.txt") for kind in kinds]
@@ -299,6 +343,7 @@ def export(
     exemption: str | None = None,
     progress: Progress | None = None,
     selection: Selection = ALL,
+    contact: str | None = None,
 ) -> ExportResult:
     if export_id is not None:
         check_name("export id", export_id)
@@ -331,7 +376,7 @@ def export(
             return _reserve_write_commit(
                 stripped, digests, counts, work, entity, outdir, before, db=db, out_opts=out_opts, person=person,
                 at=at, export_id=export_id, dry_run=dry_run, wait=wait, say=say, exemption=exemption,
-                selection=selection,
+                selection=selection, contact=contact,
             )  # fmt: skip
 
 
@@ -354,6 +399,8 @@ def _reserve_write_commit(
     say: Say | None,
     exemption: str | None,
     selection: Selection = ALL,
+    contact: str | None = None,
+    dataset: dict[str, Any] | None = None,
 ) -> ExportResult:
     posts = counts["post"]
     wanted = (counts["post"], counts["user"])
@@ -423,6 +470,7 @@ def _reserve_write_commit(
                 body["selection"] |= {"left_post_ids": result.left_post_ids, "left_user_ids": result.left_user_ids}
         kinds = sorted(stripped.want.kinds, key=lambda k: k.value)
         ledger.append("reserve", body, _lineage(work.path, kinds, export_id))
+        facts = _delivery_facts(ledger, result, exemption, selection, contact, dataset)
 
     # 2. write the files, outside the lock. Until they are published nothing can have been
     # delivered, so any failure from here on releases the reservation itself.
@@ -432,6 +480,13 @@ def _reserve_write_commit(
         lists = {k: work.path / f"{k.value}.txt" for k in stripped.want.kinds}
         doc = output.write_files(work.make_out(), stripped, out_opts, extra, ready=lists, delivery=True)
         files = [dict(f) for f in doc["outputs"]]
+        facts.files, facts.inputs = files, doc["inputs"]
+        texts = recipient_docs.documents(facts)
+        output.write_texts(work.out, texts)
+        documents = [
+            {"path": name, "sha256": hashlib.sha256(t.encode()).hexdigest(), "bytes": len(t.encode())}
+            for name, t in texts.items()
+        ]
         work.mark({"export_id": export_id, "files": files})
     except BaseException as e:
         raise recovery.undo(db, export_id, e, outdir, "writing the files", wait=wait, say=say) from None
@@ -440,7 +495,7 @@ def _reserve_write_commit(
     # that a failed publication is released before anyone else can count on it.
     with Session.open(db, write=True, wait=wait, say=say) as ledger:
         try:
-            ledger.append("commit", {"export_id": export_id, "files": files})
+            ledger.append("commit", {"export_id": export_id, "files": files, "documents": documents})
         except BaseException as e:
             raise recovery.undo_in(ledger, export_id, e, outdir, "committing the export") from None
         work.keep()  # a crash from here on leaves committed files for `ledger recover --publish`

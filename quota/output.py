@@ -119,12 +119,15 @@ def manifest(
     for kind in sorted(stripped.want.kinds, key=lambda k: k.value):
         read = sum(r.ids_read.get(kind.value, 0) for r in stripped.inputs)
         written = sum(f.count for f in files if f.kind == kind.value)
+        found = stripped.found(kind)
         totals[kind.value] = {
             "read": read,
             "unique": written,
-            "duplicates_dropped": read - written,
+            "duplicates_dropped": read - found,
             "source": sources[kind.value],
         }
+        if found > written:  # an export's --limit, --sample or --fit chose these of them
+            totals[kind.value]["not_selected"] = found - written
     return {
         "tool": "quota",
         "version": __version__,
@@ -210,6 +213,16 @@ def write_files(
         os.fsync(f.fileno())
     _fsync_dir(directory)
     return doc
+
+
+def write_texts(directory: Path, texts: dict[str, str]) -> None:
+    """Documents beside the IDs (a delivery's README.md, CITATION.cff), fsynced like them."""
+    for name, text in texts.items():
+        with open(directory / name, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+    _fsync_dir(directory)
 
 
 def write_outdir(

@@ -16,7 +16,7 @@ import json
 import shutil
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -103,16 +103,19 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def _differs(directory: Path, export_id: str, files: list[dict[str, Any]]) -> str | None:
+def _differs(
+    directory: Path, export_id: str, files: list[dict[str, Any]], documents: Sequence[dict[str, Any]] = ()
+) -> str | None:
     """Why `directory` is not exactly the output the ledger committed for `export_id`, or None:
-    the recorded files with their sha256 and a manifest naming them and the export; nothing else."""
+    the recorded files and documents (README.md, ...) with their sha256 and a manifest naming
+    the files and the export; nothing else."""
     try:
         present = {p.name for p in directory.iterdir()}
-        expected = {f["path"] for f in files} | {"manifest.json"}
+        expected = {f["path"] for f in [*files, *documents]} | {"manifest.json"}
         if present != expected:
             extra = sorted(present - expected) or sorted(expected - present)
             return f"{directory} holds other files than the ledger recorded ({', '.join(extra[:3])})"
-        for f in files:
+        for f in [*files, *documents]:
             if _sha256(directory / f["path"]) != f["sha256"]:
                 return f"{f['path']} differs from the sha256 the ledger recorded"
         doc = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
@@ -136,10 +139,14 @@ def publish_pending(ledger: Session, export_id: str, outdir: Path | None = None)
     target = Path(row["outdir"])
     if outdir is not None and outdir.absolute() != target:
         raise UsageError(f"export {export_id} was written for {target}, not {outdir}")
-    files = json.loads(ledger.query("SELECT files FROM commits WHERE export_id = ?", [export_id])[0]["files"])
+    committed = ledger.query(
+        "SELECT c.files, e.body FROM commits c JOIN events e ON e.seq = c.seq WHERE c.export_id = ?", [export_id]
+    )[0]
+    files = json.loads(committed["files"])
+    documents = json.loads(committed["body"]).get("documents", [])  # older commits have none
     work = scratch.find_pending(target, export_id)
     if work is None:
-        if target.is_dir() and _differs(target, export_id, files) is None:
+        if target.is_dir() and _differs(target, export_id, files, documents) is None:
             record_publication(ledger, export_id, target)  # published; only the record was missing
             return target
         raise LedgerError(
@@ -147,7 +154,7 @@ def publish_pending(ledger: Session, export_id: str, outdir: Path | None = None)
             f"if they were never delivered, release it (quota ledger recover --release {export_id})"
         )
     out = work / scratch.OUT
-    problem = _differs(out, export_id, files)
+    problem = _differs(out, export_id, files, documents)
     if problem:
         raise LedgerError(f"export {export_id} was not published: in its work directory, {problem}")
     output.publish(out, target, output.check_outdir(target, force=False))

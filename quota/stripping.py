@@ -84,6 +84,7 @@ class Stripped:
     _own: WorkDir | None = field(repr=False)  # the work directory holding it, when strip made one
     # Per kind: the scratch table of its unique IDs (or of those kept) and their count.
     _unique: dict[str, tuple[str, int]] = field(default_factory=dict, repr=False)
+    _found: dict[str, int] = field(default_factory=dict, repr=False)  # unique IDs before any keep
 
     def roles(self, kind: Kind) -> list[int]:
         return sorted(int(r) for r in self.want.roles() if KIND_OF_ROLE[r] is kind)
@@ -99,7 +100,13 @@ class Stripped:
                 f"CREATE TEMP TABLE {table} AS SELECT DISTINCT id FROM ids WHERE role IN ({roles}) ORDER BY id"
             )
             self._unique[kind.value] = (table, self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+            self._found[kind.value] = self._unique[kind.value][1]
         return self._unique[kind.value]
+
+    def found(self, kind: Kind) -> int:
+        """How many unique IDs of `kind` the inputs hold, whatever `keep` kept of them."""
+        self.unique(kind)
+        return self._found[kind.value]
 
     def keep(self, kind: Kind, n: int, seed: str | None = None) -> int:
         """Keep only the first `n` unique IDs of `kind` in delivery order: ascending (the oldest

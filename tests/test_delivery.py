@@ -186,7 +186,7 @@ def test_force_replaces_only_what_was_there_when_it_began(acme: Path, monkeypatc
     # Without interference, --force replaces the directory it found.
     r = quota("export", PAGES, "--to", "acme", "-o", "out", "--force", "--export-id", "f2")
     assert r.exit_code == 0, r.stderr
-    assert sorted(p.name for p in (acme / "out").iterdir()) == ["manifest.json", "post_ids.txt"]
+    assert sorted(p.name for p in (acme / "out").iterdir()) == ["README.md", "manifest.json", "post_ids.txt"]
     assert hidden(acme) == []
 
 
@@ -281,6 +281,17 @@ def test_killed_between_commit_and_publish_then_recover_publishes(acme: Path) ->
     assert quota("ledger", "verify").exit_code == 0
     again = quota("ledger", "recover", "--publish", "k1")
     assert again.exit_code == 2 and "not a committed export waiting" in again.stderr
+
+
+def test_a_readme_changed_while_unpublished_is_not_published(acme: Path) -> None:
+    """The recipient's README.md is committed with its sha256 like the ID files."""
+    killed_at_publish(acme, "export", str(PAGES), "--to", "acme", "-o", "out", "--export-id", "k3")
+    (partial,) = [acme / h for h in hidden(acme) if h.startswith(".out.partial-")]
+    readme = partial / "out" / "README.md"
+    readme.write_text(readme.read_text().replace("within 24 hours", "whenever convenient"))
+    r = quota("ledger", "recover", "--publish", "k3")
+    assert r.exit_code == 5 and "README.md differs from the sha256 the ledger recorded" in r.stderr
+    assert not (acme / "out").exists()
 
 
 def test_killed_between_commit_and_publish_then_the_retry_publishes(acme: Path) -> None:

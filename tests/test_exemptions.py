@@ -219,6 +219,8 @@ def test_fit_takes_what_remains_of_the_approved_quantities_and_no_more(uni: Path
     assert [int(i) for i in (out / "post_ids.txt").read_text().split()] == everything[:64]
     users = sorted(int(i) for i in (Path("out-0") / "user_ids.txt").read_text().split())
     assert [int(i) for i in (out / "user_ids.txt").read_text().split()] == users[:40]
+    readme = (out / "README.md").read_text()
+    assert "academic research exemption `ACAD`" in readme and "54 Post IDs and 65 User IDs were left out" in readme
     s = show("ACAD")
     assert (s["remaining_post_ids"], s["remaining_user_ids"]) == (0, 0)
     # Nothing remains: --fit refuses with the numbers, as a plain export does.

@@ -394,3 +394,41 @@ def test_a_delivery_names_its_inputs_without_the_data_teams_paths(acme: Path, tm
     # strip's own output is the data team's, not a delivery: it keeps the path as given.
     assert quota("strip", src.absolute(), "-o", "mine").exit_code == 0
     assert json.loads((Path("mine") / "manifest.json").read_text())["inputs"][0]["path"] == str(src.absolute())
+
+
+def test_a_limited_delivery_says_what_it_left_out_not_that_it_dropped_duplicates(acme: Path) -> None:
+    assert quota("export", PAGES, "--to", "acme", "-o", "x", "--limit", "18", "--ids", "post,user").exit_code == 0
+    totals = json.loads(Path("x/manifest.json").read_text())["totals"]
+    assert (totals["post"]["unique"], totals["post"]["not_selected"]) == (18, 100)
+    everything = quota("strip", PAGES, "--ids", "post", "-o", "all")
+    assert everything.exit_code == 0
+    whole = json.loads(Path("all/manifest.json").read_text())["totals"]["post"]
+    assert totals["post"]["duplicates_dropped"] == whole["duplicates_dropped"]
+    assert "not_selected" not in totals["user"] and "not_selected" not in whole
+
+
+def test_the_recipient_reads_what_they_hold_how_to_hydrate_it_and_what_they_owe(
+    acme: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QUOTA_CONTACT", "deletions@sender.example")
+    r = quota("export", PAGES, "--to", "acme", "-o", "out", "--ids", "post,user", "--gzip", "--sample", "30",
+              "--seed", "s", "--export-id", "e1", "--at", "2026-11-01T00:00:00Z")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    text = (Path("out") / "README.md").read_text()
+    for said in (
+        "Export `e1`, delivered 2026-11-01T00:00:00.000000Z",
+        "- 30 Post IDs, unique, ascending, one per line: `post_ids.txt.gz`",
+        "- 105 User IDs",
+        f"- v2_pages.jsonl `{hashlib.sha256(PAGES.read_bytes()).hexdigest()}`",
+        'sha256 of "s:ID"',
+        "twarc2 hydrate post_ids.txt posts.jsonl",
+        "twarc2 users user_ids.txt users.jsonl",
+        "gunzip them first",
+        "within 24 hours",
+        "Contact: deletions@sender.example",
+    ):
+        assert said in text, said
+    accepted = quota("entity", "show", "acme", "--json").stdout
+    assert json.loads(accepted)["terms"][0]["version"] in text
+    assert not (Path("out") / "CITATION.cff").exists()  # no dataset, no citation
+    assert str(SAMPLES) not in text and "/" not in text.split("## What the files hold")[1].split("## How")[0]

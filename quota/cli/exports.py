@@ -56,6 +56,12 @@ from quota.render import render, to_json
     is_flag=True,
     help="Over the cap or the exemption: deliver the largest part that fits now (in delivery order) and say what was left.",
 )
+@click.option(
+    "--contact",
+    envvar="QUOTA_CONTACT",
+    default=None,
+    help="Whom the recipient contacts about deletion notices (the delivery's README.md says); else $QUOTA_CONTACT.",
+)
 @click.option("--dry-run", is_flag=True, help="Check only: write nothing, record nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 @click.option("-q", "--quiet", is_flag=True)
@@ -79,6 +85,7 @@ def export_cmd(
     sample: int | None,
     seed: str | None,
     fit: bool,
+    contact: str | None,
     skip_bad: bool,
     dry_run: bool,
     force: bool,
@@ -129,6 +136,7 @@ def export_cmd(
             exemption=exemption,
             progress=progress,
             selection=selection,
+            contact=contact,
         )
     finally:
         if progress:
