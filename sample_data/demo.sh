@@ -57,6 +57,13 @@ $QUOTA export v2_pages.jsonl --to acme --person analyst -o "$out/deliver-1" --id
 $QUOTA export v1_lines.jsonl --to acme -o "$out/deliver-2" --at 2026-11-01T12:00:00Z --export-id demo-2
 $QUOTA usage
 $QUOTA ledger list
+# What the recipient reads beside the IDs: counts, hydrating, terms, the 24-hour deletion duty.
+head -n 8 "$out/deliver-1/README.md"
+# The researchers' side: a collection registered by path, then a reproducible sample of it.
+$QUOTA dataset add demo-posts v2_pages.jsonl v1_lines.jsonl --title "Demo posts (synthetic)" \
+  --description "Two synthetic captures" --collected-with "quota.synth" --citation "Demo Team (2026). Demo posts."
+$QUOTA dataset list
+$QUOTA export v2_pages.jsonl --to acme -o "$out/deliver-sample" --sample 20 --seed demo --export-id demo-3
 $QUOTA entity add beta --name "Beta Labs (synthetic), no terms accepted yet"
 if $QUOTA export twarc.csv --to beta -o "$out/deliver-3" 2>"$out/refusal.txt"; then
   echo "expected a refusal" >&2
