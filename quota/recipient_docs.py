@@ -49,8 +49,9 @@ class Delivery:
 
 
 def _line(text: str | None) -> str:
-    """One value on one line of Markdown (a description may hold newlines)."""
-    return " ".join((text or "").split())
+    """One value on one line (a description may hold newlines), without control characters:
+    they have no place in Markdown and YAML refuses them unescaped."""
+    return " ".join("".join(c if c.isprintable() else " " for c in (text or "")).split())
 
 
 def readme(d: Delivery) -> str:

@@ -43,3 +43,9 @@ def test_a_dataset_with_a_citation_comes_with_a_citation_file() -> None:
 
 def test_without_a_citation_there_is_no_citation_file() -> None:
     assert list(documents(delivery(citation=None))) == ["README.md"]
+
+
+def test_control_characters_never_reach_the_citation_file() -> None:
+    cff = documents(delivery(title="Bell\x07 and\ttab", citation="A (2026)\x00."))["CITATION.cff"]
+    assert 'title: "Bell and tab"' in cff
+    assert all(c.isprintable() for line in cff.splitlines() for c in line)
