@@ -276,7 +276,7 @@ def _delivery_facts(
     counts = {"post": result.post_ids, "user": result.user_ids, "dm": result.dm_ids}
     return recipient_docs.Delivery(
         export_id=result.export_id, at=result.at, entity=result.entity, entity_name=name or result.entity,
-        person=result.person, basis=result.basis, counts=counts, files=[], inputs=[],
+        person=result.person, counts=counts, files=[], inputs=[],
         terms=terms[0] if terms else None, exemption={"ref": exemption, "kind": kind} if exemption else None,
         dataset=dataset, selection=selection.described(result), contact=contact,
     )  # fmt: skip

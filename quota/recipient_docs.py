@@ -37,7 +37,6 @@ class Delivery:
     entity: str
     entity_name: str
     person: str | None
-    basis: str
     counts: dict[str, int]
     files: list[dict[str, Any]]
     inputs: list[dict[str, Any]]

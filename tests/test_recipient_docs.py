@@ -16,7 +16,7 @@ def delivery(**dataset: object) -> Delivery:
     }  # fmt: skip
     return Delivery(
         export_id="e1", at=datetime(2026, 11, 2, tzinfo=UTC), entity="uni", entity_name="A University",
-        person="rsmith", basis="exemption", counts={"post": 3, "user": 0},
+        person="rsmith", counts={"post": 3, "user": 0},
         files=[{"path": "post_ids.txt", "kind": "post"}], inputs=[{"path": "a.jsonl", "sha256": "ab" * 32}],
         dataset={**base, **dataset},
     )  # fmt: skip
