@@ -43,13 +43,31 @@ def read(inputs: Sequence[str]) -> Collection:
     paths = [str(Path(p).absolute()) for p in inputs]
     if len(set(paths)) != len(paths):
         raise UsageError("an input is named twice")
-    with strip(paths, StripOptions(want=Want(frozenset({Kind.POST, Kind.USER})))) as stripped:
-        posts, users = (stripped.unique(k)[1] for k in (Kind.POST, Kind.USER))
+    # A plain ID list holds Post IDs (as a dataset of posts, its researchers ask for posts); its
+    # User IDs, none, so the users are counted over the other inputs.
+    typed = [p for p in paths if _format(p) != "ids"]
+    both = Want(frozenset({Kind.POST, Kind.USER}))
+    with strip(paths, StripOptions(want=both if len(typed) == len(paths) else Want(frozenset({Kind.POST})))) as s:
+        posts, users = s.unique(Kind.POST)[1], s.unique(Kind.USER)[1] if Kind.USER in s.want.kinds else 0
         files = [
             {"path": r.path, "file": os.path.basename(r.path), "sha256": r.sha256, "bytes": r.bytes, "format": r.format}
-            for r in stripped.inputs
+            for r in s.inputs
         ]
+    if typed and len(typed) != len(paths):
+        with strip(typed, StripOptions(want=both)) as s:
+            users = s.unique(Kind.USER)[1]
     return Collection(files, posts, users)
+
+
+def _format(path: str) -> str:
+    from quota.readers import detect
+    from quota.readers.source import Source
+
+    source = Source.open_path(path)
+    try:
+        return detect(source)
+    finally:
+        source.close()
 
 
 def add(

@@ -34,6 +34,16 @@ FUTURE_SLACK = timedelta(minutes=5)
 Say = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class Request:
+    """The approved request an export delivers (quota.requests): `still` runs under the write
+    lock before the check and refuses if the request changed since its IDs were chosen."""
+
+    request_id: str
+    described: list[str]
+    still: Callable[[Session], None]
+
+
 @dataclass
 class ExportResult:
     export_id: str
@@ -246,10 +256,7 @@ def _cut(
     """--fit: keep the first `posts` Post IDs in delivery order (and the lowest `users` User
     IDs), and hash again what is now delivered."""
     try:
-        if Kind.POST in stripped.want.kinds:
-            stripped.keep(Kind.POST, posts, selection.seed)
-        if users is not None and Kind.USER in stripped.want.kinds:
-            stripped.keep(Kind.USER, users)
+        stripped.cut(posts, users, selection.seed)
         return _digests_and_counts(stripped, scratch)
     except Exception as e:
         raise as_error(e, scratch, "cutting the IDs to what fits") from None
@@ -401,6 +408,7 @@ def _reserve_write_commit(
     selection: Selection = ALL,
     contact: str | None = None,
     dataset: dict[str, Any] | None = None,
+    request: Request | None = None,
 ) -> ExportResult:
     posts = counts["post"]
     wanted = (counts["post"], counts["user"])
@@ -410,6 +418,8 @@ def _reserve_write_commit(
     with Session.open(db, write=True, wait=wait, say=say) as ledger:
         if (row := existing(ledger, export_id)) is not None:
             return _replayed(ledger, row, entity, outdir)
+        if request is not None:
+            request.still(ledger)
         check_recipient(ledger, entity, person, at)
         profile = registry.current_profile(ledger)
         if exemption is not None:
@@ -417,8 +427,8 @@ def _reserve_write_commit(
             if selection.fit and (room := exemptions.room(ledger, exemption)) is not None:
                 keep = (min(posts, room[0]), min(counts["user"], room[1]))
                 # Some Post IDs must fit (or none were asked for); else check_export refuses with numbers.
-                if keep != (posts, counts["user"]) and (keep[0] > 0 or posts == 0):
-                    digests, counts = _cut(stripped, work.path, selection, *keep)
+                if keep != (posts, counts["user"]) and (stripped.fitting(*keep) > 0 or posts == 0):
+                    digests, counts = _cut(stripped, work.path, selection, stripped.fitting(*keep), keep[1])
                     posts = counts["post"]
             used_after, cap = exemptions.check_export(
                 ledger, exemption, entity, person, at, posts, counts["user"], counts["dm"], profile
@@ -463,6 +473,8 @@ def _reserve_write_commit(
         }
         if exemption is not None:
             body["exemption"] = exemption
+        if request is not None:
+            body["request"] = request.request_id
         if selection != ALL:
             # How the delivered IDs were chosen from the input, and what --fit left out.
             body["selection"] = {"limit": selection.limit, "seed": selection.seed, "fit": selection.fit}
@@ -471,6 +483,8 @@ def _reserve_write_commit(
         kinds = sorted(stripped.want.kinds, key=lambda k: k.value)
         ledger.append("reserve", body, _lineage(work.path, kinds, export_id))
         facts = _delivery_facts(ledger, result, exemption, selection, contact, dataset)
+        if request is not None:
+            facts.selection[:0] = request.described
 
     # 2. write the files, outside the lock. Until they are published nothing can have been
     # delivered, so any failure from here on releases the reservation itself.

@@ -85,6 +85,10 @@ class Stripped:
     # Per kind: the scratch table of its unique IDs (or of those kept) and their count.
     _unique: dict[str, tuple[str, int]] = field(default_factory=dict, repr=False)
     _found: dict[str, int] = field(default_factory=dict, repr=False)  # unique IDs before any keep
+    # A request's choice (quota.choosing): a table (id, author, rank) ranking the Post IDs to
+    # deliver, rank 1, 2, ... without gaps. Its User IDs are the authors of the Post IDs kept,
+    # and keeping takes a prefix of the ranking.
+    _ranked: str | None = field(default=None, repr=False)
 
     def roles(self, kind: Kind) -> list[int]:
         return sorted(int(r) for r in self.want.roles() if KIND_OF_ROLE[r] is kind)
@@ -108,11 +112,57 @@ class Stripped:
         self.unique(kind)
         return self._found[kind.value]
 
+    def rank(self, table: str) -> None:
+        """Deliver the Post IDs of `table` (id, author, rank) in its order, with their authors."""
+        for kind in self.want.kinds:
+            self.unique(kind)  # what the inputs hold, for the manifest, before the choice
+        self._ranked = table
+        self._prefix(None)
+
+    def _prefix(self, n: int | None) -> None:
+        ranked, cut = self._ranked, "true" if n is None else f"rank <= {int(n)}"
+        size = "all" if n is None else int(n)
+        posts, users = f"chosen_post_{size}", f"chosen_user_{size}"
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {posts} AS SELECT id FROM {ranked} WHERE {cut} ORDER BY id")
+        self._unique[Kind.POST.value] = (posts, self.con.execute(f"SELECT count(*) FROM {posts}").fetchall()[0][0])
+        if Kind.USER in self.want.kinds:
+            self.con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE {users} AS SELECT DISTINCT author AS id FROM {ranked}
+                    WHERE {cut} AND author IS NOT NULL ORDER BY id"""
+            )
+            self._unique[Kind.USER.value] = (users, self.con.execute(f"SELECT count(*) FROM {users}").fetchall()[0][0])
+
+    def fitting(self, posts: int, users: int | None) -> int:
+        """How many Post IDs a cut to at most `posts` Post IDs and `users` User IDs keeps: `posts`,
+        unless the User IDs are the authors of a ranking (then the longest prefix whose authors
+        number at most `users`)."""
+        if self._ranked is None or users is None or Kind.USER not in self.want.kinds:
+            return posts
+        # A prefix of length k holds the authors first seen at rank <= k: it grows past `users`
+        # authors at the (users + 1)-th first sighting.
+        row = self.con.execute(
+            f"""SELECT r FROM (SELECT min(rank) AS r FROM {self._ranked} WHERE author IS NOT NULL GROUP BY author)
+                ORDER BY r LIMIT 1 OFFSET {int(users)}"""
+        ).fetchall()
+        return posts if not row else min(posts, int(row[0][0]) - 1)
+
+    def cut(self, posts: int, users: int | None, seed: str | None = None) -> None:
+        """Keep the first `posts` Post IDs in delivery order and at most `users` User IDs (the
+        lowest; or, for a ranking, the authors of the Post IDs kept: see `fitting`)."""
+        if self._ranked is not None:
+            self._prefix(self.fitting(posts, users))
+            return
+        if Kind.POST in self.want.kinds:
+            self.keep(Kind.POST, posts, seed)
+        if users is not None and Kind.USER in self.want.kinds:
+            self.keep(Kind.USER, users)
+
     def keep(self, kind: Kind, n: int, seed: str | None = None) -> int:
         """Keep only the first `n` unique IDs of `kind` in delivery order: ascending (the oldest
         first: IDs grow with time), or with a `seed`, the order of sha256("SEED:ID") (a sample
         anyone can draw again). The first m of what is kept are the first m of all, so keeping
         again with the same seed takes a prefix. What stays is written ascending, as always."""
+        assert self._ranked is None, "a ranking is cut as a whole (cut)"
         table, count = self.unique(kind)
         if n >= count:
             return count

@@ -16,6 +16,7 @@ import gzip
 import io
 import json
 import random
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -66,6 +67,9 @@ _WORDS = [
     "👩🏽\u200d💻",
 ]
 _LANGS = ("en", "de", "fr", "ja", "ar", "he", "ru", "es", "und")
+# Words written as hashtags wherever they occur: derived from the text, so the random stream
+# (and every ID) is the same with or without them.
+_TAGGED = frozenset({"data", "signal", "archive", "研究"})
 _SOURCES = ("Synthetic Web App", "Synthetic for Android", "Synthetic for iPhone")
 
 
@@ -144,7 +148,7 @@ class World:
         rng = self.rng
         ts = before - timedelta(days=rng.randint(1, 900), milliseconds=rng.randint(0, 86_400_000))
         pid = str(snowflake(int(ts.timestamp() * 1000), rng.randint(0, 1023), rng.randint(0, 4095)))
-        text = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(3, 30)))
+        text = _tagged(" ".join(rng.choice(_WORDS) for _ in range(rng.randint(3, 30))))
         metrics = {"retweet_count": 0, "reply_count": 0, "like_count": rng.randint(0, 50), "quote_count": 0}
         return Post(pid, rng.choice(self.users), ts, text, rng.choice(_LANGS), edit_history=[pid], metrics=metrics)
 
@@ -152,7 +156,7 @@ class World:
         rng = self.rng
         pid, ts = self._next_id()
         author = rng.choice(self.users)
-        text = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(3, 40)))
+        text = _tagged(" ".join(rng.choice(_WORDS) for _ in range(rng.randint(3, 40))))
         p = Post(
             id=pid,
             author=author,
@@ -183,6 +187,15 @@ class World:
         if len(self.recent) > 200:
             self.recent.pop(0)
         return p
+
+
+def _tagged(text: str) -> str:
+    return " ".join(f"#{w}" if w in _TAGGED else w for w in text.split(" "))
+
+
+def hashtags(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, tag) of each hashtag in `text`, in code points, as X's entities give them."""
+    return [(m.start(), m.end(), m.group(1)) for m in re.finditer(r"#(\w+)", text)]
 
 
 # ---------------------------------------------------------------- v2 shapes
@@ -220,6 +233,8 @@ def v2_post(p: Post) -> dict[str, Any]:
         "edit_controls": {"edits_remaining": 5 - len(p.edit_history) + 1, "is_edit_eligible": True},
         "source": _SOURCES[int(p.id) % 3],
     }
+    if tags := hashtags(p.text):
+        d["entities"] = {"hashtags": [{"start": s, "end": e, "tag": t} for s, e, t in tags]}
     if p.ref and p.ref_type:
         d["referenced_tweets"] = [{"type": p.ref_type, "id": p.ref.id}]
         if p.ref_type == "replied_to":
@@ -311,6 +326,7 @@ def v1_post(p: Post, nested: bool = True) -> dict[str, Any]:
         "in_reply_to_status_id_str": None,
         "in_reply_to_user_id_str": None,
         "is_quote_status": p.ref_type == "quoted",
+        "entities": {"hashtags": [{"text": t, "indices": [s, e]} for s, e, t in hashtags(p.text)]},
     }
     if p.ref and p.ref_type == "replied_to":
         d["in_reply_to_status_id"] = int(p.ref.id)

@@ -20,7 +20,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627694118564166",
       "id" : "1895627694118564166",
       "created_at" : "Sat Mar 01 00:10:35 +0000 2025",
-      "full_text" : "façade lagoon 🦉 signal 東京 orbit naïve signal 🚀 signal 📊 naïve meadow thunder orbit quiet pixel meadow cobalt river 👩🏽‍💻 café 📊 maple river",
+      "full_text" : "façade lagoon 🦉 #signal 東京 orbit naïve #signal 🚀 #signal 📊 naïve meadow thunder orbit quiet pixel meadow cobalt river 👩🏽‍💻 café 📊 maple river",
       "lang" : "en"
     }
   },
@@ -46,7 +46,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627706630246727",
       "id" : "1895627706630246727",
       "created_at" : "Sat Mar 01 00:10:38 +0000 2025",
-      "full_text" : "مرحبا 🚀 naïve orbit pixel 👩🏽‍💻 jalapeño river façade meadow signal 🦉 quartz smörgåsbord pixel jalapeño 数据 maple meadow 🦉 Привет ✨ falcon smörgåsbord",
+      "full_text" : "مرحبا 🚀 naïve orbit pixel 👩🏽‍💻 jalapeño river façade meadow #signal 🦉 quartz smörgåsbord pixel jalapeño 数据 maple meadow 🦉 Привет ✨ falcon smörgåsbord",
       "lang" : "ru"
     }
   },
@@ -71,7 +71,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627717017080136",
       "id" : "1895627717017080136",
       "created_at" : "Sat Mar 01 00:10:41 +0000 2025",
-      "full_text" : "ember data archive falcon 🌊 東京 quiet 🌊 lantern tundra velvet quartz velvet שלום harbor",
+      "full_text" : "ember #data #archive falcon 🌊 東京 quiet 🌊 lantern tundra velvet quartz velvet שלום harbor",
       "lang" : "ja",
       "in_reply_to_status_id_str" : "1622167762158557475",
       "in_reply_to_status_id" : "1622167762158557475",
@@ -99,7 +99,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627725494415689",
       "id" : "1895627725494415689",
       "created_at" : "Sat Mar 01 00:10:43 +0000 2025",
-      "full_text" : "café 📊 pixel smörgåsbord naïve 数据 quartz smörgåsbord quartz cobalt smörgåsbord signal lagoon data pixel 🚀 façade river pixel cobalt مرحبا pixel smörgåsbord signal 数据 pixel ember مرحبا 🌊 smörgåsbord café 👩🏽‍💻",
+      "full_text" : "café 📊 pixel smörgåsbord naïve 数据 quartz smörgåsbord quartz cobalt smörgåsbord #signal lagoon #data pixel 🚀 façade river pixel cobalt مرحبا pixel smörgåsbord #signal 数据 pixel ember مرحبا 🌊 smörgåsbord café 👩🏽‍💻",
       "lang" : "en"
     }
   },
@@ -124,7 +124,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627727337382218",
       "id" : "1895627727337382218",
       "created_at" : "Sat Mar 01 00:10:43 +0000 2025",
-      "full_text" : "pixel 数据 lagoon Привет مرحبا prism 研究 smörgåsbord maple river lagoon ember signal archive smörgåsbord 🦉 ember meadow quiet 🌊",
+      "full_text" : "pixel 数据 lagoon Привет مرحبا prism #研究 smörgåsbord maple river lagoon ember #signal #archive smörgåsbord 🦉 ember meadow quiet 🌊",
       "lang" : "ar"
     }
   },
@@ -149,7 +149,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627729027854667",
       "id" : "1895627729027854667",
       "created_at" : "Sat Mar 01 00:10:44 +0000 2025",
-      "full_text" : "研究 Привет velvet orbit signal café مرحبا 研究 façade שלום 🦉 quartz façade café meadow pixel maple ember 🦉 cobalt orbit quartz harbor 👩🏽‍💻 café 📊 archive 👩🏽‍💻 orbit meadow 🚀 harbor مرحبا",
+      "full_text" : "#研究 Привет velvet orbit #signal café مرحبا #研究 façade שלום 🦉 quartz façade café meadow pixel maple ember 🦉 cobalt orbit quartz harbor 👩🏽‍💻 café 📊 #archive 👩🏽‍💻 orbit meadow 🚀 harbor مرحبا",
       "lang" : "de"
     }
   },
@@ -174,7 +174,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627739959243084",
       "id" : "1895627739959243084",
       "created_at" : "Sat Mar 01 00:10:46 +0000 2025",
-      "full_text" : "prism ✨ 🌊 cobalt quartz river ember 数据 quartz 🌊 Привет 🌊 ✨ naïve مرحبا harbor 研究 lantern",
+      "full_text" : "prism ✨ 🌊 cobalt quartz river ember 数据 quartz 🌊 Привет 🌊 ✨ naïve مرحبا harbor #研究 lantern",
       "lang" : "und"
     }
   },
@@ -199,7 +199,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627742008222029",
       "id" : "1895627742008222029",
       "created_at" : "Sat Mar 01 00:10:47 +0000 2025",
-      "full_text" : "RT @synth_tundra_170: 🚀 Привет lantern archive cobalt meadow 🚀 data prism مرحبا ✨ archive orbit",
+      "full_text" : "RT @synth_tundra_170: 🚀 Привет lantern #archive cobalt meadow 🚀 #data prism مرحبا ✨ #archive orbit",
       "lang" : "ru"
     }
   },
@@ -224,7 +224,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627744764547406",
       "id" : "1895627744764547406",
       "created_at" : "Sat Mar 01 00:10:48 +0000 2025",
-      "full_text" : "river Привет 東京 Привет naïve smörgåsbord 研究 harbor lantern ✨ harbor 🦉 maple Привет שלום data archive orbit 🚀 ✨ שלום 🦉 café pixel café jalapeño 🦉 Привет quartz velvet 東京 orbit maple 東京 archive 研究 maple",
+      "full_text" : "river Привет 東京 Привет naïve smörgåsbord #研究 harbor lantern ✨ harbor 🦉 maple Привет שלום #data #archive orbit 🚀 ✨ שלום 🦉 café pixel café jalapeño 🦉 Привет quartz velvet 東京 orbit maple 東京 #archive #研究 maple",
       "lang" : "de",
       "in_reply_to_status_id_str" : "1895626091427594377",
       "in_reply_to_status_id" : "1895626091427594377",
@@ -252,7 +252,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627746206949711",
       "id" : "1895627746206949711",
       "created_at" : "Sat Mar 01 00:10:48 +0000 2025",
-      "full_text" : "🦉 quartz cobalt lantern velvet 🚀 velvet maple jalapeño 数据 orbit 東京 archive falcon שלום data quiet 📊 orbit",
+      "full_text" : "🦉 quartz cobalt lantern velvet 🚀 velvet maple jalapeño 数据 orbit 東京 #archive falcon שלום #data quiet 📊 orbit",
       "lang" : "de"
     }
   },
@@ -277,7 +277,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627749944652112",
       "id" : "1895627749944652112",
       "created_at" : "Sat Mar 01 00:10:49 +0000 2025",
-      "full_text" : "harbor 東京 مرحبا cobalt שלום pixel 🦉 archive",
+      "full_text" : "harbor 東京 مرحبا cobalt שלום pixel 🦉 #archive",
       "lang" : "de"
     }
   },
@@ -303,7 +303,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627754729333073",
       "id" : "1895627754729333073",
       "created_at" : "Sat Mar 01 00:10:50 +0000 2025",
-      "full_text" : "smörgåsbord 研究 数据 velvet lantern river 🦉 🚀 📊 ember 研究 maple archive harbor Привет prism 👩🏽‍💻 مرحبا 数据 café archive quartz velvet signal 東京",
+      "full_text" : "smörgåsbord #研究 数据 velvet lantern river 🦉 🚀 📊 ember #研究 maple #archive harbor Привет prism 👩🏽‍💻 مرحبا 数据 café #archive quartz velvet #signal 東京",
       "lang" : "und"
     }
   },
@@ -328,7 +328,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627769817895250",
       "id" : "1895627769817895250",
       "created_at" : "Sat Mar 01 00:10:54 +0000 2025",
-      "full_text" : "🌊 meadow lantern 🦉 東京 thunder lagoon naïve velvet archive orbit data 数据 jalapeño signal 🚀 orbit jalapeño 🌊 数据 prism lantern jalapeño",
+      "full_text" : "🌊 meadow lantern 🦉 東京 thunder lagoon naïve velvet #archive orbit #data 数据 jalapeño #signal 🚀 orbit jalapeño 🌊 数据 prism lantern jalapeño",
       "lang" : "en"
     }
   },
@@ -353,7 +353,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627776313246035",
       "id" : "1895627776313246035",
       "created_at" : "Sat Mar 01 00:10:55 +0000 2025",
-      "full_text" : "pixel lagoon river שלום data meadow archive ember river archive 📊 🌊 signal 👩🏽‍💻 harbor Привет naïve café lantern façade meadow velvet façade 🌊 pixel falcon ✨ orbit lagoon data façade",
+      "full_text" : "pixel lagoon river שלום #data meadow #archive ember river #archive 📊 🌊 #signal 👩🏽‍💻 harbor Привет naïve café lantern façade meadow velvet façade 🌊 pixel falcon ✨ orbit lagoon #data façade",
       "lang" : "fr"
     }
   },
@@ -378,7 +378,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627792208314708",
       "id" : "1895627792208314708",
       "created_at" : "Sat Mar 01 00:10:59 +0000 2025",
-      "full_text" : "🌊 Привет orbit jalapeño river 数据 ✨ river signal river falcon Привет tundra 👩🏽‍💻 tundra thunder 🚀 مرحبا cobalt meadow lagoon 研究 lantern falcon quartz",
+      "full_text" : "🌊 Привет orbit jalapeño river 数据 ✨ river #signal river falcon Привет tundra 👩🏽‍💻 tundra thunder 🚀 مرحبا cobalt meadow lagoon #研究 lantern falcon quartz",
       "lang" : "de"
     }
   },
@@ -403,7 +403,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627795418751317",
       "id" : "1895627795418751317",
       "created_at" : "Sat Mar 01 00:11:00 +0000 2025",
-      "full_text" : "lantern thunder jalapeño ✨ jalapeño smörgåsbord ember river مرحبا harbor שלום naïve velvet quartz data café prism falcon velvet velvet",
+      "full_text" : "lantern thunder jalapeño ✨ jalapeño smörgåsbord ember river مرحبا harbor שלום naïve velvet quartz #data café prism falcon velvet velvet",
       "lang" : "fr"
     }
   },
@@ -453,7 +453,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627811049779543",
       "id" : "1895627811049779543",
       "created_at" : "Sat Mar 01 00:11:03 +0000 2025",
-      "full_text" : "Привет river smörgåsbord naïve falcon lagoon data",
+      "full_text" : "Привет river smörgåsbord naïve falcon lagoon #data",
       "lang" : "en"
     }
   },
@@ -478,7 +478,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627812155519320",
       "id" : "1895627812155519320",
       "created_at" : "Sat Mar 01 00:11:04 +0000 2025",
-      "full_text" : "quiet meadow signal façade ✨ quiet jalapeño Привет smörgåsbord café quartz pixel lagoon",
+      "full_text" : "quiet meadow #signal façade ✨ quiet jalapeño Привет smörgåsbord café quartz pixel lagoon",
       "lang" : "ru"
     }
   },
@@ -503,7 +503,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627825166557529",
       "id" : "1895627825166557529",
       "created_at" : "Sat Mar 01 00:11:07 +0000 2025",
-      "full_text" : "signal 🚀 Привет façade lantern orbit 🌊 naïve 東京 cobalt orbit שלום lagoon 👩🏽‍💻 maple signal مرحبا lantern jalapeño archive naïve jalapeño river 東京 naïve meadow",
+      "full_text" : "#signal 🚀 Привет façade lantern orbit 🌊 naïve 東京 cobalt orbit שלום lagoon 👩🏽‍💻 maple #signal مرحبا lantern jalapeño #archive naïve jalapeño river 東京 naïve meadow",
       "lang" : "ar"
     }
   },
@@ -528,7 +528,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627840941560154",
       "id" : "1895627840941560154",
       "created_at" : "Sat Mar 01 00:11:10 +0000 2025",
-      "full_text" : "quiet مرحبا café maple orbit pixel 研究 🌊 smörgåsbord 🚀 lantern pixel 🦉 naïve quartz archive 東京 lagoon café jalapeño lantern façade quartz maple orbit harbor smörgåsbord שלום naïve velvet signal",
+      "full_text" : "quiet مرحبا café maple orbit pixel #研究 🌊 smörgåsbord 🚀 lantern pixel 🦉 naïve quartz #archive 東京 lagoon café jalapeño lantern façade quartz maple orbit harbor smörgåsbord שלום naïve velvet #signal",
       "lang" : "de"
     }
   },
@@ -553,7 +553,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627842715976027",
       "id" : "1895627842715976027",
       "created_at" : "Sat Mar 01 00:11:11 +0000 2025",
-      "full_text" : "naïve 東京 orbit lagoon pixel harbor data orbit archive שלום 👩🏽‍💻 tundra ✨ שלום ember velvet 👩🏽‍💻 مرحبا 数据 orbit quiet 👩🏽‍💻",
+      "full_text" : "naïve 東京 orbit lagoon pixel harbor #data orbit #archive שלום 👩🏽‍💻 tundra ✨ שלום ember velvet 👩🏽‍💻 مرحبا 数据 orbit quiet 👩🏽‍💻",
       "lang" : "es"
     }
   },
@@ -578,7 +578,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627844633407836",
       "id" : "1895627844633407836",
       "created_at" : "Sat Mar 01 00:11:11 +0000 2025",
-      "full_text" : "👩🏽‍💻 研究 שלום lagoon pixel 研究 ✨ jalapeño quiet Привет 研究 👩🏽‍💻 meadow façade river ember Привет Привет quiet falcon quiet orbit velvet 👩🏽‍💻 meadow 東京 Привет 🚀 cobalt Привет jalapeño 東京 🚀 falcon harbor tundra",
+      "full_text" : "👩🏽‍💻 #研究 שלום lagoon pixel #研究 ✨ jalapeño quiet Привет #研究 👩🏽‍💻 meadow façade river ember Привет Привет quiet falcon quiet orbit velvet 👩🏽‍💻 meadow 東京 Привет 🚀 cobalt Привет jalapeño 東京 🚀 falcon harbor tundra",
       "lang" : "es"
     }
   },
@@ -628,7 +628,7 @@ window.YTD.tweets.part0 = [
       "id_str" : "1895627856729330014",
       "id" : "1895627856729330014",
       "created_at" : "Sat Mar 01 00:11:14 +0000 2025",
-      "full_text" : "quartz tundra 👩🏽‍💻 🌊 שלום שלום lantern cobalt 🌊 falcon tundra orbit archive cobalt orbit quiet data 数据 東京 smörgåsbord 🚀 naïve 🦉 jalapeño 🚀 東京 naïve שלום ember quiet 研究 lantern data 🌊 falcon lagoon quiet 🦉 pixel",
+      "full_text" : "quartz tundra 👩🏽‍💻 🌊 שלום שלום lantern cobalt 🌊 falcon tundra orbit #archive cobalt orbit quiet #data 数据 東京 smörgåsbord 🚀 naïve 🦉 jalapeño 🚀 東京 naïve שלום ember quiet #研究 lantern #data 🌊 falcon lagoon quiet 🦉 pixel",
       "lang" : "es"
     }
   }

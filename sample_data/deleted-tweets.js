@@ -20,7 +20,7 @@ window.YTD.deleted_tweets.part0 = [
       "id_str": "1895630132099392104",
       "id": "1895630132099392104",
       "created_at": "Sat Mar 01 00:20:17 +0000 2025",
-      "full_text": "שלום 📊 lagoon falcon cobalt 数据 tundra Привет quiet façade signal prism",
+      "full_text": "שלום 📊 lagoon falcon cobalt 数据 tundra Привет quiet façade #signal prism",
       "lang": "he",
       "deleted_at": "Sat Mar 01 00:20:17 +0000 2025"
     }
@@ -46,7 +46,7 @@ window.YTD.deleted_tweets.part0 = [
       "id_str": "1895630142341173865",
       "id": "1895630142341173865",
       "created_at": "Sat Mar 01 00:20:19 +0000 2025",
-      "full_text": "thunder jalapeño 👩🏽‍💻 maple smörgåsbord naïve 📊 ✨ velvet 研究 jalapeño cobalt שלום שלום data 🚀 café 東京 שלום 📊 研究 ✨ שלום cobalt 🌊 שלום",
+      "full_text": "thunder jalapeño 👩🏽‍💻 maple smörgåsbord naïve 📊 ✨ velvet #研究 jalapeño cobalt שלום שלום #data 🚀 café 東京 שלום 📊 #研究 ✨ שלום cobalt 🌊 שלום",
       "lang": "en",
       "deleted_at": "Sat Mar 01 00:20:19 +0000 2025"
     }
@@ -72,7 +72,7 @@ window.YTD.deleted_tweets.part0 = [
       "id_str": "1895630149509255786",
       "id": "1895630149509255786",
       "created_at": "Sat Mar 01 00:20:21 +0000 2025",
-      "full_text": "river 研究 lagoon data archive 🚀 falcon pixel lantern tundra river thunder cobalt prism harbor harbor falcon 研究 数据 velvet tundra velvet مرحبا naïve ember river prism quiet ember lantern 🌊 数据 🌊 🌊 data",
+      "full_text": "river #研究 lagoon #data #archive 🚀 falcon pixel lantern tundra river thunder cobalt prism harbor harbor falcon #研究 数据 velvet tundra velvet مرحبا naïve ember river prism quiet ember lantern 🌊 数据 🌊 🌊 #data",
       "lang": "und",
       "deleted_at": "Sat Mar 01 00:20:21 +0000 2025"
     }
@@ -98,7 +98,7 @@ window.YTD.deleted_tweets.part0 = [
       "id_str": "1895630164535038571",
       "id": "1895630164535038571",
       "created_at": "Sat Mar 01 00:20:24 +0000 2025",
-      "full_text": "数据 lagoon ember cobalt pixel 🚀 thunder quiet tundra archive שלום orbit Привет data 👩🏽‍💻 研究 river Привет مرحبا cobalt lagoon signal data velvet 👩🏽‍💻 quartz orbit data 🦉 🦉 falcon 🦉",
+      "full_text": "数据 lagoon ember cobalt pixel 🚀 thunder quiet tundra #archive שלום orbit Привет #data 👩🏽‍💻 #研究 river Привет مرحبا cobalt lagoon #signal #data velvet 👩🏽‍💻 quartz orbit #data 🦉 🦉 falcon 🦉",
       "lang": "ar",
       "deleted_at": "Sat Mar 01 00:20:24 +0000 2025"
     }

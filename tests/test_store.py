@@ -55,7 +55,7 @@ def build(tmp_path: Path) -> None:
     """A ledger with a row in every table: groups, domains, warnings, a moved person, terms,
     a permission, a profile switch, exports (committed, released, voided), an import with
     its IDs and a breach, exemptions (academic, DSA with a person, one revoked), a manual
-    export, a notice told and one voided, a dataset."""
+    export, a notice told and one voided, a dataset and a delivered request."""
     t = tmp_path
     (t / "past.csv").write_text("at,entity,post_ids,ids_file\n2026-10-01T00:00:00Z,acme,3,past.txt\n")
     (t / "past.txt").write_text("11\n12\n13\n")
@@ -97,6 +97,11 @@ def build(tmp_path: Path) -> None:
     ):  # fmt: skip
         r = quota(*args)
         assert r.exit_code == 0, (args, r.stderr)
+    asked = quota("request", "submit", "--dataset", "demo", "--person", "rsmith", "--exemption", "ACAD",
+                  "--oldest", "3", "--ids", "post,user", "--purpose", "a study", "--json")  # fmt: skip
+    request = json.loads(asked.stdout)["request_id"]
+    assert quota("request", "approve", request, "--by", "C Officer").exit_code == 0
+    assert quota("request", "deliver", request, "-o", "q1").exit_code == 0
     first_post = (t / "a1" / "post_ids.txt").read_text().split()[:2]
     (t / "n.jsonl").write_text("".join(json.dumps({"id": i, "action": "delete", "reason": "deleted"}) + "\n"
                                        for i in first_post))  # fmt: skip

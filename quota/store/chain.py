@@ -17,7 +17,8 @@ STATE_TABLES = (
     "commits", "releases", "voids", "exemptions", "exemption_persons", "exemption_revocations",
     "exemption_uses", "manual_exports", "deletion_notices", "deletion_notice_sent", "output_places",
     "publications", "deletion_notice_voids", "id_sources", "breaches", "group_links",
-    "entity_domains", "person_moves", "recipient_warnings", "datasets",
+    "entity_domains", "person_moves", "recipient_warnings", "datasets", "requests", "request_decisions",
+    "request_deliveries",
 )  # fmt: skip
 
 # The state tables each kind of event writes (through its replay query, sql/*/queries/replay.sql).
@@ -28,7 +29,7 @@ STATE_OF: dict[str, tuple[str, ...]] = {
     "person": ("persons", "recipient_warnings"),
     "permission": ("permissions",),
     "policy": ("policy_changes",),
-    "reserve": ("reservations", "exemption_uses", "output_places", "id_sources"),
+    "reserve": ("reservations", "exemption_uses", "output_places", "id_sources", "request_deliveries"),
     "commit": ("commits",),
     "release": ("releases",),
     "void": ("voids",),
@@ -43,6 +44,8 @@ STATE_OF: dict[str, tuple[str, ...]] = {
     "entity_link": ("group_links",),
     "person_move": ("person_moves",),
     "dataset": ("datasets",),
+    "request": ("requests",),
+    "request_decision": ("request_decisions",),
 }
 EVENT_KINDS = tuple(STATE_OF)
 

@@ -114,7 +114,7 @@ def _verify(store: Store, ledger_id: str, profile: str, full: bool, scope: Scope
     count, head = store.head()
     if found := check_schema(store):
         return VerifyReport(False, ledger_id, count, head, found[1], found[0])
-    checks = [check_profiles, check_windows, check_exemptions, check_objects]
+    checks = [check_profiles, check_windows, check_exemptions, check_requests, check_objects]
     if full:
         checks = [compare_state, check_lineage, *checks, check_notices]
     for check in checks:
@@ -257,6 +257,28 @@ def check_exemptions(store: Store, profile: str, scope: Scope = ALL) -> Problem 
             f"of {approved_users:,} approved: more than X approved",
         )
     return None
+
+
+def check_requests(store: Store, profile: str, scope: Scope = ALL) -> Problem | None:
+    """Every delivery of a request follows an approval of it and goes where it says, and no
+    request has delivered more than it asked for, or a Post ID twice. After a checkpoint, only
+    if a request, a decision or a delivery is new (then all of them: requests are few)."""
+    if scope.after and not _newer(store, scope, "requests", "request_decisions", "request_deliveries"):
+        return None
+    bad = store.rows(store.sql("verify_requests"))[1]
+    if not bad:
+        return None
+    seq, problem, request, export, n, m = bad[0]
+    says = {
+        "unknown": f"export {export} delivers request {request}, which is not in the ledger",
+        "unapproved": f"export {export} delivers request {request}, which was not approved before it",
+        "elsewhere": f"export {export} delivers request {request} to another recipient or under another "
+        "exemption than the request names",
+        "posts": f"request {request} has delivered {n:,} Post IDs, more than the {m:,} it asked for",
+        "users": f"request {request} has delivered {n:,} User IDs, more than the {m:,} it asked for",
+        "twice": f"request {request} has delivered {n - m:,} Post IDs twice",
+    }
+    return int(seq), says[problem]
 
 
 def check_objects(store: Store, profile: str, scope: Scope = ALL) -> Problem | None:

@@ -128,3 +128,17 @@ SELECT body->>'name', body->>'title', body->>'description', body->>'collected_wi
        (body->>'from')::TIMESTAMP, (body->>'until')::TIMESTAMP, body->>'citation',
        (body->'inputs')::VARCHAR, (body->>'post_ids')::BIGINT, (body->>'user_ids')::BIGINT, seq
 FROM events WHERE kind = 'dataset';
+
+-- name: requests
+SELECT body->>'request_id', body->>'dataset', body->>'person', body->>'entity', body->>'exemption',
+       body->>'purpose', body->>'ids', (body->'filters')::VARCHAR, (body->>'post_ids')::BIGINT,
+       (body->>'user_ids')::BIGINT, body->>'selection_sha256', body->>'by', seq
+FROM events WHERE kind = 'request';
+
+-- name: request_decisions
+SELECT body->>'request_id', body->>'decision', body->>'by', body->>'note', seq
+FROM events WHERE kind = 'request_decision';
+
+-- name: request_deliveries
+SELECT body->>'export_id', body->>'request', seq
+FROM events WHERE kind = 'reserve' AND body->>'request' IS NOT NULL;

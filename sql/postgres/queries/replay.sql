@@ -125,3 +125,17 @@ SELECT b->>'name', b->>'title', b->>'description', b->>'collected_with',
        (b->>'from')::TIMESTAMP, (b->>'until')::TIMESTAMP, b->>'citation',
        (b->'inputs')::text, (b->>'post_ids')::BIGINT, (b->>'user_ids')::BIGINT, seq
 FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'dataset';
+
+-- name: requests
+SELECT b->>'request_id', b->>'dataset', b->>'person', b->>'entity', b->>'exemption',
+       b->>'purpose', b->>'ids', (b->'filters')::text, (b->>'post_ids')::BIGINT,
+       (b->>'user_ids')::BIGINT, b->>'selection_sha256', b->>'by', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'request';
+
+-- name: request_decisions
+SELECT b->>'request_id', b->>'decision', b->>'by', b->>'note', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'request_decision';
+
+-- name: request_deliveries
+SELECT b->>'export_id', b->>'request', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'reserve' AND b->>'request' IS NOT NULL;

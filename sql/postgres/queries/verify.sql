@@ -189,3 +189,36 @@ LIMIT 1;
 -- name: verify_breaches
 SELECT b.export_id, r.entity, r.delivered_at AS "at", r.post_ids, b.reason
 FROM breaches b JOIN reservations r USING (export_id) ORDER BY r.delivered_at, b.export_id;
+
+-- name: verify_requests
+-- Every delivery of a request: the request is recorded, was approved before the delivery, and
+-- the delivery goes to its entity and person under its exemption (or none); and no request's
+-- counted deliveries (not released, not voided) hold more Post or User IDs than it asked for,
+-- nor one Post ID twice.
+SELECT seq, problem, request_id, export_id, n, m FROM (
+    SELECT d.seq, CASE
+               WHEN q.request_id IS NULL THEN 'unknown'
+               WHEN x.decision IS NULL OR x.decision <> 'approved' OR x.seq > d.seq THEN 'unapproved'
+               WHEN r.entity <> q.entity OR coalesce(r.person, '') <> q.person
+                    OR coalesce(u.ref, '') <> coalesce(q.exemption, '') THEN 'elsewhere'
+           END AS problem, d.request_id, d.export_id, 0 AS n, 0 AS m
+    FROM request_deliveries d JOIN reservations r ON r.export_id = d.export_id
+    LEFT JOIN requests q ON q.request_id = d.request_id
+    LEFT JOIN request_decisions x ON x.request_id = d.request_id
+    LEFT JOIN exemption_uses u ON u.export_id = d.export_id
+    UNION ALL
+    SELECT max(d.seq), CASE WHEN sum(r.post_ids) > max(q.post_ids) THEN 'posts' ELSE 'users' END, d.request_id,
+           NULL, CASE WHEN sum(r.post_ids) > max(q.post_ids) THEN sum(r.post_ids) ELSE sum(r.user_ids) END,
+           CASE WHEN sum(r.post_ids) > max(q.post_ids) THEN max(q.post_ids) ELSE max(q.user_ids) END
+    FROM request_deliveries d JOIN reservations r ON r.export_id = d.export_id
+    JOIN requests q ON q.request_id = d.request_id
+    WHERE d.export_id NOT IN (SELECT export_id FROM releases) AND d.export_id NOT IN (SELECT export_id FROM voids)
+    GROUP BY d.request_id
+    HAVING sum(r.post_ids) > max(q.post_ids) OR sum(r.user_ids) > max(q.user_ids)
+    UNION ALL
+    SELECT max(d.seq), 'twice', d.request_id, NULL, count(*), count(DISTINCT l.id)
+    FROM request_deliveries d JOIN lineage l ON l.export_id = d.export_id AND l.kind = 1
+    WHERE d.export_id NOT IN (SELECT export_id FROM releases) AND d.export_id NOT IN (SELECT export_id FROM voids)
+    GROUP BY d.request_id
+    HAVING count(*) > count(DISTINCT l.id)
+) p WHERE problem IS NOT NULL ORDER BY seq LIMIT 1;

@@ -1,0 +1,302 @@
+"""Researchers' requests for ID sets from a dataset: submit, approve or reject, deliver.
+
+A request names a dataset, the researcher (a person; their entity receives), an exemption or
+none (then the 30-day cap applies), filters and a purpose. Submitting chooses its set once
+(quota.choosing) and records how many Post and User IDs it holds and the sha256 of its Post
+IDs, with a dry run of the export check. Compliance approves or rejects it; whoever decides
+may not be the person who asked or submitted it. Each delivery is an ordinary export (same
+checks, reservation, hashes, lineage) whose reserve event names the request: it chooses again
+from the same files, must find the same set, and delivers what earlier deliveries left.
+
+States, derived from the events: submitted, rejected, approved (nothing delivered yet),
+partly-delivered, delivered (every Post ID of the set).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from quota import datasets, exemptions, exports, output, registry
+from quota.choosing import Filters, choose
+from quota.errors import PolicyRefusal, UsageError
+from quota.ids import Kind
+from quota.ledger import Session
+from quota.policy import check
+from quota.scratch import WorkDir, as_error
+
+STATES = ("submitted", "approved", "rejected", "partly-delivered", "delivered")
+COLUMNS = [
+    "request_id", "state", "dataset", "person", "entity", "exemption", "requested_post_ids",
+    "delivered_post_ids", "left_post_ids",
+]  # fmt: skip
+_DELIVERABLE = ("approved", "partly-delivered")
+
+
+@dataclass
+class Submitted:
+    request_id: str
+    state: str
+    post_ids: int
+    user_ids: int
+    fits: bool
+    basis: str
+
+    def as_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _kinds(ids: str) -> frozenset[Kind]:
+    from quota.stripping import parse_kinds
+
+    return parse_kinds(ids)
+
+
+def submit(
+    db: str | Path | None,
+    dataset: str,
+    person: str,
+    filters: Filters,
+    purpose: str,
+    ids: str = "post",
+    exemption: str | None = None,
+    by: str | None = None,
+    wait: float = 60.0,
+) -> Submitted:
+    kinds = _kinds(ids)
+    if not purpose.strip():
+        raise UsageError("a request states its purpose: what the IDs are for")
+    if by is not None and not by.strip():
+        raise UsageError("who submits the request cannot be blank")
+    with Session.open(db, wait=wait) as ledger:  # a typo should not cost a read of the whole dataset
+        ds = _recipient_and_dataset(ledger, dataset, person, exemption)
+    with choose(ds, filters, kinds) as choice:
+        posts, users, digest = choice.post_ids, choice.user_ids, choice.selection_sha256
+    if posts == 0:
+        raise UsageError(f"the request chooses no Post IDs of dataset {dataset}: nothing to ask for")
+    with Session.open(db, write=True, wait=wait) as ledger:
+        if (again := _recipient_and_dataset(ledger, dataset, person, exemption))["seq"] != ds["seq"]:
+            raise UsageError(f"dataset {dataset} changed while the request was being chosen: submit it again")
+        at = ledger.now()
+        entity = registry.person_entity_at(ledger, person, at)
+        assert entity is not None
+        fits, basis = _fits(ledger, entity, person, exemption, at, posts, users)
+        request_id = f"req-{at:%Y%m%d}-{secrets.token_hex(4)}"
+        ledger.append(
+            "request",
+            {
+                "request_id": request_id, "dataset": again["name"], "person": person, "entity": entity,
+                "exemption": exemption, "purpose": purpose.strip(), "ids": ",".join(sorted(k.value for k in kinds)),
+                "filters": filters.as_json(), "post_ids": posts, "user_ids": users, "selection_sha256": digest,
+                "by": (by or person).strip(),
+            },
+        )  # fmt: skip
+    return Submitted(request_id, "submitted", posts, users, fits, basis)
+
+
+def _recipient_and_dataset(ledger: Session, dataset: str, person: str, exemption: str | None) -> dict[str, Any]:
+    ds = datasets.find(ledger, dataset)
+    if ds is None:
+        raise UsageError(f"no dataset {dataset!r} in the ledger (register it with quota dataset add)")
+    at = ledger.now()
+    entity = registry.person_entity_at(ledger, person, at)
+    if entity is None:
+        raise UsageError(f"no person {person!r} in the ledger (add it with quota person add)")
+    exports.check_recipient(ledger, entity, person, at)
+    if exemption is not None:
+        # Everything but the quantities, which `fits` reports: an exemption that cannot cover
+        # this researcher at all is no basis for a request.
+        exemptions.check_export(ledger, exemption, entity, person, at, 0, 0, 0, registry.current_profile(ledger))
+    return ds
+
+
+def _fits(
+    ledger: Session, entity: str, person: str, exemption: str | None, at: datetime, posts: int, users: int
+) -> tuple[bool, str]:
+    """The export check, dry: would `posts` (and `users`) be delivered now?"""
+    profile = registry.current_profile(ledger)
+    if exemption is not None:
+        room = exemptions.room(ledger, exemption)
+        return room is None or (posts <= room[0] and users <= room[1]), "exemption"
+    entries, perms = exports.ledger_state(ledger, entity, at, profile.window)
+    verdict = check(entries, perms, profile.post_id_cap, profile.window, at, posts)
+    return verdict.allowed, exports.basis_of(perms, profile, at)
+
+
+def decide(ledger: Session, request_id: str, approve: bool, by: str, note: str | None) -> int:
+    """Record compliance's decision on a submitted request."""
+    row = status(ledger, request_id)
+    if row["state"] != "submitted":
+        raise UsageError(f"request {request_id} is already {row['state']}: a request is decided once")
+    if not by.strip():
+        raise UsageError("who decides cannot be blank")
+    if not approve and not (note or "").strip():
+        raise UsageError("a rejection says why (its reason)")
+    names = {row["person"], row["submitted_by"]}
+    person = ledger.query("SELECT name FROM persons WHERE person = ?", [row["person"]])
+    if person and person[0]["name"]:
+        names.add(person[0]["name"])
+    if by.strip().casefold() in {n.strip().casefold() for n in names if n}:
+        raise PolicyRefusal(
+            f"refused: {by.strip()} asked for request {request_id} (its researcher or who submitted it): "
+            "someone else decides it"
+        )
+    body = {
+        "request_id": request_id,
+        "decision": "approved" if approve else "rejected",
+        "by": by.strip(),
+        "note": note.strip() if note and note.strip() else None,
+        # What was decided on, in the chain beside the decision.
+        "post_ids": row["requested_post_ids"],
+        "user_ids": row["requested_user_ids"],
+        "selection_sha256": row["selection_sha256"],
+    }
+    return ledger.append("request_decision", body)
+
+
+def deliver(
+    db: str | Path | None,
+    request_id: str,
+    outdir: Path,
+    *,
+    out_opts: output.OutputOptions,
+    fit: bool = False,
+    force: bool = False,
+    contact: str | None = None,
+    wait: float = 60.0,
+    say: exports.Say | None = None,
+) -> tuple[exports.ExportResult, dict[str, Any]]:
+    """Deliver what is left of an approved request through the export protocol; the result
+    and the request's status after it."""
+    out_opts.check()
+    with Session.open(db, wait=wait, say=say) as ledger:
+        row = _deliverable(ledger, request_id)
+        ds = datasets.find(ledger, row["dataset"])
+        assert ds is not None
+        counted = row["export_ids"]
+        delivered, delivered_users = None, None
+        if counted:
+            which = f"export_id IN ({', '.join('?' * len(counted))})"
+            delivered = ledger.arrow(f"SELECT id FROM lineage WHERE kind = 1 AND {which}", counted).column("id")
+            delivered_users = ledger.arrow(f"SELECT id FROM lineage WHERE kind = 2 AND {which}", counted).column("id")
+        at = ledger.now()
+        before = output.check_outdir(outdir, force)
+    filters = Filters.from_json(row["filters"])
+
+    def still(ledger: Session) -> None:
+        now = status(ledger, request_id)
+        if now["export_ids"] != counted:
+            raise PolicyRefusal(
+                f"refused: request {request_id} was delivered by another run meanwhile "
+                f"({', '.join(e for e in now['export_ids'] if e not in counted)}): deliver it again"
+            )
+
+    with WorkDir(outdir) as work:
+        with choose(
+            ds, filters, _kinds(row["kinds"]), scratch=work.path, exclude=delivered, exclude_users=delivered_users
+        ) as choice:
+            if choice.selection_sha256 != row["selection_sha256"]:
+                raise PolicyRefusal(
+                    f"refused: dataset {ds['name']} now gives request {request_id} another set of Post IDs than "
+                    f"the one submitted and approved (sha256 {row['selection_sha256'][:12]}..., now "
+                    f"{choice.selection_sha256[:12]}...)"
+                )
+            stripped = choice.stripped
+            try:
+                digests, counts = exports._digests_and_counts(stripped, work.path)
+            except Exception as e:
+                raise as_error(e, outdir, "sorting the IDs") from None
+            described = [
+                f"request {request_id} of {row['person']} ({row['purpose']})",
+                *filters.described(),
+            ]
+            if counted:
+                described.append(
+                    f"less the {row['delivered_post_ids']:,} Post IDs delivered before ({', '.join(counted)})"
+                )
+            result = exports._reserve_write_commit(
+                stripped, digests, counts, work, row["entity"], outdir, before, db=db, out_opts=out_opts,
+                person=row["person"], at=at, export_id=None, dry_run=False, wait=wait, say=say,
+                exemption=row["exemption"], selection=exports.Selection(fit=fit), contact=contact, dataset=ds,
+                request=exports.Request(request_id, described, still),
+            )  # fmt: skip
+    with Session.open(db, wait=wait, say=say) as ledger:
+        return result, status(ledger, request_id)
+
+
+def _deliverable(ledger: Session, request_id: str) -> dict[str, Any]:
+    row = status(ledger, request_id)
+    state = row["state"]
+    if state == "submitted":
+        raise PolicyRefusal(f"refused: request {request_id} is not approved yet (quota request approve decides it)")
+    if state == "rejected":
+        raise PolicyRefusal(f"refused: request {request_id} was rejected ({row['note']})")
+    if state == "delivered":
+        raise UsageError(f"request {request_id} is delivered in full ({', '.join(row['export_ids'])})")
+    return row
+
+
+def _rows(ledger: Session, request_id: str | None = None) -> list[dict[str, Any]]:
+    where, params = ("WHERE q.request_id = ?", [request_id]) if request_id is not None else ("", [])
+    requests = ledger.query(
+        f"""SELECT q.*, e.recorded_at AS submitted_at, x.decision, x.decided_by, x.note, de.recorded_at AS decided_at
+            FROM requests q JOIN events e ON e.seq = q.seq
+            LEFT JOIN request_decisions x ON x.request_id = q.request_id
+            LEFT JOIN events de ON de.seq = x.seq
+            {where} ORDER BY q.seq""",
+        params,
+    )
+    deliveries = ledger.query(
+        f"""SELECT d.request_id, d.export_id, r.post_ids, r.user_ids
+            FROM request_deliveries d JOIN reservations r ON r.export_id = d.export_id
+            WHERE d.export_id NOT IN (SELECT export_id FROM releases)
+              AND d.export_id NOT IN (SELECT export_id FROM voids)
+              {"AND d.request_id = ?" if request_id is not None else ""}
+            ORDER BY d.seq""",
+        params,
+    )
+    out = []
+    for q in requests:
+        mine = [d for d in deliveries if d["request_id"] == q["request_id"]]
+        posts = sum(int(d["post_ids"]) for d in mine)
+        if q["decision"] is None:
+            state = "submitted"
+        elif q["decision"] == "rejected":
+            state = "rejected"
+        elif not mine:
+            state = "approved"
+        else:
+            state = "delivered" if posts >= int(q["post_ids"]) else "partly-delivered"
+        out.append(
+            {
+                "request_id": q["request_id"], "state": state, "dataset": q["dataset"], "person": q["person"],
+                "entity": q["entity"], "exemption": q["exemption"], "requested_post_ids": int(q["post_ids"]),
+                "delivered_post_ids": posts, "left_post_ids": int(q["post_ids"]) - posts,
+                "export_ids": [d["export_id"] for d in mine],
+                "requested_user_ids": int(q["user_ids"]),
+                "delivered_user_ids": sum(int(d["user_ids"]) for d in mine),
+                "kinds": q["kinds"], "purpose": q["purpose"], "filters": json.loads(q["filters"]),
+                "selection_sha256": q["selection_sha256"], "submitted_by": q["submitted_by"],
+                "submitted_at": q["submitted_at"], "decided_by": q["decided_by"], "decided_at": q["decided_at"],
+                "note": q["note"],
+            }
+        )  # fmt: skip
+    return out
+
+
+def status(ledger: Session, request_id: str) -> dict[str, Any]:
+    rows = _rows(ledger, request_id)
+    if not rows:
+        raise UsageError(f"no request {request_id!r} in the ledger")
+    return rows[0]
+
+
+def listing(ledger: Session, states: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    for s in states:
+        if s not in STATES:
+            raise UsageError(f"a request's state is one of {', '.join(STATES)}, not {s!r}")
+    return [r for r in _rows(ledger) if not states or r["state"] in states]
