@@ -41,7 +41,8 @@ FIELD_FORMATS = ("v2-pages", "v2-flat", "v1")
 class Filters:
     """A request's choice. Each filter given several values matches any of them; different
     filters must all match. Times are a post's created_at, from `start` up to (not including)
-    `until`; hashtags and keywords ignore case; a keyword matches anywhere in the text."""
+    `until`; hashtags and keywords ignore case; a keyword matches anywhere in the text; a
+    post's hashtags are its entities' and those written in its text."""
 
     start: datetime | None = None
     until: datetime | None = None
@@ -176,6 +177,8 @@ def choose(
     if Kind.POST not in kinds or Kind.DM in kinds:
         raise UsageError("a request chooses posts: ask for post IDs, and user IDs for their authors (post,user)")
     name = dataset["name"]
+    if dataset.get("post_ids") == 0:
+        raise UsageError(f"dataset {name} holds no posts, and a request chooses posts")
     fields = filters.needs_fields or Kind.USER in kinds
     paths = [i["path"] for i in dataset["inputs"]]
     for i in dataset["inputs"]:
@@ -202,6 +205,8 @@ def choose(
         where, params = _where(filters)
         if filters.start or filters.until:
             _all_dated(con, name)
+        if filters.langs:
+            _all_have_lang(con, name)
         order = {"oldest": "id", "newest": "id DESC", "sample": "sha256(? || ':' || id::VARCHAR), id"}[filters.order]
         if filters.order == "sample":
             params.append(filters.seed)
@@ -267,12 +272,14 @@ def _read_fields(con: Any, name: str, inputs: list[dict[str, Any]], ids: str) ->
             f"""CREATE TEMP TABLE posts AS
                 SELECT f.id, min(f.author) AS author, min(f.created_at) AS created_at,
                        bool_or(f.created_at IS NULL) AS undated, min(f.created_text) AS created_text,
-                       min(f.lang) AS lang, min(f.text) AS text, list_distinct(flatten(list(f.tags))) AS tags
+                       min(f.lang) AS lang, min(f.text) AS text,
+                       list_distinct(flatten(list(f.tags || regexp_extract_all(lower(f.text), ?, 1)))) AS tags
                 FROM (SELECT TRY_CAST(id AS UBIGINT) AS id, TRY_CAST(author AS UBIGINT) AS author, created_at,
                              created_text, lower(lang) AS lang, text, coalesce(tags, []) AS tags
                       FROM ({" UNION ALL ".join(f"({p})" for p in parts)}) WHERE is_post) f
                 WHERE f.id IN (SELECT id FROM {ids})
-                GROUP BY f.id"""
+                GROUP BY f.id""",
+            [_HASHTAG],
         )
     except duckdb.Error as e:
         raise BadInput(name, f"the posts' fields cannot be read for filtering ({str(e).splitlines()[0]})") from None
@@ -283,6 +290,11 @@ def _read_fields(con: Any, name: str, inputs: list[dict[str, Any]], ids: str) ->
             f"{missing[0][0]:,} of its posts (Post ID {missing[0][1]} the lowest) have no fields a filter can read: "
             "no choice is made on part of the data",
         )
+
+
+# A hashtag written in the text, whether or not the capture asked X for entities (without them
+# a post's hashtags would look like none).
+_HASHTAG = r"#([\p{L}\p{M}\p{N}_]+)"
 
 
 def _compressions(inputs: list[dict[str, Any]]) -> list[str]:
@@ -298,6 +310,16 @@ def _all_dated(con: Any, name: str) -> None:
     bad = con.execute("SELECT id, created_text FROM posts WHERE undated ORDER BY id LIMIT 1").fetchall()
     if bad:
         raise BadInput(name, f"post {bad[0][0]} has a created_at that cannot be read ({bad[0][1]!r})")
+
+
+def _all_have_lang(con: Any, name: str) -> None:
+    """Posts captured without their language (X sends `lang` only when asked) cannot be judged."""
+    (n, low) = con.execute("SELECT count(*), min(id) FROM posts WHERE lang IS NULL").fetchall()[0]
+    if n:
+        raise BadInput(
+            name,
+            f"{n:,} of its posts (Post ID {low} the lowest) carry no language (lang): a language filter cannot judge them",
+        )
 
 
 def _where(f: Filters) -> tuple[str, list[Any]]:

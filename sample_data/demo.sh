@@ -64,6 +64,12 @@ $QUOTA dataset add demo-posts v2_pages.jsonl v1_lines.jsonl --title "Demo posts 
   --description "Two synthetic captures" --collected-with "quota.synth" --citation "Demo Team (2026). Demo posts."
 $QUOTA dataset list
 $QUOTA export v2_pages.jsonl --to acme -o "$out/deliver-sample" --sample 20 --seed demo --export-id demo-3
+# A researcher's request: posts with a hashtag, approved by someone else, delivered with a README.
+req=$($QUOTA request submit --dataset demo-posts --person analyst --hashtag data --newest 10 --ids post,user \
+  --purpose "Hashtag study" --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["request_id"])')
+$QUOTA request approve "$req" --by "C. Officer"
+$QUOTA request deliver "$req" -o "$out/deliver-request" --fit
+$QUOTA request list
 $QUOTA entity add beta --name "Beta Labs (synthetic), no terms accepted yet"
 if $QUOTA export twarc.csv --to beta -o "$out/deliver-3" 2>"$out/refusal.txt"; then
   echo "expected a refusal" >&2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,12 @@ def _post(p: dict[str, Any]) -> dict[str, Any]:
             "tags": {t.lower() for t in tags}}  # fmt: skip
 
 
+def _with_written(post: dict[str, Any]) -> dict[str, Any]:
+    """A post's hashtags: its entities' and those written in its text."""
+    post["tags"] |= {t.lower() for t in re.findall(r"#(\w+)", post["text"])}
+    return post
+
+
 def posts_of(*paths: Path) -> dict[str, dict[str, Any]]:
     """Each post of the files (v2 pages, flattened v2, v1.1 lines) by ID."""
     out: dict[str, dict[str, Any]] = {}
@@ -27,6 +34,6 @@ def posts_of(*paths: Path) -> dict[str, dict[str, Any]]:
         for line in path.read_text().splitlines():
             obj = json.loads(line)
             for p in obj.get("data", [obj]):
-                post = _post(p)
+                post = _with_written(_post(p))
                 assert out.setdefault(post["id"], post) == post, "the samples hold one version of each post"
     return out

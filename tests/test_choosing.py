@@ -136,6 +136,19 @@ def test_choosing_refuses_what_it_cannot_do_exactly(tmp_path: Path) -> None:
     with choosing.choose(dataset(undated), Filters.make(langs=["en"]), frozenset({Kind.POST})) as choice:
         assert choice.post_ids == len([p for p in posts_of(FLAT).values() if p["lang"] == "en"])
 
+    # Captured without lang and entities (X sends them only when asked): a language filter
+    # cannot judge the posts; hashtags are still read from the text.
+    bare = tmp_path / "bare.jsonl"
+    lines = [{k: v for k, v in json.loads(line).items() if k not in ("lang", "entities")} for line in lines]
+    bare.write_text("".join(json.dumps(p) + "\n" for p in lines))
+    with pytest.raises(BadInput, match="carry no language"):
+        choosing.choose(dataset(bare), Filters.make(langs=["en"]), frozenset({Kind.POST}))
+    with choosing.choose(dataset(bare), Filters.make(hashtags=["data"]), frozenset({Kind.POST})) as choice:
+        assert choice.post_ids == len([p for p in posts_of(FLAT).values() if "data" in p["tags"]]) > 0
+
+    with pytest.raises(UsageError, match="holds no posts"):
+        choosing.choose({**dataset(SAMPLES / "v2_users.jsonl"), "post_ids": 0}, Filters(), frozenset({Kind.POST}))
+
 
 def ok(*args: object) -> str:
     r = quota(*args)
