@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -147,9 +147,6 @@ class Choice:
     post_ids: int
     user_ids: int
     selection_sha256: str
-    left_post_ids: int
-    left_user_ids: int
-    inputs: list[dict[str, Any]] = field(default_factory=list)
 
     def close(self) -> None:
         self.stripped.close()
@@ -196,7 +193,7 @@ def choose(
         con = stripped.con
         table, _ = stripped.unique(Kind.POST)
         if fields:
-            _read_fields(con, name, dataset["inputs"], table)
+            _read_fields(con, name, dataset["inputs"], stripped, table)
         else:
             con.execute(
                 f"""CREATE TEMP TABLE posts AS SELECT id, NULL::UBIGINT AS author, NULL::TIMESTAMP AS created_at,
@@ -238,13 +235,10 @@ def choose(
         con.unregister("delivered")
         con.unregister("delivered_users")
         stripped.rank("ranked")
-        left_posts = stripped.unique(Kind.POST)[1]
-        left_users = stripped.unique(Kind.USER)[1] if Kind.USER in kinds else 0
     except BaseException:
         stripped.close()
         raise
-    inputs = [{"file": i["file"], "sha256": i["sha256"]} for i in dataset["inputs"]]
-    return Choice(stripped, int(posts), int(users) if Kind.USER in kinds else 0, digest, left_posts, left_users, inputs)
+    return Choice(stripped, int(posts), int(users) if Kind.USER in kinds else 0, digest)
 
 
 def _same_files(name: str, registered: list[dict[str, Any]], stripped: Stripped) -> None:
@@ -258,15 +252,17 @@ def _same_files(name: str, registered: list[dict[str, Any]], stripped: Stripped)
             )
 
 
-def _read_fields(con: Any, name: str, inputs: list[dict[str, Any]], ids: str) -> None:
+def _read_fields(con: Any, name: str, inputs: list[dict[str, Any]], stripped: Stripped, ids: str) -> None:
     import duckdb
 
     queries = sqlfiles.scratch_queries()
     con.execute("SET TimeZone = 'UTC'")
     parts = []
-    for i, s in zip(inputs, _compressions(inputs), strict=True):
+    for i, read in zip(inputs, stripped.inputs, strict=True):
         literal = "'" + i["path"].replace("'", "''") + "'"
-        parts.append(queries[i["format"]].replace("{path}", literal).replace("{compression}", s))
+        parts.append(
+            queries[i["format"]].replace("{path}", literal).replace("{compression}", read.compression or "none")
+        )
     try:
         con.execute(
             f"""CREATE TEMP TABLE posts AS
@@ -295,14 +291,6 @@ def _read_fields(con: Any, name: str, inputs: list[dict[str, Any]], ids: str) ->
 # A hashtag written in the text, whether or not the capture asked X for entities (without them
 # a post's hashtags would look like none).
 _HASHTAG = r"#([\p{L}\p{M}\p{N}_]+)"
-
-
-def _compressions(inputs: list[dict[str, Any]]) -> list[str]:
-    out = []
-    for i in inputs:
-        with open(i["path"], "rb") as f:
-            out.append("gzip" if f.read(2) == b"\x1f\x8b" else "none")
-    return out
 
 
 def _all_dated(con: Any, name: str) -> None:
