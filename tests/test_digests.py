@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from itertools import accumulate
 
+import numpy as np
 import pyarrow as pa
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from quota.store.digests import run_digests
+from quota.store.digests import digits, id_lines, run_digests
 
 rows = st.lists(
     st.tuples(st.sampled_from(["a", "b", "c"]), st.integers(1, 3), st.integers(0, 2**64 - 1) | st.integers(1, 40)),
@@ -24,9 +26,8 @@ def batches(table: list[tuple[str, int, int]], cuts: list[int]) -> list[pa.Recor
             pa.array([r[0] for r in table], pa.string()),
             pa.array([r[1] for r in table], pa.uint8()),
             pa.array([r[2] for r in table], pa.uint64()),
-            pa.array([f"{r[2]}\n" for r in table], pa.string()),
         ],
-        names=["export_id", "kind", "id", "line"],
+        names=["export_id", "kind", "id"],
     )
     out, at = [], 0
     for cut in [*sorted(cuts), len(table)]:
@@ -68,3 +69,17 @@ def test_each_clean_run_is_the_exact_digest_and_every_set_is_named(
 
 def test_nothing_streamed_is_an_empty_table() -> None:
     assert run_digests([]).num_rows == 0
+
+
+widths = st.integers(0, 20).flatmap(lambda w: st.integers(0 if w <= 1 else 10 ** (w - 1), min(10**w, 2**64) - 1))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(widths | st.integers(0, 2**64 - 1), max_size=50), st.booleans())
+def test_id_lines_are_each_ids_decimal_text_and_a_newline(ids: list[int], sort: bool) -> None:
+    if sort:  # one width in a run of a sorted set, the quick path
+        ids = sorted(ids)
+    text, offsets = id_lines(np.array(ids, np.uint64))
+    assert text.tobytes() == "".join(f"{i}\n" for i in ids).encode()
+    assert offsets.tolist() == [0, *accumulate(len(str(i)) + 1 for i in ids)]
+    assert digits(np.array(ids, np.uint64)).tolist() == [len(str(i)) for i in ids]

@@ -244,6 +244,16 @@ def test_a_set_stored_in_two_places_or_out_of_order_still_verifies(acme: Path, b
     assert r.exit_code == 5 and "post IDs stored for export" in r.stderr
 
 
+def test_ids_stored_for_no_entry_are_found(acme: Path, backend: Backend) -> None:
+    assert quota("export", PAGES, "--to", "acme", "-o", "out", "--ids", "post,user").exit_code == 0
+    # Every entry's own sets are intact; IDs of an export that no event recorded are not.
+    backend.raw("INSERT INTO lineage SELECT 'nobody', kind, id FROM lineage WHERE kind = 1 LIMIT 3")
+    r = quota("ledger", "verify")
+    assert r.exit_code == 5 and "IDs are stored for export nobody, which no event recorded" in r.stderr
+    backend.raw("DELETE FROM lineage WHERE export_id = 'nobody'")
+    assert quota("ledger", "verify").exit_code == 0
+
+
 def delivered(out: str, kind: str = "post") -> list[int]:
     return [int(i) for i in (Path(out) / f"{kind}_ids.txt").read_text().split()]
 

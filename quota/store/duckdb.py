@@ -156,7 +156,7 @@ class DuckStore(Store):
         # sha256 over an ordered aggregate (quota/store/digests.py says why it stays exact).
         # On this connection, not a cursor: inside a transaction (ledger copy verifies its new
         # ledger before committing it) another connection would not see the tables.
-        with self.con.sql(self.sql("lineage_lines")).to_arrow_reader(batch_size=1 << 20) as reader:
+        with self.con.sql(self.sql("lineage_in_order")).to_arrow_reader(batch_size=1 << 20) as reader:
             computed = run_digests(reader)
         self.con.register("computed_digests", computed)
         try:

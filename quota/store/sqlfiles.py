@@ -80,7 +80,7 @@ def scratch_queries() -> dict[str, str]:
 
 # Queries one backend's store alone runs (the rest are shared by name): DuckDB streams lineage to
 # Python for verify's digests (quota/store/digests.py), the server hashes them itself.
-OWN_QUERIES = {"duckdb": frozenset({"lineage_lines", "lineage_digests_streamed"}), "postgres": frozenset()}
+OWN_QUERIES = {"duckdb": frozenset({"lineage_in_order", "lineage_digests_streamed"}), "postgres": frozenset()}
 
 
 @functools.cache

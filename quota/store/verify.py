@@ -345,15 +345,12 @@ def check_lineage(store: Store, profile: str, scope: Scope = ALL) -> Problem | N
         with store.stored_digests() as stored:
             sql = store.sql("verify_lineage").replace("{kinds}", kinds).replace("{stored}", stored)
             rows = store.rows(sql, [empty, empty])[1]
-    if rows:
-        seq, export_id, kind = rows[0]
-        return (int(seq), f"the {kind} IDs stored for export {export_id} differ from those its event {seq} recorded")
-    if scope.after:
+    if not rows:
         return None
-    orphans = store.rows(store.sql("verify_lineage_orphans"))[1]
-    if orphans:
-        return (0, f"IDs are stored for export {orphans[0][0]}, which no event recorded")
-    return None
+    seq, export_id, kind = rows[0]
+    if seq is None:
+        return (0, f"IDs are stored for export {export_id}, which no event recorded")
+    return (int(seq), f"the {kind} IDs stored for export {export_id} differ from those its event {seq} recorded")
 
 
 def compare_state(store: Store, profile: str, scope: Scope = ALL) -> Problem | None:

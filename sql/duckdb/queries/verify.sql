@@ -138,9 +138,9 @@ WHERE notice_id NOT IN (SELECT notice_id FROM deletion_notices) LIMIT 1;
 SELECT export_id, kind AS n, sha256(array_to_string(list_sort(list(id)), chr(10)) || chr(10)) AS digest
 FROM lineage GROUP BY export_id, kind;
 
--- name: lineage_lines
--- Lineage in the table's own order, each ID with its text as hashed (quota/store/digests.py).
-SELECT export_id, kind, id, concat(id, chr(10)) AS line FROM lineage;
+-- name: lineage_in_order
+-- Lineage in the table's own order, hashed as it streams (quota/store/digests.py writes the IDs' text).
+SELECT export_id, kind, id FROM lineage;
 
 -- name: lineage_digests_streamed
 -- The digests streamed into computed_digests, where each set was one clean run; the exact query
@@ -154,7 +154,9 @@ FROM lineage l SEMI JOIN dirty d ON d.export_id = l.export_id AND d.n = l.kind
 GROUP BY l.export_id, l.kind;
 
 -- name: verify_lineage
--- The first entry whose stored IDs of a kind do not hash to its recorded digest. Parameters: sha256 of nothing, twice.
+-- The first entry whose stored IDs of a kind do not hash to its recorded digest; failing that, a
+-- stored set that no entry recorded (seq NULL: IDs stored for nothing). Parameters: sha256 of
+-- nothing, twice.
 -- {stored}: (export_id, n, digest) of every stored set (lineage_digests, or the streamed ones).
 WITH k(n, kind) AS (VALUES {kinds}),
 stored AS ({stored}),
@@ -162,10 +164,10 @@ recorded AS (
     SELECT r.seq, r.export_id, k.n, k.kind, coalesce(json_extract_string(r.ids_sha256, '$.' || k.kind), ?) AS digest
     FROM (SELECT seq, export_id, ids_sha256 FROM reservations
           UNION ALL SELECT seq, export_id, ids_sha256 FROM manual_exports) r CROSS JOIN k)
-SELECT rec.seq, rec.export_id, rec.kind
-FROM recorded rec LEFT JOIN stored s ON s.export_id = rec.export_id AND s.n = rec.n
-WHERE coalesce(s.digest, ?) <> rec.digest
-ORDER BY rec.seq LIMIT 1;
+SELECT rec.seq, coalesce(rec.export_id, s.export_id), rec.kind
+FROM recorded rec FULL JOIN stored s ON s.export_id = rec.export_id AND s.n = rec.n
+WHERE rec.seq IS NULL OR coalesce(s.digest, ?) <> rec.digest
+ORDER BY rec.seq NULLS LAST LIMIT 1;
 
 -- name: verify_lineage_after
 -- verify_lineage for the entries after event {after} only: each one's IDs found through
@@ -181,10 +183,6 @@ FROM recorded rec LEFT JOIN LATERAL (
     FROM lineage l WHERE l.export_id = rec.export_id AND l.kind = rec.n) s ON true
 WHERE coalesce(s.digest, ?) <> rec.digest
 ORDER BY rec.seq LIMIT 1;
-
--- name: verify_lineage_orphans
-SELECT DISTINCT export_id FROM lineage WHERE export_id NOT IN (SELECT export_id FROM reservations)
-  AND export_id NOT IN (SELECT export_id FROM manual_exports) LIMIT 1;
 
 -- name: verify_state_table
 -- A row of a state table ({kept}) and its rebuild from the events ({rebuilt}) that are not the

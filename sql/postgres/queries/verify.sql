@@ -144,7 +144,9 @@ SELECT export_id, kind AS n, encode(sha256(convert_to(string_agg(id::text, chr(1
 FROM lineage GROUP BY export_id, kind;
 
 -- name: verify_lineage
--- The first entry whose stored IDs of a kind do not hash to its recorded digest. Parameters: sha256 of nothing, twice.
+-- The first entry whose stored IDs of a kind do not hash to its recorded digest; failing that, a
+-- stored set that no entry recorded (seq NULL: IDs stored for nothing). Parameters: sha256 of
+-- nothing, twice.
 -- {stored}: (export_id, n, digest) of every stored set (lineage_digests).
 WITH k(n, kind) AS (VALUES {kinds}),
 stored AS MATERIALIZED ({stored}),
@@ -152,10 +154,10 @@ recorded AS (
     SELECT r.seq, r.export_id, k.n, k.kind, coalesce(r.ids_sha256::json->>k.kind, ?) AS digest
     FROM (SELECT seq, export_id, ids_sha256 FROM reservations
           UNION ALL SELECT seq, export_id, ids_sha256 FROM manual_exports) r CROSS JOIN k)
-SELECT rec.seq, rec.export_id, rec.kind
-FROM recorded rec LEFT JOIN stored s ON s.export_id = rec.export_id AND s.n = rec.n
-WHERE coalesce(s.digest, ?) <> rec.digest
-ORDER BY rec.seq LIMIT 1;
+SELECT rec.seq, coalesce(rec.export_id, s.export_id), rec.kind
+FROM recorded rec FULL JOIN stored s ON s.export_id = rec.export_id AND s.n = rec.n
+WHERE rec.seq IS NULL OR coalesce(s.digest, ?) <> rec.digest
+ORDER BY rec.seq NULLS LAST LIMIT 1;
 
 -- name: verify_lineage_after
 -- verify_lineage for the entries after event {after} only: each one's IDs found through
@@ -171,10 +173,6 @@ FROM recorded rec LEFT JOIN LATERAL (
     FROM lineage l WHERE l.export_id = rec.export_id AND l.kind = rec.n) s ON true
 WHERE coalesce(s.digest, ?) <> rec.digest
 ORDER BY rec.seq LIMIT 1;
-
--- name: verify_lineage_orphans
-SELECT DISTINCT export_id FROM lineage WHERE export_id NOT IN (SELECT export_id FROM reservations)
-  AND export_id NOT IN (SELECT export_id FROM manual_exports) LIMIT 1;
 
 -- name: verify_state_table
 -- A row of a state table ({kept}) and its rebuild from the events ({rebuilt}) that are not the
