@@ -9,7 +9,7 @@ two years, with their lineage: sizes x --ids-per-export IDs) in bulk, with a val
 then times whole processes: an export's check-and-record (`quota export` of 118 Post IDs),
 `quota usage ENTITY`, `quota usage` (all entities), `quota who-received` of 10,000 stored IDs,
 `quota ledger verify` (and its peak RSS), `quota ledger verify --since` a checkpoint 1,000
-exports before the head, and `quota report` (and its peak RSS). With --db URL, each ledger is copied to a schema on that server
+exports before the head, and `quota report` (and its peak RSS), whole and from that checkpoint. With --db URL, each ledger is copied to a schema on that server
 (`quota ledger copy`, timed) and the same commands run there: the table shows both backends
 and their ratio, and each backend's large/small ratio. Once, on the small DuckDB ledger, it
 times `quota export` of --export-ids Post IDs against `quota strip` of the same file. Figures
@@ -160,8 +160,22 @@ def measure(q: list[str], db: str, tmp: Path, n: int, per_export: int, ids_file:
             for _ in range(3)
         ),
         "report": run([*q, "report", "--db", db, "-o", str(tmp / f"r{stamp}.html")], "report"),
+        "report_since": run(
+            [
+                *q,
+                "report",
+                "--db",
+                db,
+                "-o",
+                str(tmp / f"rc{stamp}.html"),
+                "--from-checkpoint",
+                str(checkpoint_before(db, tmp, 1000)),
+            ],
+            "report_since",
+        ),
         "verify_rss": PEAK_RSS["verify"] / 2**30,
         "report_rss": PEAK_RSS["report"] / 2**30,
+        "report_since_rss": PEAK_RSS["report_since"] / 2**30,
     }
 
 
@@ -203,7 +217,8 @@ def main() -> int:
 
     keys = [("export", "export s"), ("usage_one", "usage ENTITY s"), ("usage_all", "usage all s"),
             ("who_received", "who-received 10k s"), ("verify", "verify s"), ("verify_rss", "verify GiB"),
-            ("verify_since", "verify --since s"), ("report", "report s"), ("report_rss", "report GiB")]  # fmt: skip
+            ("verify_since", "verify --since s"), ("report", "report s"), ("report_rss", "report GiB"),
+            ("report_since", "report --from-checkpoint s"), ("report_since_rss", "report --from-checkpoint GiB")]  # fmt: skip
     backends = ["duckdb", "postgres"] if a.db else ["duckdb"]
     print(f"{'backend':>9} {'exports':>10} {'IDs':>13} " + " ".join(f"{h:>19}" for _, h in keys))
     for backend in backends:

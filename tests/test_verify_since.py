@@ -183,3 +183,39 @@ def test_since_judges_exactly_the_windows_that_hold_a_new_entry(
     assert report.ok == (not any(_over(rows, t, h) for h, t in judged)), report.problem
     if any(_over(rows, t, h) for h, t, _ in new):  # a new entry over the cap is always caught
         assert not report.ok and "over its cap" in (report.problem or "")
+
+
+def test_report_from_a_checkpoint_verifies_what_came_after_and_says_so(world: Path, backend: Backend) -> None:
+    def report(*more: str | Path) -> dict:
+        assert quota("report", "-o", world / "r.json", "--format", "json", *more).exit_code == 0
+        return json.loads((world / "r.json").read_text())["ledger"]
+
+    last = backend.rows("SELECT max(seq) FROM events")[0][0]
+    cp = checkpoint_at(backend, last - 3, world / "cp.txt")
+    full, scoped = report(), report("--from-checkpoint", cp)
+    assert full["verified"] and full["since_checkpoint"] is None and "after checkpoint" not in full["checked"]
+    assert scoped["verified"] and scoped["since_checkpoint"] == last - 3
+    assert f"of the events after checkpoint event {last - 3}" in scoped["checked"]
+
+    def alter(seq: int, body: str) -> None:  # still JSON, no longer what was hashed
+        backend.raw(f"UPDATE events SET body = {body} WHERE seq = {seq}")
+
+    # An altered event before the checkpoint is what only a full check finds; one after it, both.
+    alter(last - 5, "body || ' '")
+    assert report("--from-checkpoint", cp)["verified"]
+    whole = report()
+    assert not whole["verified"] and f"event {last - 5} " in whole["problem"]
+    alter(last - 5, "substr(body, 1, length(body) - 1)")
+    alter(last, "body || ' '")
+    altered = report("--from-checkpoint", cp)
+    assert not altered["verified"] and f"event {last} " in altered["problem"] and "was altered" in altered["problem"]
+    alter(last, "substr(body, 1, length(body) - 1)")
+    assert report()["verified"]
+    # A checkpoint of history the ledger no longer extends fails the report, never passes it.
+    backend.raw(
+        f"UPDATE events SET hash = (CASE WHEN hash LIKE 'f%' THEN 'e' ELSE 'f' END) || substr(hash, 2) WHERE seq = {last - 3}"
+    )
+    rewritten = report("--from-checkpoint", cp)
+    assert not rewritten["verified"] and "history was rewritten" in rewritten["problem"]
+    r = quota("report", "-o", world / "r.json", "--from-checkpoint", world / "nothing.txt")
+    assert r.exit_code != 0 and "Traceback" not in r.stderr

@@ -263,26 +263,41 @@ def sql_cmd(query: str, timeout: float, db: str | None, wait: float, as_json: bo
 @click.option("--since", default=None, help="Start of the period (ISO 8601; default 90 days before --until).")
 @click.option("--until", default=None, help="End of the period (default now).")
 @click.option("--format", "fmt", type=click.Choice(["html", "json"]), default="html", show_default=True)
+@click.option(
+    "--from-checkpoint",
+    "checkpoint_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Check that the ledger extends this checkpoint, then verify only what came after it.",
+)
 @ledger_options
-def report_cmd(out: Path, since: str | None, until: str | None, fmt: str, db: str | None, wait: float) -> None:
+def report_cmd(
+    out: Path, since: str | None, until: str | None, fmt: str, checkpoint_file: Path | None, db: str | None, wait: float
+) -> None:
     """One self-contained report for compliance staff: usage over time, headroom, exemptions,
     manual exports, deletion notices, and whether the ledger verifies.
+
+    With --from-checkpoint (a file of quota ledger checkpoint, kept since a full verify), the
+    report re-hashes only the events after it, as ledger verify --since does: the report says so.
 
     \b
     Examples:
       quota report -o report.html
       quota report -o report.json --format json --since 2026-01-01
+      quota report -o report.html --from-checkpoint checkpoint-2026-11.txt
     """
 
     from quota import report, report_html
+    from quota.ledger import read_checkpoint
     from quota.output import hidden_sibling
 
     end = parse_time(until, "--until") if until else None
     start = parse_time(since, "--since") if since else None
     if start and end and start >= end:
         raise click.UsageError("--since must be before --until")
+    checkpoint = read_checkpoint(checkpoint_file) if checkpoint_file is not None else None
     with reader(db, wait) as ledger:
-        doc = report.build(ledger, start, end)
+        doc = report.build(ledger, start, end, checkpoint=checkpoint)
     text = to_json(doc) + "\n" if fmt == "json" else report_html.render(doc)
     tmp = hidden_sibling(out)
     tmp.write_text(text, encoding="utf-8")
