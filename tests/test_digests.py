@@ -9,6 +9,7 @@ from itertools import accumulate
 
 import numpy as np
 import pyarrow as pa
+import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
@@ -83,3 +84,12 @@ def test_id_lines_are_each_ids_decimal_text_and_a_newline(ids: list[int], sort: 
     assert text.tobytes() == "".join(f"{i}\n" for i in ids).encode()
     assert offsets.tolist() == [0, *accumulate(len(str(i)) + 1 for i in ids)]
     assert digits(np.array(ids, np.uint64)).tolist() == [len(str(i)) for i in ids]
+
+
+@pytest.mark.parametrize("first", [10**18 - 40_000, 1_500_000_000_000_000_000, 0, 2**64 - 80_000])
+def test_id_lines_of_batches_longer_than_a_slice(first: int) -> None:
+    # Written a slice at a time: lines of one width, and of two (10**18 - 1 has 18 digits).
+    ids = np.arange(first, first + 70_001, 1, dtype=np.uint64)
+    text, offsets = id_lines(ids)
+    assert text.tobytes() == "".join(f"{i}\n" for i in range(first, first + 70_001)).encode()
+    assert offsets[-1] == len(text) and offsets[1] - offsets[0] == len(str(first)) + 1

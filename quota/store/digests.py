@@ -6,8 +6,8 @@ already, so at 100M IDs that query took 20 s. Here DuckDB streams the IDs as int
 writes their decimal text (`id_lines`: four digits at a time from a table, no per-ID Python),
 and hashlib (SHA-NI) hashes runs of rows in the order the table holds them. Writing the text
 was DuckDB's largest cost (`concat(id, chr(10))` of 100M IDs: ~14 CPU-s); numpy does it in
-about a third of that, on the second core while this one hashes (whole verify at 100M IDs:
-22 CPU-s instead of 28).
+~2 CPU-s, in slices small enough for the core's cache, on the second core while this one
+hashes.
 
 A run is a maximal stretch of consecutive rows of one (export_id, kind). It is `clean` when its
 IDs rise strictly: then its digest is the entry's, if the entry has no other run. Anything else
@@ -40,6 +40,8 @@ _FOUR_DIGITS = np.frombuffer(b"".join(b"%04d" % i for i in range(10_000)), "<u4"
 # 10, 100, ..., 10**19: an ID has as many digits as the powers it reaches, plus one.
 _POWERS = np.array([10**k for k in range(1, 20)], np.uint64)
 _ROW = 24  # bytes a row is written in: 20 digits (2**64 - 1 has 20), a newline, 3 bytes of padding
+_COLUMNS = np.arange(_ROW)
+_SLICE = 1 << 15
 
 
 def digits(ids: np.ndarray) -> np.ndarray:
@@ -47,38 +49,54 @@ def digits(ids: np.ndarray) -> np.ndarray:
     return np.searchsorted(_POWERS, ids, side="right") + 1
 
 
+def _padded(x: np.ndarray) -> list[np.ndarray]:
+    """Each uint64's 20 digits, zero-padded, as five arrays of four-digit words."""
+    # x = g0 * 10**16 + high * 10**8 + low; then high and low in halves of four digits. The
+    # groups go to intp before the gathers: numpy converts any other index type first.
+    g0 = x // np.uint64(10**16)
+    rest = x - g0 * np.uint64(10**16)
+    high = rest // np.uint64(10**8)
+    low = (rest - high * np.uint64(10**8)).astype(np.intp)
+    high = high.astype(np.intp)
+    words = [_FOUR_DIGITS[g0.astype(np.intp)]]
+    for part in (high, low):
+        top = part // 10_000
+        words += [_FOUR_DIGITS[top], _FOUR_DIGITS[part - top * 10_000]]
+    return words
+
+
 def id_lines(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The IDs' decimal text, each followed by a newline, as one byte array, and the n + 1
     offsets where each line starts (and the last ends)."""
     n = len(ids)
     x = ids.astype(np.uint64, copy=False)
-    # Five groups of four digits: x = g0 * 10**16 + g1 * 10**12 + g2 * 10**8 + g3 * 10**4 + g4.
-    g0 = x // np.uint64(10**16)
-    rest = x - g0 * np.uint64(10**16)
-    high = rest // np.uint64(10**8)
-    low = (rest - high * np.uint64(10**8)).astype(np.uint32)
-    high = high.astype(np.uint32)
-    words = np.empty((n, _ROW // 4), "<u4")
-    words[:, 0] = _FOUR_DIGITS[g0]
-    for column, part in ((1, high), (3, low)):
-        top = part // np.uint32(10_000)
-        words[:, column] = _FOUR_DIGITS[top]
-        words[:, column + 1] = _FOUR_DIGITS[part - top * np.uint32(10_000)]
-    words[:, 5] = ord("\n")
-    rows = words.view(np.uint8).reshape(n, _ROW)  # each ID zero-padded to 20 digits, then "\n"
     if n == 0:
-        return rows.reshape(0), np.zeros(1, np.int64)
-    # Sorted sets keep IDs of one width together: most batches are one width, a plain slice.
-    widths = digits(np.array([x.min(), x.max()], np.uint64))
-    if widths[0] == widths[1]:
-        w = int(widths[0])
-        return np.ascontiguousarray(rows[:, 20 - w : 21]).reshape(-1), np.arange(n + 1, dtype=np.int64) * (w + 1)
-    w = digits(x)
-    columns = np.arange(_ROW)
-    keep = (columns >= (20 - w)[:, None]) & (columns <= 20)
-    offsets = np.zeros(n + 1, np.int64)
-    np.cumsum(w + 1, out=offsets[1:])
-    return rows[keep], offsets
+        return np.zeros(0, np.uint8), np.zeros(1, np.int64)
+    # Sorted sets keep IDs of one width together: most batches are one width.
+    low, high = (int(w) for w in digits(np.array([x.min(), x.max()], np.uint64)))
+    if low == high:
+        width = None
+        offsets = np.arange(n + 1, dtype=np.int64) * (low + 1)
+    else:
+        width = digits(x)
+        offsets = np.zeros(n + 1, np.int64)
+        np.cumsum(width + 1, out=offsets[1:])
+    text = np.empty(int(offsets[n]), np.uint8)
+    # In slices whose temporaries stay in the core's cache: 2.7 times as fast as whole batches.
+    for a in range(0, n, _SLICE):
+        b = min(a + _SLICE, n)
+        words = _padded(x[a:b])
+        out = text[offsets[a] : offsets[b]]
+        padded = np.empty((b - a, _ROW // 4), "<u4")
+        for k, word in enumerate(words):
+            padded[:, k] = word
+        padded[:, 5] = ord("\n")
+        rows = padded.view(np.uint8).reshape(b - a, _ROW)  # each ID zero-padded to 20 digits, then "\n"
+        if width is None:
+            out.reshape(b - a, low + 1)[:] = rows[:, 20 - low : 21]
+        else:
+            out[:] = rows[((20 - width[a:b])[:, None] <= _COLUMNS) & (_COLUMNS <= 20)]
+    return text, offsets
 
 
 @dataclass
