@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import multiprocessing
 import os
 import random
 import subprocess
@@ -200,7 +201,14 @@ def main() -> int:
             path = a.data / f"ledger_{n}x{a.ids_per_export}.duckdb"
             if not path.exists():
                 print(f"building {path} ...", file=sys.stderr)
-                build(path, n, a.ids_per_export)
+                # In a process of its own: a child inherits its parent's peak RSS (Linux keeps
+                # it across fork and exec), so every command timed after a build in this
+                # process would show the builder's gigabytes as its own.
+                builder = multiprocessing.get_context("spawn").Process(target=build, args=(path, n, a.ids_per_export))
+                builder.start()
+                builder.join()
+                if builder.exitcode != 0:
+                    raise SystemExit(f"building {path} failed")
             rng = random.Random(5)
             ids_file = tmp / f"asked-{n}.txt"
             ids_file.write_text(

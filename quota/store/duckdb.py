@@ -182,8 +182,6 @@ class DuckStore(Store):
         self.con.execute("COMMIT")
 
     def load(self, item: Load) -> None:
-        import pyarrow as pa
-
         if isinstance(item, IdFile):
             self.con.execute(
                 f"""INSERT INTO lineage SELECT ?, {int(item.kind)}, id
@@ -191,6 +189,10 @@ class DuckStore(Store):
                 [item.export_id, str(item.path)],
             )
         elif isinstance(item, IdList):
+            # Imported here: an export's lineage comes from files, and pyarrow (with numpy) would
+            # add a sixth of a second to every export.
+            import pyarrow as pa
+
             self.con.register("loaded_ids", pa.table({"id": pa.array(item.ids, pa.uint64())}))
             try:
                 self.con.execute(
