@@ -121,6 +121,11 @@ class Store(ABC):
         block lasts (a backend may compute them first and hold them meanwhile)."""
         yield self.sql("lineage_digests")
 
+    def digests_ahead(self) -> AbstractContextManager[None]:
+        """A block in which `stored_digests` may be computed ahead, beside the other checks
+        (a backend whose digests cost most of a verify uses the cores the others leave idle)."""
+        return nullcontext()
+
     # -------------------------------------------------------------- writing
 
     def scanning(self) -> AbstractContextManager[None]:

@@ -87,7 +87,8 @@ def verify(store: Store, profile: str, full: bool = True, scope: Scope = ALL) ->
     # A full verify reads every row (scanning() tunes the backend for that); after a
     # checkpoint, the few new rows are found through the indexes.
     with store.scanning() if not scope.after else contextlib.nullcontext():
-        report = _verify(store, ledger_id, profile, full, scope)
+        with store.digests_ahead() if full and not scope.after else contextlib.nullcontext():
+            report = _verify(store, ledger_id, profile, full, scope)
     report.since = scope.after if scope.head else None
     return report
 
