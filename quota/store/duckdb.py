@@ -15,8 +15,9 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
+from itertools import takewhile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -163,7 +164,10 @@ class DuckStore(Store):
         try:
             yield
         finally:
-            self.con.execute("RESET memory_limit")
+            # After a failed statement inside a transaction DuckDB refuses any other: the
+            # error that ended the block is the one to show.
+            with suppress(duckdb.Error):
+                self.con.execute("RESET memory_limit")
 
     def _digests(self, con: duckdb.DuckDBPyConnection, stop: threading.Event | None = None) -> pa.Table:
         from quota.store.digests import run_digests
@@ -171,7 +175,7 @@ class DuckStore(Store):
         # Streamed in the table's order and hashed by hashlib: half the time of DuckDB's own
         # sha256 over an ordered aggregate (quota/store/digests.py says why it stays exact).
         with con.sql(self.sql("lineage_in_order")).to_arrow_reader(batch_size=1 << 20) as reader:
-            return run_digests(b for b in reader if stop is None or not stop.is_set())
+            return run_digests(reader if stop is None else takewhile(lambda _: not stop.is_set(), reader))
 
     @contextmanager
     def digests_ahead(self) -> Iterator[None]:
