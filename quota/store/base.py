@@ -128,9 +128,10 @@ class Store(ABC):
 
     # -------------------------------------------------------------- writing
 
-    def scanning(self) -> AbstractContextManager[None]:
+    def scanning(self, ids: bool = True) -> AbstractContextManager[None]:
         """A block of whole-ledger checks (verify): where the planner would bet on finding a
-        problem in the first rows (LIMIT 1) and loop, it should scan and hash instead."""
+        problem in the first rows (LIMIT 1) and loop, it should scan and hash instead. `ids`:
+        whether the block re-hashes the stored IDs too (the report's checks do not)."""
         return nullcontext()
 
     def analyze(self) -> None:

@@ -182,7 +182,7 @@ class PgStore(Store):
                 yield pa.table([pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)], schema=schema)
 
     @contextmanager
-    def scanning(self) -> Iterator[None]:
+    def scanning(self, ids: bool = True) -> Iterator[None]:
         # verify's queries end in ORDER BY ... LIMIT 1: the planner then prefers nested loops
         # that would find a first bad row quickly, and takes hours on an honest ledger with
         # none. Off for these checks, joins are hashed.

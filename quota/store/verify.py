@@ -86,7 +86,7 @@ def verify(store: Store, profile: str, full: bool = True, scope: Scope = ALL) ->
         return VerifyReport(False, "", 0, "", str(e), 0)
     # A full verify reads every row (scanning() tunes the backend for that); after a
     # checkpoint, the few new rows are found through the indexes.
-    with store.scanning() if not scope.after else contextlib.nullcontext():
+    with store.scanning(ids=full) if not scope.after else contextlib.nullcontext():
         with store.digests_ahead() if full and not scope.after else contextlib.nullcontext():
             report = _verify(store, ledger_id, profile, full, scope)
     report.since = scope.after if scope.head else None
