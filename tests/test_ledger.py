@@ -196,6 +196,16 @@ TAMPERING = {
         "INSERT INTO persons VALUES ('ghost', 'acme', NULL, 3, NULL)",
         "table persons holds a row no event made",
     ),
+    # A second copy of a row the events made once: the tables are compared as multisets.
+    "terms row doubled": (
+        "INSERT INTO terms_acceptances SELECT * FROM terms_acceptances",
+        "table terms_acceptances holds a row no event made",
+    ),
+    # A column the events left empty (NULL), filled in: NULLs compare equal to NULLs only.
+    "person empty column filled": (
+        "UPDATE persons SET email = 'x@example.org' WHERE email IS NULL",
+        "table persons holds a row no event made",
+    ),
     "permission cap": ("UPDATE permissions SET cap = cap * 10", "table permissions"),
     "policy row": ("UPDATE policy_changes SET profile = 'x-developer-policy'", "table policy_changes"),
     "ledger id deleted": ("DELETE FROM ledger_meta", "has 0 ledger-id rows"),

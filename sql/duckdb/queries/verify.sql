@@ -187,14 +187,15 @@ ORDER BY rec.seq LIMIT 1;
 -- name: verify_state_table
 -- A row of a state table ({kept}) and its rebuild from the events ({rebuilt}) that are not the
 -- same multiset, row for row: 'holds' (the table has it, or more copies of it) or 'lacks'.
--- Both sides are counted once and joined (4.2 s instead of two EXCEPT ALLs' 8.7 s for 1M
--- reservations). {names}: c0, c1, ...; {on}: a.cN IS NOT DISTINCT FROM b.cN for each;
--- {pick}: each column from the side that has the row.
-WITH a AS (SELECT *, count(*) AS n FROM ({kept}) x({names}) GROUP BY ALL),
-b AS (SELECT *, count(*) AS n FROM ({rebuilt}) y({names}) GROUP BY ALL)
-SELECT CASE WHEN a.n IS NULL THEN 'lacks' ELSE 'holds' END AS side, {pick}
-FROM a FULL JOIN b ON {on} AND a.n = b.n
-WHERE a.n IS NULL OR b.n IS NULL
+-- Both sides in one aggregate, +1 for each kept copy and -1 for each rebuilt one (GROUP BY
+-- takes NULLs as equal, as IS NOT DISTINCT FROM does): 1.1 s for 1M reservations, instead of
+-- 1.6-1.9 s for counting each side and joining them, and 8.7 s for two EXCEPT ALLs.
+-- {names}: c0, c1, ...
+SELECT CASE WHEN sum(copies) > 0 THEN 'holds' ELSE 'lacks' END AS side, {names}
+FROM (SELECT *, 1 AS copies FROM ({kept}) a({names})
+      UNION ALL SELECT *, -1 AS copies FROM ({rebuilt}) b({names}))
+GROUP BY {names}
+HAVING sum(copies) <> 0
 ORDER BY 1 LIMIT 1;
 
 -- name: verify_breaches

@@ -177,7 +177,7 @@ ORDER BY rec.seq LIMIT 1;
 -- name: verify_state_table
 -- A row of a state table ({kept}) and its rebuild from the events ({rebuilt}) that are not the
 -- same multiset, row for row: 'holds' (the table has it, or more copies of it) or 'lacks'.
--- ({names}, {on} and {pick} serve DuckDB's one-pass form: a null-safe join does not hash here.)
+-- ({names} serves DuckDB's one-pass form; EXCEPT ALL is PostgreSQL's fastest here.)
 SELECT * FROM (
     (SELECT 'holds' AS side, * FROM (({kept}) EXCEPT ALL ({rebuilt})) d LIMIT 1)
     UNION ALL
