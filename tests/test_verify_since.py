@@ -44,41 +44,35 @@ def since(path: Path) -> tuple[int, str, str]:
     return r.exit_code, r.stdout, r.stderr
 
 
-def test_since_checks_the_events_after_the_checkpoint(world: Path, backend: Backend) -> None:
-    events = backend.rows("SELECT max(seq) FROM events")[0][0]
-    code, out, _ = since(checkpoint_at(backend, events - 5, world / "cp.txt"))
-    assert code == 0 and "checked: the 5 events after the checkpoint's event" in out
-
-
-# One test per table, so that the test processes share them out.
-@pytest.mark.parametrize("table", [*STATE_TABLES, "lineage", "deletion_notice_ids"])
-def test_since_checks_what_came_after_and_trusts_what_came_before(world: Path, backend: Backend, table: str) -> None:
-    """The table's newest row, taken away: a checkpoint before its event catches it; one at
+def test_since_checks_what_came_after_and_trusts_what_came_before(world: Path, backend: Backend) -> None:
+    """Each table's newest row, taken away: a checkpoint before its event catches it; one at
     its event does not (that is what only a full verify proves); put back, all verify again."""
-    if table == "lineage":
-        where = "export_id = 'a1' AND id = (SELECT max(id) FROM lineage WHERE export_id = 'a1')"
-        made = backend.rows("SELECT seq FROM reservations WHERE export_id = 'a1'")[0][0]
-    elif table == "deletion_notice_ids":
-        notice, made = backend.rows("SELECT notice_id, seq FROM deletion_notices ORDER BY seq LIMIT 1")[0]
-        where = (
-            f"notice_id = '{notice}' AND id = (SELECT min(id) FROM deletion_notice_ids WHERE notice_id = '{notice}')"
-        )
-    else:
-        made = backend.rows(f"SELECT max(seq) FROM {table}")[0][0]
-        where = f"seq = {made}"
-    before, at = checkpoint_at(backend, made - 1, world / "before.txt"), checkpoint_at(backend, made, world / "at.txt")
-    backend.raw(f"CREATE TABLE saved AS SELECT * FROM {table} WHERE {where}", f"DELETE FROM {table} WHERE {where}")
-    code, _, err = since(before)
-    assert code == 5 and "ledger verification failed" in err, err
-    code, _, err = since(at)
-    if table in ("requests", "request_decisions"):
-        # The request's deliveries came after the checkpoint, and are checked against it.
-        assert code == 5 and "delivers request" in err, err
-    else:
-        assert code == 0, err  # the full verify below catches it
-        assert quota("ledger", "verify").exit_code == 5
-    backend.raw(f"INSERT INTO {table} SELECT * FROM saved", "DROP TABLE saved")
-    assert quota("ledger", "verify").exit_code == 0
+    cp = world / "cp.txt"
+    events = backend.rows("SELECT max(seq) FROM events")[0][0]
+    code, out, _ = since(checkpoint_at(backend, events - 5, cp))
+    assert code == 0 and "checked: the 5 events after the checkpoint's event" in out
+    for table in (*STATE_TABLES, "lineage", "deletion_notice_ids"):
+        if table == "lineage":
+            where = "export_id = 'a1' AND id = (SELECT max(id) FROM lineage WHERE export_id = 'a1')"
+            made = backend.rows("SELECT seq FROM reservations WHERE export_id = 'a1'")[0][0]
+        elif table == "deletion_notice_ids":
+            notice, made = backend.rows("SELECT notice_id, seq FROM deletion_notices ORDER BY seq LIMIT 1")[0]
+            where = f"notice_id = '{notice}' AND id = (SELECT min(id) FROM deletion_notice_ids WHERE notice_id = '{notice}')"
+        else:
+            made = backend.rows(f"SELECT max(seq) FROM {table}")[0][0]
+            where = f"seq = {made}"
+        before, at = checkpoint_at(backend, made - 1, world / "before.txt"), checkpoint_at(backend, made, cp)
+        backend.raw(f"CREATE TABLE saved AS SELECT * FROM {table} WHERE {where}", f"DELETE FROM {table} WHERE {where}")
+        code, _, err = since(before)
+        assert code == 5 and "ledger verification failed" in err, (table, err)
+        code, out, err = since(at)
+        if table in ("requests", "request_decisions"):
+            # The request's deliveries came after the checkpoint, and are checked against it.
+            assert code == 5 and "delivers request" in err, (table, err)
+        else:
+            assert code == 0, (table, err)  # the full verify below catches it
+        backend.raw(f"INSERT INTO {table} SELECT * FROM saved", "DROP TABLE saved")
+        assert quota("ledger", "verify").exit_code == 0, table
 
 
 def test_since_catches_a_new_event_altered_or_a_row_no_event_made(world: Path, backend: Backend) -> None:
