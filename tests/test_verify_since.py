@@ -44,6 +44,7 @@ def since(path: Path) -> tuple[int, str, str]:
     return r.exit_code, r.stdout, r.stderr
 
 
+@pytest.mark.slow  # every table, three verifies each: the quick loop keeps the next test
 def test_since_checks_what_came_after_and_trusts_what_came_before(world: Path, backend: Backend) -> None:
     """Each table's newest row, taken away: a checkpoint before its event catches it; one at
     its event does not (that is what only a full verify proves); put back, all verify again."""
