@@ -15,8 +15,9 @@ and their ratio, and each backend's large/small ratio. Once, on the small DuckDB
 times `quota export` of --export-ids Post IDs against `quota strip` of the same file. Beside
 two of the figures, what DuckDB alone does of the same work, their floor: the report's one
 statement that re-hashes every event, and the lineage of the exported IDs loaded into a copy
-of the ledger (connect, INSERT, COMMIT, close). Figures print as a table; nothing is asserted. DuckDB ledgers are built into benchmarks/data/
-(ignored by git) and reused, and so are the server's schemas (bench_N_M).
+of the ledger (connect, INSERT, COMMIT, close). Figures print as a table; nothing is
+asserted. DuckDB ledgers are built into benchmarks/data/ (ignored by git) and reused, and so
+are the server's schemas (bench_N_M).
 """
 
 from __future__ import annotations
@@ -150,10 +151,10 @@ def chain_alone(db: str) -> float:
     import duckdb
 
     from quota.store import sqlfiles
-    from quota.store.chain import EVENT_KINDS, genesis
+    from quota.store.chain import genesis
+    from quota.store.verify import chain_query
 
-    kinds = ", ".join(f"'{k}'" for k in EVENT_KINDS)
-    sql = sqlfiles.queries("duckdb")["verify_chain"].replace("{kinds}", kinds).replace("{after}", "0")
+    sql = chain_query(sqlfiles.queries("duckdb")["verify_chain"], 0)
     con = duckdb.connect(db, read_only=True)
     try:
         start = genesis(con.execute("SELECT ledger_id FROM ledger_meta").fetchall()[0][0])
@@ -172,17 +173,16 @@ def load_alone(ledger: Path, ids: Path, tmp: Path) -> float:
     ledger, as the reserve does (connect, INSERT from the sorted ID file, COMMIT, close)."""
     import duckdb
 
+    from quota.store import IdFile
+    from quota.store.duckdb import DuckStore
+
     copy = tmp / f"load-alone-{time.time_ns()}.duckdb"
     copy.write_bytes(ledger.read_bytes())
     t = time.perf_counter()
     con = duckdb.connect(str(copy))
-    con.execute("BEGIN")
-    con.execute(
-        "INSERT INTO lineage SELECT 'alone', 1, id "
-        "FROM read_csv(?, columns = {'id': 'UBIGINT'}, header = false, auto_detect = false)",
-        [str(ids)],
-    )
-    con.execute("COMMIT")
+    store = DuckStore(copy, con, writable=True)  # no lock, no views: the load the reserve makes, alone
+    with store.transaction():
+        store.load(IdFile("alone", 1, ids))
     con.close()
     return time.perf_counter() - t
 

@@ -94,9 +94,7 @@ def verify(store: Store, profile: str, full: bool = True, scope: Scope = ALL) ->
 
 
 def _verify(store: Store, ledger_id: str, profile: str, full: bool, scope: Scope) -> VerifyReport:
-    kinds = ", ".join(f"'{k}'" for k in EVENT_KINDS)
-    sql = store.sql("verify_chain").replace("{kinds}", kinds).replace("{after}", str(scope.after))
-    bad = store.rows(sql, [scope.head or genesis(ledger_id)])[1]
+    bad = store.rows(chain_query(store.sql("verify_chain"), scope.after), [scope.head or genesis(ledger_id)])[1]
     if bad:
         seq, kind, gap, linked, intact, known = bad[0]
         if gap:
@@ -122,6 +120,12 @@ def _verify(store: Store, ledger_id: str, profile: str, full: bool, scope: Scope
         if found := check(store, profile, scope):
             return VerifyReport(False, ledger_id, count, head, found[1], found[0])
     return VerifyReport(True, ledger_id, count, head, breaches=store.query(store.sql("verify_breaches")))
+
+
+def chain_query(sql: str, after: int) -> str:
+    """verify_chain (`sql`, of either dialect) for the events after event `after`; its one
+    parameter is the hash event `after` has (the genesis hash for 0)."""
+    return sql.replace("{kinds}", ", ".join(f"'{k}'" for k in EVENT_KINDS)).replace("{after}", str(after))
 
 
 def check_schema(store: Store) -> Problem | None:
