@@ -98,8 +98,7 @@ class Ledger:
 
         with self._read() as session:
             rows = reports.usage(session, entity, at or session.now(), None)
-        columns = ["entity", "group", "at", "window_start", "used", "cap", "headroom", "next_free_at"]
-        return _rows_frame(rows, columns)
+        return _rows_frame(rows, reports.USAGE_COLUMNS)
 
     def exports(
         self,

@@ -23,7 +23,6 @@ _USES = """
     SELECT u.ref, u.export_id, r.post_ids, r.user_ids, r.dm_ids, r.delivered_at
     FROM exemption_uses u JOIN reservations r USING (export_id)
     WHERE u.export_id NOT IN (SELECT export_id FROM releases)
-      AND u.export_id NOT IN (SELECT export_id FROM voids)
 """
 
 

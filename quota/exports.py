@@ -26,11 +26,12 @@ from quota.policy import Entry, Permission, Profile, cap_at, check, next_free_at
 from quota.scratch import WorkDir, as_error
 from quota.store import IdFile
 from quota.stripping import StripOptions, strip
+from quota.times import CLOCK_SLACK
 
 if TYPE_CHECKING:
     from quota.stripping import Progress, Stripped
 
-FUTURE_SLACK = timedelta(minutes=5)
+FUTURE_SLACK = CLOCK_SLACK
 Say = Callable[[str], None]
 
 
@@ -80,6 +81,22 @@ def not_future(t: datetime, option: str, now: datetime | None = None) -> None:
     """Past distributions may be recorded; future ones may not (a few minutes of clock skew aside)."""
     if t > (now or datetime.now(UTC)) + FUTURE_SLACK:
         raise UsageError(f"{option} {iso(t)} is more than 5 minutes in the future")
+
+
+NOT_NOW = "a delivery happens now; record a past distribution with quota ledger import"
+
+
+def delivery_time(asked: datetime | None, now: datetime, dry_run: bool) -> datetime | None:
+    """The time a delivery is checked at: None for now (read again under the write lock, where
+    it is recorded). A time asked for is a what-if of a dry run, or now within the clock slack;
+    a real delivery cannot be placed anywhere else in time."""
+    if asked is None:
+        return None
+    if dry_run:
+        return asked
+    if abs(asked - now) > CLOCK_SLACK:
+        raise UsageError(f"{iso(asked)} is not now ({iso(now)}): {NOT_NOW}")
+    return None
 
 
 @dataclass(frozen=True)
@@ -137,30 +154,20 @@ def room_under_cap(
 def ledger_state(
     ledger: Session, entity: str, around: datetime, window: timedelta
 ) -> tuple[list[Entry], list[Permission]]:
-    """The counted entries near `around` (open or committed, not released or voided) of the
-    cap `entity` is judged by at `around`: its group's (every member's entries made while a
-    member) or its own, and that holder's permissions."""
-    holder = registry.holder_at(ledger, entity, around)
-    # Only the entities ever linked to the holder can have entries that count for it; with no
-    # link at all (most ledgers) that is the entity itself, read without the join.
-    members = [r["entity"] for r in ledger.query("SELECT DISTINCT entity FROM group_links WHERE grp = ?", [holder])]
-    linked = members or ledger.query("SELECT 1 FROM group_links WHERE entity = ? LIMIT 1", [holder])
+    """The counted entries near `around` of the cap `entity` is judged by: its organisation's
+    (every member's entries, whenever the link was recorded: registry.Holders) or its own, and
+    the permissions that lift that holder's cap."""
+    found = registry.holders(ledger)
+    holder = found.holder(entity)
+    who = found.members(holder)
     span = [utc_naive(around - 2 * window), utc_naive(around + 2 * window)]
-    if not linked:
-        rows = ledger.rows(
-            f"""SELECT delivered_at, post_ids FROM {ledger.fragment("counted_entries")} c
-               WHERE entity = ? AND delivered_at > ? AND delivered_at < ?""",
-            [holder, *span],
-        )
-    else:
-        who = members or [holder]
-        rows = ledger.rows(
-            f"""SELECT delivered_at, post_ids FROM {ledger.fragment("counted_holders")} h
-               WHERE entity IN ({",".join("?" * len(who))}) AND holder = ? AND delivered_at > ? AND delivered_at < ?""",
-            [*who, holder, *span],
-        )
+    rows = ledger.rows(
+        f"""SELECT delivered_at, post_ids FROM {ledger.fragment("counted_entries")} c
+           WHERE entity IN ({",".join("?" * len(who))}) AND delivered_at > ? AND delivered_at < ?""",
+        [*who, *span],
+    )
     entries = [Entry(at.replace(tzinfo=UTC), int(n)) for at, n in rows]
-    return entries, _permissions(ledger, holder)
+    return entries, _permissions(ledger, found, holder)
 
 
 def _permission(r: dict[str, Any]) -> Permission:
@@ -169,33 +176,36 @@ def _permission(r: dict[str, Any]) -> Permission:
     )
 
 
-def _permissions(ledger: Session, holder: str) -> list[Permission]:
-    return [_permission(r) for r in registry.permissions(ledger, holder)]
+def _permissions(ledger: Session, found: registry.Holders, holder: str) -> list[Permission]:
+    return [_permission(r) for r in registry.permissions(ledger) if found.lifts(r["entity"], holder)]
 
 
 def ledger_states(
     ledger: Session, around: datetime, window: timedelta
 ) -> dict[str, tuple[list[Entry], list[Permission]]]:
-    """ledger_state of every holder (entity or group) at once: one query instead of one each."""
+    """ledger_state of every holder at once: one query instead of one each."""
+    found = registry.holders(ledger)
     rows = ledger.rows(
-        f"""SELECT holder, delivered_at, post_ids FROM {ledger.fragment("counted_holders")} h
+        f"""SELECT entity, delivered_at, post_ids FROM {ledger.fragment("counted_entries")} c
            WHERE delivered_at > ? AND delivered_at < ?""",
         [utc_naive(around - 2 * window), utc_naive(around + 2 * window)],
     )
-    holders = [e["entity"] for e in ledger.query("SELECT entity FROM entities")]
-    holders += list(registry.groups(ledger))
-    out: dict[str, tuple[list[Entry], list[Permission]]] = {h: ([], []) for h in holders}
-    for holder, at, n in rows:
-        out.setdefault(holder, ([], []))[0].append(Entry(at.replace(tzinfo=UTC), int(n)))
+    out: dict[str, tuple[list[Entry], list[Permission]]] = {}
+    for e in ledger.query("SELECT entity FROM entities"):
+        out.setdefault(found.holder(e["entity"]), ([], []))
+    for entity, at, n in rows:
+        out.setdefault(found.holder(entity), ([], []))[0].append(Entry(at.replace(tzinfo=UTC), int(n)))
     for r in registry.permissions(ledger):
-        out.setdefault(r["entity"], ([], []))[1].append(_permission(r))
+        holder = found.holder(r["entity"])
+        if found.lifts(r["entity"], holder):
+            out.setdefault(holder, ([], []))[1].append(_permission(r))
     return out
 
 
-def recipient_label(ledger: Session, entity: str, at: datetime) -> str:
-    """The entity, and the group whose cap it shares at `at`, for a refusal."""
-    holder = registry.holder_at(ledger, entity, at)
-    return entity if holder == entity else f"{entity} (whose group {holder} shares one cap)"
+def recipient_label(ledger: Session, entity: str) -> str:
+    """The entity, and the organisation whose one cap it shares, for a refusal."""
+    holder = registry.holder_of(ledger, entity)
+    return entity if holder == entity else f"{entity} (whose organisation {holder} shares one cap)"
 
 
 def refusal(
@@ -360,12 +370,11 @@ def export(
     # A cheap look first, so that a typo does not cost a long strip.
     with Session.open(db, wait=wait, say=say) as ledger:
         now = ledger.now()  # the ledger's clock: on a shared ledger, the server's
-        at = at or now
-        not_future(at, "--at", now)
+        at = delivery_time(at, now, dry_run)
         before = None if dry_run else output.check_outdir(outdir, force)
         known = export_id is not None and existing(ledger, export_id) is not None
         if not known:
-            check_recipient(ledger, entity, person, at)
+            check_recipient(ledger, entity, person, at or now)
     if known:
         with Session.open(db, write=True, wait=wait, say=say) as ledger:
             return _replayed(ledger, existing(ledger, export_id), entity, outdir)  # type: ignore[arg-type]
@@ -399,7 +408,7 @@ def _reserve_write_commit(
     db: str | Path | None,
     out_opts: output.OutputOptions,
     person: str | None,
-    at: datetime,
+    at: datetime | None,
     export_id: str | None,
     dry_run: bool,
     wait: float,
@@ -412,12 +421,14 @@ def _reserve_write_commit(
 ) -> ExportResult:
     posts = counts["post"]
     wanted = (counts["post"], counts["user"])
-    export_id = export_id or f"x-{at.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
 
-    # 1. check and reserve, under the write lock
+    # 1. check and reserve, under the write lock, at the ledger's clock (`at`: a dry run's what-if)
     with Session.open(db, write=True, wait=wait, say=say) as ledger:
-        if (row := existing(ledger, export_id)) is not None:
+        if export_id is not None and (row := existing(ledger, export_id)) is not None:
             return _replayed(ledger, row, entity, outdir)
+        if at is None:
+            at = ledger.now() if dry_run else ledger.stamp()
+        export_id = export_id or f"x-{at.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
         if request is not None:
             request.still(ledger)
         check_recipient(ledger, entity, person, at)
@@ -443,7 +454,7 @@ def _reserve_write_commit(
                 verdict = check(entries, perms, profile.post_id_cap, profile.window, at, posts)
             if not verdict.allowed:
                 fits = next_free_at(entries, perms, profile.post_id_cap, profile.window, at, posts)
-                raise PolicyRefusal(refusal(recipient_label(ledger, entity, at), at, posts, verdict, fits, perms))
+                raise PolicyRefusal(refusal(recipient_label(ledger, entity), at, posts, verdict, fits, perms))
             basis = basis_of(perms, profile, at)
             used_after = used_at(at, entries, profile.window) + posts
             cap = cap_at(at, profile.post_id_cap, perms)
@@ -481,7 +492,7 @@ def _reserve_write_commit(
             if selection.fit:
                 body["selection"] |= {"left_post_ids": result.left_post_ids, "left_user_ids": result.left_user_ids}
         kinds = sorted(stripped.want.kinds, key=lambda k: k.value)
-        ledger.append("reserve", body, _lineage(work.path, kinds, export_id))
+        ledger.append("reserve", body, _lineage(work.path, kinds, export_id), at=at)
         facts = _delivery_facts(ledger, result, exemption, selection, contact, dataset)
         if request is not None:
             facts.selection[:0] = request.described

@@ -13,7 +13,7 @@ from quota import registry
 from quota.errors import BadInput, PolicyRefusal, UsageError
 from quota.exports import FUTURE_SLACK, check_recipient, existing, ledger_state, recipient_label, refusal
 from quota.ledger import Session, iso
-from quota.policy import MAX_QUANTITY, Entry, check, next_free_at
+from quota.policy import MAX_QUANTITY, PROFILES, Entry, check, judging, next_free_at
 from quota.readers.source import bounded_lines, regular_file
 from quota.times import TimeProblem, parse_iso
 
@@ -46,7 +46,7 @@ def _count(name: str, row: dict[str, Any], col: str, line: int) -> int:
 
 
 def _planned(ledger: Session, path: Path, name: str) -> list[tuple[int, dict[str, Any]]]:
-    profile = registry.current_profile(ledger)
+    chosen = ledger.chosen_profile()
     now = ledger.now()
     regular_file(path, name)
     try:
@@ -84,6 +84,8 @@ def _planned(ledger: Session, path: Path, name: str) -> list[tuple[int, dict[str
                 raise BadInput(name, f"entity {(row['entity'] or '')[:60]!r} is not in the ledger (add it first)", line)
             if at > now + FUTURE_SLACK:
                 raise BadInput(name, f"at {iso(at)} is in the future", line)
+            # Judged by the text of X's in force at its date (policy.judging).
+            profile = judging(chosen, at, imported=True)
             ref = (row.get("reference") or "").strip()
             ids_file = (row.get("ids_file") or "").strip()
             planned.append(
@@ -141,7 +143,6 @@ def import_csv(ledger: Session, path: Path, name: str, breach: str | None = None
     auditor must see a real past delivery over the cap, not have it left out."""
     from quota.store import IdList
 
-    profile = registry.current_profile(ledger)
     if breach is not None and not breach.strip():
         raise UsageError("a breach is recorded with the reason it happened")
     planned = _planned(ledger, path, name)
@@ -150,19 +151,20 @@ def import_csv(ledger: Session, path: Path, name: str, breach: str | None = None
     lineage: dict[str, list[int]] = {}
     for line, body in planned:
         at = parse_iso(body["at"])
+        profile = PROFILES[body["profile"]]
         try:
             check_recipient(ledger, body["entity"], None, at)
         except PolicyRefusal as e:
             raise PolicyRefusal(f"{name}, line {line}: {e}") from None
         entries, perms = ledger_state(ledger, body["entity"], at, profile.window)
-        # The rows before this one count for the same holder (the entity's group then, or it).
-        holder = registry.holder_at(ledger, body["entity"], at)
+        # The rows before this one count for the same holder (the entity's organisation, or it).
+        holder = registry.holder_of(ledger, body["entity"])
         entries = entries + added.get(holder, [])
         verdict = check(entries, perms, profile.post_id_cap, profile.window, at, body["post_ids"])
         if not verdict.allowed:
             if breach is None:
                 fits = next_free_at(entries, perms, profile.post_id_cap, profile.window, at, body["post_ids"])
-                why = refusal(recipient_label(ledger, body["entity"], at), at, body["post_ids"], verdict, fits, perms)
+                why = refusal(recipient_label(ledger, body["entity"]), at, body["post_ids"], verdict, fits, perms)
                 raise PolicyRefusal(f"{name}, line {line}: {why} (if it happened: --breach)")
             body["breach"] = breach.strip()
         if existing(ledger, body["export_id"]) is not None:

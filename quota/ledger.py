@@ -87,7 +87,13 @@ class Session:
             ledger = cls(store)
             where = store.where
             if create:
+                before = store.schema_version() if store.initialised() else 0
                 ledger.applied = store.migrate()
+                if ledger.applied and before and store.head()[0] > 0:
+                    # The events so far were judged by the rules of migration `before`; verify
+                    # applies what the new migrations bring to the events after this one.
+                    newest = sqlfiles.migrations(store.dialect)[-1][0]
+                    ledger.append("upgrade", {"from": before, "to": newest, "migrations": ledger.applied})
             elif not store.initialised():
                 raise LedgerError(f"{where} is not a quota ledger (run quota init)")
             else:
@@ -124,12 +130,24 @@ class Session:
         """The ledger's clock: the database server's on PostgreSQL, this machine's on DuckDB."""
         return self.store.now()
 
+    def stamp(self) -> datetime:
+        """Now, as a writer will record it (never before the newest event): the time of a
+        delivery, read under the write lock and handed to `append(..., at=)`."""
+        return self.store.write_time()
+
     def fragment(self, name: str) -> str:
         """A named query of this ledger's dialect, as a subquery."""
         return f"({self.store.sql(name)})"
 
     def profile(self) -> Profile:
-        """The policy profile in force: the last one `quota policy use` chose, else the default."""
+        """The policy profile in force now: the reading `quota policy use` chose, if the text of
+        X's it reads is in force now, else the default (policy.judging)."""
+        from quota.policy import judging
+
+        return judging(self.chosen_profile(), self.now())
+
+    def chosen_profile(self) -> Profile:
+        """The reading the last `quota policy use` chose, else the default."""
         from quota.policy import DEFAULT_PROFILE, PROFILES
 
         rows = self.store.rows("SELECT profile FROM policy_changes ORDER BY seq DESC LIMIT 1")[1]
@@ -196,13 +214,16 @@ class Session:
 
     # -------------------------------------------------------------- writing
 
-    def append(self, kind: str, body: dict[str, Any], loads: Sequence[Load] = ()) -> int:
-        """Record one event and its state (and `loads`, e.g. lineage) in one transaction."""
-        return self.append_many([(kind, body)], loads)[-1]
+    def append(self, kind: str, body: dict[str, Any], loads: Sequence[Load] = (), at: datetime | None = None) -> int:
+        """Record one event and its state (and `loads`, e.g. lineage) in one transaction; `at`:
+        a `stamp()` the event is recorded at (else now)."""
+        return self.append_many([(kind, body)], loads, at)[-1]
 
-    def append_many(self, events: list[tuple[str, dict[str, Any]]], loads: Sequence[Load] = ()) -> list[int]:
+    def append_many(
+        self, events: list[tuple[str, dict[str, Any]]], loads: Sequence[Load] = (), at: datetime | None = None
+    ) -> list[int]:
         """Record several events in one transaction: all of them or none."""
-        return self.store.append_many(events, loads)
+        return self.store.append_many(events, loads, at)
 
     # -------------------------------------------------------------- proving
 

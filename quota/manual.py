@@ -21,7 +21,7 @@ from typing import Any
 
 from quota import registry
 from quota.errors import BadInput, PolicyRefusal, UsageError
-from quota.exports import check_recipient, not_future
+from quota.exports import check_recipient, delivery_time
 from quota.ids import Kind
 from quota.ledger import LINEAGE_KINDS, Session, check_name, iso, utc_naive
 from quota.objects import POST_COLUMNS, USER_COLUMNS, Obj, read_objects, unique
@@ -72,14 +72,14 @@ class ManualResult:
 
 def person_entries(ledger: Session, person: str, around: datetime, profile: Profile) -> list[Entry]:
     """The person's counted manual entries near `around` (objects, not Post IDs): those of every
-    handle of the same human (one email), whichever entity they were for."""
+    handle of the same human (one email, `person same`), whichever entity they were for."""
     reach = 2 * max(profile.object_window, timedelta(days=1))
+    handles = sorted(registry.same_human(ledger, person))
+    # A void marks a hand-over; what was handed over keeps counting.
     rows = ledger.rows(
-        f"""SELECT delivered_at, posts + users FROM {ledger.fragment("manual_humans")} h
-           WHERE human = {ledger.fragment("human_of")}
-             AND delivered_at > ? AND delivered_at < ?
-             AND export_id NOT IN (SELECT export_id FROM voids)""",
-        [person, utc_naive(around - reach), utc_naive(around + reach)],
+        f"""SELECT delivered_at, posts + users FROM manual_exports
+           WHERE person IN ({", ".join("?" * len(handles))}) AND delivered_at > ? AND delivered_at < ?""",
+        [*handles, utc_naive(around - reach), utc_naive(around + reach)],
     )
     return [Entry(at.replace(tzinfo=UTC), int(n)) for at, n in rows]
 
@@ -249,32 +249,44 @@ def manual(
         raise UsageError(f"-o {out} must end in .xlsx or .csv (a spreadsheet is what a manual export hands over)")
     with Session.open(db, wait=wait, say=say) as ledger:
         now = ledger.now()  # the ledger's clock: on a shared ledger, the server's
-        at = at or now
-        not_future(at, "--at", now)
+        at = delivery_time(at, now, dry_run)  # None: now, read again under the write lock
         if export_id is not None and (row := _existing(ledger, export_id)) is not None:
             return _replayed(ledger, row, person)  # a retry: its file may well exist
-        check_recipient(ledger, entity_of(ledger, person, at), person, at)
+        check_recipient(ledger, entity_of(ledger, person, at or now), person, at or now)
     if not dry_run and not force and out.exists():
         raise UsageError(f"{out} already exists (use --force to replace it)")
 
     objects = unique(read_objects(list(inputs), fmt, users))
     if not objects:
         raise BadInput(inputs[0] if len(inputs) == 1 else ", ".join(inputs), "holds no Post or User objects")
-    # Only public objects may be handed over: protected users and their posts never are.
+    # Only public objects may be handed over: protected users and their posts never are, and
+    # neither is an object whose input does not say whether its account is protected.
+    unknown = [o for o in objects if o.protected is None]
+    if unknown and not fit:
+        first = unknown[0]
+        raise BadInput(
+            first.source,
+            f"{first.kind.value} {first.id}: {first.stated_in} is missing, so it is not known to be public "
+            "(a manual export hands over public objects only; --fit leaves such objects out)",
+            first.line,
+        )
     hidden = [o for o in objects if not o.public]
     if hidden and (not fit or len(hidden) == len(objects)):
         first = hidden[0]
+        why = "of a protected account" if first.protected else f"{first.stated_in} is missing"
         raise PolicyRefusal(
             f"refused: {len(hidden):,} of {len(objects):,} objects are not public (the first: {first.kind.value} "
-            f"{first.id}, {first.source} line {first.line}, of a protected account); a manual export hands over "
+            f"{first.id}, {first.source} line {first.line}, {why}); a manual export hands over "
             "public objects only" + ("" if len(hidden) == len(objects) else " (--fit leaves them out)")
         )
     objects = [o for o in objects if o.public]
-    export_id = export_id or f"m-{at.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
 
     with Session.open(db, write=True, wait=wait, say=say) as ledger:
-        if (row := _existing(ledger, export_id)) is not None:
+        if export_id is not None and (row := _existing(ledger, export_id)) is not None:
             return _replayed(ledger, row, person)
+        if at is None:
+            at = ledger.now() if dry_run else ledger.stamp()
+        export_id = export_id or f"m-{at.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
         entity = entity_of(ledger, person, at)
         check_recipient(ledger, entity, person, at)
         profile = registry.current_profile(ledger)
@@ -309,7 +321,7 @@ def manual(
                 "version": profile.version,
                 "ids_sha256": digests,
             }
-            ledger.append("manual", body, load)
+            ledger.append("manual", body, load, at=at)
         except BaseException:
             for tmp, _ in moves:
                 tmp.unlink(missing_ok=True)

@@ -24,6 +24,7 @@ from quota.readers.jsonl import parse
 from quota.readers.records import Problem
 from quota.readers.source import bounded_lines, regular_file
 from quota.store import Rows
+from quota.times import CLOCK_SLACK
 
 REASONS = {
     # X's tweets-job results give `deactivated` too (the author's account was deactivated).
@@ -161,16 +162,53 @@ def digest(rows: list[NoticeRow]) -> str:
     return hashlib.sha256("".join(sorted(r.line() for r in rows)).encode()).hexdigest()
 
 
+def stated_time(
+    ledger: Session, stated: datetime | None, evidence: Path | None, what: str
+) -> tuple[datetime, dict[str, Any]]:
+    """The time of a receipt or a notification, and what the event records of how it is known.
+    Now by the ledger's clock, unless stated; a time stated more than the clock slack away
+    from now is back-dated: only with evidence (its sha256 is kept), and flagged, since a
+    deadline counts from it."""
+    from quota.registry import file_sha256
+
+    now = ledger.stamp()
+    if stated is None:
+        return now, {"backdated": False}
+    not_future(stated, "the time of " + what, now)
+    backdated = abs(now - stated) > CLOCK_SLACK
+    if backdated and evidence is None:
+        raise UsageError(
+            f"{what} at {iso(stated)} is stated {_span(now - stated)} before now ({iso(now)}): a back-dated "
+            "time needs the evidence of it (the e-mail or message, kept by its sha256)"
+        )
+    facts: dict[str, Any] = {"backdated": backdated}
+    if evidence is not None:
+        facts["evidence_sha256"] = file_sha256(evidence, "piece of evidence")
+    return stated, facts
+
+
+def _span(delta: Any) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60}h{minutes % 60:02d}m"
+
+
 def add(
-    ledger: Session, path: Path, name: str, received_at: datetime, kind: str, job: tuple[str, str] | None = None
+    ledger: Session,
+    path: Path,
+    name: str,
+    received_at: datetime | None,
+    kind: str,
+    job: tuple[str, str] | None = None,
+    evidence: Path | None = None,
 ) -> tuple[str, int]:
-    """Record a notice; returns its id and event number. `job`: (name, id) of the compliance
-    job whose result this is, when its JSON gave the kind."""
+    """Record a notice; returns its id and event number. `received_at`: None for now (else a
+    back-dated receipt, with `evidence`). `job`: (name, id) of the compliance job whose result
+    this is, when its JSON gave the kind. The file of a voided notice, added again, keeps that
+    notice's receipt: a deadline cannot start again by recording a notice twice."""
     import pyarrow as pa
 
     if kind not in REASONS:
         raise UsageError(f"the kind of a notice is post or user, not {kind!r}")
-    not_future(received_at, "--received-at", ledger.now())
     rows, file_sha = parse_file(path, name, kind)
     known = ledger.query(
         """SELECT notice_id FROM deletion_notices WHERE sha256 = ?
@@ -179,6 +217,13 @@ def add(
     )
     if known:
         raise UsageError(f"{name} was already recorded as notice {known[0]['notice_id']}")
+    received_at, facts = stated_time(ledger, received_at, evidence, "the notice's receipt")
+    first = ledger.query(
+        "SELECT notice_id, received_at FROM deletion_notices WHERE sha256 = ? ORDER BY received_at, seq LIMIT 1",
+        [file_sha],
+    )
+    if first and first[0]["received_at"] < utc_naive(received_at):
+        received_at = first[0]["received_at"].replace(tzinfo=UTC)
     notice_id = f"n-{received_at.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
     body = {
         "notice_id": notice_id,
@@ -188,7 +233,10 @@ def add(
         "sha256": file_sha,
         "ids": len(rows),
         "ids_sha256": digest(rows),
+        **facts,
     }
+    if first:
+        body["renews"] = first[0]["notice_id"]
     if job is not None:
         body["job_file"], body["job_id"] = job
     table = pa.table(
@@ -203,15 +251,20 @@ def add(
     return notice_id, ledger.append("notice", body, [Rows("deletion_notice_ids", table)])
 
 
-def void(ledger: Session, notice_id: str, reason: str) -> int:
+def void(ledger: Session, notice_id: str, reason: str, by: str | None = None) -> int:
     """Mark a notice recorded in error: it stays, stops demanding action, and its file may be
-    recorded again (with the right kind)."""
+    recorded again (with the right kind, keeping this notice's receipt)."""
     _notice(ledger, notice_id)
     if ledger.query("SELECT 1 FROM deletion_notice_voids WHERE notice_id = ?", [notice_id]):
         raise UsageError(f"notice {notice_id} is already void")
     if not reason.strip():
         raise UsageError("a void needs a reason: say why the notice was recorded wrongly")
-    return ledger.append("notice_void", {"notice_id": notice_id, "reason": reason})
+    if by is not None and not by.strip():
+        raise UsageError("who voids the notice cannot be blank")
+    body = {"notice_id": notice_id, "reason": reason}
+    if by is not None:
+        body["by"] = by.strip()
+    return ledger.append("notice_void", body)
 
 
 def _notice(ledger: Session, notice_id: str) -> dict[str, Any]:
@@ -279,18 +332,21 @@ def write_files(rows: list[dict[str, Any]], outdir: Path, notice_id: str) -> lis
     return sorted(outdir.iterdir())
 
 
-def sent(ledger: Session, notice_id: str, entity: str, at: datetime) -> int | None:
-    """Record that `entity` was told; None when that was already recorded."""
-    not_future(at, "--at", ledger.now())
+def sent(
+    ledger: Session, notice_id: str, entity: str, at: datetime | None = None, evidence: Path | None = None
+) -> int | None:
+    """Record that `entity` was told (now, or at a back-dated `at` with `evidence`); None when
+    that was already recorded."""
     notice = _notice(ledger, notice_id)
     hit = [r for r in affected(ledger, notice_id) if r["entity"] == entity]
     if not hit:
         raise UsageError(f"{entity} received none of the IDs of notice {notice_id}")
     if hit[0]["told_at"] is not None:
         return None
-    if utc_naive(at) < notice["received_at"]:
-        raise UsageError(f"--at {iso(at)} is before the notice was received ({iso(notice['received_at'])})")
-    return ledger.append("notice_sent", {"notice_id": notice_id, "entity": entity, "at": iso(at)})
+    told, facts = stated_time(ledger, at, evidence, "telling the recipient")
+    if utc_naive(told) < notice["received_at"]:
+        raise UsageError(f"{iso(told)} is before the notice was received ({iso(notice['received_at'])})")
+    return ledger.append("notice_sent", {"notice_id": notice_id, "entity": entity, "at": iso(told), **facts})
 
 
 def overdue(found: list[dict[str, Any]]) -> list[str]:

@@ -51,13 +51,24 @@ NO_OBJECTS = {
 }
 
 
-# Readers mark an object whose account is protected with this key; it is no sheet column.
+# Readers mark whether an object's account is protected with this key (None: the input does not
+# say), and where that would have been said with the next; neither is a sheet column.
 PROTECTED = "_protected"
+STATED_IN = "_stated_in"
 
 
-def _protected(value: object) -> bool:
-    """v1.1 and v2 give `protected` as a JSON boolean; CSV cells hold its text."""
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+def _protected(value: object) -> bool | None:
+    """v1.1 and v2 give `protected` as a JSON boolean; CSV cells hold its text. None when the
+    input does not say (absent, empty, or anything else): then the object is not known to be public."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
+def _account(protected: object, field: str) -> dict[str, Any]:
+    return {PROTECTED: _protected(protected), STATED_IN: field}
 
 
 @dataclass(frozen=True)
@@ -66,11 +77,18 @@ class Obj:
     fields: dict[str, Any]  # column -> text, int or None
     source: str
     line: int
-    public: bool = True  # False: a protected user, or a post of a protected author
+    # Whether the account is protected (a user's own, a post's author's); None: the input does
+    # not say, at `stated_in` (the field that is missing).
+    protected: bool | None = False
+    stated_in: str | None = None
 
     @property
     def id(self) -> str:
         return str(self.fields["id"])
+
+    @property
+    def public(self) -> bool:
+        return self.protected is False
 
 
 def _id(value: object, where: str, required: bool = True) -> str | None:
@@ -129,7 +147,7 @@ def _v2_user(obj: dict[str, Any], where: str) -> dict[str, Any]:
         "created_at": _text_of(obj.get("created_at"), f"{where}.created_at"),
         "followers_count": _count(metrics.get("followers_count")),
         "following_count": _count(metrics.get("following_count")),
-        PROTECTED: _protected(obj.get("protected")),
+        **_account(obj.get("protected"), f"{where}.protected"),
     }
 
 
@@ -182,7 +200,9 @@ def _v2_element(obj: Any, where: str, users: dict[str, dict[str, Any]]) -> Itera
         author_fields = users[post["author_id"]]
     if author_fields is not None:
         post["author_username"] = author_fields["username"]
-        post[PROTECTED] = author_fields[PROTECTED]
+        post[PROTECTED], post[STATED_IN] = author_fields[PROTECTED], author_fields[STATED_IN]
+    else:
+        post |= _account(None, f"its author's protected ({where}.author or includes.users)")
     yield Kind.POST, post
     if author_fields is not None:
         yield Kind.USER, author_fields
@@ -219,7 +239,7 @@ def _v1_user(obj: dict[str, Any], where: str) -> dict[str, Any]:
         "created_at": v1_time(obj.get("created_at"), f"{where}.created_at"),
         "followers_count": _count(obj.get("followers_count")),
         "following_count": _count(obj.get("friends_count")),
-        PROTECTED: _protected(obj.get("protected")),
+        **_account(obj.get("protected"), f"{where}.protected"),
     }
 
 
@@ -252,7 +272,11 @@ def _v1_post(obj: Any, where: str, recognised: bool = False) -> Iterator[tuple[K
         "reply_count": _count(obj.get("reply_count")),
         "like_count": _count(obj.get("favorite_count")),
         "quote_count": _count(obj.get("quote_count")),
-        PROTECTED: bool(author and author[PROTECTED]),
+        **(
+            {PROTECTED: author[PROTECTED], STATED_IN: author[STATED_IN]}
+            if author
+            else _account(None, f"{where}.user.protected (no user object)")
+        ),
     }
     yield Kind.POST, post
     if author is not None:
@@ -264,7 +288,11 @@ def _archive_post(entry: Any, where: str) -> Iterator[tuple[Kind, dict[str, Any]
     if not isinstance(tweet, dict):
         raise Problem(f"{where} has no tweet object")
     archive_check(tweet, f"{where}.tweet")
-    yield from _v1_post(tweet, f"{where}.tweet", recognised=True)
+    for kind, fields in _v1_post(tweet, f"{where}.tweet", recognised=True):
+        if fields[PROTECTED] is None:
+            # The account's own posts: tweets.js never says whether the account is protected.
+            fields[STATED_IN] = "whether the archive's account is protected (tweets.js does not say)"
+        yield kind, fields
 
 
 # ------------------------------------------------------------------ CSV and Parquet (twarc-csv columns)
@@ -293,7 +321,7 @@ def _row_objects(row: dict[str, Any], is_users: bool) -> Iterator[tuple[Kind, di
                 "created_at": _text_of(cell("created_at")),
                 "followers_count": _count(cell("public_metrics.followers_count", "followers_count")),
                 "following_count": _count(cell("public_metrics.following_count", "following_count")),
-                PROTECTED: _protected(cell("protected")),
+                **_account(cell("protected"), "column protected"),
             },
         )
         return
@@ -313,7 +341,7 @@ def _row_objects(row: dict[str, Any], is_users: bool) -> Iterator[tuple[Kind, di
             "reply_count": _count(cell("public_metrics.reply_count", "reply_count")),
             "like_count": _count(cell("public_metrics.like_count", "like_count")),
             "quote_count": _count(cell("public_metrics.quote_count", "quote_count")),
-            PROTECTED: _protected(cell("author.protected")),
+            **_account(cell("author.protected"), "column author.protected"),
         },
     )
 
@@ -466,9 +494,8 @@ def read_objects(inputs: list[str], fmt: str | None = None, users: bool = True) 
                     if obj_kind is Kind.USER and not users:
                         continue
                     # A copy: one author's fields serve every post of theirs in a page.
-                    public = not fields.get(PROTECTED, False)
-                    shown = {k: v for k, v in fields.items() if k != PROTECTED}
-                    yield Obj(obj_kind, shown, source.name, line, public)
+                    shown = {k: v for k, v in fields.items() if k not in (PROTECTED, STATED_IN)}
+                    yield Obj(obj_kind, shown, source.name, line, fields[PROTECTED], fields[STATED_IN])
         finally:
             source.close()
 

@@ -9,9 +9,10 @@ boundaries, so those instants (and `a` itself) are the only ends that need check
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 DAY = timedelta(days=1)
 # The largest cap, approved quantity or count a user may state: far above anything real, and
@@ -37,6 +38,25 @@ class Profile:
     object_days: str = "rolling"
     # Recipients of an ID in a deletion notice must be told within this long of its receipt.
     notice_deadline: timedelta = DAY
+    # The period in which the text of X's this profile reads was in force (`until` None: still).
+    # A delivery is judged by the text in force at its time; profiles of one text are readings
+    # of it, between which `quota policy use` chooses.
+    in_force_from: datetime = datetime(2006, 1, 1, tzinfo=UTC)
+    in_force_until: datetime | None = None
+
+    def in_force(self, t: datetime) -> bool:
+        return self.in_force_from <= t and (self.in_force_until is None or t < self.in_force_until)
+
+    def period(self) -> str:
+        until = "now" if self.in_force_until is None else f"{self.in_force_until:%Y-%m-%d}"
+        return f"{self.in_force_from:%Y-%m-%d} to {until}"
+
+
+# When the Policy's current text (500 objects a person a day) replaced the older "restricted use
+# cases" page (50,000): X's pages give no date, so this is a reading (see README); the 30-day cap
+# of 1,500,000 Post IDs, in both, appeared on 2017-06-18.
+CURRENT_TEXT_FROM = datetime(2023, 5, 1, tzinfo=UTC)
+CAP_FROM = datetime(2017, 6, 18, tzinfo=UTC)
 
 
 PROFILES: dict[str, Profile] = {
@@ -50,6 +70,7 @@ PROFILES: dict[str, Profile] = {
             window=30 * DAY,
             objects_per_person=500,
             object_window=DAY,
+            in_force_from=CURRENT_TEXT_FROM,
         ),
         Profile(
             name="x-developer-policy-utc-day",
@@ -60,6 +81,7 @@ PROFILES: dict[str, Profile] = {
             objects_per_person=500,
             object_window=DAY,
             object_days="utc-day",
+            in_force_from=CURRENT_TEXT_FROM,
         ),
         Profile(
             name="x-restricted-use-cases",
@@ -71,10 +93,25 @@ PROFILES: dict[str, Profile] = {
             window=30 * DAY,
             objects_per_person=50_000,
             object_window=DAY,
+            in_force_from=CAP_FROM,
+            in_force_until=CURRENT_TEXT_FROM,
         ),
     )
 }
 DEFAULT_PROFILE = "x-developer-policy"
+
+
+def judging(chosen: Profile, at: datetime, imported: bool = False) -> Profile:
+    """The profile an entry at `at` is judged by when `chosen` is the reading `quota policy use`
+    chose: it, if its text was in force at `at`; for a delivery (now), else the default; for an
+    imported past distribution, else the profile of the text in force at its date (none before
+    the cap existed: then `chosen`, the cautious side)."""
+    if chosen.in_force(at):
+        return chosen
+    if not imported:
+        return PROFILES[DEFAULT_PROFILE]
+    older = sorted(p.name for p in PROFILES.values() if p.in_force(at))
+    return PROFILES[older[0]] if older else chosen
 
 
 @dataclass(frozen=True)
@@ -150,6 +187,27 @@ def check(
             worst, worst_room = w, room
     assert worst is not None
     return Verdict(worst_room >= 0, worst, posts)
+
+
+def first_over(
+    entries: Sequence[Entry], permissions: Sequence[Permission], base_cap: int | None, window: timedelta
+) -> Window | None:
+    """The earliest window `(t - window, t]` holding more Post IDs than its cap, or None. Usage
+    peaks where an entry lands and the cap drops where a permission ends: those ends are all
+    that can be over."""
+    if base_cap is None:
+        return None
+    ordered = sorted(entries, key=lambda e: e.at)
+    times = [e.at for e in ordered]
+    totals = [0]
+    for e in ordered:
+        totals.append(totals[-1] + e.posts)
+    for t in sorted(set(times) | {p.until for p in permissions}):
+        used = totals[bisect_right(times, t)] - totals[bisect_right(times, t - window)]
+        cap = cap_at(t, base_cap, permissions)
+        if cap is not None and used > cap:
+            return Window(t, used, cap)
+    return None
 
 
 def next_free_at(

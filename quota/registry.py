@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from quota.errors import DateOrder, UsageError
+from quota.errors import DateOrder, PolicyRefusal, UsageError
 from quota.ledger import Session, check_name, iso
-from quota.policy import MAX_QUANTITY, PROFILES, Profile
+from quota.policy import MAX_QUANTITY, PROFILES, Profile, Window
 
 ENTITY_KINDS = ("organization", "academic", "individual")
 TERMS = "X Terms of Service, Privacy Policy, Developer Agreement and Developer Policy"
@@ -70,53 +71,126 @@ def add_entity(
     return ledger.append("entity", body), warnings
 
 
-def link_entity(ledger: Session, entity: str, group: str, reason: str, now: datetime | None = None) -> int:
-    """From now on ENTITY shares GROUP's 30-day cap (its earlier entries stay its own)."""
+@dataclass(frozen=True)
+class Holders:
+    """Who holds one cap together: the connected components of every link ever recorded
+    (entity to group), each named by its smallest group name. "Inclusive of multiple
+    individuals associated with a single entity" is a fact about the organisation, so its
+    entities and groups are one holder before a link as after it, over all their entries.
+    An entity never linked holds its own cap. (verify reads the same rule in SQL, holders.sql.)"""
+
+    of: dict[str, str]  # every linked entity and group -> its holder
+    groups: frozenset[str]
+
+    def holder(self, name: str) -> str:
+        return self.of.get(name, name)
+
+    def members(self, holder: str) -> list[str]:
+        """The entities whose entries count toward `holder`'s cap."""
+        found = sorted(n for n, h in self.of.items() if h == holder and n not in self.groups)
+        return found or [holder]
+
+    def lifts(self, granted_to: str, holder: str) -> bool:
+        """Whether X's permission to `granted_to` lifts `holder`'s cap: a group's lifts its
+        organisation's; an entity's only while it was never linked (then it is the organisation)."""
+        return self.holder(granted_to) == holder and (granted_to in self.groups or granted_to not in self.of)
+
+
+def _components(links: list[tuple[str, str]]) -> Holders:
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for entity, group in links:
+        a, b = find(entity), find(group)
+        if a != b:
+            parent[a] = b
+    groups = frozenset(g for _, g in links)
+    name: dict[str, str] = {}
+    for g in sorted(groups):
+        name.setdefault(find(g), g)
+    return Holders({x: name[find(x)] for x in parent}, groups)
+
+
+def holders(ledger: Session, also: tuple[str, str] | None = None) -> Holders:
+    """The holders of the ledger's caps; with `also`, as if that link (entity, group) were recorded too."""
+    links = [(str(e), str(g)) for e, g in ledger.rows("SELECT entity, grp FROM group_links")]
+    return _components(links + ([also] if also else []))
+
+
+def holder_of(ledger: Session, entity: str) -> str:
+    """Whose cap `entity`'s entries count toward: its organisation's (see Holders), or its own."""
+    return holders(ledger).holder(entity)
+
+
+def groups(ledger: Session) -> dict[str, list[str]]:
+    """Each holder made of linked entities and groups, with its entities."""
+    found = holders(ledger)
+    return {h: found.members(h) for h in sorted(set(found.of.values()))}
+
+
+def link_entity(
+    ledger: Session, entity: str, group: str, reason: str, breach: str | None = None
+) -> tuple[int, Window | None]:
+    """Record that ENTITY is part of GROUP: a fact about the organisation, so the two are one
+    holder over all their entries, before the link and after it (and a second group linked
+    this way merges with the first). A link that puts the merged holder over its cap in some
+    window is refused, unless `breach` says how that happened: then it is recorded as the
+    breach it reveals (and nothing more fits the holder until the window clears). Returns the
+    event and the window over the cap, if any."""
     _entity_row(ledger, entity)
     _check_group(ledger, group)
     if not reason.strip():
         raise UsageError("a link needs a reason: why the entity belongs to the group")
-    now = now or ledger.now()
-    if holder_at(ledger, entity, now) == group:
+    if breach is not None and not breach.strip():
+        raise UsageError("a breach is recorded with how it happened")
+    if ledger.query("SELECT 1 FROM group_links WHERE entity = ? AND grp = ?", [entity, group]):
         raise UsageError(f"{entity} is already part of {group}")
-    at = iso(now)
-    return ledger.append("entity_link", {"entity": entity, "group": group, "reason": reason.strip(), "at": at})
+    before = holders(ledger)
+    after = holders(ledger, (entity, group))
+    holder = after.holder(entity)
+    over = _merged_window(ledger, after, holder)
+    if over is not None and breach is None:
+        profile = current_profile(ledger)
+        apart = sorted({before.holder(entity), before.holder(group)})
+        raise PolicyRefusal(
+            f"refused: linking {entity} to {group} makes one holder of {' and '.join(apart)} with "
+            f"{over.used:,} Post IDs in the 30 days to {iso(over.end)} (used {over.used:,}, cap {over.cap:,}, "
+            f"over by {over.used - (over.cap or 0):,}); a link is a fact: if it is so, record it as the breach "
+            f"it reveals (--breach --reason); the base cap is {profile.post_id_cap:,}"
+        )
+    if over is None and breach is not None:
+        raise UsageError(f"linking {entity} to {group} breaks no cap: link it without --breach")
+    at = ledger.stamp()
+    body = {"entity": entity, "group": group, "reason": reason.strip(), "at": iso(at)}
+    if breach is not None:
+        body["breach"] = breach.strip()
+    return ledger.append("entity_link", body, at=at), over
 
 
-def holder_at(ledger: Session, entity: str, at: datetime) -> str:
-    """Whose cap `entity`'s entries at `at` count toward: its group then, or itself."""
-    from quota.ledger import utc_naive
+def _merged_window(ledger: Session, found: Holders, holder: str) -> Window | None:
+    """The first 30-day window of `holder` over its cap, over all of its members' entries."""
+    from quota.policy import Entry, Permission, first_over
 
-    return str(ledger.rows(ledger.store.sql("holder_at"), [entity, utc_naive(at)])[0][0])
-
-
-def holders_at(ledger: Session, at: datetime) -> dict[str, str]:
-    """holder_at for every entity at once."""
-    from quota.ledger import utc_naive
-
+    who = found.members(holder)
     rows = ledger.rows(
-        """SELECT e.entity, coalesce(g.grp, e.entity) FROM entities e LEFT JOIN (
-               SELECT DISTINCT ON (entity) entity, grp FROM group_links WHERE valid_from <= ?
-               ORDER BY entity, valid_from DESC, seq DESC) g USING (entity)""",
-        [utc_naive(at)],
+        f"SELECT delivered_at, post_ids FROM {ledger.fragment('counted_entries')} c "
+        f"WHERE entity IN ({', '.join('?' * len(who))})",
+        who,
     )
-    return {str(e): str(h) for e, h in rows}
-
-
-def group_of(ledger: Session) -> dict[str, str]:
-    """The group each linked entity belongs to now (its latest link)."""
-    rows = ledger.query(
-        "SELECT DISTINCT ON (entity) entity, grp FROM group_links ORDER BY entity, valid_from DESC, seq DESC"
-    )
-    return {r["entity"]: r["grp"] for r in rows}
-
-
-def groups(ledger: Session) -> dict[str, list[str]]:
-    """Each group with the entities that belong to it now."""
-    out: dict[str, list[str]] = {}
-    for entity, group in group_of(ledger).items():
-        out.setdefault(group, []).append(entity)
-    return dict(sorted(out.items()))
+    entries = [Entry(t.replace(tzinfo=UTC), int(n)) for t, n in rows]
+    perms = [
+        Permission(r["ref"], int(r["cap"]), r["valid_from"].replace(tzinfo=UTC), r["valid_until"].replace(tzinfo=UTC))
+        for r in permissions(ledger)
+        if found.lifts(r["entity"], holder)
+    ]
+    profile = current_profile(ledger)
+    return first_over(entries, perms, profile.post_id_cap, profile.window)
 
 
 # An acceptance recorded later than this after the moment it states is back-dated.
@@ -228,6 +302,44 @@ def move_person(ledger: Session, person: str, entity: str, at: datetime, reason:
     return ledger.append("person_move", {"person": person, "entity": entity, "at": iso(at), "reason": reason.strip()})
 
 
+def same_person(ledger: Session, first: str, second: str, reason: str) -> int:
+    """Record that two person handles are one human: one allowance of objects from then on
+    (and `quota related` stops listing the pair)."""
+    for p in (first, second):
+        if not ledger.query("SELECT 1 FROM persons WHERE person = ?", [p]):
+            raise UsageError(f"no person {p!r} in the ledger (add it with quota person add)")
+    if first == second:
+        raise UsageError("give two different person handles")
+    if not reason.strip():
+        raise UsageError("say why the two handles are one human (the reason)")
+    if second in same_human(ledger, first):
+        raise UsageError(f"{first} and {second} are already one human")
+    return ledger.append("person_same", {"first": first, "second": second, "reason": reason.strip()})
+
+
+def same_human(ledger: Session, person: str) -> set[str]:
+    """Every handle of the human `person` is: handles with one email (case aside), and those
+    `person same` joined, now. (verify reads the same rule in time, quota.store.verify._humans.)"""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    by_email: dict[str, str] = {}
+    for p, email in ledger.rows("SELECT person, email FROM persons"):
+        find(p)
+        if email:
+            parent[find(p)] = find(by_email.setdefault(email.casefold(), p))
+    for a, b in ledger.rows("SELECT first, second FROM person_same"):
+        parent[find(a)] = find(b)
+    root = find(person)
+    return {p for p in list(parent) if find(p) == root}
+
+
 def person_entity_at(ledger: Session, person: str, at: datetime) -> str | None:
     """The entity PERSON belonged to at `at` (the latest move at or before it), or None."""
     from quota.ledger import utc_naive
@@ -241,11 +353,30 @@ def person_entity_at(ledger: Session, person: str, at: datetime) -> str | None:
     return rows[0]["entity"] if rows else None
 
 
-def add_permission(ledger: Session, ref: str, entity: str, cap: int, start: datetime, until: datetime) -> int:
-    """X's permission for an entity, or for a group (`entity` names either): a group's lifts
-    the one cap its entities share."""
-    if not ledger.query("SELECT 1 FROM group_links WHERE grp = ?", [entity]):
+def add_permission(
+    ledger: Session,
+    ref: str,
+    entity: str,
+    cap: int,
+    start: datetime,
+    until: datetime,
+    *,
+    letter: Path,
+    signed_by: str,
+    granted_on: date,
+) -> int:
+    """X's written permission for an entity, or for a group (`entity` names either): a group's
+    lifts the one cap its organisation shares; an entity's only while it stands alone. X's
+    written word is a document: its letter's sha256 is kept, with who signed it and when X
+    granted it (not in the future, not after the permission starts)."""
+    found = holders(ledger)
+    if entity not in found.groups:
         _entity_row(ledger, entity)
+        if entity in found.of:
+            raise UsageError(
+                f"{entity} is part of the organisation {found.holder(entity)}, whose one cap it shares: X's "
+                "permission lifts that cap only if X granted it to the organisation (give its group)"
+            )
     if not ref.strip():
         raise UsageError("a permission needs X's reference")
     check_name("permission", ref)
@@ -258,11 +389,21 @@ def add_permission(ledger: Session, ref: str, entity: str, cap: int, start: date
         )
     if until <= start:
         raise DateOrder(f"the permission ends ({iso(until)}) before it starts ({iso(start)})")
+    if not signed_by.strip():
+        raise UsageError("a permission names who signed X's letter")
+    today = ledger.now().date()
+    if granted_on > today:
+        raise UsageError(f"X granted the permission on {granted_on}, which is in the future: record it once given")
+    if granted_on > start.date():
+        raise UsageError(f"the permission cannot start ({iso(start)}) before X granted it ({granted_on})")
     if ledger.query("SELECT 1 FROM permissions WHERE ref = ?", [ref]):
         raise UsageError(f"permission {ref!r} is already recorded")
-    return ledger.append(
-        "permission", {"ref": ref, "entity": entity, "cap": cap, "from": iso(start), "until": iso(until)}
-    )
+    body = {
+        "ref": ref, "entity": entity, "cap": cap, "from": iso(start), "until": iso(until),
+        "letter_sha256": file_sha256(letter, "letter"), "signed_by": signed_by.strip(),
+        "granted_on": granted_on.isoformat(),
+    }  # fmt: skip
+    return ledger.append("permission", body)
 
 
 def current_profile(ledger: Session) -> Profile:
@@ -287,6 +428,14 @@ def use_policy(ledger: Session, name: str, reason: str, by: str) -> int:
     if not reason.strip() or not by.strip():
         raise UsageError("a profile change needs a reason and the name of who makes it")
     profile = PROFILES[name]
+    now = ledger.now()
+    if not profile.in_force(now):
+        current = ", ".join(sorted(p.name for p in PROFILES.values() if p.in_force(now)))
+        raise PolicyRefusal(
+            f"refused: {name} reads a text of X's in force {profile.period()}; a delivery is judged by the "
+            f"text in force at its time, read by {current} now (an older text's profile applies only to "
+            "imported entries dated inside its period)"
+        )
     return ledger.append(
         "policy", {"profile": profile.name, "version": profile.version, "reason": reason.strip(), "by": by.strip()}
     )
@@ -328,5 +477,7 @@ def persons(ledger: Session) -> list[dict[str, Any]]:
 def permissions(ledger: Session, entity: str | None = None) -> list[dict[str, Any]]:
     where, params = ("WHERE entity = ?", [entity]) if entity else ("", [])
     return ledger.query(
-        f"SELECT ref, entity, cap, valid_from, valid_until FROM permissions {where} ORDER BY valid_from, ref", params
+        f"""SELECT ref, entity, cap, valid_from, valid_until, granted_on, signed_by, letter_sha256 FROM permissions
+            {where} ORDER BY valid_from, ref""",
+        params,
     )

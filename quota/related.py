@@ -133,7 +133,7 @@ def related(ledger: Session) -> list[dict[str, Any]]:
     by_domain: dict[str, set[str]] = {}
     for r in ledger.query("SELECT entity, domain FROM entity_domains"):
         by_domain.setdefault(normalise_domain(r["domain"]), set()).add(r["entity"])
-    groups = registry.group_of(ledger)
+    found = registry.holders(ledger)
     persons = ledger.query("SELECT person, entity, name, email FROM persons ORDER BY person")
     person_names: dict[str, set[str]] = {}
     person_emails: dict[str, set[str]] = {}
@@ -161,14 +161,34 @@ def related(ledger: Session) -> list[dict[str, Any]]:
             why.setdefault(pair, []).extend(f"{label} {k}" for k in shown)
     out: list[dict[str, Any]] = []
     for (a, b), reasons in sorted(why.items()):
-        together = a in groups and groups.get(a) == groups.get(b)
+        together = found.holder(a) == found.holder(b)
         out.append({"kind": "entities", "first": a, "second": b, "why": "; ".join(reasons), "sharing": together})
     people: dict[tuple[str, str], list[str]] = {}
     for pair, keys in _pairs(person_emails).items():
         people.setdefault(pair, []).extend(f"same email {k}" for k in sorted(keys))
     for pair, keys in _pairs(person_names).items():
         people.setdefault(pair, []).extend(f"same name {names_of[k]}" for k in sorted(keys))
+    declared = _declared_same(ledger)
     for (a, b), reasons in sorted(people.items()):
+        if declared.get(a, a) == declared.get(b, b):
+            continue  # recorded as one human (person same): nothing left to guess
         shared = any(r.startswith("same email") for r in reasons)
         out.append({"kind": "persons", "first": a, "second": b, "why": "; ".join(reasons), "sharing": shared})
     return out
+
+
+def _declared_same(ledger: Session) -> dict[str, str]:
+    """Each handle `person same` joined to another, with its human's first handle."""
+    root: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while root.get(x, x) != x:
+            x = root[x]
+        return x
+
+    for a, b in ledger.rows("SELECT first, second FROM person_same"):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            root[max(ra, rb)] = min(ra, rb)
+        root.setdefault(min(ra, rb), min(ra, rb))
+    return {p: find(p) for p in root}

@@ -65,6 +65,8 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return " ".join(_cell(v) for v in value)
     return str(_plain(value))
 
 

@@ -45,13 +45,14 @@ def build(
         )
 
     rows = reports.usage(ledger, None, until, None)
-    usage = {r["entity"]: r for r in rows if r["entity"] is not None}
+    found = registry.holders(ledger)
+    usage = {r["group"] or r["entity"]: r for r in rows}
     series = daily_series(ledger, since, until, profile)
-    in_group = registry.group_of(ledger)
+    in_group = {e: h for e, h in found.of.items() if e not in found.groups}
     entities = []
     for e in registry.entities(ledger):
-        u = usage[e["entity"]]
-        holder = in_group.get(e["entity"], e["entity"])
+        holder = found.holder(e["entity"])
+        u = usage[holder]
         points = series.get(holder, [])
         entities.append(
             {

@@ -12,20 +12,31 @@ from quota.exports import ledger_state, ledger_states
 from quota.ledger import Session, utc_naive
 from quota.policy import cap_at, next_free_at, next_growth_at, used_at
 
+USAGE_COLUMNS = [
+    "entity", "group", "members", "at", "window_start", "used", "cap", "headroom", "next_free_at",
+    "imported_post_ids", "void_post_ids", "declared_user_ids",
+]  # fmt: skip
+
 
 def usage(ledger: Session, entity: str | None, at: datetime, need: int | None) -> list[dict[str, Any]]:
-    """Per entity: Post IDs used in the window ending at `at`, the cap, headroom, next_free_at.
-    An entity of a group shows the group's numbers (they share one cap), with its `group`; and
-    every group has a row of its own (`entity` null)."""
+    """Per holder of a cap: the Post IDs used in the window ending at `at`, the cap, headroom,
+    next_free_at, and its members. An entity alone is its own holder (`entity`); linked entities
+    and groups are one organisation (`group`, `entity` null), over all their entries. With
+    ENTITY, the one row of its holder, for it. Of what is used: how many Post IDs came from
+    imported (past) entries and from voided deliveries, which keep counting; and how many User
+    IDs (which no cap counts) had a kind declared by the operator rather than read from objects."""
     profile = registry.current_profile(ledger)
-    names = [entity] if entity else [e["entity"] for e in registry.entities(ledger)]
     if entity and not ledger.query("SELECT 1 FROM entities WHERE entity = ?", [entity]):
         raise UsageError(f"no entity {entity!r} in the ledger")
-    states = ledger_states(ledger, at, profile.window) if entity is None else {}
-    one = {entity: registry.holder_at(ledger, entity, at)} if entity else {}
-    holders = one or registry.holders_at(ledger, at)
-    # A row per group when every entity is listed; one entity's row carries its group's numbers.
-    groups = sorted(registry.groups(ledger)) if entity is None else []
+    found = registry.holders(ledger)
+    if entity:
+        rows = [(entity, found.holder(entity))]
+        states = {}
+    else:
+        names = {found.holder(e["entity"]) for e in registry.entities(ledger)}
+        rows = [(None if h in found.groups else h, h) for h in sorted(names)]
+        states = ledger_states(ledger, at, profile.window)
+    marked = _marked(ledger, found, at - profile.window, at)
 
     def row(name: str | None, holder: str) -> dict[str, Any]:
         entries, perms = states[holder] if holder in states else ledger_state(ledger, holder, at, profile.window)
@@ -35,18 +46,44 @@ def usage(ledger: Session, entity: str | None, at: datetime, need: int | None) -
             free = next_free_at(entries, perms, profile.post_id_cap, profile.window, at, need)
         else:
             free = next_growth_at(entries, perms, profile.post_id_cap, profile.window, at)
+        imported, voided, declared = marked.get(holder, (0, 0, 0))
         return {
             "entity": name,
             "group": None if holder == name else holder,
+            "members": found.members(holder),
             "at": at,
             "window_start": at - profile.window,
             "used": used,
             "cap": cap,
             "headroom": None if cap is None else cap - used,
             "next_free_at": free,
+            "imported_post_ids": imported,
+            "void_post_ids": voided,
+            "declared_user_ids": declared,
         }
 
-    return [row(name, holders[name]) for name in names] + [row(None, g) for g in groups]
+    return [row(name, holder) for name, holder in rows]
+
+
+def _marked(
+    ledger: Session, found: registry.Holders, start: datetime, end: datetime
+) -> dict[str, tuple[int, int, int]]:
+    """Per holder, of the entries counted in (start, end]: Post IDs imported, Post IDs of voided
+    deliveries, and User IDs of a declared kind."""
+    out: dict[str, tuple[int, int, int]] = {}
+    for entity, imported, voided, declared in ledger.rows(
+        f"""SELECT c.entity, sum(CASE WHEN c.basis = 'import' THEN c.post_ids ELSE 0 END),
+                   sum(CASE WHEN v.export_id IS NOT NULL THEN c.post_ids ELSE 0 END),
+                   sum(CASE WHEN s.user_source = 'declared' THEN c.user_ids ELSE 0 END)
+            FROM {ledger.fragment("counted_entries")} c LEFT JOIN voids v USING (export_id)
+            LEFT JOIN id_sources s USING (export_id)
+            WHERE c.delivered_at > ? AND c.delivered_at <= ? GROUP BY c.entity""",
+        [utc_naive(start), utc_naive(end)],
+    ):
+        h = found.holder(entity)
+        was = out.get(h, (0, 0, 0))
+        out[h] = (was[0] + int(imported), was[1] + int(voided), was[2] + int(declared))
+    return out
 
 
 EXPORT_COLUMNS = ["export_id", "entity", "person", "at", "post_ids", "user_ids", "dm_ids", "basis", "state"]

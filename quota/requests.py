@@ -183,7 +183,6 @@ def deliver(
             which = f"export_id IN ({', '.join('?' * len(counted))})"
             delivered = ledger.arrow(f"SELECT id FROM lineage WHERE kind = 1 AND {which}", counted).column("id")
             delivered_users = ledger.arrow(f"SELECT id FROM lineage WHERE kind = 2 AND {which}", counted).column("id")
-        at = ledger.now()
         before = output.check_outdir(outdir, force)
     filters = Filters.from_json(row["filters"])
 
@@ -220,7 +219,7 @@ def deliver(
                 )
             result = exports._reserve_write_commit(
                 stripped, digests, counts, work, row["entity"], outdir, before, db=db, out_opts=out_opts,
-                person=row["person"], at=at, export_id=None, dry_run=False, wait=wait, say=say,
+                person=row["person"], at=None, export_id=None, dry_run=False, wait=wait, say=say,
                 exemption=row["exemption"], selection=exports.Selection(fit=fit), contact=contact, dataset=ds,
                 request=exports.Request(request_id, described, still),
             )  # fmt: skip
@@ -254,7 +253,6 @@ def _rows(ledger: Session, request_id: str | None = None) -> list[dict[str, Any]
         f"""SELECT d.request_id, d.export_id, r.post_ids, r.user_ids
             FROM request_deliveries d JOIN reservations r ON r.export_id = d.export_id
             WHERE d.export_id NOT IN (SELECT export_id FROM releases)
-              AND d.export_id NOT IN (SELECT export_id FROM voids)
               {"AND d.request_id = ?" if request_id is not None else ""}
             ORDER BY d.seq""",
         params,

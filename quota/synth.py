@@ -306,6 +306,7 @@ def v1_user(u: User) -> dict[str, Any]:
         "followers_count": u.followers,
         "friends_count": u.following,
         "created_at": v1_time(u.created_at),
+        "protected": False,
     }
 
 
@@ -400,6 +401,7 @@ CSV_COLUMNS = [
     "author.id",
     "author.username",
     "author.name",
+    "author.protected",
     "edit_history_tweet_ids",
 ]
 
@@ -432,6 +434,7 @@ def csv_row(p: Post) -> list[str]:
         p.author.id,
         p.author.username,
         p.author.name,
+        "False",
         json.dumps(p.edit_history),
     ]
 
@@ -615,6 +618,7 @@ def write_parquet(path: Path, posts: list[Post]) -> None:
             "created_at": pa.array([iso(p.created_at) for p in posts]),
             "text": pa.array([p.text for p in posts]),
             "lang": pa.array([p.lang for p in posts]),
+            "author.protected": pa.array([False] * len(posts)),
         }
     )
     pq.write_table(table, path)

@@ -7,10 +7,15 @@ A time outside the range is a mistake the user made, not something to store.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 EARLIEST = datetime(2006, 1, 1, tzinfo=UTC)
 LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+
+
+# How far two clocks may disagree: a time this close to now is "now", and a ledger clock this
+# far behind its last event is a clock that stepped back, not one set back on purpose.
+CLOCK_SLACK = timedelta(minutes=5)
 
 
 class TimeProblem(ValueError):

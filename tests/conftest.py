@@ -9,6 +9,7 @@ import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,60 @@ class Run:
 def quota(*args: str | Path, input: bytes | str | None = None) -> Run:
     result = CliRunner().invoke(cli, [str(a) for a in args], input=input, catch_exceptions=False)
     return Run(result.exit_code, result.stdout, result.stderr)
+
+
+# ------------------------------------------------------------------ the ledger's clock
+#
+# What the ledger records about now comes from its clock, never from an option. In-process, the
+# tests inject that clock (quota.store.base.injected_clock): every test starts at START (or a
+# world's EARLY start) and moves it forward itself (`CLOCK.set(...)`, or `at(T, *args)` for one
+# command at T). Commands run as processes use the real clock (or Debian's faketime).
+
+START = datetime(2026, 12, 1, tzinfo=UTC)
+EARLY = "2026-01-01T00:00:00Z"  # where a world starts whose tests go on to earlier times than START
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t: datetime | None = START
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) if self.t is None else self.t
+
+    def real(self) -> None:
+        """The real clock, for a test whose commands also run as processes (which use it)."""
+        self.t = None
+
+    def set(self, when: str | datetime) -> datetime:
+        from quota.times import parse_iso
+
+        self.t = parse_iso(when) if isinstance(when, str) else when
+        return self.t
+
+    def advance(self, **span: float) -> datetime:
+        self.t = self() + timedelta(**span)
+        return self.t
+
+    def iso(self) -> str:
+        return self().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+CLOCK = Clock()
+
+
+def at(when: str | datetime, *args: str | Path, input: bytes | str | None = None) -> Run:
+    """`quota *args` with the ledger's clock at `when`."""
+    CLOCK.set(when)
+    return quota(*args, input=input)
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    from quota.store import base
+
+    CLOCK.t = START
+    monkeypatch.setattr(base, "injected_clock", CLOCK)
+    return CLOCK
 
 
 def ids_of(path: Path) -> list[str]:
@@ -194,6 +249,17 @@ TERMS = (
 )
 
 
+# X's letter for a permission (its sha256 is kept), who signed it and when X granted it.
+LETTER = (
+    "--letter",
+    str(Path(__file__).with_name("evidence") / "x-permission-letter.txt"),
+    "--signed-by",
+    "X Developer Policy team (synthetic)",
+    "--granted-on",
+    "2026-01-01",
+)
+
+
 def init_acme(*more: tuple[str, ...]) -> None:
     """A fresh ledger with entity acme, which accepted X's terms on 2026-01-01, and `more` commands."""
     for args in (
@@ -206,13 +272,32 @@ def init_acme(*more: tuple[str, ...]) -> None:
         assert r.exit_code == 0, (args, r.stderr)
 
 
+# When each built world's clock stopped: a test that copies it goes on from there.
+BUILT_AT: dict[str, datetime] = {}
+
+
+@contextlib.contextmanager
+def _building() -> Iterator[None]:
+    """A build under the clock from START (whatever test asked for it first); the test's own
+    clock comes back after it."""
+    from quota.store import base
+
+    saved, injected = CLOCK.t, base.injected_clock
+    CLOCK.t, base.injected_clock = START, CLOCK
+    try:
+        yield
+    finally:
+        CLOCK.t, base.injected_clock = saved, injected
+
+
 def build_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
     """A module's world, built once on a DuckDB file by `build` (run in its folder)."""
     home = tmp_path_factory.mktemp(name)
-    with pytest.MonkeyPatch.context() as mp:
+    with pytest.MonkeyPatch.context() as mp, _building():
         mp.setenv("QUOTA_DB", str(home / "ledger.duckdb"))
         mp.chdir(home)
         build(home)
+        BUILT_AT[str(home)] = CLOCK.t
     return home
 
 
@@ -234,6 +319,7 @@ class Templates:
         if template is None:
             template = self._build(key, build, backend.name)
             self.built[(key, backend.name)] = template
+        CLOCK.t = BUILT_AT[f"{key}-{backend.name}"]  # the test goes on from its world's time
         if backend.name == "duckdb":
             shutil.copyfile(template.db, backend.db)
             return
@@ -260,10 +346,11 @@ class Templates:
                 con.execute(f"CREATE DATABASE {database}")
             url = _in_database(PG_URL, database)
             template = Backend("postgres", f"{url}?schema={schema}", schema, url, cloned=True)
-        with pytest.MonkeyPatch.context() as mp:
+        with pytest.MonkeyPatch.context() as mp, _building():
             mp.setenv("QUOTA_DB", template.db)
             mp.chdir(folder)
             build()
+            BUILT_AT[f"{key}-{name}"] = CLOCK.t
         return template
 
     def drop(self) -> None:
@@ -293,6 +380,7 @@ def world_copy(
     """A test's own copy of a built world (its folder and ledger), on its backend: on the
     server, a clone of the one copy `ledger copy` made of it in this test process."""
     shutil.copytree(template, tmp_path, dirs_exist_ok=True)
+    CLOCK.t = BUILT_AT[str(template)]  # the test goes on from its world's time
     if backend.name == "postgres":
 
         def copy() -> None:
@@ -303,10 +391,13 @@ def world_copy(
     return tmp_path
 
 
-def commands(*steps: tuple[str | Path, ...]) -> Callable[[], None]:
-    """A template's build: these quota commands, each of which must succeed."""
+def commands(*steps: tuple[str | Path, ...], start: str | None = None) -> Callable[[], None]:
+    """A template's build: these quota commands, each of which must succeed; with `start`, the
+    ledger's clock starts then (for tests that go on to earlier times than START)."""
 
     def build() -> None:
+        if start is not None:
+            CLOCK.set(start)
         for args in steps:
             r = quota(*args)
             assert r.exit_code == 0, (args, r.stderr)

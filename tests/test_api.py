@@ -36,12 +36,14 @@ def test_the_public_names_are_all_there_and_import_nothing_heavy() -> None:
 def test_a_notebook_exports_and_asks(backend: Backend, tmp_path: Path) -> None:
     init_acme()
     ledger = q.Ledger.open(backend.db)
-    result = ledger.export([PAGES], to="acme", out=tmp_path / "out", ids=["post", "user"], at=AT, export_id="n1")
+    result = ledger.export([PAGES], to="acme", out=tmp_path / "out", ids=["post", "user"], export_id="n1")
+    with pytest.raises(q.UsageError, match="a delivery happens now"):
+        ledger.export([PAGES], to="acme", out=tmp_path / "past", at=AT)  # the past is ledger import's
     assert isinstance(result, q.ExportResult)
     assert (result.post_ids, result.user_ids, result.basis) == (118, 105, "cap")
     posts = (tmp_path / "out" / "post_ids.txt").read_text().split()
 
-    usage = ledger.usage(at=AT)
+    usage = ledger.usage()
     assert isinstance(usage, pl.DataFrame)
     assert usage.filter(pl.col("entity") == "acme").select("used", "cap").row(0) == (118, 1_500_000)
 
@@ -71,10 +73,10 @@ def test_a_notebook_exports_and_asks(backend: Backend, tmp_path: Path) -> None:
 
 
 def test_refusals_and_errors_speak_the_domain(backend: Backend, tmp_path: Path) -> None:
-    init_acme(("ledger", "import", _rows(tmp_path, "2026-10-31T00:00:00Z,acme,1499950")))
+    init_acme(("ledger", "import", _rows(tmp_path, "2026-11-30T00:00:00Z,acme,1499950")))
     ledger = q.Ledger.open(backend.db)
     with pytest.raises(q.PolicyRefusal) as refused:
-        ledger.export([PAGES], to="acme", out=tmp_path / "out", at=AT)
+        ledger.export([PAGES], to="acme", out=tmp_path / "out")
     assert "used 1,499,950, cap 1,500,000, requested 118, over by 68" in str(refused.value)
     assert not (tmp_path / "out").exists()
     with pytest.raises(q.UsageError, match="is not an ID"):

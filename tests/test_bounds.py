@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import SAMPLES, init_acme, quota
+from conftest import LETTER, SAMPLES, init_acme, quota
 
 PAGES = SAMPLES / "v2_pages.jsonl"
 
@@ -234,7 +234,7 @@ def test_verify_checks_the_kind_of_notice_ids(ledger: Path, tmp_path: Path) -> N
     first = (tmp_path / "out" / "post_ids.txt").read_text().split()[0]
     src = tmp_path / "result.jsonl"
     src.write_text(json.dumps({"id": first, "action": "delete", "reason": "deleted"}) + "\n")
-    assert quota("notice", "add", src, "--kind", "post", "--received-at", "2026-11-01T00:00:00Z").exit_code == 0
+    assert quota("notice", "add", src, "--kind", "post").exit_code == 0
     con = duckdb.connect(str(ledger))
     con.execute("UPDATE deletion_notice_ids SET kind = 2")  # now it would reach no recipient of posts
     con.close()
@@ -248,11 +248,11 @@ def test_verify_checks_the_kind_of_notice_ids(ledger: Path, tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("args", "code", "words"),
     [
-        (("permission", "add", "P1", "--entity", "acme", "--cap", str(2**63), "--from", "2026-12-01",
+        (("permission", "add", *LETTER, "P1", "--entity", "acme", "--cap", str(2**63), "--from", "2026-12-01",
           "--until", "2027-01-01"), 2, "--cap"),
-        (("permission", "add", "P1", "--entity", "acme", "--cap", str(2**64), "--from", "2026-12-01",
+        (("permission", "add", *LETTER, "P1", "--entity", "acme", "--cap", str(2**64), "--from", "2026-12-01",
           "--until", "2027-01-01"), 2, "--cap"),
-        (("permission", "add", "../x", "--entity", "acme", "--cap", "3000000", "--from", "2026-12-01",
+        (("permission", "add", *LETTER, "../x", "--entity", "acme", "--cap", "3000000", "--from", "2026-12-01",
           "--until", "2027-01-01"), 2, "permission '../x' must be"),
         (("exemption", "add", "E1", "--entity", "acme", "--kind", "academic", "--approved-on", "2026-10-01",
           "--from", "2026-10-01", "--until", "2027-01-01", "--post-ids", str(2**64), "--user-ids", "0"), 2, "--post-ids"),

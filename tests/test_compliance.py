@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLES, TERMS, Backend, Templates, build_once, quota, world_copy
+from conftest import CLOCK, EARLY, ROOT, SAMPLES, TERMS, Backend, Templates, at, build_once, quota, world_copy
 
 from quota.ledger import Session
 from quota.store.sqlfiles import views as view_files
@@ -39,6 +39,7 @@ def world(
 def build_world(tmp_path: Path) -> None:
     """acme got v2_pages (posts and users), beta got 3 of those posts plus one released export,
     ana (acme) got a manual spreadsheet; one of beta's exports was voided."""
+    CLOCK.set(EARLY)
     for args in (
         ("init",),
         ("entity", "add", "acme", "--name", "Acme"),
@@ -46,21 +47,25 @@ def build_world(tmp_path: Path) -> None:
         ("entity", "add", "beta", "--name", "Beta"),
         ("entity", "accept-terms", *TERMS, "beta", "--by", "Bo", "--at", "2026-01-01T00:00:00Z"),
         ("person", "add", "ana", "--entity", "acme"),
-        ("export", PAGES, "--to", "acme", "-o", "acme1", "--ids", "post,user", "--at", AT1, "--export-id", "a1"),
     ):
         r = quota(*args)
+        assert r.exit_code == 0, (args, r.stderr)
+    for when, *args in (
+        (AT1, "export", PAGES, "--to", "acme", "-o", "acme1", "--ids", "post,user", "--export-id", "a1"),
+    ):
+        r = at(when, *args)
         assert r.exit_code == 0, (args, r.stderr)
     posts = ids_in(tmp_path / "acme1" / "post_ids.txt")
     (tmp_path / "three.txt").write_text("\n".join(posts[:3]) + "\n")
     (tmp_path / "one.txt").write_text(posts[5] + "\n")
-    for args in (
-        ("export", "three.txt", "--to", "beta", "-o", "beta1", "--at", "2026-11-02T10:00:00Z", "--export-id", "b1"),
-        ("export", "one.txt", "--to", "beta", "-o", "beta2", "--at", "2026-11-02T11:00:00Z", "--export-id", "b2"),
-        ("ledger", "void", "b2", "--reason", "recorded for the wrong entity", "--by", "C Officer"),
-        ("manual", SAMPLES / "v2_flat.jsonl", "--person", "ana", "-o", "ana.xlsx", "--at", "2026-11-03T09:00:00Z",
+    for when, *args in (
+        ("2026-11-02T10:00:00Z", "export", "three.txt", "--to", "beta", "-o", "beta1", "--export-id", "b1"),
+        ("2026-11-02T11:00:00Z", "export", "one.txt", "--to", "beta", "-o", "beta2", "--export-id", "b2"),
+        ("2026-11-02T12:00:00Z", "ledger", "void", "b2", "--reason", "recorded for the wrong entity", "--by", "C Officer"),
+        ("2026-11-03T09:00:00Z", "manual", SAMPLES / "v2_flat.jsonl", "--person", "ana", "-o", "ana.xlsx",
          "--export-id", "m1", "--no-users"),
     ):  # fmt: skip
-        r = quota(*args)
+        r = at(when, *args)
         assert r.exit_code == 0, (args, r.stderr)
 
 
@@ -112,7 +117,7 @@ def notice_file(path: Path, ids: list[str], reason: str = "deleted") -> Path:
 def test_notice_add_show_sent_list(world: Path) -> None:
     posts = ids_in(world / "acme1" / "post_ids.txt")
     src = notice_file(world / "c1.jsonl", [posts[0], posts[1], posts[5], "12345"])
-    r = quota("notice", "add", src, "--kind", "post", "--received-at", "2026-11-05T08:00:00Z", "--json")
+    r = at("2026-11-05T08:00:00Z", "notice", "add", src, "--kind", "post", "--json")
     assert r.exit_code == 0, r.stderr
     added = json.loads(r.stdout)
     assert [(a["entity"], a["ids"], a["deadline"]) for a in added] == [
@@ -148,18 +153,18 @@ def test_notice_add_show_sent_list(world: Path) -> None:
     r = quota("notice", "list", "--check", "--at", after, "--json")
     assert r.exit_code == 3 and json.loads(r.stdout)[0]["overdue"] is True and "overdue" in r.stderr
 
-    assert quota("notice", "sent", notice_id, "--entity", "acme", "--at", "2026-11-05T09:00:00Z").exit_code == 0
+    assert at("2026-11-05T09:00:00Z", "notice", "sent", notice_id, "--entity", "acme").exit_code == 0
     assert "already recorded" in quota("notice", "sent", notice_id, "--entity", "acme").stderr
     r = quota("notice", "sent", notice_id, "--entity", "nobody")
     assert r.exit_code == 2
-    r = quota("notice", "sent", notice_id, "--entity", "beta", "--at", "2026-11-04T00:00:00Z")
+    r = quota("notice", "sent", notice_id, "--entity", "beta", "--at", "2026-11-04T00:00:00Z", "--evidence", src)
     assert r.exit_code == 2 and "before the notice was received" in r.stderr
     entities = json.loads(quota("notice", "list", "--at", after, "--json").stdout)[0]["entities"]
     assert [(e["entity"], e["told_at"]) for e in entities] == [
         ("acme", "2026-11-05T09:00:00.000000Z"),
         ("beta", None),
     ]
-    assert quota("notice", "sent", notice_id, "--entity", "beta", "--at", "2026-11-06T09:00:00Z").exit_code == 0
+    assert at("2026-11-06T09:00:00Z", "notice", "sent", notice_id, "--entity", "beta").exit_code == 0
     assert json.loads(quota("notice", "list", "--at", after, "--json").stdout) == []  # all told: closed
     assert quota("notice", "list", "--check", "--at", after).exit_code == 0
     assert len(json.loads(quota("notice", "list", "--all", "--json").stdout)) == 1
@@ -170,8 +175,8 @@ def test_overdue_notices_come_first(world: Path) -> None:
     posts = ids_in(world / "acme1" / "post_ids.txt")
     late = notice_file(world / "late.jsonl", [posts[10]])
     early = notice_file(world / "early.jsonl", [posts[11]])
-    assert quota("notice", "add", late, "--kind", "post", "--received-at", "2026-11-10T00:00:00Z").exit_code == 0
-    assert quota("notice", "add", early, "--kind", "post", "--received-at", "2026-11-08T00:00:00Z").exit_code == 0
+    assert at("2026-11-08T00:00:00Z", "notice", "add", early, "--kind", "post").exit_code == 0
+    assert at("2026-11-10T00:00:00Z", "notice", "add", late, "--kind", "post").exit_code == 0
     rows = json.loads(quota("notice", "list", "--at", "2026-11-09T12:00:00Z", "--json").stdout)
     assert [(n["received_at"][:10], n["overdue"]) for n in rows] == [("2026-11-08", True), ("2026-11-10", False)]
 
@@ -274,9 +279,10 @@ def test_views_follow_the_profile(world: Path) -> None:
 
 def test_report_json_numbers_match_the_ledger(world: Path) -> None:
     posts = ids_in(world / "acme1" / "post_ids.txt")
-    assert quota("notice", "add", "--kind", "post", notice_file(world / "c.jsonl", posts[:2]), "--received-at",
-                 "2026-11-05T08:00:00Z").exit_code == 0  # fmt: skip
-    r = quota("report", "-o", "r.json", "--format", "json", "--since", "2026-10-01", "--until", "2026-11-20")
+    assert at("2026-11-05T08:00:00Z", "notice", "add", "--kind", "post", notice_file(world / "c.jsonl", posts[:2]))\
+        .exit_code == 0  # fmt: skip
+    r = at("2026-11-20T00:00:00Z", "report", "-o", "r.json", "--format", "json", "--since", "2026-10-01", "--until",
+           "2026-11-20")  # fmt: skip
     assert r.exit_code == 0, r.stderr
     doc = json.loads((world / "r.json").read_text())
     usage = {u["entity"]: u for u in json.loads(quota("usage", "--at", "2026-11-20T00:00:00Z", "--json").stdout)}
@@ -317,7 +323,7 @@ def test_the_notice_deadline_comes_from_the_profile(world: Path, monkeypatch: py
     monkeypatch.setitem(PROFILES, DEFAULT_PROFILE, twelve)
     posts = ids_in(world / "acme1" / "post_ids.txt")
     src = notice_file(world / "c12.jsonl", posts[:1])
-    r = quota("notice", "add", src, "--kind", "post", "--received-at", "2026-11-05T08:00:00Z", "--json")
+    r = at("2026-11-05T08:00:00Z", "notice", "add", src, "--kind", "post", "--json")
     assert r.exit_code == 0, r.stderr
     assert {a["deadline"] for a in json.loads(r.stdout)} == {"2026-11-05T20:00:00.000000Z"}
     shown = json.loads(quota("policy", "show", "--json").stdout)
@@ -366,8 +372,7 @@ def test_the_jobs_own_json_gives_the_kind(tmp_path: Path) -> None:
 def test_a_wrong_notice_is_voided_and_added_again_and_late_tellings_stay_visible(world: Path) -> None:
     posts = ids_in(world / "acme1" / "post_ids.txt")
     src = notice_file(world / "c.jsonl", posts[:2])
-    added = json.loads(quota("notice", "add", src, "--kind", "user", "--received-at", "2026-11-05T08:00:00Z",
-                             "--json").stdout)  # fmt: skip
+    added = json.loads(at("2026-11-05T08:00:00Z", "notice", "add", src, "--kind", "user", "--json").stdout)
     # As User IDs it reaches only beta, whose Post IDs came as a plain list: their kind was the
     # operator's word (declared), so they match a notice of any kind; acme's posts were typed.
     assert [(a["entity"], a["declared"]) for a in added] == [("beta", True)]
@@ -376,14 +381,16 @@ def test_a_wrong_notice_is_voided_and_added_again_and_late_tellings_stay_visible
     r = quota("notice", "void", wrong, "--reason", "a tweets job, recorded as users")
     assert r.exit_code == 0, r.stderr
     assert quota("notice", "void", wrong, "--reason", "again").exit_code == 2
-    r = quota("notice", "add", src, "--kind", "post", "--received-at", "2026-11-05T08:00:00Z", "--json")
+    # The same file, added again after its void: its deadline still runs from the first receipt.
+    r = at("2026-11-05T20:00:00Z", "notice", "add", src, "--kind", "post", "--json")
     assert r.exit_code == 0, r.stderr
+    assert {a["deadline"] for a in json.loads(r.stdout)} == {"2026-11-06T08:00:00.000000Z"}
     right = json.loads(r.stdout)[0]["notice_id"]
     listing = {n["notice_id"]: n for n in json.loads(quota("notice", "list", "--all", "--json").stdout)}
     assert listing[wrong]["void"] is True and listing[wrong]["overdue"] is False
     assert wrong not in {n["notice_id"] for n in json.loads(quota("notice", "list", "--json").stdout)}
     entity = listing[right]["entities"][0]["entity"]
-    assert quota("notice", "sent", right, "--entity", entity, "--at", "2026-11-07T00:00:00Z").exit_code == 0
+    assert at("2026-11-07T00:00:00Z", "notice", "sent", right, "--entity", entity).exit_code == 0
     told = {e["entity"]: e for e in json.loads(quota("notice", "list", "--all", "--json").stdout)
             if e["notice_id"] == right for e in e["entities"]}  # fmt: skip
     assert told[entity]["late"] is True  # told 40 hours after receipt: late, and it stays visible

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import EVIDENCE, SAMPLES, TERMS, init_acme, quota
+from conftest import CLOCK, EVIDENCE, LETTER, SAMPLES, TERMS, init_acme, quota
 
 pytestmark = pytest.mark.backends
 
@@ -27,27 +27,27 @@ def test_a_profile_switch_needs_a_reason_and_a_name(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "--reason" in r.stderr
     r = quota("policy", "use", "x-restricted-use-cases", "--reason", " ", "--by", "C Officer")
     assert r.exit_code == 2 and "reason" in r.stderr
-    r = quota("policy", "use", "x-restricted-use-cases", "--reason", "counsel's reading", "--by", "C Officer")
+    r = quota("policy", "use", "x-developer-policy-utc-day", "--reason", "counsel's reading", "--by", "C Officer")
     assert r.exit_code == 0, r.stderr
     got = json.loads(quota("sql", "SELECT profile, reason, done_by FROM policy_changes", "--json").stdout)
-    assert got[-1] == {"profile": "x-restricted-use-cases", "reason": "counsel's reading", "done_by": "C Officer"}
+    assert got[-1] == {"profile": "x-developer-policy-utc-day", "reason": "counsel's reading", "done_by": "C Officer"}
     assert quota("ledger", "verify").exit_code == 0
 
 
 def test_a_void_is_signed_and_keeps_the_ids_findable(tmp_path: Path) -> None:
     init_acme()
-    r = quota("export", PAGES, "--to", "acme", "-o", "out", "--export-id", "e1", "--at", "2026-11-01T00:00:00Z")
+    r = quota("export", PAGES, "--to", "acme", "-o", "out", "--export-id", "e1")
     assert r.exit_code == 0, r.stderr
     first = (tmp_path / "out" / "post_ids.txt").read_text().split()[0]
     assert quota("ledger", "void", "e1", "--reason", "wrong entity").exit_code == 2  # no --by
     assert quota("ledger", "void", "e1", "--reason", "wrong entity", "--by", "C Officer").exit_code == 0
-    # It no longer counts toward the cap...
-    used = json.loads(quota("usage", "acme", "--at", "2026-11-02T00:00:00Z", "--json").stdout)
-    assert used[0]["used"] == 0
-    # ...but its IDs may have been handed over: still found, marked void.
+    # Its files were delivered: it keeps counting toward the cap, marked void...
+    used = json.loads(quota("usage", "acme", "--json").stdout)
+    assert used[0]["used"] == 118
+    # ...and its IDs are still found, marked void.
     got = json.loads(quota("who-received", first, "--json").stdout)
     assert [(g["export_id"], g["state"]) for g in got] == [("e1", "void")]
-    r = quota("export", PAGES, "--to", "acme", "-o", "out2", "--export-id", "e1", "--at", "2026-11-01T00:00:00Z")
+    r = quota("export", PAGES, "--to", "acme", "-o", "out2", "--export-id", "e1")
     assert r.exit_code == 2 and "export e1 was voided on " in r.stderr and "; use a new --export-id" in r.stderr
     assert not (tmp_path / "out2").exists()
     assert quota("sql", "SELECT done_by FROM voids", "--json").stdout.count("C Officer") == 1
@@ -56,7 +56,7 @@ def test_a_void_is_signed_and_keeps_the_ids_findable(tmp_path: Path) -> None:
 def test_terms_acceptances_record_what_and_how(tmp_path: Path) -> None:
     assert quota("init").exit_code == 0
     assert quota("entity", "add", "acme", "--name", "Acme").exit_code == 0
-    now = datetime.now(UTC)
+    now = CLOCK.t
     r = quota("entity", "accept-terms", "acme", "--by", "J Doe")
     assert r.exit_code == 2 and "say what was accepted" in r.stderr
     future = iso(now + timedelta(hours=2))
@@ -123,7 +123,7 @@ def test_imports_check_terms_store_ids_and_record_breaches_only_when_told(tmp_pa
     assert r.exit_code == 0, r.stderr
     assert "breach recorded" in r.stdout and "two teams exported the same week" in r.stdout
     assert json.loads(quota("ledger", "verify", "--json").stdout)["breaches"][0]["post_ids"] == 1_600_000
-    r = quota("export", PAGES, "--to", "acme", "-o", "out", "--at", "2026-10-03T00:00:00Z")
+    r = quota("export", PAGES, "--to", "acme", "-o", "out", "--at", "2026-10-03T00:00:00Z", "--dry-run")
     assert r.exit_code == 3  # the window is still over the cap
     # --breach on rows within the cap is a mistake, not a breach.
     (tmp_path / "fine.csv").write_text("at,entity,post_ids\n2026-12-01T00:00:00Z,acme,5\n")
@@ -140,10 +140,10 @@ def test_imports_check_terms_store_ids_and_record_breaches_only_when_told(tmp_pa
 
 def test_permissions_lift_the_cap_and_their_end_is_named(tmp_path: Path) -> None:
     init_acme()
-    r = quota("permission", "add", "X-0", "--entity", "acme", "--cap", "1500000", "--from", "2026-10-01",
+    r = quota("permission", "add", *LETTER, "X-0", "--entity", "acme", "--cap", "1500000", "--from", "2026-10-01",
               "--until", "2026-11-01")  # fmt: skip
     assert r.exit_code == 2 and "not above" in r.stderr
-    r = quota("permission", "add", "X-1", "--entity", "acme", "--cap", "3000000", "--from", "2026-10-01",
+    r = quota("permission", "add", *LETTER, "X-1", "--entity", "acme", "--cap", "3000000", "--from", "2026-10-01",
               "--until", "2026-11-01")  # fmt: skip
     assert r.exit_code == 0, r.stderr
     (tmp_path / "p.csv").write_text("at,entity,post_ids\n2026-10-20T00:00:00Z,acme,2000000\n")

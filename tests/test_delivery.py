@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, init_acme, quota
+from conftest import CLOCK, SAMPLES, init_acme, quota
 
 PAGES = SAMPLES / "v2_pages.jsonl"  # 118 unique Post IDs
 PAGE_POSTS = 118
@@ -21,6 +21,7 @@ PAGE_POSTS = 118
 
 @pytest.fixture
 def acme(tmp_path: Path) -> Path:
+    CLOCK.real()  # exports here also run as processes, on the real clock
     init_acme()
     return tmp_path
 

@@ -38,9 +38,9 @@ def uni(tmp_path: Path, backend: Backend, templates: Templates, monkeypatch: pyt
 
 
 def exp(*args: str) -> object:
-    return quota(
-        "export", PAGES, "-o", f"out-{len(list(Path('.').glob('out-*')))}", "--at", "2026-11-01T00:00:00Z", *args
-    )
+    """An export now (the ledger's clock), or a what-if at the time `args` asks for."""
+    what_if = ("--dry-run",) if "--at" in args else ()
+    return quota("export", PAGES, "-o", f"out-{len(list(Path('.').glob('out-*')))}", *args, *what_if)
 
 
 def show(ref: str) -> dict:
@@ -68,10 +68,10 @@ def test_drawdown_across_exports_and_a_peer_review_child(uni: Path) -> None:
 
 def test_exemption_exports_do_not_count_toward_the_cap(uni: Path) -> None:
     assert exp("--to", "uni", "--exemption", "ACAD").exit_code == 0
-    (row,) = json.loads(quota("usage", "uni", "--at", "2026-11-02T00:00:00Z", "--json").stdout)
+    (row,) = json.loads(quota("usage", "uni", "--json").stdout)
     assert row["used"] == 0
     assert exp("--to", "uni").exit_code == 0
-    (row,) = json.loads(quota("usage", "uni", "--at", "2026-11-02T00:00:00Z", "--json").stdout)
+    (row,) = json.loads(quota("usage", "uni", "--json").stdout)
     assert row["used"] == 118
 
 
@@ -146,8 +146,12 @@ def test_verify_recomputes_drawdown_and_catches_tampering(uni: Path, backend: Ba
 
 
 def test_no_profile_lifts_an_approved_quantity(uni: Path) -> None:
+    from quota.ledger import Session
+
     # The legacy page's profile once left academic quantities unlimited: 3 x 118 > the 300 approved.
-    assert quota("policy", "use", "x-restricted-use-cases", "--reason", "audit", "--by", "C Officer").exit_code == 0
+    # (An older quota could choose it; none can now, for a delivery made now.)
+    with Session.open(None, write=True) as ledger:
+        ledger.append("policy", {"profile": "x-restricted-use-cases", "version": "2023-legacy"})
     profiles = json.loads(quota("policy", "show", "--json").stdout)
     assert {p["academic_ids"] for p in profiles} == {"as approved"}
     for _ in range(2):
@@ -168,6 +172,8 @@ def test_verify_fails_when_an_exemption_drew_more_than_approved(uni: Path) -> No
             "post_ids": 400, "user_ids": 0, "dm_ids": 0, "basis": "exemption", "profile": "x-restricted-use-cases",
             "version": "2023-legacy", "ids_sha256": {}, "exemption": "ACAD",
         })  # fmt: skip
+        # ... before this version of quota upgraded the ledger (and began to record deliveries at the clock).
+        ledger.append("upgrade", {"from": 12, "to": 13, "migrations": ["0013_facts.sql"]})
     r = quota("ledger", "verify")
     assert r.exit_code == 5 and "exemption ACAD" in r.stderr and "more than X approved" in r.stderr
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, TERMS, Backend, Templates, commands, quota
+from conftest import EARLY, LETTER, SAMPLES, TERMS, Backend, Clock, Templates, at, commands, quota
 
 pytestmark = pytest.mark.backends
 
@@ -24,6 +24,7 @@ ACME = commands(
     ("entity", "accept-terms", *TERMS, "other", "--by", "K Roe", "--at", "2026-01-01T00:00:00Z"),
     ("person", "add", "jdoe", "--entity", "acme"),
     ("person", "add", "kroe", "--entity", "other"),
+    start=EARLY,
 )  # fmt: skip
 
 
@@ -46,8 +47,8 @@ def state(tmp_path: Path) -> str:
 
 
 def test_export_writes_records_and_reports(acme: Path) -> None:
-    r = quota("export", PAGES, "--to", "acme", "--person", "jdoe", "-o", "out", "--ids", "post,user",
-              "--at", "2026-11-01T12:00:00Z", "--export-id", "nov-1", "--json")  # fmt: skip
+    r = at("2026-11-01T12:00:00Z", "export", PAGES, "--to", "acme", "--person", "jdoe", "-o", "out", "--ids",
+           "post,user", "--export-id", "nov-1", "--json")  # fmt: skip
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     keys = [
@@ -88,12 +89,13 @@ def test_export_writes_records_and_reports(acme: Path) -> None:
 
 
 def test_usage_json_keys_and_next_free_at(acme: Path) -> None:
-    quota("export", PAGES, "--to", "acme", "-o", "out", "--at", "2026-11-01T12:00:00Z")
+    at("2026-11-01T12:00:00Z", "export", PAGES, "--to", "acme", "-o", "out")
     rows = json.loads(quota("usage", "acme", "--at", "2026-11-10T00:00:00Z", "--json").stdout)
     assert rows == [{
-        "entity": "acme", "group": None, "at": "2026-11-10T00:00:00.000000Z",
+        "entity": "acme", "group": None, "members": ["acme"], "at": "2026-11-10T00:00:00.000000Z",
         "window_start": "2026-10-11T00:00:00.000000Z",
         "used": PAGE_POSTS, "cap": CAP, "headroom": CAP - PAGE_POSTS, "next_free_at": "2026-12-01T12:00:00.000000Z",
+        "imported_post_ids": 0, "void_post_ids": 0, "declared_user_ids": 0,
     }]  # fmt: skip
     (row,) = json.loads(quota("usage", "acme", "--at", "2026-11-10T00:00:00Z", "--need", "5", "--json").stdout)
     assert row["next_free_at"] == "2026-11-10T00:00:00.000000Z"
@@ -101,26 +103,49 @@ def test_usage_json_keys_and_next_free_at(acme: Path) -> None:
     assert row["used"] == 0 and row["next_free_at"] is None
 
 
-def test_refusal_over_the_cap_says_it_in_numbers(acme: Path, tmp_path: Path) -> None:
+def test_refusal_over_the_cap_says_it_in_numbers(acme: Path, tmp_path: Path, clock: Clock) -> None:
+    clock.set("2026-11-15T00:00:00Z")
     past(tmp_path, ("2026-11-01T00:00:00Z", "acme", CAP - 100))
     before = state(tmp_path)
-    r = quota("export", PAGES, "--to", "acme", "-o", "out", "--at", "2026-11-15T00:00:00Z")
+    r = quota("export", PAGES, "--to", "acme", "-o", "out")
     assert r.exit_code == 3
     assert "used 1,499,900, cap 1,500,000, requested 118, over by 18" in r.stderr
     assert "it fits from 2026-12-01T00:00:00.000000Z" in r.stderr
     assert not Path("out").exists() and state(tmp_path) == before
 
 
-def test_a_back_dated_export_must_not_break_a_later_window(acme: Path, tmp_path: Path) -> None:
+def test_a_past_distribution_must_not_break_a_later_window(acme: Path, tmp_path: Path, clock: Clock) -> None:
+    clock.set("2026-12-01T00:00:00Z")
     past(tmp_path, ("2026-11-20T00:00:00Z", "acme", CAP - 100))
     # The trailing window of Nov 1 is empty, but the window ending Nov 20 would hold too much.
-    r = quota("export", PAGES, "--to", "acme", "-o", "out", "--at", "2026-11-01T00:00:00Z")
+    r = quota("export", PAGES, "--to", "acme", "-o", "out", "--at", "2026-11-01T00:00:00Z", "--dry-run")
     assert r.exit_code == 3 and "in the 30 days to 2026-11-20T00:00:00.000000Z" in r.stderr
-    ok = quota("export", PAGES, "--to", "acme", "-o", "out", "--at", "2026-10-21T00:00:00Z")
-    assert ok.exit_code == 0, ok.stderr  # exactly 30 days before: outside that window
+    hist = tmp_path / "hist.csv"
+    hist.write_text("at,entity,post_ids\n2026-11-01T00:00:00Z,acme,118\n")
+    r = quota("ledger", "import", hist)
+    assert r.exit_code == 3 and "in the 30 days to 2026-11-20T00:00:00.000000Z" in r.stderr
+    past(tmp_path, ("2026-10-21T00:00:00Z", "acme", 118))  # exactly 30 days before: outside that window
+    assert quota("ledger", "verify").exit_code == 0
 
 
-def test_window_boundary_is_half_open(acme: Path, tmp_path: Path) -> None:
+def test_a_delivery_happens_now(acme: Path, tmp_path: Path, clock: Clock) -> None:
+    """A real export or manual export is recorded at the ledger's clock: a time asked for is a
+    dry run's what-if, or now within the clock's slack; the past is recorded by ledger import."""
+    clock.set("2026-11-15T00:00:00Z")
+    before = state(tmp_path)
+    for when in ("2026-10-01T00:00:00Z", "2026-11-14T23:54:00Z", "2026-11-15T00:06:00Z"):
+        r = quota("export", PAGES, "--to", "acme", "-o", "out", "--at", when)
+        assert r.exit_code == 2 and "a delivery happens now; record a past distribution with quota ledger import" \
+            in r.stderr, r.stderr  # fmt: skip
+        assert not Path("out").exists() and state(tmp_path) == before
+    r = quota("export", PAGES, "--to", "acme", "-o", "out", "--at", "2026-11-14T23:56:00Z", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["at"] == "2026-11-15T00:00:00.000000Z"  # the clock's, not the option's
+    assert "delivered 2026-11-15T00:00:00.000000Z" in (Path("out") / "README.md").read_text()
+
+
+def test_window_boundary_is_half_open(acme: Path, tmp_path: Path, clock: Clock) -> None:
+    clock.set("2026-11-15T00:00:00Z")
     past(tmp_path, ("2026-10-01T00:00:00Z", "acme", CAP - 100))
     at_edge = quota("export", PAGES, "--to", "acme", "-o", "a", "--at", "2026-10-31T00:00:00Z", "--dry-run")
     assert at_edge.exit_code == 0  # the entry at t - 30 days no longer counts
@@ -128,11 +153,12 @@ def test_window_boundary_is_half_open(acme: Path, tmp_path: Path) -> None:
     assert inside.exit_code == 3
 
 
-def test_a_permission_raises_the_cap_within_its_dates(acme: Path, tmp_path: Path) -> None:
+def test_a_permission_raises_the_cap_within_its_dates(acme: Path, tmp_path: Path, clock: Clock) -> None:
+    clock.set("2026-11-15T00:00:00Z")
     past(tmp_path, ("2026-11-01T00:00:00Z", "acme", CAP - 100))
-    assert quota("permission", "add", "X-9", "--entity", "acme", "--cap", str(CAP + 1000),
+    assert quota("permission", "add", *LETTER, "X-9", "--entity", "acme", "--cap", str(CAP + 1000),
                  "--from", "2026-11-10T00:00:00Z", "--until", "2027-01-01T00:00:00Z").exit_code == 0  # fmt: skip
-    r = quota("export", PAGES, "--to", "acme", "-o", "out", "--at", "2026-11-15T00:00:00Z", "--json")
+    r = quota("export", PAGES, "--to", "acme", "-o", "out", "--json")
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["basis"] == "permission:X-9" and doc["cap"] == CAP + 1000
@@ -158,9 +184,10 @@ def test_retry_with_the_same_export_id_records_once(acme: Path, tmp_path: Path) 
     ("args", "code", "words"),
     [
         (("--to", "acme", "--person", "kroe"), 3, "belongs to other"),
-        (("--to", "acme", "--at", "2025-06-01T00:00:00Z"), 3, "no recorded acceptance"),
+        (("--to", "acme", "--at", "2025-06-01T00:00:00Z", "--dry-run"), 3, "no recorded acceptance"),
+        (("--to", "acme", "--at", "2025-06-01T00:00:00Z"), 2, "a delivery happens now"),
         (("--to", "nobody"), 2, "no entity 'nobody'"),
-        (("--to", "acme", "--at", "2099-01-01T00:00:00Z"), 2, "in the future"),
+        (("--to", "acme", "--at", "2099-01-01T00:00:00Z"), 2, "a delivery happens now"),
         (("--to", "acme", "--person", "ghost"), 2, "no person 'ghost'"),
     ],
 )
@@ -171,7 +198,8 @@ def test_recipients_are_checked(acme: Path, tmp_path: Path, args: tuple[str, ...
     assert not Path("out").exists() and state(tmp_path) == before
 
 
-def test_void_keeps_the_entry_and_stops_it_counting(acme: Path, tmp_path: Path) -> None:
+def test_a_void_of_an_import_stops_it_counting(acme: Path, tmp_path: Path, clock: Clock) -> None:
+    clock.set("2026-11-02T00:00:00Z")
     past(tmp_path, ("2026-11-01T00:00:00Z", "acme", CAP - 100))
     (entry,) = json.loads(quota("ledger", "list", "--json").stdout)
     assert quota("ledger", "void", entry["export_id"], "--reason", "typed twice", "--by", "C Officer").exit_code == 0
@@ -191,7 +219,7 @@ def test_a_failed_write_releases_its_own_reservation(acme: Path, monkeypatch: py
 
     real = output.write_files
     monkeypatch.setattr(output, "write_files", disk_full)
-    r = quota("export", PAGES, "--to", "acme", "-o", "out", "--export-id", "broken", "--at", "2026-11-01T00:00:00Z")
+    r = at("2026-11-01T00:00:00Z", "export", PAGES, "--to", "acme", "-o", "out", "--export-id", "broken")
     assert r.exit_code == 5, r.stderr
     assert "disk is full" in r.stderr and "broken was released" in r.stderr and len(r.stderr.splitlines()) == 1
     monkeypatch.setattr(output, "write_files", real)
@@ -206,7 +234,8 @@ def test_a_failed_write_releases_its_own_reservation(acme: Path, monkeypatch: py
     assert quota("ledger", "verify").exit_code == 0
 
 
-def test_import_is_all_or_nothing(acme: Path, tmp_path: Path) -> None:
+def test_import_is_all_or_nothing(acme: Path, tmp_path: Path, clock: Clock) -> None:
+    clock.set("2026-12-01T00:00:00Z")
     path = tmp_path / "hist.csv"
     path.write_text(
         "at,entity,post_ids,user_ids,reference\n"
@@ -313,7 +342,7 @@ def delivered(out: str, kind: str = "post") -> list[int]:
 
 
 def test_limit_and_sample_choose_which_post_ids_and_the_ledger_records_them(acme: Path) -> None:
-    assert quota("export", PAGES, "--to", "acme", "-o", "all", "--at", "2026-10-01T00:00:00Z").exit_code == 0
+    assert at("2026-10-01T00:00:00Z", "export", PAGES, "--to", "acme", "-o", "all").exit_code == 0
     everything = delivered("all")
     r = quota("export", PAGES, "--to", "acme", "-o", "old", "--limit", "10", "--ids", "post,user", "--json")
     assert r.exit_code == 0, r.stderr
@@ -359,34 +388,38 @@ def test_a_selection_that_makes_no_sense_is_refused(acme: Path, args: tuple[str,
     assert not Path("x").exists()
 
 
-def test_fit_delivers_the_largest_prefix_under_the_cap_and_refuses_when_none_fits(acme: Path, tmp_path: Path) -> None:
-    assert quota("export", PAGES, "--to", "acme", "-o", "all", "--at", "2026-10-01T00:00:00Z").exit_code == 0
+def test_fit_delivers_the_largest_prefix_under_the_cap_and_refuses_when_none_fits(
+    acme: Path, tmp_path: Path, clock: Clock
+) -> None:
+    assert at("2026-10-01T00:00:00Z", "export", PAGES, "--to", "acme", "-o", "all").exit_code == 0
     everything = delivered("all")
+    clock.set("2026-11-02T00:00:00Z")
     past(tmp_path, ("2026-11-01T00:00:00Z", "acme", CAP - 50))
-    assert quota("export", PAGES, "--to", "acme", "-o", "x", "--at", "2026-11-02T00:00:00Z").exit_code == 3
+    assert quota("export", PAGES, "--to", "acme", "-o", "x").exit_code == 3
     # Of a sample, --fit keeps the sample's first: what a smaller sample of that seed draws.
-    r = quota("export", PAGES, "--to", "acme", "-o", "s", "--at", "2026-11-02T00:00:00Z", "--sample", "100",
-              "--seed", "k", "--fit", "--json")  # fmt: skip
+    r = quota("export", PAGES, "--to", "acme", "-o", "s", "--sample", "100", "--seed", "k", "--fit", "--json")
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert (doc["post_ids"], doc["left_post_ids"], doc["used_after"]) == (50, 50, CAP)
     assert "--fit left out 50 Post IDs" in r.stderr
     drawn = sorted(everything, key=lambda i: (hashlib.sha256(f"k:{i}".encode()).hexdigest(), i))
     assert delivered("s") == sorted(drawn[:50])
-    r = quota("export", PAGES, "--to", "acme", "-o", "none", "--at", "2026-11-02T01:00:00Z", "--fit")
+    r = at("2026-11-02T01:00:00Z", "export", PAGES, "--to", "acme", "-o", "none", "--fit")
     assert r.exit_code == 3 and "over by" in r.stderr and not Path("none").exists()
     # Without a sample, the prefix is the oldest (lowest) Post IDs.
+    clock.set("2026-12-01T12:00:00Z")
     past(tmp_path, ("2026-12-01T00:00:00Z", "acme", CAP - 100))
-    r = quota("export", PAGES, "--to", "acme", "-o", "f", "--at", "2026-12-01T12:00:00Z", "--fit", "--json")
+    r = quota("export", PAGES, "--to", "acme", "-o", "f", "--fit", "--json")
     assert r.exit_code == 0, r.stderr
     assert (json.loads(r.stdout)["post_ids"], json.loads(r.stdout)["left_post_ids"]) == (50, 68)
     assert delivered("f") == everything[:50]
     assert quota("ledger", "verify").exit_code == 0
 
 
-def test_verify_recomputes_every_window(acme: Path, tmp_path: Path, backend: Backend) -> None:
+def test_verify_recomputes_every_window(acme: Path, tmp_path: Path, backend: Backend, clock: Clock) -> None:
+    assert at("2026-10-02T00:00:00Z", "export", PAGES, "--to", "acme", "-o", "a").exit_code == 0
+    clock.set("2026-11-02T00:00:00Z")
     past(tmp_path, ("2026-11-01T00:00:00Z", "acme", CAP - 100))
-    assert quota("export", PAGES, "--to", "acme", "-o", "a", "--at", "2026-10-02T00:00:00Z").exit_code == 0
     assert quota("ledger", "verify").exit_code == 0
     # Someone moves the export a day later, into the window of the big one, and re-seals the chain.
     backend.raw("UPDATE reservations SET delivered_at = delivered_at + INTERVAL '1 day' WHERE basis = 'cap'")
@@ -447,7 +480,7 @@ def test_a_delivery_names_its_inputs_without_the_data_teams_paths(acme: Path, tm
     home.mkdir(parents=True)
     src = home / "pages.jsonl"
     src.write_bytes(PAGES.read_bytes())
-    r = quota("export", src.absolute(), "--to", "acme", "-o", "out", "--at", "2026-11-01T00:00:00Z")
+    r = at("2026-11-01T00:00:00Z", "export", src.absolute(), "--to", "acme", "-o", "out")
     assert r.exit_code == 0, r.stderr
     doc = json.loads((Path("out") / "manifest.json").read_text())
     assert [(i["path"], i["sha256"]) for i in doc["inputs"]] == [
@@ -475,8 +508,8 @@ def test_the_recipient_reads_what_they_hold_how_to_hydrate_it_and_what_they_owe(
     acme: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("QUOTA_CONTACT", "deletions@sender.example")
-    r = quota("export", PAGES, "--to", "acme", "-o", "out", "--ids", "post,user", "--gzip", "--sample", "30",
-              "--seed", "s", "--export-id", "e1", "--at", "2026-11-01T00:00:00Z")  # fmt: skip
+    r = at("2026-11-01T00:00:00Z", "export", PAGES, "--to", "acme", "-o", "out", "--ids", "post,user", "--gzip",
+           "--sample", "30", "--seed", "s", "--export-id", "e1")  # fmt: skip
     assert r.exit_code == 0, r.stderr
     text = (Path("out") / "README.md").read_text()
     for said in (

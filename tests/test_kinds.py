@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import TERMS, init_acme, quota
+from conftest import TERMS, at, init_acme, quota
 
 pytestmark = pytest.mark.backends
 
@@ -110,12 +110,12 @@ def test_declared_kinds_are_recorded_per_kind_and_matched_under_every_kind(tmp_p
     post = POST["id"]
     # acme: typed objects. beta: the same number as a plain list said to be User IDs.
     typed = lines(tmp_path / "p.jsonl", POST, USER)
-    r = quota("export", typed, "--to", "acme", "-o", "a", "--ids", "post,user", "--export-id", "t1",
-              "--at", "2026-11-01T00:00:00Z")  # fmt: skip
+    r = at("2026-12-01T00:00:00Z", "export", typed, "--to", "acme", "-o", "a", "--ids", "post,user", "--export-id",
+           "t1")  # fmt: skip
     assert r.exit_code == 0, r.stderr
     (tmp_path / "said-users.txt").write_text(post + "\n")
-    r = quota("export", "said-users.txt", "--to", "beta", "-o", "b", "--ids", "user", "--export-id", "d1",
-              "--at", "2026-11-01T01:00:00Z")  # fmt: skip
+    r = at("2026-12-01T01:00:00Z", "export", "said-users.txt", "--to", "beta", "-o", "b", "--ids", "user",
+           "--export-id", "d1")  # fmt: skip
     assert r.exit_code == 0, r.stderr
     assert json.loads((tmp_path / "a" / "manifest.json").read_text())["sources"] == {"post": "typed", "user": "typed"}
     doc = json.loads((tmp_path / "b" / "manifest.json").read_text())
@@ -137,8 +137,7 @@ def test_declared_kinds_are_recorded_per_kind_and_matched_under_every_kind(tmp_p
     assert got == []
     # A post deletion notice reaches beta too, and says it matched a declared kind.
     result = lines(tmp_path / "r.jsonl", {"id": post, "action": "delete", "reason": "deleted"})
-    added = json.loads(quota("notice", "add", result, "--kind", "post", "--received-at", "2026-11-05T00:00:00Z",
-                             "--json").stdout)  # fmt: skip
+    added = json.loads(at("2026-12-05T00:00:00Z", "notice", "add", result, "--kind", "post", "--json").stdout)
     assert [(a["entity"], a["declared"]) for a in added] == [("acme", False), ("beta", True)]
     shown = json.loads(quota("notice", "show", added[0]["notice_id"], "--json").stdout)
     assert [(s["entity"], s["declared"]) for s in shown] == [("acme", False), ("beta", True)]
@@ -146,11 +145,11 @@ def test_declared_kinds_are_recorded_per_kind_and_matched_under_every_kind(tmp_p
     assert [(e["entity"], e["declared"]) for e in listed] == [("acme", False), ("beta", True)]
     assert quota("ledger", "verify").exit_code == 0
     # The report lists both distributions with their kinds' sources.
-    r = quota("report", "-o", "r.json", "--format", "json", "--since", "2026-10-15", "--until", "2026-11-30")
+    r = quota("report", "-o", "r.json", "--format", "json", "--since", "2026-11-15", "--until", "2026-12-30")
     assert r.exit_code == 0, r.stderr
     dist = {d["export_id"]: d["sources"] for d in json.loads((tmp_path / "r.json").read_text())["distributions"]}
     assert dist == {"t1": {"post": "typed", "user": "typed"}, "d1": {"user": "declared"}}
-    assert quota("report", "-o", "r.html", "--since", "2026-10-15", "--until", "2026-11-30").exit_code == 0
+    assert quota("report", "-o", "r.html", "--since", "2026-11-15", "--until", "2026-12-30").exit_code == 0
     assert "user declared" in (tmp_path / "r.html").read_text()
 
 

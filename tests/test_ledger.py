@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import TERMS, Backend, Templates, commands, quota
+from conftest import LETTER, TERMS, Backend, Templates, commands, quota
 
 from quota.ledger import Session
 from quota.store.sqlfiles import migrations
@@ -37,6 +37,7 @@ FILLED = commands(
     (
         "permission",
         "add",
+        *LETTER,
         "X-1",
         "--entity",
         "acme",
@@ -47,7 +48,7 @@ FILLED = commands(
         "--until",
         "2027-06-01",
     ),
-    ("policy", "use", "x-restricted-use-cases", "--reason", "test", "--by", "C Officer"),
+    ("policy", "use", "x-developer-policy-utc-day", "--reason", "test", "--by", "C Officer"),
 )
 
 
@@ -93,7 +94,7 @@ def test_registry_commands_and_json_keys(filled: Path) -> None:
     assert detail["permissions"][0]["cap"] == 3_000_000
     assert quota("person", "list", "--csv").stdout.splitlines() == ["person,entity,name,email", "jdoe,acme,J Doe,"]
     profiles = json.loads(quota("policy", "show", "--json").stdout)
-    assert [p["profile"] for p in profiles if p["in_force"]] == ["x-restricted-use-cases"]
+    assert [p["profile"] for p in profiles if p["in_force"]] == ["x-developer-policy-utc-day"]
 
 
 @pytest.mark.parametrize(
@@ -108,6 +109,7 @@ def test_registry_commands_and_json_keys(filled: Path) -> None:
             (
                 "permission",
                 "add",
+                *LETTER,
                 "X-2",
                 "--entity",
                 "acme",
@@ -124,6 +126,7 @@ def test_registry_commands_and_json_keys(filled: Path) -> None:
             (
                 "permission",
                 "add",
+                *LETTER,
                 "X-3",
                 "--entity",
                 "acme",
@@ -140,6 +143,7 @@ def test_registry_commands_and_json_keys(filled: Path) -> None:
             (
                 "permission",
                 "add",
+                *LETTER,
                 "X-1",
                 "--entity",
                 "acme",

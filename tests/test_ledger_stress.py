@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, TERMS, Backend, fresh_schema, quota
+from conftest import LETTER, SAMPLES, TERMS, Backend, fresh_schema, quota
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -230,7 +230,7 @@ class LedgerMachine(RuleBasedStateMachine):
         ref = f"P{len(self.perms)}"
         start, end = at(s).strftime("%Y-%m-%dT%H:%M:%SZ"), at(s + length).strftime("%Y-%m-%dT%H:%M:%SZ")
         who = ("--group", holder) if holder == "org" else ("--entity", holder)
-        args = ("permission", "add", ref, *who, "--cap", str(CAP + extra), "--from", start, "--until", end)
+        args = ("permission", "add", *LETTER, ref, *who, "--cap", str(CAP + extra), "--from", start, "--until", end)
         assert quota(*args, "--db", self.db).exit_code == 0
         self.perms.append((s, s + length, CAP + extra, holder))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import SAMPLES, TERMS, Backend, Templates, commands, quota
+from conftest import CLOCK, EARLY, SAMPLES, START, TERMS, Backend, Templates, commands, quota
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,14 +29,25 @@ def z(t: datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# Files of posts whose author objects only say that the authors are public: their spreadsheets
+# leave the users out, so that each post is one object.
+POSTS_ONLY: set[Path] = set()
+
+
 def posts_file(path: Path, ids: list[int], authors: bool = False, text: str = "post {i}") -> Path:
-    """v2 flat posts; with `authors`, each carries its own author object (one user per post)."""
+    """v2 flat posts, each with its own public author (one user per post): handed over as
+    objects with `authors`, else as posts only."""
     with open(path, "w") as f:
         for i, pid in enumerate(ids):
             post = {"id": str(pid), "text": text.format(i=i), "author_id": str(BIG + i), "lang": "en"}
-            if authors:
-                post["author"] = {"id": str(BIG + i), "username": f"synth_{i}", "name": f"Synthetic {i}"}
+            post["author"] = {
+                "id": str(BIG + i),
+                "username": f"synth_{i}",
+                "name": f"Synthetic {i}",
+                "protected": False,
+            }
             f.write(json.dumps(post) + "\n")
+    (POSTS_ONLY.discard if authors else POSTS_ONLY.add)(path)
     return path
 
 
@@ -48,6 +59,7 @@ SETUP = commands(
     ("person", "add", "ben", "--entity", "acme"),
     ("entity", "add", "noterms", "--name", "No Terms Yet"),
     ("person", "add", "cy", "--entity", "noterms"),
+    start=EARLY,
 )
 
 
@@ -58,7 +70,13 @@ def ledger(tmp_path: Path, backend: Backend, templates: Templates, monkeypatch: 
 
 
 def manual(src: Path, out: str, at: datetime, *args: str, person: str = "ana"):  # type: ignore[no-untyped-def]
-    return quota("manual", src, "--person", person, "-o", out, "--at", z(at), "--json", *args)
+    """A manual export at `at`: the ledger's clock then, or, for a dry run, a what-if at `at`."""
+    more = ["--no-users"] if src in POSTS_ONLY else []
+    if "--dry-run" in args:
+        more += ["--at", z(at)]
+    else:
+        CLOCK.set(at)
+    return quota("manual", src, "--person", person, "-o", out, "--json", *args, *more)
 
 
 def person_usage(at: datetime, person: str = "ana") -> dict:
@@ -114,8 +132,8 @@ def test_csv_gives_a_posts_file_and_a_users_file(ledger: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "sample", ["v2_pages.jsonl", "v2_flat.jsonl", "v1_lines.jsonl", "v1_array.json", "archive_tweets.js", "twarc.csv",
-               "posts.parquet", "v2_users.jsonl", "v2_pages.jsonl.gz"],
+    "sample", ["v2_pages.jsonl", "v2_flat.jsonl", "v1_lines.jsonl", "v1_array.json", "twarc.csv", "posts.parquet",
+               "v2_users.jsonl", "v2_pages.jsonl.gz"],
 )  # fmt: skip
 def test_every_object_format_gives_readable_rows(ledger: Path, sample: str) -> None:
     r = manual(SAMPLES / sample, "out.xlsx", T0, "--fit")
@@ -196,10 +214,12 @@ def test_the_24_hour_boundary(ledger: Path) -> None:
     assert r.exit_code == 3
     r = manual(one, "b.xlsx", T0 + timedelta(days=1))
     assert r.exit_code == 0, r.stderr
-    # A back-dated entry may not break a later window: 1 object just before T0 would make 501
-    # in the window ending at T0.
-    r = manual(one, "c.xlsx", T0 - timedelta(hours=1), "--export-id", "back")
+    # What if 1 object had gone just before T0? It would make 501 in the window ending at T0.
+    r = manual(one, "c.xlsx", T0 - timedelta(hours=1), "--dry-run")
     assert r.exit_code == 3 and f"to {z(T0)}" in r.stderr
+    # A real hand-over happens now: at the clock, never at a time an option states.
+    r = quota("manual", one, "--person", "ana", "-o", "d.xlsx", "--at", z(T0 - timedelta(hours=1)))
+    assert r.exit_code == 2 and "a delivery happens now" in r.stderr
 
 
 def test_utc_day_profile_counts_calendar_days(ledger: Path) -> None:
@@ -209,7 +229,7 @@ def test_utc_day_profile_counts_calendar_days(ledger: Path) -> None:
     u = person_usage(late)
     assert (u["used"], u["remaining"], u["next_free_at"]) == (500, 0, "2026-11-02T00:00:00.000000Z")
     one = posts_file(ledger / "one.jsonl", [777])
-    assert manual(one, "b.xlsx", datetime(2026, 11, 1, 0, 1, tzinfo=UTC)).exit_code == 3  # same day, earlier
+    assert manual(one, "b.xlsx", datetime(2026, 11, 1, 0, 1, tzinfo=UTC), "--dry-run").exit_code == 3  # same day
     r = manual(one, "b.xlsx", datetime(2026, 11, 2, tzinfo=UTC))  # a rolling window would refuse this
     assert r.exit_code == 0, r.stderr
     assert quota("ledger", "verify").exit_code == 0
@@ -222,21 +242,26 @@ def test_utc_day_profile_counts_calendar_days(ledger: Path) -> None:
     assert r.exit_code == 3 and "would make 502" in r.stderr
 
 
-def test_a_stricter_profile_later_keeps_earlier_entries_valid(ledger: Path) -> None:
-    assert (
-        quota("policy", "use", "x-restricted-use-cases", "--reason", "test", "--by", "C Officer").exit_code == 0
-    )  # 50,000 objects a day
-    assert manual(posts_file(ledger / "a.jsonl", list(range(1, 601))), "a.xlsx", T0).exit_code == 0
-    assert quota("policy", "use", "x-developer-policy", "--reason", "test", "--by", "C Officer").exit_code == 0
+def test_an_older_texts_profile_never_judges_a_hand_over_made_now(ledger: Path) -> None:
+    """The older "restricted use cases" page (50,000 objects a day) was in force until the
+    Policy's text replaced it: no profile switch brings it back for a delivery made now."""
+    r = quota("policy", "use", "x-restricted-use-cases", "--reason", "counsel's reading", "--by", "C Officer")
+    assert r.exit_code == 3 and "reads a text of X's in force 2017-06-18 to 2023-05-01" in r.stderr, r.stderr
+    # A ledger where an older quota switched to it: a hand-over now is still judged by the text in force.
+    CLOCK.set(T0)
+    with Session.open(None, write=True) as led:
+        led.append("policy", {"profile": "x-restricted-use-cases", "version": "2023-legacy", "reason": "old",
+                              "by": "C Officer"})  # fmt: skip
+    r = manual(posts_file(ledger / "a.jsonl", list(range(1, 601))), "a.xlsx", T0)
+    assert r.exit_code == 3 and "limit 500" in r.stderr, r.stderr
+    assert manual(posts_file(ledger / "b.jsonl", list(range(1, 401))), "b.xlsx", T0).exit_code == 0
+    assert person_usage(T0)["limit"] == 500
     r = quota("ledger", "verify")
     assert r.exit_code == 0, r.stderr
-    u = person_usage(T0)
-    assert (u["used"], u["limit"], u["remaining"]) == (600, 500, 0)
 
 
 def test_manual_and_id_exports_are_counted_apart(ledger: Path) -> None:
-    at = datetime.now(UTC) - timedelta(hours=1)
-    assert manual(SAMPLES / "v2_pages.jsonl", "a.xlsx", at).exit_code == 0
+    assert manual(SAMPLES / "v2_pages.jsonl", "a.xlsx", T0).exit_code == 0
     usage = json.loads(quota("usage", "acme", "--json").stdout)[0]
     assert usage["used"] == 0  # objects are not Post IDs for the 30-day cap
     r = quota(
@@ -244,7 +269,7 @@ def test_manual_and_id_exports_are_counted_apart(ledger: Path) -> None:
     )
     assert r.exit_code == 0, r.stderr
     assert json.loads(quota("usage", "acme", "--json").stdout)[0]["used"] == 118
-    assert person_usage(datetime.now(UTC))["used"] == 118 + 105  # the ID export added nothing
+    assert person_usage(T0)["used"] == 118 + 105  # the ID export added nothing
 
 
 def test_recipients_need_terms_and_a_known_person(ledger: Path) -> None:
@@ -270,9 +295,9 @@ def test_usage_person_keys_and_export_id_retry(ledger: Path) -> None:
     dry = manual(src, "b.xlsx", T0 + timedelta(hours=1), "--dry-run")
     assert dry.exit_code == 0 and json.loads(dry.stdout)["dry_run"] is True
     assert not (ledger / "b.xlsx").exists() and person_usage(T0 + timedelta(hours=2))["used"] == 100
-    # A voided manual entry stops counting; the ledger still verifies.
+    # A void marks the hand-over: the spreadsheet was written, so its objects keep counting.
     assert quota("ledger", "void", "ana-1", "--reason", "wrong person", "--by", "C Officer").exit_code == 0
-    assert person_usage(T0 + timedelta(hours=2))["used"] == 0
+    assert person_usage(T0 + timedelta(hours=2))["used"] == 100
     assert quota("ledger", "verify").exit_code == 0
 
 
@@ -284,6 +309,7 @@ def test_verify_recomputes_every_persons_windows(ledger: Path) -> None:
         "posts": 201, "users": 0, "files": [], "profile": "x-developer-policy", "version": "2026-01",
         "ids_sha256": {},
     }  # fmt: skip
+    CLOCK.set(T0 + timedelta(hours=5))
     with Session.open(None, write=True) as led:
         led.append("manual", body)  # bypasses the check, as an edited ledger would
     r = quota("ledger", "verify")
@@ -296,6 +322,7 @@ def test_verify_refuses_an_entry_naming_a_profile_not_in_force(ledger: Path) -> 
         "export_id": "lenient", "entity": "acme", "person": "ana", "at": z(T0), "posts": 900, "users": 0,
         "files": [], "profile": "x-restricted-use-cases", "version": "2023-legacy", "ids_sha256": {},
     }  # fmt: skip
+    CLOCK.set(T0)
     with Session.open(None, write=True) as led:
         led.append("manual", body)  # a forged entry choosing the lenient profile for itself
     r = quota("ledger", "verify")
@@ -316,13 +343,14 @@ MINUTE = timedelta(minutes=1)
     )
 )
 def test_no_window_ever_exceeds_the_limit(tmp_path_factory: pytest.TempPathFactory, calls: list) -> None:
-    """Random manual calls at random times (back-dated too): every answer matches a brute-force
-    oracle over every minute, and no person's 24 hours ever hold more than 500 objects."""
+    """Random manual calls at random times (earlier ones as what-ifs): every answer matches a
+    brute-force oracle over every minute, and no person's 24 hours ever hold more than 500 objects."""
     import os
 
     work = tmp_path_factory.mktemp("h")
     os.environ["QUOTA_DB"] = str(work / "ledger.duckdb")
     os.chdir(work)
+    CLOCK.set(START)  # each example is a ledger of its own, from the start
     SETUP()
     recorded: dict[str, list[tuple[datetime, int]]] = {"ana": [], "ben": []}
 
@@ -334,21 +362,29 @@ def test_no_window_ever_exceeds_the_limit(tmp_path_factory: pytest.TempPathFacto
         return min(500 - used(person, a + k * MINUTE) for k in range(24 * 60))
 
     next_id = 1
+    last: datetime | None = None
     for i, (minute, n, fit, person) in enumerate(calls):
         at = T0 + minute * MINUTE
         src = posts_file(work / f"in{i}.jsonl", list(range(next_id, next_id + n)))
         next_id += n
         free = room(person, at)
-        r = manual(src, f"out{i}.csv", at, *(["--fit"] if fit else []), person=person)
+        # A time before the last hand-over can only be asked about (a dry run records nothing).
+        what_if = last is not None and at < last
+        r = manual(src, f"out{i}.csv", at, *(["--fit"] if fit else []), *(["--dry-run"] if what_if else []),
+                   person=person)  # fmt: skip
         if n <= free:
             assert r.exit_code == 0, r.stderr
-            recorded[person].append((at, n))
+            got = n
         elif fit and free > 0:
             assert r.exit_code == 0, r.stderr
             assert json.loads(r.stdout)["left_out"] == n - free
-            recorded[person].append((at, free))
+            got = free
         else:
             assert r.exit_code == 3, r.stderr
+            continue
+        if not what_if:
+            recorded[person].append((at, got))
+            last = at
     for person, entries in recorded.items():
         for a, _ in entries:
             assert used(person, a) <= 500
@@ -391,7 +427,9 @@ def test_csv_cells_that_look_like_formulas_are_text(ledger: Path, tmp_path: Path
     src = tmp_path / "formulas.jsonl"
     with open(src, "w") as f:
         for i, text in enumerate([*FORMULAS, "plain text", "a = b"]):
-            f.write(json.dumps({"id": str(BIG + 100 + i), "text": text, "author_id": str(BIG), "lang": "en"}) + "\n")
+            author = {"id": str(BIG), "username": "synth", "protected": False}
+            f.write(json.dumps({"id": str(BIG + 100 + i), "text": text, "author_id": str(BIG), "lang": "en",
+                                "author": author}) + "\n")  # fmt: skip
     r = manual(src, "f.csv", T0, "--no-users")
     assert r.exit_code == 0, r.stderr
     with open(ledger / "f.csv", newline="") as f:
@@ -443,3 +481,32 @@ def test_objects_of_protected_accounts_are_never_handed_over(ledger: Path, tmp_p
                                                                           "protected": True}}) + "\n")  # fmt: skip
     r = manual(v1, "y.csv", T0 + timedelta(hours=1), "--fit")
     assert r.exit_code == 3 and "not public" in r.stderr  # nothing public is left to hand over
+
+
+def test_an_object_not_known_to_be_public_is_never_handed_over(ledger: Path, tmp_path: Path) -> None:
+    """An input that does not say whether an account is protected: bad input naming the field
+    (exit 4); --fit leaves such objects out and counts them with the protected ones."""
+    src = tmp_path / "page.jsonl"
+    users = [
+        {"id": str(BIG), "username": "synth_open", "protected": False},
+        {"id": str(BIG + 1), "username": "synth_?"},
+    ]
+    posts = [
+        {"id": str(BIG + 10), "text": "public", "author_id": str(BIG)},
+        {"id": str(BIG + 11), "text": "unknown", "author_id": str(BIG + 1)},
+        {"id": str(BIG + 12), "text": "no author at all", "author_id": str(BIG + 2)},
+    ]
+    src.write_text(json.dumps({"data": posts, "includes": {"users": users}}) + "\n")
+    r = manual(src, "x.xlsx", T0)
+    assert r.exit_code == 4, r.stderr
+    assert f"page.jsonl, line 1: post {BIG + 11}: includes.users[1].protected is missing" in r.stderr
+    assert not (ledger / "x.xlsx").exists()
+    r = manual(src, "x.xlsx", T0, "--fit")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert (doc["posts"], doc["users"], doc["left_out_not_public"]) == (1, 1, 3)
+    # An archive's tweets.js never says whether its account is protected.
+    r = manual(SAMPLES / "archive_tweets.js", "a.xlsx", T0)
+    assert r.exit_code == 4 and "tweets.js does not say" in r.stderr, r.stderr
+    r = manual(SAMPLES / "archive_tweets.js", "a.xlsx", T0, "--fit")
+    assert r.exit_code == 3 and "not public" in r.stderr

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import PG_URL, REQUIRE_PG, SAMPLES, TERMS, Backend, fresh_schema, init_acme, quota
+from conftest import PG_URL, REQUIRE_PG, SAMPLES, TERMS, Backend, at, fresh_schema, init_acme, quota
 
 from quota.ledger import Session
 
@@ -79,7 +79,9 @@ class _SkewedClock(datetime):
 
 def test_times_come_from_the_servers_clock(pg: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
     from quota import exports, manual, registry
+    from quota.store import base
 
+    monkeypatch.setattr(base, "injected_clock", None)  # the tests' clock stands in for the server's elsewhere
     for module in (exports, manual, registry):
         monkeypatch.setattr(module, "datetime", _SkewedClock)
     assert quota("init").exit_code == 0
@@ -157,20 +159,26 @@ def test_the_reader_role_holds_without_the_text_check(pg: Backend, query: str, m
     assert who == [{"u": f"{pg.schema}_reader", "ro": "on"}]
 
 
-def test_sql_on_the_server_answers_with_the_views_and_stops_at_its_time_limit(pg: Backend) -> None:
-    init_acme(("export", PAGES, "--to", "acme", "-o", "out", "--at", "2026-11-01T00:00:00Z"))
+def test_sql_on_the_server_answers_with_the_views_and_stops_at_its_time_limit(
+    pg: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from quota.policy import PROFILES
+
+    init_acme(("export", PAGES, "--to", "acme", "-o", "out"))
     rows = json.loads(quota("sql", "SELECT entity, used, cap FROM usage_30d", "--json").stdout)
     assert rows == [{"entity": "acme", "used": "118", "cap": 1_500_000}]  # a sum: text, as on DuckDB
     ids = json.loads(quota("sql", "SELECT id FROM delivered_ids ORDER BY id LIMIT 2", "--json").stdout)
     assert all(isinstance(r["id"], str) for r in ids)  # IDs as text, as on DuckDB
     r = quota("sql", "SELECT count(*) FROM generate_series(1, 100000000000)", "--timeout", "1")
     assert r.exit_code == 2 and "time limit of 1 s" in r.stderr
-    # The views follow the profile in force.
-    assert quota("policy", "use", "x-restricted-use-cases", "--reason", "t", "--by", "C").exit_code == 0
-    policy = json.loads(quota("policy", "show", "--json").stdout)
-    cap = next(p for p in policy if p["profile"] == "x-restricted-use-cases")["post_ids_per_30_days"]
+    # The views follow the profile in force (here a reading with another cap).
+    reading = "x-developer-policy-utc-day"
+    monkeypatch.setitem(PROFILES, reading, dataclasses.replace(PROFILES[reading], post_id_cap=1_000_000))
+    assert quota("policy", "use", reading, "--reason", "t", "--by", "C").exit_code == 0
     rows = json.loads(quota("sql", "SELECT cap FROM usage_30d", "--json").stdout)
-    assert rows == [{"cap": cap}]
+    assert rows == [{"cap": 1_000_000}]
 
 
 # ------------------------------------------------------------------ a server that restarts
@@ -267,7 +275,7 @@ def test_the_copy_of_a_ledger_keeps_its_chain_and_its_checkpoints(pg: Backend, t
         ("init",),
         ("entity", "add", "acme", "--name", "Acme"),
         ("entity", "accept-terms", *TERMS, "acme", "--by", "J", "--at", "2026-01-01T00:00:00Z"),
-        ("export", PAGES, "--to", "acme", "-o", "out", "--ids", "post,user", "--at", "2026-11-01T00:00:00Z"),
+        ("export", PAGES, "--to", "acme", "-o", "out", "--ids", "post,user"),
     ):
         assert quota(*args, "--db", duck).exit_code == 0, args
     assert quota("ledger", "checkpoint", "-o", "cp.txt", "--db", duck).exit_code == 0
@@ -276,7 +284,7 @@ def test_the_copy_of_a_ledger_keeps_its_chain_and_its_checkpoints(pg: Backend, t
     assert "it verifies" in r.stderr
     assert quota("ledger", "verify", "--checkpoint", "cp.txt").exit_code == 0
     # The shared ledger goes on from there, and the old checkpoint still holds.
-    assert quota("export", PAGES, "--to", "acme", "-o", "out2", "--at", "2026-11-02T00:00:00Z").exit_code == 0
+    assert at("2026-12-02T00:00:00Z", "export", PAGES, "--to", "acme", "-o", "out2").exit_code == 0
     assert quota("ledger", "verify", "--checkpoint", "cp.txt").exit_code == 0
     got = json.loads(quota("who-received", (tmp_path / "out" / "post_ids.txt").read_text().split()[0], "--json").stdout)
     assert len(got) == 2
@@ -293,7 +301,7 @@ def test_the_copy_of_a_ledger_keeps_its_chain_and_its_checkpoints(pg: Backend, t
 
 
 def test_who_received_looks_ids_up_by_index(pg: Backend) -> None:
-    init_acme(("export", PAGES, "--to", "acme", "-o", "out", "--at", "2026-11-01T00:00:00Z"))
+    init_acme(("export", PAGES, "--to", "acme", "-o", "out"))
     from quota.store.postgres import LINEAGE_OF, _placeholders
 
     posts = [int(i) for (i,) in pg.rows("SELECT id FROM lineage LIMIT 3")]

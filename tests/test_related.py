@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import TERMS, examples, quota
+from conftest import CLOCK, LETTER, SAMPLES, TERMS, at, examples, quota
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,18 +40,22 @@ def test_entities_of_one_group_share_one_cap(tmp_path: Path) -> None:
     # Before: four entities, four caps. Now 1,500,000 to a1 leaves nothing for a2 or a3.
     run("ledger", "import", past(tmp_path / "a.csv", ("2026-11-01T00:00:00Z", "a1", CAP)))
     r = quota("ledger", "import", past(tmp_path / "b.csv", ("2026-11-02T00:00:00Z", "a2", 1)))
-    assert r.exit_code == 3 and "a2 (whose group acme-group shares one cap)" in r.stderr and "over by 1" in r.stderr
+    assert r.exit_code == 3 and "a2 (whose organisation acme-group shares one cap)" in r.stderr, r.stderr
+    assert "over by 1" in r.stderr
     # The honest twin: an entity of no group keeps its own cap.
     run("ledger", "import", past(tmp_path / "c.csv", ("2026-11-02T00:00:00Z", "solo", CAP)))
+    # One row per holder, with its members.
     rows = json.loads(quota("usage", "--at", "2026-11-03T00:00:00Z", "--json").stdout)
-    by = {(r["entity"], r["group"]): r for r in rows}
-    assert by[("a2", "acme-group")]["used"] == CAP and by[("a2", "acme-group")]["headroom"] == 0
-    assert by[(None, "acme-group")]["used"] == CAP and by[("solo", None)]["used"] == CAP
+    assert [(r["entity"], r["group"], r["members"], r["used"]) for r in rows] == [
+        (None, "acme-group", ["a1", "a2", "a3"], CAP), ("solo", None, ["solo"], CAP)
+    ]  # fmt: skip
+    (a2,) = json.loads(quota("usage", "a2", "--at", "2026-11-03T00:00:00Z", "--json").stdout)
+    assert (a2["entity"], a2["group"], a2["used"], a2["headroom"]) == ("a2", "acme-group", CAP, 0)
     # After 30 days the window frees, for the group as a whole.
     run("ledger", "import", past(tmp_path / "d.csv", ("2026-12-01T00:00:00Z", "a3", CAP)))
     assert quota("ledger", "verify").exit_code == 0
     # A permission for the group lifts the one cap they share.
-    run("permission", "add", "X-G", "--group", "acme-group", "--cap", "2000000", "--from", "2026-11-01",
+    run("permission", "add", *LETTER, "X-G", "--group", "acme-group", "--cap", "2000000", "--from", "2026-11-01",
         "--until", "2027-01-15")  # fmt: skip
     run("ledger", "import", past(tmp_path / "e.csv", ("2026-11-05T00:00:00Z", "a2", 400_000)))
     r = quota("ledger", "import", past(tmp_path / "f.csv", ("2026-11-05T00:00:00Z", "a3", 100_001)))
@@ -71,7 +75,7 @@ def test_verify_judges_the_groups_summed_windows(tmp_path: Path) -> None:
     assert r.exit_code == 5 and "acme-group has 3,000,000 Post IDs" in r.stderr
 
 
-def test_a_link_counts_from_its_time_on(tmp_path: Path) -> None:
+def test_one_organisation_is_one_holder_before_and_after_a_link(tmp_path: Path) -> None:
     org(("a1", "Acme One", ("--part-of", "acme-group")), ("b", "Bee Analytics", ()))
     run("ledger", "import", past(tmp_path / "a.csv", ("2026-11-01T00:00:00Z", "b", 1_000_000)))
     r = quota("entity", "link", "b", "--part-of", "acme-group")
@@ -79,12 +83,74 @@ def test_a_link_counts_from_its_time_on(tmp_path: Path) -> None:
     run("entity", "link", "b", "--part-of", "acme-group", "--reason", "bought by Acme")
     assert quota("entity", "link", "b", "--part-of", "acme-group", "--reason", "again").exit_code == 2
     assert quota("entity", "link", "b", "--part-of", "a1", "--reason", "x").exit_code == 2  # an entity, not a group
-    # b's entries before the link stay its own: the group has its whole cap now.
-    rows = {(r["entity"], r["group"]): r for r in json.loads(quota("usage", "--json").stdout)}
-    assert rows[("b", "acme-group")]["used"] == 0
-    # A back-dated entry before the link is judged by b's own cap.
-    r = quota("ledger", "import", past(tmp_path / "b.csv", ("2026-11-02T00:00:00Z", "b", 600_000)))
-    assert r.exit_code == 3 and "to b at" in r.stderr
+    # A link never lowers what counts: b's million from before it is the organisation's.
+    rows = json.loads(quota("usage", "--at", "2026-11-02T00:00:00Z", "--json").stdout)
+    assert [(r["group"], r["members"], r["used"]) for r in rows] == [("acme-group", ["a1", "b"], 1_000_000)]
+    # ... in every window: a past entry of a1's is judged with b's, whatever the link's time.
+    r = quota("ledger", "import", past(tmp_path / "b.csv", ("2026-11-02T00:00:00Z", "a1", 600_000)))
+    assert r.exit_code == 3 and "over by 100,000" in r.stderr, r.stderr
+    run("ledger", "import", past(tmp_path / "c.csv", ("2026-11-02T00:00:00Z", "a1", 500_000)))
+    assert quota("ledger", "verify").exit_code == 0
+
+
+def test_a_new_group_name_gives_no_fresh_cap(tmp_path: Path) -> None:
+    """The audit: 1.5M, link to g1, 1.5M, link to g2, 1.5M. A group name is not an organisation."""
+    org(("acme", "Acme", ()))
+    run("ledger", "import", past(tmp_path / "a.csv", ("2026-11-20T00:00:00Z", "acme", CAP)))
+    for group in ("g1", "g2"):
+        run("entity", "link", "acme", "--part-of", group, "--reason", "a new name")
+        r = quota("export", SAMPLES / "v2_pages.jsonl", "--to", "acme", "-o", f"out-{group}")
+        assert r.exit_code == 3 and "over by 118" in r.stderr, r.stderr
+    # Linked to a second group, the entity merges the two: one holder, named by its first group.
+    rows = json.loads(quota("usage", "--json").stdout)
+    assert [(r["group"], r["members"], r["used"]) for r in rows] == [("g1", ["acme"], CAP)]
+    assert json.loads(quota("usage", "acme", "--json").stdout)[0]["group"] == "g1"
+    assert quota("ledger", "verify").exit_code == 0
+
+
+def test_a_link_that_reveals_a_breach_is_refused_or_recorded_as_one(tmp_path: Path) -> None:
+    org(("a1", "Acme One", ("--part-of", "acme-group")), ("b", "Bee Analytics", ()), ("c", "Cee", ()))
+    run("ledger", "import", past(tmp_path / "a.csv", ("2026-11-20T00:00:00Z", "a1", 1_000_000)))
+    run("ledger", "import", past(tmp_path / "b.csv", ("2026-11-21T00:00:00Z", "b", 1_000_000)))
+    before = json.loads(quota("ledger", "verify", "--json").stdout)["events"]
+    r = quota("entity", "link", "b", "--part-of", "acme-group", "--reason", "subsidiary")
+    assert r.exit_code == 3 and "2,000,000 Post IDs in the 30 days to 2026-11-21" in r.stderr, r.stderr
+    assert "cap 1,500,000, over by 500,000" in r.stderr and "--breach" in r.stderr
+    assert json.loads(quota("ledger", "verify", "--json").stdout)["events"] == before
+    # --breach on a link that breaks nothing is a mistake.
+    r = quota("entity", "link", "c", "--part-of", "acme-group", "--reason", "x", "--breach")
+    assert r.exit_code == 2 and "breaks no cap" in r.stderr
+    # A link is a fact: recorded as the breach it reveals.
+    r = quota("entity", "link", "b", "--part-of", "acme-group", "--reason", "subsidiary since 2025", "--breach")
+    assert r.exit_code == 0, r.stderr
+    assert "recorded as a breach" in r.stderr
+    (row,) = json.loads(quota("usage", "--json").stdout)[:1]
+    assert (row["group"], row["used"], row["headroom"]) == ("acme-group", 2_000_000, -500_000)
+    # Nothing more fits the organisation until the window clears.
+    r = quota("export", SAMPLES / "v2_pages.jsonl", "--to", "a1", "-o", "out")
+    assert r.exit_code == 3 and "over by" in r.stderr
+    assert at("2026-12-21T00:00:01Z", "export", SAMPLES / "v2_pages.jsonl", "--to", "a1", "-o", "later").exit_code == 0
+    r = quota("ledger", "verify")
+    assert r.exit_code == 0, r.stderr
+
+
+def test_an_entitys_own_permission_stops_counting_once_it_is_linked(tmp_path: Path) -> None:
+    org(("e", "Eee", ()), ("a1", "Acme One", ("--part-of", "acme-group")))
+    run("permission", "add", *LETTER, "P-E", "--entity", "e", "--cap", "3000000", "--from", "2026-10-01",
+        "--until", "2027-06-01")  # fmt: skip
+    run("ledger", "import", past(tmp_path / "a.csv", ("2026-11-20T00:00:00Z", "e", 2_000_000)))
+    # X granted e alone 3,000,000; the organisation it is part of has the base cap.
+    r = quota("entity", "link", "e", "--part-of", "acme-group", "--reason", "subsidiary")
+    assert r.exit_code == 3 and "over by 500,000" in r.stderr, r.stderr
+    run("permission", "add", *LETTER, "P-G", "--group", "acme-group", "--cap", "3000000", "--from", "2026-10-01",
+        "--until", "2027-06-01")  # fmt: skip
+    run("entity", "link", "e", "--part-of", "acme-group", "--reason", "subsidiary")
+    # Linked, an entity takes no permission of its own: X's word for the organisation counts.
+    r = quota("permission", "add", *LETTER, "P-E2", "--entity", "e", "--cap", "4000000", "--from", "2026-12-01",
+              "--until", "2027-06-01")  # fmt: skip
+    assert r.exit_code == 2 and "part of the organisation acme-group" in r.stderr
+    (row,) = json.loads(quota("usage", "e", "--json").stdout)
+    assert (row["used"], row["cap"]) == (2_000_000, 3_000_000)
     assert quota("ledger", "verify").exit_code == 0
 
 
@@ -98,14 +164,14 @@ def test_handles_with_one_email_share_one_allowance(tmp_path: Path) -> None:
     w = synth.World(4, n_users=50)
     for name in ("p1.jsonl", "p2.jsonl", "p3.jsonl"):
         (tmp_path / name).write_text("".join(synth.dumps(synth.v2_flat(w.post())) + "\n" for _ in range(300)))
-    at = ("--at", "2026-11-10T12:00:00Z")
-    run("manual", "p1.jsonl", "--person", "ana", "-o", "a.csv", "--no-users", *at)
+    CLOCK.set("2026-12-10T12:00:00Z")
+    run("manual", "p1.jsonl", "--person", "ana", "-o", "a.csv", "--no-users")
     # Before: a second handle had a second 500. Now one human, one allowance: 300 + 300 > 500.
-    r = quota("manual", "p2.jsonl", "--person", "ana2", "-o", "b.csv", "--no-users", *at)
+    r = quota("manual", "p2.jsonl", "--person", "ana2", "-o", "b.csv", "--no-users")
     assert r.exit_code == 3 and "used 300, limit 500" in r.stderr
     # The honest twin: another human of the same entity has an allowance of their own.
-    run("manual", "p3.jsonl", "--person", "bo", "-o", "c.csv", "--no-users", *at)
-    got = json.loads(quota("usage", "--person", "ana2", "--at", "2026-11-10T13:00:00Z", "--json").stdout)
+    run("manual", "p3.jsonl", "--person", "bo", "-o", "c.csv", "--no-users")
+    got = json.loads(quota("usage", "--person", "ana2", "--at", "2026-12-10T13:00:00Z", "--json").stdout)
     assert got["used"] == 300 and got["entity"] == "beta"
     assert quota("ledger", "verify").exit_code == 0
 
@@ -115,20 +181,22 @@ def test_a_moved_person_keeps_history_and_takes_their_allowance(tmp_path: Path) 
     run("person", "add", "ana", "--entity", "acme")
     w = synth.World(5, n_users=50)
     (tmp_path / "p.jsonl").write_text("".join(synth.dumps(synth.v2_flat(w.post())) + "\n" for _ in range(400)))
-    run("manual", "p.jsonl", "--person", "ana", "-o", "a.csv", "--no-users", "--at", "2026-11-10T12:00:00Z",
-        "--export-id", "m1")  # fmt: skip
-    r = quota("person", "move", "ana", "--to", "beta", "--at", "2026-11-10T13:00:00Z")
+    CLOCK.set("2026-12-10T12:00:00Z")
+    run("manual", "p.jsonl", "--person", "ana", "-o", "a.csv", "--no-users", "--export-id", "m1")
+    CLOCK.set("2026-12-10T13:00:00Z")
+    r = quota("person", "move", "ana", "--to", "beta", "--at", "2026-12-10T13:00:00Z")
     assert r.exit_code == 2  # no reason
-    run("person", "move", "ana", "--to", "beta", "--at", "2026-11-10T13:00:00Z", "--reason", "changed employer")
+    run("person", "move", "ana", "--to", "beta", "--at", "2026-12-10T13:00:00Z", "--reason", "changed employer")
     # The past receipt stays with acme; the person is beta's now, and their 400 follow them.
     assert json.loads(quota("ledger", "show", "m1", "--json").stdout)["entity"] == "acme"
     assert json.loads(quota("person", "list", "--json").stdout)[0]["entity"] == "beta"
-    got = json.loads(quota("usage", "--person", "ana", "--at", "2026-11-10T14:00:00Z", "--json").stdout)
+    got = json.loads(quota("usage", "--person", "ana", "--at", "2026-12-10T14:00:00Z", "--json").stdout)
     assert (got["entity"], got["used"], got["remaining"]) == ("beta", 400, 100)
     # An export to ana for acme after the move is refused; before it, ana was acme's.
-    r = quota("export", "p.jsonl", "--to", "acme", "--person", "ana", "-o", "o1", "--at", "2026-11-10T14:00:00Z")
+    r = at("2026-12-10T14:00:00Z", "export", "p.jsonl", "--to", "acme", "--person", "ana", "-o", "o1")
     assert r.exit_code == 3 and "belongs to beta" in r.stderr
-    r = quota("export", "p.jsonl", "--to", "acme", "--person", "ana", "-o", "o2", "--at", "2026-11-10T12:30:00Z")
+    r = quota("export", "p.jsonl", "--to", "acme", "--person", "ana", "-o", "o2", "--at", "2026-12-10T12:30:00Z",
+              "--dry-run")  # fmt: skip
     assert r.exit_code == 0, r.stderr
     assert quota("ledger", "verify").exit_code == 0
 

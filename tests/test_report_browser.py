@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, TERMS, quota
+from conftest import LETTER, SAMPLES, TERMS, quota
 
 from quota.report_html import USED
 
@@ -82,7 +82,7 @@ def test_report_renders_with_the_ledgers_numbers(tmp_path: Path) -> None:
         ("entity", "add", "acme2", "--name", "ACME Inc."),
         ("entity", "accept-terms", "acme2", "--by", "Al", "--version", "XDA 2026-10", "--method", "web form",
          "--at", "2026-11-01T00:00:00Z", "--evidence", SAMPLES / "terms-acceptance.txt"),
-        ("permission", "add", "X-7", "--entity", "beta", "--cap", "2000000", "--from", "2026-10-25",
+        ("permission", "add", *LETTER, "X-7", "--entity", "beta", "--cap", "2000000", "--from", "2026-10-25",
          "--until", "2026-11-15"),
         ("policy", "use", "x-developer-policy-utc-day", "--reason", "counsel", "--by", "C Officer"),
     ):  # fmt: skip

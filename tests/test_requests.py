@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, TERMS, Backend, ids_of, quota
+from conftest import SAMPLES, TERMS, Backend, Clock, ids_of, quota
 from oracle_posts import posts_of
 
 from quota.ledger import Session
@@ -93,19 +93,43 @@ def test_the_researchers_path_end_to_end(ledger: Path) -> None:
     assert "Demo posts" in readme and (ledger / "d2" / "CITATION.cff").exists()
     assert str(SAMPLES) not in readme and str(SAMPLES) not in (ledger / "d2" / "manifest.json").read_text()
 
-    # Voiding the first delivery frees the exemption's quantity: the rest of r2 goes out, none twice.
+    # A void of a delivery marks it and frees nothing: X approved what the researcher already holds.
     ok("ledger", "void", shown["export_ids"][0], "--reason", "sent to the wrong folder", "--by", "C Officer")
-    assert json.loads(ok("request", "show", r1, "--json"))["state"] == "approved"
-    ok("request", "deliver", r2, "-o", "d3")
-    rest = ids_of(ledger / "d3" / "post_ids.txt")
-    assert rest == [p["id"] for p in tagged[40:]]
-    # The authors not delivered before: none is delivered, or drawn from the exemption, twice.
-    authors = {p["author"] for p in tagged[40:]} - {p["author"] for p in tagged[:40]}
-    assert set(ids_of(ledger / "d3" / "user_ids.txt")) == authors
-    assert json.loads(ok("request", "show", r2, "--json"))["state"] == "delivered"
-    assert quota("request", "deliver", r2, "-o", "d4").exit_code == 2  # nothing is left
+    assert json.loads(ok("request", "show", r1, "--json"))["state"] == "delivered"
+    drawn = json.loads(ok("exemption", "show", "ACAD", "--json"))
+    assert (drawn["used_post_ids"], drawn["remaining_post_ids"]) == (len(english) + 40, 0)
+    refused = quota("request", "deliver", r2, "-o", "d3")
+    assert refused.exit_code == 3 and "remaining 0" in refused.stderr and not (ledger / "d3").exists()
     listed = json.loads(ok("request", "list", "--state", "delivered", "--json"))
-    assert [r["request_id"] for r in listed] == [r2]
+    assert [r["request_id"] for r in listed] == [r1]
+    assert json.loads(ok("ledger", "verify", "--json"))["ok"]
+
+
+def test_a_request_goes_out_in_parts_as_the_window_frees_and_none_twice(ledger: Path, clock: Clock) -> None:
+    posts = posts_of(PAGES, FLAT)
+    tagged = sorted((p for p in posts.values() if "data" in p["tags"]), key=lambda p: int(p["id"]))
+    setup(ledger, posts=1000)
+    (ledger / "past.csv").write_text(f"at,entity,post_ids\n2026-11-02T00:00:00Z,uni,{1_500_000 - 40}\n")
+    ok("ledger", "import", "past.csv")
+    # Under the 30-day cap (no exemption): 40 Post IDs of room left now.
+    asked = submit("--hashtag", "data", "--ids", "post,user", "--purpose", "hashtags")
+    assert (asked["fits"], asked["basis"]) == (False, "cap")
+    r = asked["request_id"]
+    ok("request", "approve", r, "--by", "C Officer")
+    refused = quota("request", "deliver", r, "-o", "d1")
+    assert refused.exit_code == 3 and f"over by {len(tagged) - 40:,}" in refused.stderr
+    done = json.loads(ok("request", "deliver", r, "-o", "d1", "--fit", "--json"))
+    assert (done["post_ids"], done["state"], done["left_post_ids"]) == (40, "partly-delivered", len(tagged) - 40)
+    assert ids_of(ledger / "d1" / "post_ids.txt") == [p["id"] for p in tagged[:40]]
+    # The past distribution leaves the window: the rest goes out, none twice.
+    clock.set("2026-12-02T00:00:01Z")
+    ok("request", "deliver", r, "-o", "d2")
+    assert ids_of(ledger / "d2" / "post_ids.txt") == [p["id"] for p in tagged[40:]]
+    # The authors not delivered before: none is delivered twice.
+    authors = {p["author"] for p in tagged[40:]} - {p["author"] for p in tagged[:40]}
+    assert set(ids_of(ledger / "d2" / "user_ids.txt")) == authors
+    assert json.loads(ok("request", "show", r, "--json"))["state"] == "delivered"
+    assert quota("request", "deliver", r, "-o", "d3").exit_code == 2  # nothing is left
     assert json.loads(ok("ledger", "verify", "--json"))["ok"]
 
 

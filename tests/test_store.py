@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, TERMS, Backend, Templates, build_once, quota, world_copy
+from conftest import CLOCK, EARLY, LETTER, SAMPLES, TERMS, Backend, Templates, at, build_once, quota, world_copy
 
 from quota.ledger import Session
 from quota.store import sqlfiles
@@ -61,6 +61,7 @@ def build(tmp_path: Path) -> None:
     (t / "past.txt").write_text("11\n12\n13\n")
     (t / "big.csv").write_text("at,entity,post_ids\n2026-10-02T00:00:00Z,acme,1499999\n2026-10-03T00:00:00Z,acme,5\n")
     first_post = None
+    CLOCK.set(EARLY)
     for args in (
         ("init",),
         ("entity", "add", "acme", "--name", "Acme", "--part-of", "acme-group", "--domain", "acme.example"),
@@ -71,31 +72,37 @@ def build(tmp_path: Path) -> None:
           for e in ("acme", "acme-labs", "uni")),
         ("person", "add", "ana", "--entity", "acme", "--email", "ana@acme.example"),
         ("person", "add", "rsmith", "--entity", "uni"),
-        ("person", "move", "ana", "--to", "acme-labs", "--at", "2026-09-01T00:00:00Z", "--reason", "moved"),
-        ("permission", "add", "X-1", "--group", "acme-group", "--cap", "3000000", "--from", "2026-11-01",
-         "--until", "2027-01-01"),
-        ("policy", "use", "x-developer-policy", "--reason", "confirm", "--by", "C Officer"),
-        ("ledger", "import", "past.csv"),
-        ("ledger", "import", "big.csv", "--breach", "--reason", "two teams, one week"),
-        ("export", PAGES, "--to", "acme", "-o", "a1", "--ids", "post,user", "--at", "2026-11-01T00:00:00Z",
-         "--export-id", "a1"),
-        ("export", PAGES, "--to", "acme", "-o", "a2", "--at", "2026-11-02T00:00:00Z", "--export-id", "a2"),
-        ("ledger", "void", "a2", "--reason", "twice", "--by", "C Officer"),
-        ("exemption", "add", "ACAD", "--entity", "uni", "--kind", "academic", "--approved-on", "2026-09-01",
-         "--from", "2026-09-01", "--until", "2027-09-01", "--post-ids", "1000", "--user-ids", "1000"),
-        ("exemption", "add", "DSA", "--entity", "uni", "--kind", "dsa-art40", "--person", "rsmith",
-         "--approved-on", "2026-09-01", "--from", "2026-09-01", "--until", "2027-09-01"),
-        ("exemption", "add", "OLD", "--entity", "uni", "--kind", "dsa-art40", "--person", "rsmith",
-         "--approved-on", "2026-09-01", "--from", "2026-09-01", "--until", "2027-09-01"),
-        ("exemption", "revoke", "OLD", "--reason", "ended"),
-        ("export", PAGES, "--to", "uni", "--person", "rsmith", "-o", "u1", "--exemption", "ACAD",
-         "--at", "2026-11-03T00:00:00Z", "--export-id", "u1"),
-        ("manual", SAMPLES / "v2_flat.jsonl", "--person", "ana", "-o", "ana.xlsx", "--at", "2026-11-04T00:00:00Z",
-         "--export-id", "m1", "--no-users"),
-        ("dataset", "add", "demo", PAGES, "--title", "Demo", "--description", "Sample pages", "--from", "2026-01-01",
-         "--citation", "Team (2026). Demo."),
+        ("person", "add", "ana2", "--entity", "acme-labs"),
+        ("person", "same", "ana", "ana2", "--reason", "one analyst, two handles"),
     ):  # fmt: skip
         r = quota(*args)
+        assert r.exit_code == 0, (args, r.stderr)
+    for when, *args in (
+        ("2026-09-01T00:00:00Z", "person", "move", "ana", "--to", "acme-labs", "--at", "2026-09-01T00:00:00Z",
+         "--reason", "moved"),
+        ("2026-09-01T00:00:00Z", "permission", "add", *LETTER, "X-1", "--group", "acme-group", "--cap", "3000000",
+         "--from", "2026-11-01", "--until", "2027-01-01"),
+        ("2026-09-01T00:00:00Z", "policy", "use", "x-developer-policy", "--reason", "confirm", "--by", "C Officer"),
+        ("2026-10-15T00:00:00Z", "ledger", "import", "past.csv"),
+        ("2026-10-15T00:00:00Z", "ledger", "import", "big.csv", "--breach", "--reason", "two teams, one week"),
+        ("2026-11-01T00:00:00Z", "export", PAGES, "--to", "acme", "-o", "a1", "--ids", "post,user", "--export-id", "a1"),
+        ("2026-11-02T00:00:00Z", "export", PAGES, "--to", "acme", "-o", "a2", "--export-id", "a2"),
+        ("2026-11-02T00:00:00Z", "ledger", "void", "a2", "--reason", "twice", "--by", "C Officer"),
+        ("2026-11-02T00:00:00Z", "exemption", "add", "ACAD", "--entity", "uni", "--kind", "academic", "--approved-on", "2026-09-01",
+         "--from", "2026-09-01", "--until", "2027-09-01", "--post-ids", "1000", "--user-ids", "1000"),
+        ("2026-11-02T00:00:00Z", "exemption", "add", "DSA", "--entity", "uni", "--kind", "dsa-art40", "--person", "rsmith",
+         "--approved-on", "2026-09-01", "--from", "2026-09-01", "--until", "2027-09-01"),
+        ("2026-11-02T00:00:00Z", "exemption", "add", "OLD", "--entity", "uni", "--kind", "dsa-art40", "--person", "rsmith",
+         "--approved-on", "2026-09-01", "--from", "2026-09-01", "--until", "2027-09-01"),
+        ("2026-11-02T00:00:00Z", "exemption", "revoke", "OLD", "--reason", "ended"),
+        ("2026-11-03T00:00:00Z", "export", PAGES, "--to", "uni", "--person", "rsmith", "-o", "u1", "--exemption",
+         "ACAD", "--export-id", "u1"),
+        ("2026-11-04T00:00:00Z", "manual", SAMPLES / "v2_flat.jsonl", "--person", "ana", "-o", "ana.xlsx",
+         "--export-id", "m1", "--no-users"),
+        ("2026-11-04T00:00:00Z", "dataset", "add", "demo", PAGES, "--title", "Demo", "--description", "Sample pages",
+         "--from", "2026-01-01", "--citation", "Team (2026). Demo."),
+    ):  # fmt: skip
+        r = at(when, *args)
         assert r.exit_code == 0, (args, r.stderr)
     asked = quota("request", "submit", "--dataset", "demo", "--person", "rsmith", "--exemption", "ACAD",
                   "--oldest", "3", "--ids", "post,user", "--purpose", "a study", "--json")  # fmt: skip
@@ -105,17 +112,16 @@ def build(tmp_path: Path) -> None:
     first_post = (t / "a1" / "post_ids.txt").read_text().split()[:2]
     (t / "n.jsonl").write_text("".join(json.dumps({"id": i, "action": "delete", "reason": "deleted"}) + "\n"
                                        for i in first_post))  # fmt: skip
-    added = json.loads(quota("notice", "add", "n.jsonl", "--kind", "post", "--received-at",
-                             "2026-11-05T00:00:00Z", "--json").stdout)  # fmt: skip
+    added = json.loads(at("2026-11-05T00:00:00Z", "notice", "add", "n.jsonl", "--kind", "post", "--json").stdout)
     notice = added[0]["notice_id"]
-    assert quota("notice", "sent", notice, "--entity", "acme", "--at", "2026-11-05T01:00:00Z").exit_code == 0
+    assert at("2026-11-05T01:00:00Z", "notice", "sent", notice, "--entity", "acme").exit_code == 0
     (t / "n2.jsonl").write_text(json.dumps({"id": first_post[0], "action": "delete", "reason": "deleted"}) + "\n")
-    added = json.loads(quota("notice", "add", "n2.jsonl", "--kind", "user", "--received-at",
-                             "2026-11-06T00:00:00Z", "--json").stdout)  # fmt: skip
+    added = json.loads(at("2026-11-06T00:00:00Z", "notice", "add", "n2.jsonl", "--kind", "user", "--json").stdout)
     assert (
         quota("notice", "void", added[0]["notice_id"] if added else _last_notice(), "--reason", "kind").exit_code == 0
     )
     # A release: an export whose writing failed is released by quota itself; here, by hand.
+    CLOCK.set("2026-11-07T00:00:00Z")
     with Session.open(None, write=True) as ledger:
         ledger.append("reserve", {
             "export_id": "r1", "entity": "acme", "person": None, "at": "2026-11-07T00:00:00.000000Z",
@@ -185,7 +191,7 @@ def test_the_same_history_gives_the_same_rows_on_both(template: Path, tmp_path: 
         with Session.open(db) as ledger:
             ledger.views()
             got = {}
-            for name in (*STATE_TABLES, "entry_holders", "manual_humans"):
+            for name in (*STATE_TABLES, "components", "counted_holders", "holder_permissions"):
                 got[name] = sorted(map(repr, ([_plain(v) for v in row] for row in ledger.rows(ledger.store.sql(name)))))
             for name, _ in ledger.view_sql():
                 got[name] = sorted(

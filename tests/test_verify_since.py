@@ -131,12 +131,13 @@ entries = st.lists(
 
 
 def _reserve(ledger: Session, n: int, entity: str, day: int, size: int) -> None:
-    """An entry appended as it stands, past the export check: what a forged or buggy writer leaves."""
+    """An entry appended as it stands, past the import check: what a forged or buggy writer leaves
+    (a past distribution, so that it may carry any time)."""
     at = T0 + timedelta(days=day, seconds=n)
-    ledger.append("reserve", {
+    ledger.append("import", {
         "export_id": f"x{n}", "entity": entity, "person": None, "at": at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "post_ids": size * 250_000, "user_ids": 0, "dm_ids": 0, "basis": "cap", "profile": DEFAULT_PROFILE,
-        "version": PROFILES[DEFAULT_PROFILE].version, "ids_sha256": {}, "sources": {"post": "typed"},
+        "post_ids": size * 250_000, "user_ids": 0, "reference": "", "profile": DEFAULT_PROFILE,
+        "version": PROFILES[DEFAULT_PROFILE].version,
     })  # fmt: skip
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -102,6 +102,17 @@ def parse_time(value: str, option: str = "--at") -> datetime:
         return parse_iso(value)
     except TimeProblem as e:
         raise click.BadParameter(str(e), param_hint=option) from None
+
+
+def parse_date(value: str, option: str) -> date:
+    """A calendar date, 2026-10-01."""
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value[:40]!r} is not a date such as 2026-10-01", param_hint=option) from None
+    if not 2006 <= day.year < 3000:
+        raise click.BadParameter(f"{value[:40]!r} is outside the years quota records (2006 to 2999)", param_hint=option)
+    return day
 
 
 def at_or_now(ledger, value: str | None, option: str = "--at") -> datetime:  # type: ignore[no-untyped-def]

@@ -57,7 +57,14 @@ def notice() -> None:
 
 @notice.command("add")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--received-at", default=None, help="When X's result arrived (ISO 8601, UTC; default now).")
+@click.option(
+    "--received-at", default=None,
+    help="When X's result arrived (ISO 8601, UTC; default now); more than 5 minutes ago needs --evidence.",
+)  # fmt: skip
+@click.option(
+    "--evidence", default=None, type=click.Path(path_type=Path),
+    help="Proof of a back-dated --received-at (the e-mail or message; its sha256 is kept).",
+)  # fmt: skip
 @click.option(
     "--kind", type=click.Choice(["post", "user"]), default=None,
     help="Whose IDs the result lists: post (a tweets job) or user (a users job); the file does not say.",
@@ -71,6 +78,7 @@ def notice() -> None:
 def notice_add(
     file: Path,
     received_at: str | None,
+    evidence: Path | None,
     kind: str | None,
     job_file: Path | None,
     db: str | None,
@@ -85,8 +93,9 @@ def notice_add(
 
     \b
     Examples:
-      quota notice add compliance-2026-11-22.jsonl --kind post --received-at 2026-11-22T08:00:00Z
+      quota notice add compliance-2026-11-22.jsonl --kind post
       quota notice add compliance-2026-11-22.jsonl --job job-1596.json
+      quota notice add result.jsonl --kind post --received-at 2026-11-22T08:00:00Z --evidence mail.eml
     """
     from quota import notices
 
@@ -105,8 +114,8 @@ def notice_add(
             "or --job with the job's JSON"
         )
     with writer(db, wait) as ledger:
-        when = at_or_now(ledger, received_at, "--received-at")
-        notice_id, seq = notices.add(ledger, file, str(file), when, kind, job)
+        when = parse_time(received_at, "--received-at") if received_at is not None else None
+        notice_id, seq = notices.add(ledger, file, str(file), when, kind, job, evidence)
         rows = notices.affected(ledger, notice_id)
     for r in rows:
         r["notice_id"] = notice_id
@@ -141,19 +150,32 @@ def notice_show(notice_id: str, outdir: Path | None, db: str | None, wait: float
 @notice.command("sent")
 @click.argument("notice_id")
 @click.option("--entity", "entity_id", required=True, help="The recipient that was told.")
-@click.option("--at", "at", default=None, help="When it was told (ISO 8601, UTC; default now).")
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    help="When it was told (ISO 8601, UTC; default now); more than 5 minutes ago needs --evidence.",
+)
+@click.option(
+    "--evidence", default=None, type=click.Path(path_type=Path),
+    help="Proof of a back-dated --at (the message that told them; its sha256 is kept).",
+)  # fmt: skip
 @ledger_options
-def notice_sent(notice_id: str, entity_id: str, at: str | None, db: str | None, wait: float) -> None:
-    """Record that ENTITY was told about the notice's IDs.
+def notice_sent(
+    notice_id: str, entity_id: str, at: str | None, evidence: Path | None, db: str | None, wait: float
+) -> None:
+    """Record that ENTITY was told about the notice's IDs (now, or at a back-dated --at with --evidence).
 
     \b
-    Example:
+    Examples:
       quota notice sent n-20261122T080000-1a2b3c --entity acme
+      quota notice sent n-20261122T080000-1a2b3c --entity beta --at 2026-11-22T09:30:00Z --evidence sent.eml
     """
     from quota import notices
 
+    when = parse_time(at) if at is not None else None
     with writer(db, wait) as ledger:
-        seq = notices.sent(ledger, notice_id, entity_id, at_or_now(ledger, at))
+        seq = notices.sent(ledger, notice_id, entity_id, when, evidence)
     if seq is None:
         click.echo(f"already recorded: {entity_id} was told about {notice_id}", err=True)
     else:
@@ -163,19 +185,20 @@ def notice_sent(notice_id: str, entity_id: str, at: str | None, db: str | None, 
 @notice.command("void")
 @click.argument("notice_id")
 @click.option("--reason", required=True, help="Why the notice was recorded wrongly.")
+@click.option("--by", "by", default=None, help="Who voids it (the ledger also records the authenticated user).")
 @ledger_options
-def notice_void(notice_id: str, reason: str, db: str | None, wait: float) -> None:
+def notice_void(notice_id: str, reason: str, by: str | None, db: str | None, wait: float) -> None:
     """Mark a notice recorded in error (e.g. with the wrong --kind); it stays in the ledger and
     stops demanding action, and its file may then be added again.
 
     \b
     Example:
-      quota notice void n-20261122T080000-1a2b3c --reason "users job recorded as posts"
+      quota notice void n-20261122T080000-1a2b3c --reason "users job recorded as posts" --by "C. Officer"
     """
     from quota import notices
 
     with writer(db, wait) as ledger:
-        seq = notices.void(ledger, notice_id, reason)
+        seq = notices.void(ledger, notice_id, reason, by)
     click.echo(f"voided notice {notice_id} (event {seq})", err=True)
 
 

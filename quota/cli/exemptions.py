@@ -5,7 +5,16 @@ from __future__ import annotations
 import click
 
 from quota.cli.app import cli
-from quota.cli.common import format_options, ledger_options, output_format, parse_time, query_command, reader, writer
+from quota.cli.common import (
+    format_options,
+    ledger_options,
+    output_format,
+    parse_date,
+    parse_time,
+    query_command,
+    reader,
+    writer,
+)
 from quota.policy import MAX_QUANTITY
 from quota.render import render, to_json
 
@@ -68,16 +77,9 @@ def exemption_add(
       quota exemption add DSA-40-12 --entity uni --kind dsa-art40 --person rsmith --approved-on 2026-09-01 \\
           --from 2026-09-01 --until 2027-09-01
     """
-    from datetime import date
-
     from quota import exemptions
 
-    try:
-        approved = date.fromisoformat(approved_on)
-    except ValueError:
-        raise click.BadParameter(
-            f"{approved_on!r} is not a date such as 2026-10-01", param_hint="--approved-on"
-        ) from None
+    approved = parse_date(approved_on, "--approved-on")
     with writer(db, wait) as ledger:
         seq = exemptions.add(
             ledger, ref, entity_id, kind, approved, parse_time(start, "--from"), parse_time(until, "--until"),

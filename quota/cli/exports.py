@@ -204,10 +204,10 @@ def usage(
         # One person, one object (scripts read the keys directly); CSV and tables as usual.
         click.echo(to_json(row) if fmt == "json" else render([row], columns, fmt))
         return
-    columns = ["entity", "group", "at", "window_start", "used", "cap", "headroom", "next_free_at"]
     query_command(
-        db, wait, as_json, as_csv, lambda ledger: reports.usage(ledger, entity_id, at_or_now(ledger, at), need), columns
-    )
+        db, wait, as_json, as_csv, lambda ledger: reports.usage(ledger, entity_id, at_or_now(ledger, at), need),
+        reports.USAGE_COLUMNS,
+    )  # fmt: skip
 
 
 @cli.command("manual")

@@ -11,8 +11,10 @@ from quota.cli.app import cli
 from quota.cli.common import (
     at_or_now,
     format_options,
+    iso_z,
     ledger_options,
     output_format,
+    parse_date,
     parse_time,
     query_command,
     reader,
@@ -58,21 +60,35 @@ def entity_add(
 
 @entity.command("link")
 @click.argument("entity_id", metavar="ENTITY")
-@click.option("--part-of", "group", required=True, help="The group whose one 30-day cap it shares from now on.")
+@click.option("--part-of", "group", required=True, help="The group (organisation) it is part of.")
 @click.option("--reason", required=True, help="Why it belongs to the group.")
+@click.option(
+    "--breach", is_flag=True,
+    help="The link puts the organisation over its cap in some window: record it as the breach it reveals (with --reason).",
+)  # fmt: skip
 @ledger_options
-def entity_link(entity_id: str, group: str, reason: str, db: str | None, wait: float) -> None:
-    """From now on, ENTITY shares GROUP's one 30-day cap (its earlier entries stay its own).
+def entity_link(entity_id: str, group: str, reason: str, breach: bool, db: str | None, wait: float) -> None:
+    """ENTITY is part of GROUP: one organisation, one 30-day cap, over all their entries, before
+    the link and after it. Links are permanent; an entity linked to a second group merges the
+    two. A link that puts the organisation over its cap in some window is refused, unless
+    --breach records it as the breach it reveals (nothing more fits until the window clears).
 
     \b
-    Example:
+    Examples:
       quota entity link acme-eu --part-of acme-group --reason "subsidiary of Acme Research Ltd"
+      quota entity link acme-us --part-of acme-group --reason "bought by Acme in 2025" --breach
     """
     from quota import registry
 
     with writer(db, wait) as ledger:
-        seq = registry.link_entity(ledger, entity_id, group, reason)
+        seq, over = registry.link_entity(ledger, entity_id, group, reason, reason if breach else None)
     click.echo(f"linked {entity_id} to group {group} (event {seq})", err=True)
+    if over is not None:
+        click.echo(
+            f"quota: recorded as a breach: {over.used:,} Post IDs in the 30 days to {iso_z(over.end)} "
+            f"(cap {over.cap:,}); nothing more fits until that window clears",
+            err=True,
+        )
 
 
 @entity.command("accept-terms")
@@ -217,6 +233,26 @@ def person_move(person_id: str, entity_id: str, at: str, reason: str, db: str | 
     click.echo(f"moved {person_id} to {entity_id} (event {seq})", err=True)
 
 
+@person.command("same")
+@click.argument("first", metavar="PERSON")
+@click.argument("second", metavar="OTHER")
+@click.option("--reason", required=True, help="Why the two handles are one human.")
+@ledger_options
+def person_same(first: str, second: str, reason: str, db: str | None, wait: float) -> None:
+    """PERSON and OTHER are one human: one allowance of manual objects a day from now on (and
+    quota related stops listing the pair).
+
+    \b
+    Example:
+      quota person same ana ana-lab --reason "one analyst, two handles"
+    """
+    from quota import registry
+
+    with writer(db, wait) as ledger:
+        seq = registry.same_person(ledger, first, second, reason)
+    click.echo(f"recorded that {first} and {second} are one human (event {seq})", err=True)
+
+
 @person.command("list")
 @ledger_options
 @format_options
@@ -239,8 +275,8 @@ def permission() -> None:
 
 @permission.command("add")
 @click.argument("ref", metavar="REF")
-@click.option("--entity", "entity_id", default=None, help="The entity X gave it to.")
-@click.option("--group", "group", default=None, help="Or the group (its entities share one cap).")
+@click.option("--entity", "entity_id", default=None, help="The entity X gave it to (while it stands alone).")
+@click.option("--group", "group", default=None, help="Or the group (organisation) X gave it to.")
 @click.option(
     "--cap",
     type=click.IntRange(min=1, max=MAX_QUANTITY),
@@ -249,16 +285,34 @@ def permission() -> None:
 )
 @click.option("--from", "start", required=True, help="ISO 8601 start (windows ending from then on).")
 @click.option("--until", "until", required=True, help="ISO 8601 end (exclusive).")
+@click.option(
+    "--letter", required=True, type=click.Path(path_type=Path), help="X's letter granting it (its sha256 is kept)."
+)
+@click.option("--signed-by", "signed_by", required=True, help="Who signed the letter for X.")
+@click.option("--granted-on", "granted_on", required=True, help="The date X granted it (not after --from).")
 @ledger_options
 def permission_add(
-    ref: str, entity_id: str | None, group: str | None, cap: int, start: str, until: str, db: str | None, wait: float
+    ref: str,
+    entity_id: str | None,
+    group: str | None,
+    cap: int,
+    start: str,
+    until: str,
+    letter: Path,
+    signed_by: str,
+    granted_on: str,
+    db: str | None,
+    wait: float,
 ) -> None:
-    """Record X's written permission REF raising an entity's (or a group's) cap between two dates.
+    """Record X's written permission REF raising an entity's (or a group's) cap between two
+    dates: X's letter (its sha256 is kept), who signed it and when X granted it.
 
     \b
     Examples:
-      quota permission add X-2026-0042 --entity acme --cap 3000000 --from 2026-12-01 --until 2027-06-01
-      quota permission add X-2026-0043 --group acme-group --cap 3000000 --from 2026-12-01 --until 2027-06-01
+      quota permission add X-2026-0042 --entity acme --cap 3000000 --from 2026-12-01 --until 2027-06-01 \\
+          --letter x-2026-0042.pdf --signed-by "X Developer Policy team" --granted-on 2026-11-20
+      quota permission add X-2026-0043 --group acme-group --cap 3000000 --from 2026-12-01 --until 2027-06-01 \\
+          --letter x-2026-0043.pdf --signed-by "X Developer Policy team" --granted-on 2026-11-25
     """
     from quota import registry
 
@@ -266,11 +320,13 @@ def permission_add(
         raise UsageError("name the holder of the permission: --entity ENTITY or --group GROUP")
     entity_id = entity_id or group
     assert entity_id is not None
+    granted = parse_date(granted_on, "--granted-on")
     with writer(db, wait) as ledger:
         try:
             seq = registry.add_permission(
-                ledger, ref, entity_id, cap, parse_time(start, "--from"), parse_time(until, "--until")
-            )
+                ledger, ref, entity_id, cap, parse_time(start, "--from"), parse_time(until, "--until"),
+                letter=letter, signed_by=signed_by, granted_on=granted,
+            )  # fmt: skip
         except DateOrder as e:
             raise UsageError(f"{e}: give --until after --from") from None
     click.echo(f"recorded permission {ref} for {entity_id} (event {seq})", err=True)
@@ -289,7 +345,7 @@ def permission_list(entity_id: str | None, db: str | None, wait: float, as_json:
     """
     from quota import registry
 
-    columns = ["ref", "entity", "cap", "valid_from", "valid_until"]
+    columns = ["ref", "entity", "cap", "valid_from", "valid_until", "granted_on", "signed_by", "letter_sha256"]
     query_command(db, wait, as_json, as_csv, lambda ledger: registry.permissions(ledger, entity_id), columns)
 
 

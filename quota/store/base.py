@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,10 +19,16 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from quota.errors import LedgerError
 from quota.store import sqlfiles
 from quota.store.chain import STATE_OF, canonical, event_hash, genesis
-from quota.times import iso
+from quota.times import CLOCK_SLACK, iso, parse_iso
 
 if TYPE_CHECKING:
     import pyarrow as pa
+
+
+# A clock the tests inject in-process (tests/conftest.py) instead of the backend's. No option,
+# environment variable or file of a shipped command sets it: what the ledger records about now
+# comes from the ledger's own clock.
+injected_clock: Callable[[], datetime] | None = None
 
 
 @dataclass(frozen=True)
@@ -81,9 +87,38 @@ class Store(ABC):
         except KeyError:
             raise LedgerError(f"no query {name!r} is defined for {self.dialect}") from None
 
-    @abstractmethod
     def now(self) -> datetime:
         """The ledger's clock (UTC): what times events and is `now` for every check."""
+        return injected_clock() if injected_clock is not None else self.clock()
+
+    @abstractmethod
+    def clock(self) -> datetime:
+        """The backend's own clock: the database server's, or this machine's."""
+
+    @abstractmethod
+    def actor(self) -> str:
+        """Who is writing, as the backend authenticated them: the server's login role, or the
+        operating-system user that opened the file. Every event records it beside any name
+        a command was given (`--by`), which nobody checks."""
+
+    def last_recorded(self) -> datetime | None:
+        """When the newest event was recorded."""
+        rows = self.rows("SELECT recorded_at FROM events ORDER BY seq DESC LIMIT 1")[1]
+        return parse_iso(rows[0][0]) if rows else None
+
+    def write_time(self) -> datetime:
+        """Now, for events about to be written: recorded times never go backwards along the
+        chain. A clock a little behind the newest event (a step of NTP) reads as that event's
+        time; one further behind was set back, and records nothing."""
+        now, last = self.now(), self.last_recorded()
+        if last is None or now >= last:
+            return now
+        if last - now <= CLOCK_SLACK:
+            return last
+        raise LedgerError(
+            f"the ledger's clock reads {iso(now)}, before its newest event ({iso(last)}): a clock set back "
+            "records nothing (set it right; the past is recorded with quota ledger import)"
+        )
 
     @abstractmethod
     def initialised(self) -> bool: ...
@@ -161,19 +196,27 @@ class Store(ABC):
             raise LedgerError(f"the ledger {self.where} has {len(rows)} ledger-id rows instead of one: it was altered")
         return rows[0][0]
 
-    def append_many(self, events: Sequence[tuple[str, dict[str, Any]]], loads: Sequence[Load] = ()) -> list[int]:
-        """Record events, their state rows and `loads` in one transaction: all of them or none."""
+    def append_many(
+        self, events: Sequence[tuple[str, dict[str, Any]]], loads: Sequence[Load] = (), at: datetime | None = None
+    ) -> list[int]:
+        """Record events, their state rows and `loads` in one transaction: all of them or none.
+        They are recorded at `at` (a `write_time` this writer read under its lock, which a
+        delivery states as its own time), else at the write time now."""
         if not self.writable:
             raise LedgerError("the ledger is open read-only")
         done: list[tuple[int, str]] = []
         with self.transaction():
+            if at is None:
+                at = self.write_time()
+            elif (last := self.last_recorded()) is not None and at < last:
+                raise LedgerError(f"an event at {iso(at)} would come before the newest one ({iso(last)})")
+            recorded = iso(at)
             seq, prev = self.head()
             for kind, body in events:
                 if kind not in STATE_OF:
                     raise LedgerError(f"no state is defined for events of kind {kind!r}")
                 seq += 1
-                text = canonical(body)
-                recorded = iso(self.now())
+                text = canonical({**body, "actor": self.actor()})
                 digest = event_hash(prev, seq, recorded, kind, text)
                 self.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)", [seq, recorded, kind, text, prev, digest])
                 # The state rows come from the very queries verify rebuilds them with

@@ -114,8 +114,17 @@ class DuckStore(Store):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.con.execute(sql, list(params))
 
-    def now(self) -> datetime:
+    def clock(self) -> datetime:
         return datetime.now(UTC)
+
+    def actor(self) -> str:
+        import pwd
+
+        # The process's own user id, not $USER or $LOGNAME, which anyone can set.
+        try:
+            return f"os:{pwd.getpwuid(os.geteuid()).pw_name}"
+        except KeyError:
+            return f"os:uid {os.geteuid()}"
 
     def initialised(self) -> bool:
         rows = self.rows("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations'")[1]

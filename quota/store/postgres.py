@@ -123,6 +123,7 @@ class PgStore(Store):
         self.say = say
         self._in_txn = False
         self.views_shared = False
+        self._actor: str | None = None
 
     def _scrub(self, text: str) -> str:
         return self.target.scrub(text)
@@ -138,9 +139,15 @@ class PgStore(Store):
         with self.conn.cursor() as cur:
             cur.execute(_placeholders(sql), list(params) or None)
 
-    def now(self) -> datetime:
+    def clock(self) -> datetime:
         t = self.rows("SELECT clock_timestamp()")[1][0][0]
         return t.astimezone(UTC)
+
+    def actor(self) -> str:
+        if self._actor is None:
+            # session_user: the role that logged in, which SET ROLE does not change.
+            self._actor = f"pg:{self.rows('SELECT session_user')[1][0][0]}"
+        return self._actor
 
     def initialised(self) -> bool:
         return bool(self.rows("SELECT to_regclass('schema_migrations') IS NOT NULL")[1][0][0])

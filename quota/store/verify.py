@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,7 @@ from quota.errors import LedgerError
 from quota.store import sqlfiles
 from quota.store.base import Store
 from quota.store.chain import EVENT_KINDS, LINEAGE_KINDS, STATE_TABLES, genesis
-from quota.times import iso
+from quota.times import EARLIEST, LATEST, iso, parse_iso
 
 Problem = tuple[int, str]
 
@@ -94,9 +95,10 @@ def verify(store: Store, profile: str, full: bool = True, scope: Scope = ALL) ->
 
 
 def _verify(store: Store, ledger_id: str, profile: str, full: bool, scope: Scope) -> VerifyReport:
-    bad = store.rows(chain_query(store.sql("verify_chain"), scope.after), [scope.head or genesis(ledger_id)])[1]
+    sql = chain_query(store.sql("verify_chain"), scope.after, clock_rules_from(store))
+    bad = store.rows(sql, [scope.head or genesis(ledger_id)])[1]
     if bad:
-        seq, kind, gap, linked, intact, known = bad[0]
+        seq, kind, gap, linked, intact, known, recorded, before = bad[0]
         if gap:
             before = store.rows("SELECT max(seq) FROM events WHERE seq > ? AND seq < ?", [scope.after, seq])[1][0][0]
             n = (scope.after if before is None else int(before)) + 1
@@ -107,13 +109,19 @@ def _verify(store: Store, ledger_id: str, profile: str, full: bool, scope: Scope
             problem, at = f"event {seq} ({kind}) was altered: its content no longer matches its hash", seq
         elif not known:
             problem, at = f"event {seq} has an unknown kind {kind!r}", seq
+        elif before is not None and recorded < before:
+            problem, at = (
+                f"event {seq} ({kind}) was recorded at {recorded}, before event {seq - 1} ({before}): "
+                "the ledger's clock went back (recorded times never go backwards)",
+                seq,
+            )
         else:
             problem, at = f"event {seq} has a body that is not JSON", seq
         return VerifyReport(False, ledger_id, at - 1, "", problem, at)
     count, head = store.head()
     if found := check_schema(store):
         return VerifyReport(False, ledger_id, count, head, found[1], found[0])
-    checks = [check_profiles, check_windows, check_exemptions, check_requests, check_objects]
+    checks = [check_delivery_times, check_profiles, check_windows, check_exemptions, check_requests, check_objects]
     if full:
         checks = [compare_state, check_lineage, *checks, check_notices]
     for check in checks:
@@ -122,10 +130,43 @@ def _verify(store: Store, ledger_id: str, profile: str, full: bool, scope: Scope
     return VerifyReport(True, ledger_id, count, head, breaches=store.query(store.sql("verify_breaches")))
 
 
-def chain_query(sql: str, after: int) -> str:
+def chain_query(sql: str, after: int, clock_from: int = 0) -> str:
     """verify_chain (`sql`, of either dialect) for the events after event `after`; its one
-    parameter is the hash event `after` has (the genesis hash for 0)."""
-    return sql.replace("{kinds}", ", ".join(f"'{k}'" for k in EVENT_KINDS)).replace("{after}", str(after))
+    parameter is the hash event `after` has (the genesis hash for 0). `clock_from`: see
+    `clock_rules_from`."""
+    kinds = ", ".join(f"'{k}'" for k in EVENT_KINDS)
+    return sql.replace("{kinds}", kinds).replace("{after}", str(after)).replace("{clock_from}", str(clock_from))
+
+
+CLOCK_MIGRATION = 13  # the migration from which deliveries are recorded at the ledger's clock
+
+
+def clock_rules_from(store: Store) -> int:
+    """The event after which the ledger keeps the clock's rules (recorded times never go back;
+    a delivery's time is its event's): the `upgrade` event that brought them to a ledger made
+    earlier, else 0 (a ledger made with them). Earlier events were written by a quota that let
+    an operator state a delivery's time."""
+    import json
+
+    for seq, body in store.rows("SELECT seq, body FROM events WHERE kind = 'upgrade' ORDER BY seq")[1]:
+        if int(json.loads(body).get("from", 0)) < CLOCK_MIGRATION:
+            return int(seq)
+    return 0
+
+
+def check_delivery_times(store: Store, profile: str, scope: Scope = ALL) -> Problem | None:
+    """Every export's and manual export's time is the time its event was recorded: a delivery
+    happens at the ledger's clock (the past is recorded only by ledger import, as imports)."""
+    sql = _after(store.sql("verify_delivery_times"), scope).replace("{clock_from}", str(clock_rules_from(store)))
+    bad = store.rows(sql)[1]
+    if not bad:
+        return None
+    seq, export_id, at, recorded = bad[0]
+    return (
+        int(seq),
+        f"export {export_id} states the time {iso(at)}, but its event was recorded at {recorded}: "
+        "a delivery's time is when it was recorded",
+    )
 
 
 def check_schema(store: Store) -> Problem | None:
@@ -156,10 +197,14 @@ def _profiles() -> str:
 
     rows = ", ".join(
         f"('{p.name}', {'NULL' if p.post_id_cap is None else f'{p.post_id_cap}::BIGINT'}, {micros(p.window)}::BIGINT, "
-        f"{p.objects_per_person}, {micros(p.object_window)}::BIGINT, '{p.object_days}')"
+        f"{p.objects_per_person}, {micros(p.object_window)}::BIGINT, '{p.object_days}', {_timestamp(p.in_force_from)}, "
+        f"{'CAST(NULL AS TIMESTAMP)' if p.in_force_until is None else _timestamp(p.in_force_until)})"
         for p in PROFILES.values()
     )
-    return f"profiles(name, post_id_cap, window_us, objects, object_window_us, object_days) AS (VALUES {rows})"
+    return (
+        "profiles(name, post_id_cap, window_us, objects, object_window_us, object_days, in_force_from, "
+        f"in_force_until) AS (VALUES {rows})"
+    )
 
 
 def _after(sql: str, scope: Scope) -> str:
@@ -176,12 +221,16 @@ def _timestamp(t: datetime) -> str:
 
 
 def check_profiles(store: Store, profile: str, scope: Scope = ALL) -> Problem | None:
-    """Each entry names a known profile, the one in force when it was recorded, so the checks
-    below may judge windows by it (a forged entry cannot pick a more lenient profile)."""
+    """Each entry names a known profile, the one it was judged by when it was recorded (see
+    verify_profiles), so the checks below may judge windows by it (a forged entry cannot pick
+    a more lenient profile, nor an older text's for a delivery made now)."""
     from quota.policy import DEFAULT_PROFILE, PROFILES
 
-    known = ", ".join(f"'{name}'" for name in PROFILES)
-    sql = _after(store.sql("verify_profiles").replace("{known}", known), scope)
+    sql = (
+        _after(store.sql("verify_profiles"), scope)
+        .replace("{profiles}", _profiles())
+        .replace("{clock_from}", str(clock_rules_from(store)))
+    )
     bad = store.rows(sql, [DEFAULT_PROFILE, DEFAULT_PROFILE])[1]
     if not bad:
         return None
@@ -210,18 +259,14 @@ def check_windows(store: Store, profile: str, scope: Scope = ALL) -> Problem | N
 
     After a checkpoint, the windows that hold a new entry are those ending in [first, last +
     30 days) of the new entries' times, and they hold only entries after first - 30 days: so
-    only those. New permissions only lift caps and new releases and voids only lower usage;
-    a new group link of an entity with older entries moves them to another holder, so then
-    every window is judged again."""
+    only those. New permissions only lift caps, and new releases and voids only lower usage; a
+    new link makes one holder of entries that were apart, so then every window is judged again."""
     from quota.policy import PROFILES, micros
 
     bounds = None
     if scope.after:
-        relinked = store.rows(
-            "SELECT 1 FROM group_links g WHERE g.seq > ? AND EXISTS "
-            "(SELECT 1 FROM reservations r WHERE r.entity = g.entity AND r.seq <= ?) LIMIT 1",
-            [scope.after, scope.after],
-        )[1]
+        # A new link makes one holder of entities and groups with older entries: every window again.
+        relinked = store.rows("SELECT 1 FROM group_links WHERE seq > ? LIMIT 1", [scope.after])[1]
         if not relinked:
             bounds = _entry_times(store, scope, "reservations")
             if bounds is None:
@@ -235,7 +280,6 @@ def check_windows(store: Store, profile: str, scope: Scope = ALL) -> Problem | N
         sql = (
             store.sql("verify_windows")
             .replace("{profiles}", _profiles())
-            .replace("{entry_holders}", f"({store.sql('entry_holders')})")
             .replace("{span}", str(micros(window) - 1))
             .replace("{range}", in_range)
             .replace("{ends}", ends)
@@ -287,36 +331,86 @@ def check_requests(store: Store, profile: str, scope: Scope = ALL) -> Problem | 
 
 
 def check_objects(store: Store, profile: str, scope: Scope = ALL) -> Problem | None:
-    """No person's manual objects over the limit in any object window, recomputed from the
-    entries: rolling windows end where an entry lands (that is where usage peaks), calendar
-    days are summed whole. Each window has the limit of the profile its last-recorded entry
-    names, and only windows of that profile's shape are judged (see `_profiles`). After a
-    checkpoint, only if a manual entry, a person or a person's move is new (then all of them:
-    at most 500 objects a person a day keep the manual entries few)."""
+    """No human's manual objects over the limit in any object window, recomputed from the
+    entries: rolling windows end where an entry lands (that is where usage peaks), a calendar
+    day is counted up to each of its entries. Each window has the limit of the profile its
+    last-recorded entry names, and only windows of that profile's shape are judged (see
+    `_profiles`). After a checkpoint, only if a manual entry, a person, a move or a `person
+    same` is new (then all of them: at most 500 objects a person a day keep them few)."""
     from quota.policy import PROFILES, micros
 
-    if scope.after and not _newer(store, scope, "manual_exports", "persons", "person_moves"):
+    if scope.after and not _newer(store, scope, "manual_exports", "persons", "person_moves", "person_same"):
         return None
-
-    # Per human: handles that share an email share one allowance.
-    counted = f"""SELECT human AS person, delivered_at AS t, posts + users AS n, seq, profile
-                  FROM ({store.sql("manual_humans")}) h
-                  WHERE export_id NOT IN (SELECT export_id FROM voids)"""
+    humans = _humans(store)
     for days, window in sorted({(p.object_days, p.object_window) for p in PROFILES.values()}):
-        name = "verify_objects_days" if days == "utc-day" else "verify_objects_rolling"
+        span = micros(window) - 1
+        if days == "utc-day":
+            in_window = "x.t >= date_trunc('day', e.t) AND x.t <= e.t"
+        else:
+            in_window = f"x.t > e.t - {_micros(store, span + 1)} AND x.t <= e.t"
         sql = (
-            store.sql(name)
+            store.sql("verify_objects")
             .replace("{profiles}", _profiles())
-            .replace("{manual_counted}", counted)
-            .replace("{span}", str(micros(window) - 1))
+            .replace("{humans}", humans)
+            .replace("{in_window}", in_window)
+            .replace("{days}", days)
+            .replace("{span}", str(span))
         )
         bad = store.rows(sql, [profile])[1]
         if bad:
-            human, t, seq, used, limit = bad[0]
-            person = human.split(":", 1)[1]
+            person, t, seq, used, limit = bad[0]
             span_text = f"on the UTC day {t:%Y-%m-%d}" if days == "utc-day" else f"in the window to {iso(t)}"
             return (int(seq), f"{person} received {used:,} manual objects {span_text}, over the limit of {limit:,}")
     return None
+
+
+def _micros(store: Store, n: int) -> str:
+    return f"INTERVAL {n} MICROSECOND" if store.dialect == "duckdb" else f"({n} * INTERVAL '1 microsecond')"
+
+
+def _humans(store: Store) -> str:
+    """A CTE `humans(person, valid_from, valid_until, human)`: the human each person handle is
+    part of, in each span between the records that made handles one human. Handles with one
+    email (case aside) are one from the start (a handle has no entry before it is added);
+    `person same` makes two one from the time it was recorded. A human is named by its first
+    handle. Written apart from the write path (quota.registry.same_human)."""
+    persons = store.rows("SELECT person, email FROM persons ORDER BY person")[1]
+    links = store.rows(
+        "SELECT s.first, s.second, e.recorded_at FROM person_same s JOIN events e ON e.seq = s.seq ORDER BY s.seq"
+    )[1]
+    none = "humans(person, valid_from, valid_until, human) AS (SELECT CAST(NULL AS VARCHAR), CAST(NULL AS TIMESTAMP), "
+    none += "CAST(NULL AS TIMESTAMP), CAST(NULL AS VARCHAR) WHERE 1 = 0)"
+    if not persons:
+        return none
+    times = sorted({parse_iso(t).replace(tzinfo=None) for _, _, t in links})
+    bounds = [EARLIEST.replace(tzinfo=None), *times, LATEST.replace(tzinfo=None)]
+    rows = []
+    for start, end in itertools.pairwise(bounds):
+        joined = [(a, b) for a, b, t in links if parse_iso(t).replace(tzinfo=None) <= start]
+        rows += [(p, start, end, h) for p, h in _one_human(persons, joined).items()]
+    values = ", ".join(f"({_text(p)}, {_timestamp(a)}, {_timestamp(b)}, {_text(h)})" for p, a, b, h in rows)
+    return f"humans(person, valid_from, valid_until, human) AS (VALUES {values})"
+
+
+def _one_human(persons: list[tuple[Any, ...]], joined: list[tuple[Any, ...]]) -> dict[str, str]:
+    """Each person with its human's first handle: one email, or joined."""
+    human = {p: p for p, _ in persons}
+
+    def root(p: str) -> str:
+        while human[p] != p:
+            p = human[p]
+        return p
+
+    by_email: dict[str, str] = {}
+    pairs = [(p, by_email.setdefault(email.casefold(), p)) for p, email in persons if email]
+    for a, b in [*pairs, *joined]:
+        if a in human and b in human and (ra := root(a)) != (rb := root(b)):
+            human[max(ra, rb)] = min(ra, rb)
+    return {p: root(p) for p in human}
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def check_notices(store: Store, profile: str, scope: Scope = ALL) -> Problem | None:

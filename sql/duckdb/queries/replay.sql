@@ -20,7 +20,7 @@ FROM events WHERE kind = 'person';
 
 -- name: permissions
 SELECT body->>'ref', body->>'entity', (body->>'cap')::BIGINT, (body->>'from')::TIMESTAMP,
-       (body->>'until')::TIMESTAMP, seq
+       (body->>'until')::TIMESTAMP, seq, body->>'letter_sha256', body->>'signed_by', (body->>'granted_on')::DATE
 FROM events WHERE kind = 'permission';
 
 -- name: policy_changes
@@ -79,11 +79,13 @@ FROM events WHERE kind = 'manual';
 
 -- name: deletion_notices
 SELECT body->>'notice_id', (body->>'received_at')::TIMESTAMP, body->>'kind', body->>'file', body->>'sha256',
-       (body->>'ids')::BIGINT, body->>'ids_sha256', seq
+       (body->>'ids')::BIGINT, body->>'ids_sha256', seq, body->>'evidence_sha256', (body->>'backdated')::BOOLEAN,
+       body->>'renews'
 FROM events WHERE kind = 'notice';
 
 -- name: deletion_notice_sent
-SELECT body->>'notice_id', body->>'entity', (body->>'at')::TIMESTAMP, seq
+SELECT body->>'notice_id', body->>'entity', (body->>'at')::TIMESTAMP, seq, body->>'evidence_sha256',
+       (body->>'backdated')::BOOLEAN
 FROM events WHERE kind = 'notice_sent';
 
 -- name: output_places
@@ -95,7 +97,7 @@ SELECT body->>'export_id', seq
 FROM events WHERE kind = 'publish';
 
 -- name: deletion_notice_voids
-SELECT body->>'notice_id', body->>'reason', seq
+SELECT body->>'notice_id', body->>'reason', seq, body->>'by'
 FROM events WHERE kind = 'notice_void';
 
 -- name: id_sources
@@ -108,7 +110,8 @@ FROM events WHERE kind = 'import' AND body->>'breach' IS NOT NULL;
 
 -- name: group_links
 SELECT body->>'entity', body->>'group',
-       CASE kind WHEN 'entity' THEN TIMESTAMP '2006-01-01' ELSE (body->>'at')::TIMESTAMP END, body->>'reason', seq
+       CASE kind WHEN 'entity' THEN TIMESTAMP '2006-01-01' ELSE (body->>'at')::TIMESTAMP END, body->>'reason', seq,
+       body->>'breach'
 FROM events WHERE kind IN ('entity', 'entity_link') AND body->>'group' IS NOT NULL;
 
 -- name: entity_domains
@@ -118,6 +121,10 @@ FROM events WHERE kind = 'entity' AND body->>'domains' IS NOT NULL;
 -- name: person_moves
 SELECT body->>'person', body->>'entity', (body->>'at')::TIMESTAMP, body->>'reason', seq
 FROM events WHERE kind = 'person_move';
+
+-- name: person_same
+SELECT body->>'first', body->>'second', body->>'reason', seq
+FROM events WHERE kind = 'person_same';
 
 -- name: recipient_warnings
 SELECT CASE kind WHEN 'person' THEN body->>'person' ELSE body->>'entity' END, kind, (body->'warnings')::VARCHAR, seq

@@ -6,45 +6,82 @@
 
 -- name: verify_chain
 -- The first event after {after} whose predecessor is missing (a gap), unlinked, altered, of an
--- unknown kind or not JSON. Parameter: the hash event {after} has (the genesis hash for 0).
+-- unknown kind, not JSON, or recorded before its predecessor (after {clock_from}, the event
+-- from which the ledger keeps its clock's rules). Parameter: the hash event {after} has (the
+-- genesis hash for 0).
 -- Each event is joined to the one before it by number rather than ordered by a window: the
 -- join keeps only numbers and hashes in memory and runs on every core (2.9 s and 0.7 GB
 -- instead of 4.5 s and 2.6 GB at 2M events).
-WITH p AS (SELECT seq + 1 AS next, hash FROM events WHERE seq >= {after}),
+WITH p AS (SELECT seq + 1 AS next, hash, recorded_at FROM events WHERE seq >= {after}),
 e AS (
-    SELECT e.seq, e.kind, e.body, e.prev_hash, e.hash,
+    SELECT e.seq, e.kind, e.body, e.prev_hash, e.hash, e.recorded_at, p.recorded_at AS recorded_before,
            CASE WHEN e.seq = {after} + 1 THEN ? ELSE p.hash END AS before,
            sha256(e.prev_hash || chr(10) || e.seq::VARCHAR || chr(10) || e.recorded_at || chr(10)
                   || e.kind || chr(10) || e.body) AS recomputed
     FROM events e LEFT JOIN p ON p.next = e.seq
     WHERE e.seq > {after})
-SELECT seq, kind, before IS NULL AS gap, prev_hash = before, recomputed = hash, kind IN ({kinds})
+SELECT seq, kind, before IS NULL AS gap, prev_hash = before, recomputed = hash, kind IN ({kinds}),
+       recorded_at, recorded_before
 FROM e
 WHERE before IS NULL OR prev_hash <> before OR recomputed <> hash OR kind NOT IN ({kinds})
+   OR (seq > {clock_from} AND recorded_at < recorded_before)
    OR NOT json_valid(body)
 ORDER BY seq LIMIT 1;
 
+-- name: verify_delivery_times
+-- The first export or manual export (not an import) after {after} and {clock_from} whose time is
+-- not the time its event was recorded: a delivery happens when it is made.
+SELECT d.seq, d.export_id, d.delivered_at, e.recorded_at
+FROM (SELECT seq, export_id, delivered_at FROM reservations WHERE basis <> 'import'
+      UNION ALL SELECT seq, export_id, delivered_at FROM manual_exports) d
+JOIN events e ON e.seq = d.seq
+WHERE d.seq > {after} AND d.seq > {clock_from} AND d.delivered_at <> CAST(e.recorded_at AS TIMESTAMP)
+ORDER BY d.seq LIMIT 1;
+
 -- name: verify_profiles
--- An entry naming another profile than the one in force when it was recorded. Parameters: the default profile, twice.
-WITH entries AS (
-    SELECT seq, export_id, profile FROM reservations WHERE seq > {after}
-    UNION ALL SELECT seq, export_id, profile FROM manual_exports WHERE seq > {after})
-SELECT e.seq, e.export_id, e.profile, coalesce(p.profile, ?) AS in_force
-FROM entries e ASOF LEFT JOIN policy_changes p ON e.seq >= p.seq
-WHERE e.profile <> coalesce(p.profile, ?) OR e.profile NOT IN ({known})
-ORDER BY e.seq LIMIT 1;
+-- An entry naming another profile than the one it was judged by: the reading chosen then (the
+-- last policy change before it), if the text of X's it reads was in force at the entry's time;
+-- else, for a delivery, the default; for an import, the profile of the text in force at its
+-- date (none before the cap existed: the chosen one). Entries up to {clock_from} were recorded
+-- before texts had periods: the reading chosen then. Parameters: the default profile, twice.
+WITH {profiles},
+entries AS (
+    SELECT seq, export_id, profile, delivered_at AS t, basis = 'import' AS imported FROM reservations WHERE seq > {after}
+    UNION ALL SELECT seq, export_id, profile, delivered_at, false FROM manual_exports WHERE seq > {after}),
+chosen AS (
+    SELECT e.*, coalesce(p.profile, ?) AS chosen
+    FROM entries e ASOF LEFT JOIN policy_changes p ON e.seq >= p.seq),
+judged AS (
+    SELECT c.*, CASE
+        WHEN c.seq <= {clock_from} THEN c.chosen
+        WHEN EXISTS (SELECT 1 FROM profiles pr WHERE pr.name = c.chosen
+                     AND pr.in_force_from <= c.t AND (pr.in_force_until IS NULL OR c.t < pr.in_force_until))
+            THEN c.chosen
+        WHEN NOT c.imported THEN ?
+        ELSE coalesce((SELECT min(pr.name) FROM profiles pr WHERE pr.in_force_from <= c.t
+                         AND (pr.in_force_until IS NULL OR c.t < pr.in_force_until)), c.chosen)
+    END AS in_force
+    FROM chosen c)
+SELECT seq, export_id, profile, in_force FROM judged
+WHERE profile <> in_force OR profile NOT IN (SELECT name FROM profiles)
+ORDER BY seq LIMIT 1;
 
 -- name: verify_windows
 -- The first 30-day window of a holder over its cap. Parameter: the profile in force.
 WITH {profiles},
--- `entity` here is the holder of the cap: the entry's group then, or its entity.
+-- `entity` here is the holder of the cap: the organisation its entity is part of (the connected
+-- components of every link ever recorded: before a link as after it), else the entity itself.
+-- What counts: every ID entry not under an exemption, not released (never delivered), and not
+-- a voided import (a void of a delivery only marks it).
 counted AS (
-    SELECT holder AS entity, delivered_at AS t, post_ids, seq, profile, export_id
-    FROM {entry_holders} h
-    WHERE basis <> 'exemption'
-      AND export_id NOT IN (SELECT export_id FROM releases)
-      AND export_id NOT IN (SELECT export_id FROM voids)
+    SELECT coalesce(c.holder, r.entity) AS entity, r.delivered_at AS t, r.post_ids, r.seq, r.profile, r.export_id
+    FROM reservations r LEFT JOIN {q:components} c ON c.node = r.entity
+    WHERE r.basis <> 'exemption'
+      AND r.export_id NOT IN (SELECT export_id FROM releases)
+      AND (r.basis <> 'import' OR r.export_id NOT IN (SELECT export_id FROM voids))
       AND {range}),
+-- A group's permission lifts its organisation's cap; an entity's, only while it was never linked.
+perms AS (SELECT holder AS entity, cap, valid_from, valid_until, seq FROM {q:holder_permissions} p),
 ends AS (
     SELECT entity, t, seq, sum(post_ids) OVER (PARTITION BY entity ORDER BY t
         RANGE BETWEEN INTERVAL {span} MICROSECOND PRECEDING AND CURRENT ROW) AS used
@@ -53,25 +90,30 @@ ends AS (
     SELECT p.entity, p.valid_until, p.seq,
            (SELECT coalesce(sum(c.post_ids), 0) FROM counted c WHERE c.entity = p.entity
               AND c.t > p.valid_until - INTERVAL ({span} + 1) MICROSECOND AND c.t <= p.valid_until)
-    FROM permissions p),
+    FROM perms p),
 -- Only a window over the lowest cap of any profile can be over its own, and finding the
 -- entry recorded last in it is the costly part: so only for those.
 candidates AS (
     SELECT e.*, (SELECT arg_max(c.profile, c.seq) FROM counted c WHERE c.entity = e.entity
-                   AND c.t > e.t - INTERVAL ({span} + 1) MICROSECOND AND c.t <= e.t) AS judge
+                   AND c.t > e.t - INTERVAL ({span} + 1) MICROSECOND AND c.t <= e.t) AS judge,
+           (SELECT max(c.t) FROM counted c WHERE c.entity = e.entity
+              AND c.t > e.t - INTERVAL ({span} + 1) MICROSECOND AND c.t <= e.t) AS last_t
     FROM ends e
     WHERE e.used > (SELECT min(post_id_cap) FROM profiles WHERE window_us = {span} + 1) AND {ends}),
 judged AS (
-    SELECT e.entity, e.t, e.seq, e.used, greatest(pr.post_id_cap, coalesce(max(p.cap), 0)) AS cap
+    SELECT e.entity, e.t, e.seq, e.used, e.last_t, greatest(pr.post_id_cap, coalesce(max(p.cap), 0)) AS cap
     FROM candidates e
     JOIN profiles pr ON pr.name = coalesce(e.judge, ?) AND pr.window_us = {span} + 1
-    LEFT JOIN permissions p ON p.entity = e.entity AND p.valid_from <= e.t AND e.t < p.valid_until
+    LEFT JOIN perms p ON p.entity = e.entity AND p.valid_from <= e.t AND e.t < p.valid_until
     WHERE pr.post_id_cap IS NOT NULL
-    GROUP BY e.entity, e.t, e.seq, e.used, pr.post_id_cap)
--- A window holding a recorded breach was over the cap, and says so.
+    GROUP BY e.entity, e.t, e.seq, e.used, e.last_t, pr.post_id_cap)
+-- A window holding a recorded breach was over the cap, and says so; so was a window whose
+-- entries all came before a link recorded as a breach (it made them one holder's).
 SELECT j.entity, j.t, j.seq, j.used, j.cap FROM judged j WHERE j.used > j.cap
   AND NOT EXISTS (SELECT 1 FROM counted c JOIN breaches b USING (export_id)
                   WHERE c.entity = j.entity AND c.t > j.t - INTERVAL ({span} + 1) MICROSECOND AND c.t <= j.t)
+  AND NOT EXISTS (SELECT 1 FROM group_links g JOIN {q:components} c ON c.node = g.entity
+                  WHERE g.breach IS NOT NULL AND c.holder = j.entity AND g.valid_from >= j.last_t)
 ORDER BY j.t LIMIT 1;
 
 -- name: verify_exemptions
@@ -80,34 +122,35 @@ WITH used AS (
     SELECT coalesce(x.parent, x.ref) AS root, sum(r.post_ids) AS posts, sum(r.user_ids) AS users
     FROM exemption_uses u JOIN reservations r USING (export_id) JOIN exemptions x ON x.ref = u.ref
     WHERE u.export_id NOT IN (SELECT export_id FROM releases)
-      AND u.export_id NOT IN (SELECT export_id FROM voids)
     GROUP BY coalesce(x.parent, x.ref))
 SELECT e.ref, e.seq, u.posts, e.post_ids, u.users, e.user_ids
 FROM used u JOIN exemptions e ON e.ref = u.root
 WHERE e.kind = 'academic' AND (u.posts > e.post_ids OR u.users > e.user_ids)
 ORDER BY e.seq LIMIT 1;
 
--- name: verify_objects_days
--- Manual objects per human per UTC day, with the profile of the day's last entry. Parameter: the profile in force.
+-- name: verify_objects
+-- Manual objects per human in the window each entry closes ({in_window}: the 24 hours to it, or
+-- its UTC day up to it), judged by the profile of the window's last-recorded entry when that
+-- profile counts windows of this shape ({days}, {span}). A void marks a hand-over; what was
+-- handed over keeps counting. {humans}: (person, valid_from, valid_until, human), the human
+-- each handle is part of in each span between the acts that made handles one (one email,
+-- `person same`): one allowance from then on. Parameter: the profile in force.
 WITH {profiles},
-counted AS ({manual_counted}),
-w AS (SELECT person, date_trunc('day', t) AS day, max(seq) AS last, sum(n) AS used, arg_max(profile, seq) AS judge
-      FROM counted GROUP BY person, date_trunc('day', t))
-SELECT w.person, w.day, w.last, w.used, pr.objects
-FROM w JOIN profiles pr ON pr.name = coalesce(w.judge, ?) AND pr.object_days = 'utc-day'
-WHERE w.used > pr.objects ORDER BY 2 LIMIT 1;
-
--- name: verify_objects_rolling
--- Manual objects per human in rolling windows ending at each entry. Parameter: the profile in force.
-WITH {profiles},
-counted AS ({manual_counted}),
-w AS (SELECT person, t, seq, sum(n) OVER w AS used, arg_max(profile, seq) OVER w AS judge
-      FROM counted
-      WINDOW w AS (PARTITION BY person ORDER BY t RANGE BETWEEN INTERVAL {span} MICROSECOND PRECEDING AND CURRENT ROW))
-SELECT w.person, w.t, w.seq, w.used, pr.objects
+{humans},
+counted AS (SELECT person, delivered_at AS t, posts + users AS n, seq, profile FROM manual_exports),
+ends AS (
+    SELECT e.t, e.seq, h.human FROM counted e
+    JOIN humans h ON h.person = e.person AND e.t >= h.valid_from AND e.t < h.valid_until),
+w AS (
+    SELECT e.human, e.t, e.seq, sum(x.n) AS used, arg_max(x.profile, x.seq) AS judge
+    FROM ends e
+    JOIN humans hx ON hx.human = e.human AND e.t >= hx.valid_from AND e.t < hx.valid_until
+    JOIN counted x ON x.person = hx.person AND {in_window}
+    GROUP BY e.human, e.t, e.seq)
+SELECT w.human, w.t, w.seq, w.used, pr.objects
 FROM w JOIN profiles pr ON pr.name = coalesce(w.judge, ?)
-   AND pr.object_days = 'rolling' AND pr.object_window_us = {span} + 1
-WHERE w.used > pr.objects ORDER BY 2 LIMIT 1;
+   AND pr.object_days = '{days}' AND pr.object_window_us = {span} + 1
+WHERE w.used > pr.objects ORDER BY w.t, w.seq LIMIT 1;
 
 -- name: verify_notice_digests
 -- The first notice whose stored rows do not hash to what its event recorded (sorted lines, see notices.py).
@@ -205,7 +248,7 @@ FROM breaches b JOIN reservations r USING (export_id) ORDER BY r.delivered_at, b
 -- name: verify_requests
 -- Every delivery of a request: the request is recorded, was approved before the delivery, and
 -- the delivery goes to its entity and person under its exemption (or none); and no request's
--- counted deliveries (not released, not voided) hold more Post or User IDs than it asked for,
+-- counted deliveries (not released; a void keeps counting) hold more Post or User IDs than it asked for,
 -- nor one Post ID twice.
 SELECT seq, problem, request_id, export_id, n, m FROM (
     SELECT d.seq, CASE
@@ -224,13 +267,13 @@ SELECT seq, problem, request_id, export_id, n, m FROM (
            CASE WHEN sum(r.post_ids) > max(q.post_ids) THEN max(q.post_ids) ELSE max(q.user_ids) END
     FROM request_deliveries d JOIN reservations r ON r.export_id = d.export_id
     JOIN requests q ON q.request_id = d.request_id
-    WHERE d.export_id NOT IN (SELECT export_id FROM releases) AND d.export_id NOT IN (SELECT export_id FROM voids)
+    WHERE d.export_id NOT IN (SELECT export_id FROM releases)
     GROUP BY d.request_id
     HAVING sum(r.post_ids) > max(q.post_ids) OR sum(r.user_ids) > max(q.user_ids)
     UNION ALL
     SELECT max(d.seq), 'twice', d.request_id, NULL, count(*), count(DISTINCT l.id)
     FROM request_deliveries d JOIN lineage l ON l.export_id = d.export_id AND l.kind = 1
-    WHERE d.export_id NOT IN (SELECT export_id FROM releases) AND d.export_id NOT IN (SELECT export_id FROM voids)
+    WHERE d.export_id NOT IN (SELECT export_id FROM releases)
     GROUP BY d.request_id
     HAVING count(*) > count(DISTINCT l.id)
 ) p WHERE problem IS NOT NULL ORDER BY seq LIMIT 1;

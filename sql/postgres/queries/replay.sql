@@ -21,7 +21,7 @@ FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'person';
 
 -- name: permissions
 SELECT b->>'ref', b->>'entity', (b->>'cap')::BIGINT, (b->>'from')::TIMESTAMP,
-       (b->>'until')::TIMESTAMP, seq
+       (b->>'until')::TIMESTAMP, seq, b->>'letter_sha256', b->>'signed_by', (b->>'granted_on')::DATE
 FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'permission';
 
 -- name: policy_changes
@@ -76,11 +76,11 @@ FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'manual';
 
 -- name: deletion_notices
 SELECT b->>'notice_id', (b->>'received_at')::TIMESTAMP, b->>'kind', b->>'file', b->>'sha256',
-       (b->>'ids')::BIGINT, b->>'ids_sha256', seq
+       (b->>'ids')::BIGINT, b->>'ids_sha256', seq, b->>'evidence_sha256', (b->>'backdated')::BOOLEAN, b->>'renews'
 FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'notice';
 
 -- name: deletion_notice_sent
-SELECT b->>'notice_id', b->>'entity', (b->>'at')::TIMESTAMP, seq
+SELECT b->>'notice_id', b->>'entity', (b->>'at')::TIMESTAMP, seq, b->>'evidence_sha256', (b->>'backdated')::BOOLEAN
 FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'notice_sent';
 
 -- name: output_places
@@ -92,7 +92,7 @@ SELECT b->>'export_id', seq
 FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'publish';
 
 -- name: deletion_notice_voids
-SELECT b->>'notice_id', b->>'reason', seq
+SELECT b->>'notice_id', b->>'reason', seq, b->>'by'
 FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'notice_void';
 
 -- name: id_sources
@@ -105,7 +105,8 @@ FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'import' AND
 
 -- name: group_links
 SELECT b->>'entity', b->>'group',
-       CASE kind WHEN 'entity' THEN TIMESTAMP '2006-01-01' ELSE (b->>'at')::TIMESTAMP END, b->>'reason', seq
+       CASE kind WHEN 'entity' THEN TIMESTAMP '2006-01-01' ELSE (b->>'at')::TIMESTAMP END, b->>'reason', seq,
+       b->>'breach'
 FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind IN ('entity', 'entity_link') AND b->>'group' IS NOT NULL;
 
 -- name: entity_domains
@@ -115,6 +116,10 @@ FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'entity' AND
 -- name: person_moves
 SELECT b->>'person', b->>'entity', (b->>'at')::TIMESTAMP, b->>'reason', seq
 FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'person_move';
+
+-- name: person_same
+SELECT b->>'first', b->>'second', b->>'reason', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'person_same';
 
 -- name: recipient_warnings
 SELECT CASE kind WHEN 'person' THEN b->>'person' ELSE b->>'entity' END, kind, (b->'warnings')::text, seq

@@ -4,7 +4,7 @@ CREATE OR REPLACE TEMP VIEW exemption_usage AS
 WITH used AS (
     SELECT coalesce(x.parent, x.ref) AS root, sum(e.post_ids) AS posts, sum(e.user_ids) AS users, count(*) AS n
     FROM exemption_uses u JOIN exports e USING (export_id) JOIN exemptions x ON x.ref = u.ref
-    WHERE e.state IN ('committed', 'open')
+    WHERE e.state IN ('committed', 'open', 'void')  -- a void of a delivery keeps drawing
     GROUP BY coalesce(x.parent, x.ref))
 SELECT x.ref, x.kind, x.entity, x.parent, x.valid_from, x.valid_until,
        coalesce(root.post_ids, x.post_ids) AS approved_post_ids, coalesce(used.posts, 0) AS used_post_ids,

@@ -4,4 +4,4 @@ CREATE OR REPLACE TEMP VIEW manual_usage_24h AS
 SELECT person, entity, "at",
        sum(post_ids + user_ids) OVER (PARTITION BY person ORDER BY "at"
            RANGE BETWEEN (({object_window_us} - 1) * INTERVAL '1 microsecond') PRECEDING AND CURRENT ROW) AS objects
-FROM exports WHERE basis = 'manual' AND state = 'committed';
+FROM exports WHERE basis = 'manual' AND state IN ('committed', 'void');  -- a void keeps counting
