@@ -92,10 +92,15 @@ def add(
     else:
         if not persons:
             raise UsageError("a dsa-art40 exemption names at least one --person from the approved application")
+        from quota.registry import person_entity_at
+
+        now = ledger.now()
         for person in persons:
-            rows = ledger.query("SELECT entity FROM persons WHERE person = ?", [person])
-            if not rows or rows[0]["entity"] != entity:
-                raise UsageError(f"person {person!r} is not a person of {entity}")
+            theirs = person_entity_at(ledger, person, now)
+            if theirs != entity:
+                raise UsageError(
+                    f"person {person!r} is not a person of {entity}" + (f" (but of {theirs})" if theirs else "")
+                )
         if post_ids is not None or user_ids is not None or parent is not None:
             raise UsageError("a dsa-art40 exemption has no quantities and no --for")
     body = {
@@ -227,11 +232,19 @@ def check_export(
     if dms:
         raise PolicyRefusal(f"refused: exemption {ref} covers Post and User IDs, not {dms:,} DM IDs")
     if row["kind"] == "dsa-art40":
+        from quota.registry import person_entity_at
+
         named = [r["person"] for r in ledger.query("SELECT person FROM exemption_persons WHERE ref = ?", [ref])]
         if person not in named:
             who = f"person {person}" if person else "an export without --person"
             raise PolicyRefusal(
                 f"refused: {who} is not named in DSA Art. 40 exemption {ref} (named: {', '.join(sorted(named))})"
+            )
+        # The application named a researcher of that entity: one who has moved on is not its researcher now.
+        if (theirs := person_entity_at(ledger, person, at)) != row["entity"]:
+            raise PolicyRefusal(
+                f"refused: {person}, named in DSA Art. 40 exemption {ref}, belongs to {theirs} at {iso(at)}, "
+                f"not to {row['entity']}"
             )
         return 0, None
     root, used_posts, used_users = pool(ledger, ref)

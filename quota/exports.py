@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from quota import exemptions, output, recipient_docs, recovery, registry
+from quota import exemptions, notices, output, recipient_docs, recovery, registry
 from quota.errors import PolicyRefusal, UsageError
 from quota.ids import Kind
 from quota.ledger import LINEAGE_KINDS, Session, check_name, iso, utc_naive
@@ -29,6 +29,8 @@ from quota.stripping import StripOptions, strip
 from quota.times import CLOCK_SLACK
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from quota.stripping import Progress, Stripped
 
 FUTURE_SLACK = CLOCK_SLACK
@@ -63,24 +65,22 @@ class ExportResult:
     # With --fit: what the input held beyond what was delivered (None: no --fit).
     left_post_ids: int | None = None
     left_user_ids: int | None = None
+    # What deletion notices kept out of the delivery.
+    withheld_post_ids: int = 0
+    withheld_user_ids: int = 0
 
     def as_json(self) -> dict[str, Any]:
         """The keys scripts rely on, in the documented order."""
         out: dict[str, Any] = {"export_id": self.export_id, "entity": self.entity, "person": self.person}
         out["at"] = iso(self.at)
-        for key in ("post_ids", "user_ids", "dm_ids", "basis", "used_after", "cap", "files"):
+        for key in ("post_ids", "user_ids", "dm_ids", "basis", "used_after", "cap", "files", "withheld_post_ids",
+                    "withheld_user_ids"):  # fmt: skip
             out[key] = getattr(self, key)
         if self.left_post_ids is not None:
             out["left_post_ids"], out["left_user_ids"] = self.left_post_ids, self.left_user_ids
         if self.dry_run:
             out["dry_run"] = True
         return out
-
-
-def not_future(t: datetime, option: str, now: datetime | None = None) -> None:
-    """Past distributions may be recorded; future ones may not (a few minutes of clock skew aside)."""
-    if t > (now or datetime.now(UTC)) + FUTURE_SLACK:
-        raise UsageError(f"{option} {iso(t)} is more than 5 minutes in the future")
 
 
 NOT_NOW = "a delivery happens now; record a past distribution with quota ledger import"
@@ -135,6 +135,54 @@ class Selection:
 
 
 ALL = Selection()
+
+
+@dataclass
+class Withheld:
+    """What deletion notices kept out of a delivery: unique IDs per kind, and the notices that
+    named them. X's word that content is gone holds for every later delivery."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+    seen: int = 0  # the newest event when the notices were read
+
+    def body(self) -> dict[str, Any] | None:
+        if not any(self.counts.values()):
+            return None
+        return {**{k: n for k, n in sorted(self.counts.items()) if n}, "notices": sorted(set(self.notices))}
+
+    def described(self) -> list[str]:
+        """In words, for the recipient's README."""
+        if (body := self.body()) is None:
+            return []
+        kinds = [f"{body[k]:,} {recipient_docs.NOUN[k]}" for k in ("post", "user", "dm") if k in body]
+        return [
+            f"withheld: {' and '.join(kinds)} of the inputs, which X's deletion notices "
+            f"({', '.join(body['notices'])}) name: they are not delivered"
+        ]
+
+
+def withhold(stripped: Stripped, noticed: pa.Table, into: Withheld) -> bool:
+    """Leave out of a delivery every ID a recorded, unvoided deletion notice names (quota.notices.
+    noticed): a typed kind against the notices of that kind, a declared kind (the operator's
+    word, which may be wrong) against every notice. Whether anything was left out."""
+    import pyarrow.compute as pc
+
+    if noticed.num_rows == 0:
+        return False
+    sources = stripped.sources()
+    found = False
+    for kind in sorted(stripped.want.kinds, key=lambda k: k.value):
+        rows = noticed
+        if sources[kind.value] == "typed":
+            rows = noticed.filter(pc.equal(noticed.column("kind"), LINEAGE_KINDS[kind.value]))
+        if rows.num_rows:
+            gone, which = stripped.withhold(kind, rows.select(["notice_id", "id"]))
+            if gone:
+                into.counts[kind.value] = into.counts.get(kind.value, 0) + gone
+                into.notices += which
+                found = True
+    return found
 
 
 def room_under_cap(
@@ -375,6 +423,7 @@ def export(
         known = export_id is not None and existing(ledger, export_id) is not None
         if not known:
             check_recipient(ledger, entity, person, at or now)
+            seen, noticed = notices.noticed(ledger)
     if known:
         with Session.open(db, write=True, wait=wait, say=say) as ledger:
             return _replayed(ledger, existing(ledger, export_id), entity, outdir)  # type: ignore[arg-type]
@@ -383,7 +432,9 @@ def export(
     with WorkDir(None if dry_run else outdir) as work:
         stripped = strip(inputs, replace(strip_opts, scratch=work.path), progress)
         with stripped:
+            withheld = Withheld(seen=seen)
             try:
+                withhold(stripped, noticed, withheld)  # before choosing: a sample is drawn from what may go
                 if selection.limit is not None and Kind.POST in stripped.want.kinds:
                     stripped.keep(Kind.POST, selection.limit, selection.seed)
                 digests, counts = _digests_and_counts(stripped, work.path)
@@ -392,7 +443,7 @@ def export(
             return _reserve_write_commit(
                 stripped, digests, counts, work, entity, outdir, before, db=db, out_opts=out_opts, person=person,
                 at=at, export_id=export_id, dry_run=dry_run, wait=wait, say=say, exemption=exemption,
-                selection=selection, contact=contact,
+                selection=selection, contact=contact, withheld=withheld,
             )  # fmt: skip
 
 
@@ -418,7 +469,9 @@ def _reserve_write_commit(
     contact: str | None = None,
     dataset: dict[str, Any] | None = None,
     request: Request | None = None,
+    withheld: Withheld | None = None,
 ) -> ExportResult:
+    withheld = withheld or Withheld()
     posts = counts["post"]
     wanted = (counts["post"], counts["user"])
 
@@ -429,6 +482,14 @@ def _reserve_write_commit(
         if at is None:
             at = ledger.now() if dry_run else ledger.stamp()
         export_id = export_id or f"x-{at.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
+        # A notice recorded while the IDs were stripped: withheld too, under the lock.
+        _, later = notices.noticed(ledger, after=withheld.seen)
+        try:
+            if withhold(stripped, later, withheld):
+                digests, counts = _digests_and_counts(stripped, work.path)
+                posts = counts["post"]
+        except Exception as e:
+            raise as_error(e, outdir, "withholding noticed IDs") from None
         if request is not None:
             request.still(ledger)
         check_recipient(ledger, entity, person, at)
@@ -464,6 +525,8 @@ def _reserve_write_commit(
         )  # fmt: skip
         if selection.fit:
             result.left_post_ids, result.left_user_ids = wanted[0] - posts, wanted[1] - counts["user"]
+        result.withheld_post_ids = withheld.counts.get("post", 0)
+        result.withheld_user_ids = withheld.counts.get("user", 0)
         if dry_run:
             return result
         body = {
@@ -486,6 +549,8 @@ def _reserve_write_commit(
             body["exemption"] = exemption
         if request is not None:
             body["request"] = request.request_id
+        if (kept_out := withheld.body()) is not None:
+            body["withheld"] = kept_out
         if selection != ALL:
             # How the delivered IDs were chosen from the input, and what --fit left out.
             body["selection"] = {"limit": selection.limit, "seed": selection.seed, "fit": selection.fit}
@@ -496,12 +561,17 @@ def _reserve_write_commit(
         facts = _delivery_facts(ledger, result, exemption, selection, contact, dataset)
         if request is not None:
             facts.selection[:0] = request.described
+        facts.selection += withheld.described()
 
     # 2. write the files, outside the lock. Until they are published nothing can have been
     # delivered, so any failure from here on releases the reservation itself.
     assert before is not None
     try:
-        extra = {"export": {k: body[k] for k in ("export_id", "entity", "person", "at", "basis", "profile", "version")}}
+        extra: dict[str, Any] = {
+            "export": {k: body[k] for k in ("export_id", "entity", "person", "at", "basis", "profile", "version")}
+        }
+        if kept_out is not None:
+            extra["withheld"] = kept_out
         lists = {k: work.path / f"{k.value}.txt" for k in stripped.want.kinds}
         doc = output.write_files(work.make_out(), stripped, out_opts, extra, ready=lists, delivery=True)
         files = [dict(f) for f in doc["outputs"]]

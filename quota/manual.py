@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from quota import registry
+from quota import notices, registry
 from quota.errors import BadInput, PolicyRefusal, UsageError
 from quota.exports import check_recipient, delivery_time
 from quota.ids import Kind
@@ -58,12 +58,13 @@ class ManualResult:
     dry_run: bool = False
     already_recorded: bool = False
     left_out_not_public: int = 0
+    withheld: int = 0  # named by a deletion notice: never handed over again
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"export_id": self.export_id, "entity": self.entity, "person": self.person}
         out["at"] = iso(self.at)
-        for key in ("posts", "users", "requested", "left_out", "left_out_not_public", "used_after", "limit", "profile",
-                    "files"):  # fmt: skip
+        for key in ("posts", "users", "requested", "left_out", "left_out_not_public", "withheld", "used_after",
+                    "limit", "profile", "files"):  # fmt: skip
             out[key] = getattr(self, key)
         if self.dry_run:
             out["dry_run"] = True
@@ -162,6 +163,36 @@ def _replayed(ledger: Session, row: dict[str, Any], person: str) -> ManualResult
         limit=profile.objects_per_person, profile=row["profile"], files=json.loads(row["files"]),
         already_recorded=True,
     )  # fmt: skip
+
+
+def _withhold(ledger: Session, objects: list[Obj], fit: bool) -> tuple[list[Obj], int]:
+    """What X said is gone is never handed over again: an object a recorded, unvoided deletion
+    notice names (a post, its author, a user) is refused, or with `fit` left out."""
+    _, noticed = notices.noticed(ledger)
+    if noticed.num_rows == 0:
+        return objects, 0
+    named: dict[tuple[int, str], str] = {}
+    for notice_id, kind, i in zip(*(noticed.column(c).to_pylist() for c in ("notice_id", "kind", "id")), strict=True):
+        named.setdefault((int(kind), str(i)), notice_id)
+
+    def notice_of(o: Obj) -> str | None:
+        if o.kind is Kind.USER:
+            return named.get((LINEAGE_KINDS["user"], o.id))
+        author = o.fields.get("author_id")
+        return named.get((LINEAGE_KINDS["post"], o.id)) or (
+            named.get((LINEAGE_KINDS["user"], str(author))) if author else None
+        )
+
+    gone = [(o, n) for o in objects if (n := notice_of(o)) is not None]
+    if gone and not fit:
+        o, n = gone[0]
+        raise PolicyRefusal(
+            f"refused: {len(gone):,} of {len(objects):,} objects are named by deletion notices (the first: "
+            f"{o.kind.value} {o.id}, {o.source} line {o.line}, by notice {n}); what X says is gone is never "
+            "handed over again (--fit leaves them out)"
+        )
+    out = {id(o) for o, _ in gone}
+    return [o for o in objects if id(o) not in out], len(gone)
 
 
 def _targets(out: Path, has_posts: bool, has_users: bool) -> list[tuple[Path, str, list[str], Kind]]:
@@ -289,9 +320,10 @@ def manual(
         export_id = export_id or f"m-{at.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
         entity = entity_of(ledger, person, at)
         check_recipient(ledger, entity, person, at)
+        requested = len(objects) + len(hidden)
+        objects, withheld = _withhold(ledger, objects, fit)
         profile = registry.current_profile(ledger)
         entries = person_entries(ledger, person, at, profile)
-        requested = len(objects) + len(hidden)
         if not objects_check(entries, profile, at, len(objects)).allowed:
             room = objects_room(entries, profile, at)
             if not fit or room == 0:
@@ -301,8 +333,9 @@ def manual(
         n_posts = sum(o.kind is Kind.POST for o in chosen)
         result = ManualResult(
             export_id, entity, person, at, n_posts, len(chosen) - n_posts, requested,
-            requested - len(hidden) - len(chosen), objects_used_at(at, entries, profile) + len(chosen),
+            requested - len(hidden) - withheld - len(chosen), objects_used_at(at, entries, profile) + len(chosen),
             profile.objects_per_person, profile.name, dry_run=dry_run, left_out_not_public=len(hidden),
+            withheld=withheld,
         )  # fmt: skip
         if dry_run:
             return result

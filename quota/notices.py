@@ -14,17 +14,19 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quota.errors import BadInput, UsageError
-from quota.exports import not_future
 from quota.ids import id_problem, quoted
 from quota.ledger import LINEAGE_KINDS, Session, iso, utc_naive
 from quota.readers.jsonl import parse
 from quota.readers.records import Problem
 from quota.readers.source import bounded_lines, regular_file
 from quota.store import Rows
-from quota.times import CLOCK_SLACK
+from quota.times import CLOCK_SLACK, not_future
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 REASONS = {
     # X's tweets-job results give `deactivated` too (the author's account was deactivated).
@@ -251,6 +253,18 @@ def add(
     return notice_id, ledger.append("notice", body, [Rows("deletion_notice_ids", table)])
 
 
+def noticed(ledger: Session, after: int = 0) -> tuple[int, pa.Table]:
+    """Every ID a recorded, unvoided deletion notice recorded after event `after` names, as
+    (notice_id, kind, id), and the newest event now: what is withheld from every delivery."""
+    seq = ledger.head()[0]
+    table = ledger.arrow(
+        """SELECT i.notice_id, i.kind, i.id FROM deletion_notice_ids i JOIN deletion_notices d USING (notice_id)
+           WHERE d.seq > ? AND i.notice_id NOT IN (SELECT notice_id FROM deletion_notice_voids)""",
+        [after],
+    )
+    return seq, table
+
+
 def void(ledger: Session, notice_id: str, reason: str, by: str | None = None) -> int:
     """Mark a notice recorded in error: it stays, stops demanding action, and its file may be
     recorded again (with the right kind, keeping this notice's receipt)."""
@@ -358,7 +372,8 @@ def open_notices(ledger: Session, at: datetime, everything: bool = False) -> lis
     """Notices with an entity not yet told (all notices with `everything`), overdue ones first."""
     ledger.views()
     rows = ledger.query(
-        """SELECT notice_id, received_at, deadline, entity, ids, told_at, late, void, declared FROM notices
+        """SELECT notice_id, received_at, deadline, entity, ids, told_at, late, void, declared, backdated,
+                  told_backdated, void_reason, voided_by FROM notices
            ORDER BY deadline, notice_id, entity"""
     )
     now = utc_naive(at)
@@ -368,7 +383,8 @@ def open_notices(ledger: Session, at: datetime, everything: bool = False) -> lis
             r["notice_id"],
             {
                 "notice_id": r["notice_id"], "received_at": r["received_at"], "deadline": r["deadline"],
-                "void": bool(r["void"]), "entities": [],
+                "void": bool(r["void"]), "entities": [], "backdated": bool(r["backdated"]),
+                "void_reason": r["void_reason"], "voided_by": r["voided_by"],
             },
         )  # fmt: skip
         if r["entity"] is not None:
@@ -379,6 +395,7 @@ def open_notices(ledger: Session, at: datetime, everything: bool = False) -> lis
                     "told_at": r["told_at"],
                     "late": bool(r["late"]),
                     "declared": bool(r["declared"]),
+                    "backdated": bool(r["told_backdated"]),
                 }
             )
     result = []
@@ -394,6 +411,9 @@ def open_notices(ledger: Session, at: datetime, everything: bool = False) -> lis
                 "overdue": not n["void"] and bool(untold) and now > n["deadline"],
                 "void": n["void"],
                 "entities": n["entities"],
+                "backdated": n["backdated"],
+                "void_reason": n["void_reason"],
+                "voided_by": n["voided_by"],
             }
         )
     result.sort(key=lambda n: (not n["overdue"], n["deadline"], n["notice_id"]))

@@ -120,14 +120,17 @@ def manifest(
         read = sum(r.ids_read.get(kind.value, 0) for r in stripped.inputs)
         written = sum(f.count for f in files if f.kind == kind.value)
         found = stripped.found(kind)
+        withheld = stripped.withheld(kind)
         totals[kind.value] = {
             "read": read,
             "unique": written,
             "duplicates_dropped": read - found,
             "source": sources[kind.value],
         }
-        if found > written:  # an export's --limit, --sample or --fit chose these of them
-            totals[kind.value]["not_selected"] = found - written
+        if withheld:  # named by a deletion notice: never delivered again
+            totals[kind.value]["withheld"] = withheld
+        if found - withheld > written:  # an export's --limit, --sample or --fit chose these of them
+            totals[kind.value]["not_selected"] = found - withheld - written
     return {
         "tool": "quota",
         "version": __version__,

@@ -13,6 +13,7 @@ from typing import Any
 from quota.errors import DateOrder, PolicyRefusal, UsageError
 from quota.ledger import Session, check_name, iso
 from quota.policy import MAX_QUANTITY, PROFILES, Profile, Window
+from quota.times import not_future
 
 ENTITY_KINDS = ("organization", "academic", "individual")
 TERMS = "X Terms of Service, Privacy Policy, Developer Agreement and Developer Policy"
@@ -230,8 +231,6 @@ def accept_terms(
 ) -> int:
     """Record that `entity` accepted X's terms at `at`, with what was accepted and how. An
     acceptance recorded more than 24 hours after `at` is back-dated: only with evidence."""
-    from quota.exports import not_future
-
     _entity_row(ledger, entity)
     if not by.strip():
         raise UsageError("an acceptance needs the name of the person who accepted the terms")
@@ -241,7 +240,7 @@ def accept_terms(
             "e.g. 'X Developer Agreement and Policy, 2026-10'"
         )
     now = now or ledger.now()
-    not_future(at, "--at", now)
+    not_future(at, "the acceptance at", now)
     backdated = now - at > BACKDATED
     if backdated and evidence is None:
         raise UsageError(
@@ -288,13 +287,11 @@ def add_person(
 def move_person(ledger: Session, person: str, entity: str, at: datetime, reason: str) -> int:
     """From `at` on, PERSON belongs to ENTITY: past receipts stay with the old entity, and the
     person's daily objects follow them."""
-    from quota.exports import not_future
-
     rows = ledger.query("SELECT person FROM persons WHERE person = ?", [person])
     if not rows:
         raise UsageError(f"no person {person!r} in the ledger (add it with quota person add)")
     _entity_row(ledger, entity)
-    not_future(at, "--at", ledger.now())
+    not_future(at, "the move at", ledger.now())
     if not reason.strip():
         raise UsageError("a move needs a reason")
     if person_entity_at(ledger, person, at) == entity:

@@ -8,12 +8,14 @@ the ledger verifies. The HTML is rendered by quota.report_html from exactly this
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
 from quota import manual, notices, registry, related, reports
 from quota.ledger import Session, iso, utc_naive
 from quota.policy import micros
+from quota.times import parse_iso
 
 DEFAULT_SPAN = timedelta(days=90)
 CHECKED = (
@@ -99,13 +101,17 @@ def build(
         if e["late"] and utc_naive(since) <= e["told_at"] <= utc_naive(until)
     ]
 
+    # Every entry recorded in the period, whatever date it states (an import of the past), and
+    # every entry dated in it.
     distributions = [
         {
             **{k: r[k] for k in (*reports.EXPORT_COLUMNS, "exemption", "breach")},
+            "imported": r["basis"] == "import",
             "sources": reports.sources(r),
         }
-        for r in reports.exports(ledger, None, since, until)
+        for r in reports.exports(ledger, None, since, until, recorded=True)
     ]
+    acts = _acts(ledger, since, until)
 
     terms = ledger.query(
         """SELECT entity, accepted_by, accepted_at, version, document_sha256, method, evidence_sha256,
@@ -113,18 +119,34 @@ def build(
            FROM terms_acceptances ORDER BY entity, accepted_at, seq"""
     )
     permissions = ledger.query(
-        "SELECT ref, entity AS holder, cap, valid_from, valid_until FROM permissions ORDER BY valid_from, ref"
+        """SELECT ref, entity AS holder, cap, valid_from, valid_until, granted_on, signed_by, letter_sha256
+           FROM permissions ORDER BY valid_from, ref"""
     )
-    profile_changes = ledger.query(
-        """SELECT p.seq, e.recorded_at AS "at", p.profile, p.version, p.reason, p.done_by
-           FROM policy_changes p JOIN events e USING (seq)
-           WHERE e.recorded_at >= ? AND e.recorded_at <= ? ORDER BY p.seq""",
-        [iso(since), iso(until)],
-    )
+    profile_changes = [
+        {**c, "at": parse_iso(c["at"])}
+        for c in ledger.query(
+            """SELECT p.seq, e.recorded_at AS "at", p.profile, p.version, p.reason, p.done_by
+               FROM policy_changes p JOIN events e USING (seq)
+               WHERE e.recorded_at >= ? AND e.recorded_at <= ? ORDER BY p.seq""",
+            [iso(since), iso(until)],
+        )
+    ]
     related_pairs = related.related(ledger)
-    links = ledger.query(
-        'SELECT entity, grp AS "group", valid_from, reason, seq FROM group_links ORDER BY grp, valid_from, seq'
-    )
+    links = [
+        {**x, "recorded_at": parse_iso(x["recorded_at"])}
+        for x in ledger.query(
+            """SELECT g.entity, g.grp AS "group", g.valid_from, g.reason, g.breach, g.seq, e.recorded_at
+               FROM group_links g JOIN events e USING (seq) ORDER BY g.grp, g.valid_from, g.seq"""
+        )
+    ]
+    holders = [
+        {
+            "holder": h,
+            "members": members,
+            "groups": sorted(g for g, x in found.of.items() if x == h and g in found.groups),
+        }
+        for h, members in registry.groups(ledger).items()
+    ]
 
     return {
         "generated_at": now,
@@ -159,6 +181,67 @@ def build(
         "profile_changes": profile_changes,
         "related": related_pairs,
         "group_links": links,
+        "holders": holders,
+        **acts,
+    }
+
+
+def _actor(body: str) -> str | None:
+    return json.loads(body).get("actor")
+
+
+def _acts(ledger: Session, since: datetime, until: datetime) -> dict[str, list[dict[str, Any]]]:
+    """The acts an auditor asks about, with who did them (the name given, and the authenticated
+    actor the ledger recorded): voids of distributions and of notices, person moves and `person
+    same`, and decisions on requests (flagged when the one who decided is who submitted)."""
+    period = [iso(since), iso(until)]
+    voids = [
+        {"export_id": r["export_id"], "reason": r["reason"], "by": r["done_by"], "actor": _actor(r["body"]),
+         "at": parse_iso(r["recorded_at"])}
+        for r in ledger.query(
+            """SELECT v.export_id, v.reason, v.done_by, e.recorded_at, e.body FROM voids v JOIN events e USING (seq)
+               WHERE e.recorded_at >= ? AND e.recorded_at <= ? ORDER BY v.seq""",
+            period,
+        )
+    ]  # fmt: skip
+    voided_notices = [
+        {"notice_id": r["notice_id"], "reason": r["reason"], "by": r["done_by"], "actor": _actor(r["body"]),
+         "at": parse_iso(r["recorded_at"])}
+        for r in ledger.query(
+            """SELECT v.notice_id, v.reason, v.done_by, e.recorded_at, e.body FROM deletion_notice_voids v
+               JOIN events e USING (seq) ORDER BY v.seq"""
+        )
+    ]  # fmt: skip
+    moves = ledger.query(
+        """SELECT m.person, m.entity, m.valid_from, m.reason, e.recorded_at FROM person_moves m
+           JOIN events e USING (seq) ORDER BY m.seq"""
+    )
+    same = ledger.query(
+        """SELECT s.first, s.second, s.reason, e.recorded_at FROM person_same s JOIN events e USING (seq)
+           ORDER BY s.seq"""
+    )
+    decisions = []
+    for r in ledger.query(
+        """SELECT d.request_id, d.decision, d.decided_by, e.recorded_at, e.body, q.submitted_by, qe.body AS asked
+           FROM request_decisions d JOIN events e ON e.seq = d.seq
+           JOIN requests q ON q.request_id = d.request_id JOIN events qe ON qe.seq = q.seq
+           WHERE e.recorded_at >= ? AND e.recorded_at <= ? ORDER BY d.seq""",
+        period,
+    ):
+        actor, asker = _actor(r["body"]), _actor(r["asked"])
+        decisions.append({
+            "request_id": r["request_id"], "decision": r["decision"], "by": r["decided_by"], "actor": actor,
+            "submitted_by": r["submitted_by"], "submitter_actor": asker, "at": parse_iso(r["recorded_at"]),
+            "same_actor": actor is not None and actor == asker,
+        })  # fmt: skip
+    for row in (*moves, *same):
+        row["recorded_at"] = parse_iso(row["recorded_at"])
+    return {
+        "voids": voids,
+        "voided_notices": voided_notices,
+        "person_moves": moves,
+        "person_same": same,
+        "decisions": decisions,
     }
 
 

@@ -9,6 +9,7 @@ from html import escape
 from typing import Any
 
 from quota.ledger import iso
+from quota.times import parse_iso
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color:#1b1f24;max-width:72rem}
@@ -132,6 +133,11 @@ def _distributions(items: list[dict[str, Any]]) -> list[str]:
         basis = d["basis"] + (f" ({d['exemption']})" if d["exemption"] else "")
         if d["breach"]:
             basis += " — BREACH: " + d["breach"]
+        state = escape(d["state"])
+        if d["state"] == "void":  # a void of a delivery marks it; it keeps counting
+            state = f'<span class="bad">void</span>: {escape(d["void_reason"] or "")} ({escape(d["voided_by"] or "")})'
+        recorded = "" if d["recorded_at"] is None else _time(parse_iso(d["recorded_at"]))
+        when = _time(d["at"]) + (f' <span class="bad">imported, recorded {recorded}</span>' if d["imported"] else "")
         # A declared kind is the operator's word: flagged, since it cannot be checked.
         kinds = ", ".join(
             f'<span class="bad">{k} declared</span>' if v == "declared" else f"{k} typed"
@@ -141,11 +147,11 @@ def _distributions(items: list[dict[str, Any]]) -> list[str]:
             f'<tr class="distribution{" bad" if d["breach"] else ""}" data-export="{escape(ref)}" '
             f'data-state="{escape(d["state"])}" data-breach="{1 if d["breach"] else 0}">'
             f"<td>{escape(ref)}</td><td>{escape(d['entity'])}</td><td>{escape(d['person'] or '')}</td>"
-            f"<td>{_time(d['at'])}</td>"
+            f"<td>{when}</td>"
             + _num(d["post_ids"], "post_ids", ref)
             + _num(d["user_ids"], "user_ids", ref)
             + _num(d["dm_ids"], "dm_ids", ref)
-            + f"<td>{escape(basis)}</td><td>{escape(d['state'])}</td><td>{kinds}</td></tr>"
+            + f"<td>{escape(basis)}</td><td>{state}</td><td>{kinds}</td></tr>"
         )
     headers = ["entry", "entity", "person", "at", "Post IDs", "User IDs", "DM IDs", "basis", "state", "kinds"]
     return [_heading("Distributions", "distributions", len(items)), *_table(headers, rows, "None in this period.")]
@@ -169,13 +175,57 @@ def _permissions(items: list[dict[str, Any]]) -> list[str]:
     rows = [
         f'<tr class="permission"><td>{escape(x["ref"])}</td><td>{escape(x["holder"])}</td>'
         + _num(x["cap"], "cap", x["ref"])
-        + f"<td>{_time(x['valid_from'])} to {_time(x['valid_until'])}</td></tr>"
+        + f"<td>{_time(x['valid_from'])} to {_time(x['valid_until'])}</td>"
+        f"<td>{escape(str(x['granted_on'] or ''))}</td><td>{escape(x['signed_by'] or '')}</td>"
+        f"<td><code>{escape(x['letter_sha256'] or 'no letter (recorded before letters were kept)')}</code></td></tr>"
         for x in items
     ]
-    return [
-        _heading("Written permissions"),
-        *_table(["ref", "entity or group", "cap", "valid"], rows, "None recorded."),
+    headers = ["ref", "entity or group", "cap", "valid", "granted on", "signed by", "letter sha256"]
+    return [_heading("Written permissions", "permissions", len(items)), *_table(headers, rows, "None recorded.")]
+
+
+SAME = '<span class="bad">the same authenticated user</span>'
+
+
+def _acts(doc: dict[str, Any]) -> list[str]:
+    """Who did what that changes what counts or who is told: voids, moves, one human, decisions."""
+    out = []
+    rows = [
+        f'<tr class="void"><td>{escape(v["export_id"])}</td><td>{_time(v["at"])}</td><td>{escape(v["reason"])}</td>'
+        f"<td>{escape(v['by'] or '')}</td><td>{escape(v['actor'] or '')}</td></tr>"
+        for v in doc["voids"]
     ]
+    out += [_heading("Voids (a delivery voided keeps counting)", "voids", len(rows))]
+    out += _table(["entry", "at", "reason", "by", "authenticated as"], rows, "None in this period.")
+    rows = [
+        f'<tr class="notice-void"><td>{escape(v["notice_id"])}</td><td>{_time(v["at"])}</td>'
+        f"<td>{escape(v['reason'])}</td><td>{escape(v['by'] or '')}</td><td>{escape(v['actor'] or '')}</td></tr>"
+        for v in doc["voided_notices"]
+    ]
+    out += [_heading("Voided deletion notices", "voided-notices", len(rows))]
+    out += _table(["notice", "voided", "reason", "by", "authenticated as"], rows, "None.")
+    rows = [
+        f'<tr class="person-move"><td>{escape(m["person"])}</td><td>{escape(m["entity"])}</td>'
+        f"<td>{_time(m['valid_from'])}</td><td>{escape(m['reason'])}</td><td>{_time(m['recorded_at'])}</td></tr>"
+        for m in doc["person_moves"]
+    ] + [
+        f'<tr class="person-same"><td>{escape(m["first"])} = {escape(m["second"])}</td><td>one human</td>'
+        f"<td>{_time(m['recorded_at'])}</td><td>{escape(m['reason'])}</td><td>{_time(m['recorded_at'])}</td></tr>"
+        for m in doc["person_same"]
+    ]
+    out += [_heading("Persons moved, and handles that are one human", "persons", len(rows))]
+    out += _table(["person", "to", "from", "reason", "recorded"], rows, "None.")
+    rows = [
+        f'<tr class="decision{" bad" if d["same_actor"] else ""}" data-same-actor="{int(d["same_actor"])}">'
+        f"<td>{escape(d['request_id'])}</td><td>{escape(d['decision'])}</td><td>{_time(d['at'])}</td>"
+        f"<td>{escape(d['by'])} ({escape(d['actor'] or '')})</td>"
+        f"<td>{escape(d['submitted_by'])} ({escape(d['submitter_actor'] or '')})</td>"
+        f"<td>{SAME if d['same_actor'] else ''}</td></tr>"
+        for d in doc["decisions"]
+    ]
+    out += [_heading("Decisions on requests", "decisions", len(rows))]
+    out += _table(["request", "decision", "at", "decided by", "submitted by", ""], rows, "None in this period.")
+    return out
 
 
 def _profile_changes(items: list[dict[str, Any]]) -> list[str]:
@@ -204,16 +254,25 @@ def _related(items: list[dict[str, Any]]) -> list[str]:
     return [_heading("Possibly related recipients", "related", len(items)), *_table(headers, rows, "None found.")]
 
 
-def _group_links(items: list[dict[str, Any]]) -> list[str]:
-    # A link joins caps from its time on: who was joined, when and why is the auditor's to see.
+def _group_links(items: list[dict[str, Any]], holders: list[dict[str, Any]]) -> list[str]:
+    # One organisation, one cap, over all its entries: who is part of it, since when it is
+    # known and why, and which link revealed a breach, are the auditor's to see.
     rows = [
-        f'<tr class="group-link"><td>{escape(x["group"])}</td><td>{escape(x["entity"])}</td>'
-        f"<td>{_time(x['valid_from']) if x['reason'] else 'from the start'}</td>"
-        f"<td>{escape(x['reason'] or 'entity add --part-of')}</td></tr>"
+        f'<tr class="holder"><td>{escape(h["holder"])}</td><td>{escape(", ".join(h["members"]))}</td>'
+        f"<td>{escape(', '.join(h['groups']))}</td></tr>"
+        for h in holders
+    ]
+    out = [_heading("Organisations (one cap each)", "holders", len(holders))]
+    out += _table(["holder", "entities", "groups"], rows, "No organisation of linked entities.")
+    rows = [
+        f'<tr class="group-link{" bad" if x["breach"] else ""}" data-breach="{1 if x["breach"] else 0}">'
+        f"<td>{escape(x['group'])}</td><td>{escape(x['entity'])}</td><td>{_time(x['recorded_at'])}</td>"
+        f"<td>{escape(x['reason'] or 'entity add --part-of')}</td>"
+        f"<td>{'BREACH: ' + escape(x['breach']) if x['breach'] else ''}</td></tr>"
         for x in items
     ]
-    headers = ["group", "entity", "shares its cap from", "reason"]
-    return [_heading("Groups (one cap each)", "group-links", len(items)), *_table(headers, rows, "No groups.")]
+    headers = ["group", "entity", "recorded", "reason", "breach"]
+    return [*out, _heading("Links", "group-links", len(items)), *_table(headers, rows, "No links.")]
 
 
 def render(doc: dict[str, Any]) -> str:
@@ -269,7 +328,8 @@ def render(doc: dict[str, Any]) -> str:
     out += _permissions(doc["permissions"])
     out += _profile_changes(doc["profile_changes"])
     out += _related(doc["related"])
-    out += _group_links(doc["group_links"])
+    out += _group_links(doc["group_links"], doc["holders"])
+    out += _acts(doc)
 
     out.append("<h2>Research exemptions</h2>")
     if doc["exemptions"]:
@@ -318,12 +378,16 @@ def render(doc: dict[str, Any]) -> str:
         )
         for n in doc["notices"]:
             state = '<span class="bad">OVERDUE</span>' if n["overdue"] else "open"
+            if n["backdated"]:
+                state += ' <span class="bad">receipt back-dated (evidence kept)</span>'
             for e in n["entities"] or [{"entity": "", "ids": 0, "told_at": None}]:
                 out.append(
                     f'<tr class="notice"><td>{escape(n["notice_id"])}</td><td>{_time(n["deadline"])}</td>'
                     f"<td>{state}</td><td>{escape(e['entity'])}</td>"
                     + _num(e["ids"], "ids", f"{n['notice_id']}/{e['entity']}")
-                    + f"<td>{_time(e['told_at'])}</td></tr>"
+                    + f"<td>{_time(e['told_at'])}"
+                    + (' <span class="bad">back-dated</span>' if e.get("backdated") else "")
+                    + "</td></tr>"
                 )
         out.append("</table>")
     else:

@@ -9,7 +9,7 @@ from typing import Any
 from quota import registry
 from quota.errors import UsageError
 from quota.exports import ledger_state, ledger_states
-from quota.ledger import Session, utc_naive
+from quota.ledger import Session, iso, utc_naive
 from quota.policy import cap_at, next_free_at, next_growth_at, used_at
 
 USAGE_COLUMNS = [
@@ -86,14 +86,17 @@ def _marked(
     return out
 
 
-EXPORT_COLUMNS = ["export_id", "entity", "person", "at", "post_ids", "user_ids", "dm_ids", "basis", "state"]
+EXPORT_COLUMNS = [
+    "export_id", "entity", "person", "at", "post_ids", "user_ids", "dm_ids", "basis", "state", "recorded_at",
+    "void_reason", "voided_by",
+]  # fmt: skip
 
 # The `exports` view (sql/views/01_exports.sql) with what `ledger show` adds: hashes, files, reasons.
 _EXPORTS = """
     SELECT e.export_id, e.entity, e.person, e."at", e.post_ids, e.user_ids, e.dm_ids, e.basis, e.exemption,
            e.profile, e.version, coalesce(r.ids_sha256, m.ids_sha256) AS ids_sha256, e.seq, e.state,
            coalesce(c.files, m.files) AS files, v.reason AS void_reason, rel.reason AS release_reason,
-           e.post_source, e.user_source, e.dm_source, b.reason AS breach
+           e.post_source, e.user_source, e.dm_source, b.reason AS breach, e.recorded_at, e.void_reason, e.voided_by
     FROM exports e
     LEFT JOIN breaches b USING (export_id)
     LEFT JOIN reservations r USING (export_id)
@@ -110,18 +113,36 @@ def sources(row: dict[str, Any]) -> dict[str, str]:
 
 
 def exports(
-    ledger: Session, entity: str | None, since: datetime | None, until: datetime | None, state: str | None = None
+    ledger: Session,
+    entity: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    state: str | None = None,
+    recorded: bool = False,
 ) -> list[dict[str, Any]]:
+    """Distributions whose time lies in [since, until); with `recorded`, also those recorded
+    then, whatever time they state (an import of the past, recorded in the period)."""
     where, params = [], []
     if entity:
         where.append("entity = ?")
         params.append(entity)
+    period, args = [], []
     if since:
-        where.append('"at" >= ?')
-        params.append(utc_naive(since))
+        period.append('"at" >= ?')
+        args.append(utc_naive(since))
     if until:
-        where.append('"at" < ?')
-        params.append(utc_naive(until))
+        period.append('"at" < ?')
+        args.append(utc_naive(until))
+    if period:
+        if recorded:
+            stamps = [iso(t) for t in (since, until) if t is not None]
+            lo = "recorded_at >= ?" if since else "TRUE"
+            hi = "recorded_at < ?" if until else "TRUE"
+            where.append(f"(({' AND '.join(period)}) OR ({lo} AND {hi}))")
+            params += args + stamps
+        else:
+            where += period
+            params += args
     if state:
         where.append("state = ?")
         params.append(state)

@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from quota import datasets, exemptions, exports, output, registry
+from quota import datasets, exemptions, exports, notices, output, registry
 from quota.choosing import Filters, choose
 from quota.errors import PolicyRefusal, UsageError
 from quota.ids import Kind
@@ -136,11 +136,7 @@ def decide(ledger: Session, request_id: str, approve: bool, by: str, note: str |
         raise UsageError("who decides cannot be blank")
     if not approve and not (note or "").strip():
         raise UsageError("a rejection says why (its reason)")
-    names = {row["person"], row["submitted_by"]}
-    person = ledger.query("SELECT name FROM persons WHERE person = ?", [row["person"]])
-    if person and person[0]["name"]:
-        names.add(person[0]["name"])
-    if by.strip().casefold() in {n.strip().casefold() for n in names if n}:
+    if _same_people(ledger, by, [row["person"], row["submitted_by"]]):
         raise PolicyRefusal(
             f"refused: {by.strip()} asked for request {request_id} (its researcher or who submitted it): "
             "someone else decides it"
@@ -156,6 +152,36 @@ def decide(ledger: Session, request_id: str, approve: bool, by: str, note: str |
         "selection_sha256": row["selection_sha256"],
     }
     return ledger.append("request_decision", body)
+
+
+def fold(name: str) -> str:
+    """A name as compared: case, spaces and punctuation aside ("R. Smith" is "r smith" is "RSmith")."""
+    return "".join(c for c in name.casefold() if c.isalnum())
+
+
+def _same_people(ledger: Session, by: str, askers: list[str]) -> bool:
+    """Whether the one deciding is one of those who asked: the same name once folded (a person's
+    handle or name, or what --by said), or the same email (a person's, or one given as the name)."""
+    known = {r["person"]: r for r in ledger.query("SELECT person, name, email FROM persons")}
+
+    def names_and_emails(who: str) -> tuple[set[str], set[str]]:
+        names, emails = {fold(who)}, set()
+        if "@" in who:
+            emails.add(who.strip().casefold())
+        rows = [known[who]] if who in known else [r for r in known.values() if r["email"] and
+                                                  r["email"].casefold() == who.strip().casefold()]  # fmt: skip
+        for r in rows:
+            names |= {fold(r["person"]), fold(r["name"] or "")}
+            if r["email"]:
+                emails.add(r["email"].casefold())
+        return names - {""}, emails
+
+    mine = names_and_emails(by.strip())
+    for asker in askers:
+        theirs = names_and_emails(asker)
+        if mine[0] & theirs[0] or mine[1] & theirs[1]:
+            return True
+    return False
 
 
 def deliver(
@@ -184,6 +210,7 @@ def deliver(
             delivered = ledger.arrow(f"SELECT id FROM lineage WHERE kind = 1 AND {which}", counted).column("id")
             delivered_users = ledger.arrow(f"SELECT id FROM lineage WHERE kind = 2 AND {which}", counted).column("id")
         before = output.check_outdir(outdir, force)
+        seen, noticed = notices.noticed(ledger)
     filters = Filters.from_json(row["filters"])
 
     def still(ledger: Session) -> None:
@@ -205,10 +232,17 @@ def deliver(
                     f"{choice.selection_sha256[:12]}...)"
                 )
             stripped = choice.stripped
+            withheld = exports.Withheld(seen=seen)
             try:
+                exports.withhold(stripped, noticed, withheld)
                 digests, counts = exports._digests_and_counts(stripped, work.path)
             except Exception as e:
                 raise as_error(e, outdir, "sorting the IDs") from None
+            if counts["post"] == 0:
+                raise UsageError(
+                    f"request {request_id} has nothing left to deliver: its remaining Post IDs are all withheld "
+                    f"({', '.join(sorted(set(withheld.notices)))} name them)"
+                )
             described = [
                 f"request {request_id} of {row['person']} ({row['purpose']})",
                 *filters.described(),
@@ -221,7 +255,7 @@ def deliver(
                 stripped, digests, counts, work, row["entity"], outdir, before, db=db, out_opts=out_opts,
                 person=row["person"], at=None, export_id=None, dry_run=False, wait=wait, say=say,
                 exemption=row["exemption"], selection=exports.Selection(fit=fit), contact=contact, dataset=ds,
-                request=exports.Request(request_id, described, still),
+                request=exports.Request(request_id, described, still), withheld=withheld,
             )  # fmt: skip
     with Session.open(db, wait=wait, say=say) as ledger:
         return result, status(ledger, request_id)
@@ -250,8 +284,9 @@ def _rows(ledger: Session, request_id: str | None = None) -> list[dict[str, Any]
         params,
     )
     deliveries = ledger.query(
-        f"""SELECT d.request_id, d.export_id, r.post_ids, r.user_ids
+        f"""SELECT d.request_id, d.export_id, r.post_ids, r.user_ids, e.body
             FROM request_deliveries d JOIN reservations r ON r.export_id = d.export_id
+            JOIN events e ON e.seq = r.seq
             WHERE d.export_id NOT IN (SELECT export_id FROM releases)
               {"AND d.request_id = ?" if request_id is not None else ""}
             ORDER BY d.seq""",
@@ -261,6 +296,9 @@ def _rows(ledger: Session, request_id: str | None = None) -> list[dict[str, Any]
     for q in requests:
         mine = [d for d in deliveries if d["request_id"] == q["request_id"]]
         posts = sum(int(d["post_ids"]) for d in mine)
+        # Each delivery withholds every noticed ID of what was left: the latest one's count is
+        # what can never go (a notice recorded since is found by the next delivery).
+        withheld = int(json.loads(mine[-1]["body"]).get("withheld", {}).get("post", 0)) if mine else 0
         if q["decision"] is None:
             state = "submitted"
         elif q["decision"] == "rejected":
@@ -268,19 +306,19 @@ def _rows(ledger: Session, request_id: str | None = None) -> list[dict[str, Any]
         elif not mine:
             state = "approved"
         else:
-            state = "delivered" if posts >= int(q["post_ids"]) else "partly-delivered"
+            state = "delivered" if posts + withheld >= int(q["post_ids"]) else "partly-delivered"
         out.append(
             {
                 "request_id": q["request_id"], "state": state, "dataset": q["dataset"], "person": q["person"],
                 "entity": q["entity"], "exemption": q["exemption"], "requested_post_ids": int(q["post_ids"]),
-                "delivered_post_ids": posts, "left_post_ids": int(q["post_ids"]) - posts,
+                "delivered_post_ids": posts, "left_post_ids": int(q["post_ids"]) - posts - withheld,
                 "export_ids": [d["export_id"] for d in mine],
                 "requested_user_ids": int(q["user_ids"]),
                 "delivered_user_ids": sum(int(d["user_ids"]) for d in mine),
                 "kinds": q["kinds"], "purpose": q["purpose"], "filters": json.loads(q["filters"]),
                 "selection_sha256": q["selection_sha256"], "submitted_by": q["submitted_by"],
                 "submitted_at": q["submitted_at"], "decided_by": q["decided_by"], "decided_at": q["decided_at"],
-                "note": q["note"],
+                "note": q["note"], "withheld_post_ids": withheld,
             }
         )  # fmt: skip
     return out

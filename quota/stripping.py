@@ -89,6 +89,8 @@ class Stripped:
     # deliver, rank 1, 2, ... without gaps. Its User IDs are the authors of the Post IDs kept,
     # and keeping takes a prefix of the ranking.
     _ranked: str | None = field(default=None, repr=False)
+    # Per kind: unique IDs left out because a deletion notice names them (see withhold).
+    _withheld: dict[str, int] = field(default_factory=dict, repr=False)
 
     def roles(self, kind: Kind) -> list[int]:
         return sorted(int(r) for r in self.want.roles() if KIND_OF_ROLE[r] is kind)
@@ -131,6 +133,59 @@ class Stripped:
                     WHERE {cut} AND author IS NOT NULL ORDER BY id"""
             )
             self._unique[Kind.USER.value] = (users, self.con.execute(f"SELECT count(*) FROM {users}").fetchall()[0][0])
+
+    def withhold(self, kind: Kind, noticed: pa.Table) -> tuple[int, list[str]]:
+        """Leave out the IDs of `kind` that `noticed` (notice_id, id) holds: what X said is gone
+        never leaves again. Before any keep or cut; for a ranking, its Post IDs leave it (the
+        ranks close up) and its authors stop being delivered. How many unique IDs went, and the
+        notices that named them."""
+        table, count = self.unique(kind)
+        self.con.register("noticed_ids", noticed)
+        try:
+            if self._ranked is None:
+                source = table
+            elif kind is Kind.POST:
+                source = self._ranked
+            else:
+                source = f"(SELECT DISTINCT author AS id FROM {self._ranked})"
+            hit = self.con.execute(
+                f"SELECT DISTINCT notice_id FROM noticed_ids WHERE id IN (SELECT id FROM {source}) ORDER BY 1"
+            ).fetchall()
+            n = len(self._withheld)
+            if self._ranked is None:
+                kept = f"withheld_{kind.value}_{n}"
+                self.con.execute(
+                    f"""CREATE TEMP TABLE {kept} AS SELECT id FROM {table}
+                        WHERE id NOT IN (SELECT id FROM noticed_ids) ORDER BY id"""
+                )
+                left = self.con.execute(f"SELECT count(*) FROM {kept}").fetchall()[0][0]
+                self._unique[kind.value] = (kept, left)
+                gone = count - left
+            else:
+                ranked = f"ranked_withheld_{kind.value}_{n}"
+                if kind is Kind.POST:
+                    sql = f"""SELECT id, author, row_number() OVER (ORDER BY rank) AS rank FROM {self._ranked}
+                              WHERE id NOT IN (SELECT id FROM noticed_ids)"""
+                else:
+                    sql = f"""SELECT id, CASE WHEN author IN (SELECT id FROM noticed_ids) THEN NULL ELSE author END
+                              AS author, rank FROM {self._ranked}"""
+                before = self.con.execute(
+                    f"SELECT count(DISTINCT {'id' if kind is Kind.POST else 'author'}) FROM {self._ranked}"
+                ).fetchall()[0][0]
+                self.con.execute(f"CREATE TEMP TABLE {ranked} AS {sql}")
+                after = self.con.execute(
+                    f"SELECT count(DISTINCT {'id' if kind is Kind.POST else 'author'}) FROM {ranked}"
+                ).fetchall()[0][0]
+                self._ranked = ranked
+                self._prefix(None)
+                gone = before - after
+        finally:
+            self.con.unregister("noticed_ids")
+        self._withheld[kind.value] = self._withheld.get(kind.value, 0) + gone
+        return gone, [str(r[0]) for r in hit] if gone else []
+
+    def withheld(self, kind: Kind) -> int:
+        return self._withheld.get(kind.value, 0)
 
     def fitting(self, posts: int, users: int | None) -> int:
         """How many Post IDs a cut to at most `posts` Post IDs and `users` User IDs keeps: `posts`,

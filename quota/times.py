@@ -55,3 +55,12 @@ def parse_iso(text: str) -> datetime:
         return in_range(t)
     except OverflowError:  # an offset that moves year 1 or 9999 off the calendar
         raise TimeProblem(f"{text[:60]!r} is outside the times quota records") from None
+
+
+def not_future(t: datetime, what: str, now: datetime) -> None:
+    """A time stated for the past or now may be recorded; one in the future may not (a few
+    minutes of clock skew aside)."""
+    from quota.errors import UsageError
+
+    if t > now + CLOCK_SLACK:
+        raise UsageError(f"{what} {iso(t)} is more than 5 minutes in the future")

@@ -144,8 +144,10 @@ def test_notice_add_show_sent_list(world: Path) -> None:
 
     before = datetime(2026, 11, 6, 7, 0, tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     listing = json.loads(quota("notice", "list", "--at", before, "--json").stdout)
-    assert list(listing[0]) == ["notice_id", "received_at", "deadline", "overdue", "void", "entities"]
-    assert list(listing[0]["entities"][0]) == ["entity", "ids", "told_at", "late", "declared"]
+    assert list(listing[0]) == [
+        "notice_id", "received_at", "deadline", "overdue", "void", "entities", "backdated", "void_reason", "voided_by"
+    ]  # fmt: skip
+    assert list(listing[0]["entities"][0]) == ["entity", "ids", "told_at", "late", "declared", "backdated"]
     assert listing[0]["overdue"] is False
     assert [e["entity"] for e in listing[0]["entities"]] == ["acme", "beta"]
     assert quota("notice", "list", "--check", "--at", before).exit_code == 0

@@ -63,6 +63,8 @@ def test_export_writes_records_and_reports(acme: Path) -> None:
         "used_after",
         "cap",
         "files",
+        "withheld_post_ids",
+        "withheld_user_ids",
     ]
     assert list(doc) == keys
     assert (doc["export_id"], doc["entity"], doc["person"], doc["at"]) == (

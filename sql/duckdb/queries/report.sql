@@ -7,9 +7,8 @@ WITH counted AS (
     SELECT holder, delivered_at AS t, post_ids FROM {q:counted_holders} h
     WHERE delivered_at > ?::TIMESTAMP - INTERVAL ({span}) MICROSECOND AND delivered_at <= ?),
 days AS (SELECT unnest(generate_series(date_trunc('day', ?::TIMESTAMP), ?::TIMESTAMP, INTERVAL 1 DAY)) AS day),
-holders AS (SELECT entity AS holder FROM entities
-            WHERE entity NOT IN (SELECT entity FROM group_links)
-            UNION SELECT DISTINCT grp FROM group_links UNION SELECT DISTINCT holder FROM counted),
+holders AS (SELECT coalesce(c.holder, e.entity) AS holder FROM entities e LEFT JOIN {q:components} c ON c.node = e.entity
+            UNION SELECT DISTINCT holder FROM counted),
 at_start AS (
     SELECT h.holder, d.day, coalesce(sum(c.post_ids), 0) AS used
     FROM holders h CROSS JOIN days d
@@ -22,7 +21,7 @@ w AS (
     FROM counted),
 peaks AS (SELECT holder, date_trunc('day', t) AS day, max(used) AS used FROM w GROUP BY holder, date_trunc('day', t))
 SELECT s.holder, s.day, greatest(s.used, coalesce(p.used, 0)) AS used,
-       greatest(?, (SELECT max(x.cap) FROM permissions x WHERE x.entity = s.holder
+       greatest(?, (SELECT max(x.cap) FROM {q:holder_permissions} x WHERE x.holder = s.holder
                     AND x.valid_from <= s.day + INTERVAL 1 DAY AND s.day < x.valid_until)) AS cap
 FROM at_start s LEFT JOIN peaks p USING (holder, day)
 ORDER BY s.holder, s.day;
