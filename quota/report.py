@@ -109,7 +109,7 @@ def build(
             "imported": r["basis"] == "import",
             "sources": reports.sources(r),
         }
-        for r in reports.exports(ledger, None, since, until, recorded=True)
+        for r in reports.exports(ledger, None, since, until + timedelta(microseconds=1), recorded=True)
     ]
     acts = _acts(ledger, since, until)
 

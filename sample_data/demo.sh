@@ -54,7 +54,10 @@ $QUOTA entity accept-terms acme --by "A. Analyst" --at 2026-01-01T00:00:00Z \
   --version "X Developer Agreement and Policy, 2026-10" --method "signed PDF" --evidence terms-acceptance.txt
 $QUOTA person add analyst --entity acme
 $QUOTA export v2_pages.jsonl --to acme --person analyst -o "$out/deliver-1" --ids post,user --export-id demo-1
-$QUOTA export v1_lines.jsonl --to acme -o "$out/deliver-2" --at 2026-11-01T12:00:00Z --export-id demo-2
+$QUOTA export v1_lines.jsonl --to acme -o "$out/deliver-2" --export-id demo-2
+# A delivery happens now; one made before the ledger existed is recorded, flagged, by ledger import.
+printf 'at,entity,post_ids,reference\n2026-10-01T12:00:00Z,acme,500,by e-mail\n' >"$out/past.csv"
+$QUOTA ledger import "$out/past.csv"
 $QUOTA usage
 $QUOTA ledger list
 # What the recipient reads beside the IDs: counts, hydrating, terms, the 24-hour deletion duty.

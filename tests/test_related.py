@@ -7,12 +7,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import CLOCK, LETTER, SAMPLES, TERMS, at, examples, quota
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quota import synth
 from quota.ledger import Session
+
+pytestmark = pytest.mark.backends
 
 CAP = 1_500_000
 
@@ -65,8 +68,7 @@ def test_entities_of_one_group_share_one_cap(tmp_path: Path) -> None:
 def test_verify_judges_the_groups_summed_windows(tmp_path: Path) -> None:
     g = ("--part-of", "acme-group")
     org(("a1", "Acme One", g), ("a2", "Acme Two", g))
-    db = tmp_path / "ledger.duckdb"
-    with Session.open(db, write=True) as ledger:  # as an older quota, blind to groups, recorded them
+    with Session.open(None, write=True) as ledger:  # as an older quota, blind to groups, recorded them
         for entity in ("a1", "a2"):
             ledger.append("import", {"export_id": f"old-{entity}", "entity": entity, "person": None,
                                      "at": "2026-11-01T00:00:00.000000Z", "post_ids": CAP, "user_ids": 0,
@@ -241,6 +243,7 @@ def test_possibly_related_recipients_are_warned_of_and_listed(tmp_path: Path) ->
 EMAILS = ["a@x.example", "A@X.example", "b@x.example", None]
 
 
+@pytest.mark.duckdb_only
 @settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     people=st.lists(st.sampled_from(EMAILS), min_size=1, max_size=5),
@@ -287,6 +290,7 @@ def test_shared_allowances_against_an_oracle(tmp_path_factory, people, entries) 
 WORD = st.text(alphabet="abcdeé", min_size=1, max_size=12)
 
 
+@pytest.mark.duckdb_only
 @settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.lists(WORD, min_size=1, max_size=3).map(" ".join), min_size=2, max_size=12))
 def test_candidate_pairs_miss_no_near_same_names(names: list[str]) -> None:

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import LETTER, SAMPLES, TERMS, quota
+from conftest import CLOCK, LETTER, SAMPLES, TERMS, at, quota
 
 from quota.report_html import USED
 
@@ -63,20 +63,22 @@ class Cells(HTMLParser):
 
 
 def test_report_renders_with_the_ledgers_numbers(tmp_path: Path) -> None:
-    for args in (
-        ("init",),
-        ("entity", "add", "acme", "--name", "Acme"),
-        ("entity", "accept-terms", *TERMS, "acme", "--by", "Jo", "--at", "2026-01-01T00:00:00Z"),
-        ("entity", "add", "beta", "--name", "Beta"),
-        ("entity", "accept-terms", *TERMS, "beta", "--by", "Bo", "--at", "2026-01-01T00:00:00Z"),
-        ("person", "add", "ana", "--entity", "acme"),
-        ("export", SAMPLES / "v2_pages.jsonl", "--to", "acme", "-o", "a1", "--at", "2026-11-01T10:00:00Z"),
-        ("export", SAMPLES / "v1_lines.jsonl", "--to", "acme", "-o", "a2", "--at", "2026-11-10T10:00:00Z"),
-        ("export", SAMPLES / "post_ids.txt", "--to", "beta", "-o", "b1", "--at", "2026-11-05T10:00:00Z"),
-        ("manual", SAMPLES / "v2_flat.jsonl", "--person", "ana", "-o", "ana.xlsx", "--at", "2026-11-11T09:00:00Z"),
-    ):
-        r = quota(*args)
+    CLOCK.set("2026-10-01T00:00:00Z")
+    for when, *args in (
+        ("2026-10-01T00:00:00Z", "init"),
+        ("2026-10-01T00:00:00Z", "entity", "add", "acme", "--name", "Acme"),
+        ("2026-10-01T00:00:00Z", "entity", "accept-terms", *TERMS, "acme", "--by", "Jo", "--at", "2026-01-01T00:00:00Z"),
+        ("2026-10-01T00:00:00Z", "entity", "add", "beta", "--name", "Beta"),
+        ("2026-10-01T00:00:00Z", "entity", "accept-terms", *TERMS, "beta", "--by", "Bo", "--at", "2026-01-01T00:00:00Z"),
+        ("2026-10-01T00:00:00Z", "person", "add", "ana", "--entity", "acme"),
+        ("2026-11-01T10:00:00Z", "export", SAMPLES / "v2_pages.jsonl", "--to", "acme", "-o", "a1"),
+        ("2026-11-05T10:00:00Z", "export", SAMPLES / "post_ids.txt", "--to", "beta", "-o", "b1"),
+        ("2026-11-10T10:00:00Z", "export", SAMPLES / "v1_lines.jsonl", "--to", "acme", "-o", "a2"),
+        ("2026-11-11T09:00:00Z", "manual", SAMPLES / "v2_flat.jsonl", "--person", "ana", "-o", "ana.xlsx"),
+    ):  # fmt: skip
+        r = at(when, *args)
         assert r.exit_code == 0, (args, r.stderr)
+    CLOCK.set("2026-11-21T00:00:00Z")  # what follows is recorded after the report's period
     # What an auditor asks first: a back-dated acceptance, a permission, a breach, related names.
     for args in (
         ("entity", "add", "acme2", "--name", "ACME Inc."),
