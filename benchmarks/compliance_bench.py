@@ -27,7 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from ledger_bench import build  # noqa: E402
+from ledger_bench import build, ledger_file  # noqa: E402
 
 
 def run(cmd: list[str]) -> float:
@@ -100,7 +100,7 @@ def main() -> int:
         tmp = Path(tmp_name)
         sizes = [int(x) for x in a.sizes.split(",")]
         for n in sizes:
-            built = a.data / f"ledger_{n}x{a.ids_per_export}.duckdb"
+            built = ledger_file(a.data, n, a.ids_per_export)
             if not built.exists():
                 print(f"building {built} ...", file=sys.stderr)
                 build(built, n, a.ids_per_export)

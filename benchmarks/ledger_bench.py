@@ -38,7 +38,15 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ENTITIES = 200
+FRESH = [f"fresh{i}" for i in range(5)]  # one recipient for each export timed against strip: all happen now
 START = datetime(2024, 1, 1, tzinfo=UTC)  # two years of history, all in the past
+
+
+def ledger_file(data: Path, exports: int, per_export: int) -> Path:
+    """Named by the schema's newest migration: a ledger an older quota built is not reused."""
+    from quota.store import sqlfiles
+
+    return data / f"ledger_{exports}x{per_export}_m{sqlfiles.migrations('duckdb')[-1][0]}.duckdb"
 
 
 def build(path: Path, exports: int, per_export: int) -> None:
@@ -46,10 +54,13 @@ def build(path: Path, exports: int, per_export: int) -> None:
 
     from quota.ledger import Session, canonical, event_hash, genesis, iso
     from quota.policy import DEFAULT_PROFILE, PROFILES
+    from quota.store import base
 
     profile = PROFILES[DEFAULT_PROFILE]
+    # Two years of history: recorded then, each delivery at the time its event was recorded.
+    base.injected_clock = lambda: START
     with Session.open(path, create=True) as ledger:
-        for e in [*(f"e{i}" for i in range(ENTITIES)), "fresh"]:
+        for e in [*(f"e{i}" for i in range(ENTITIES)), *FRESH]:
             ledger.append("entity", {"entity": e, "name": f"Entity {e}", "kind": "organization"})
             ledger.append("terms", {"entity": e, "by": "bench", "at": iso(START), "terms": "all"})
         seq, prev = ledger.head()
@@ -89,7 +100,7 @@ def build(path: Path, exports: int, per_export: int) -> None:
             for kind, b in (("reserve", body), ("commit", {"export_id": export_id, "files": files})):
                 seq += 1
                 text = canonical(b)
-                recorded = iso(datetime.now(UTC))
+                recorded = iso(at)
                 digest = event_hash(prev, seq, recorded, kind, text)
                 events.append((seq, recorded, kind, text, prev, digest))
                 prev = digest
@@ -113,6 +124,7 @@ def build(path: Path, exports: int, per_export: int) -> None:
         load("commits", commits)
         con.execute("CHECKPOINT")
         print(f"  {len(events):,} events: {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    base.injected_clock = None
 
 
 PEAK_RSS: dict[str, int] = {}  # the last run's peak RSS in bytes, by command word
@@ -245,7 +257,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         for n in sizes:
-            path = a.data / f"ledger_{n}x{a.ids_per_export}.duckdb"
+            path = ledger_file(a.data, n, a.ids_per_export)
             if not path.exists():
                 print(f"building {path} ...", file=sys.stderr)
                 # In a process of its own: a child inherits its parent's peak RSS (Linux keeps
@@ -306,15 +318,14 @@ def main() -> int:
         rng = random.Random(3)
         ids.write_text("".join(f"{rng.getrandbits(63)}\n" for _ in range(a.export_ids)))
         db = Path(tmp, "l.duckdb")
-        small = a.data / f"ledger_{sizes[0]}x{a.ids_per_export}.duckdb"
+        small = ledger_file(a.data, sizes[0], a.ids_per_export)
         db.write_bytes(small.read_bytes())
         # Five of each, taken in turn so that both see the same machine; medians compared.
         strips, exports = [], []
         for i in range(5):
             strips.append(run([*q, "strip", str(ids), "-o", f"{tmp}/s{i}", "-q"]))
             exports.append(
-                run([*q, "export", str(ids), "--to", "fresh", "-o", f"{tmp}/e{i}", "--db", str(db), "-q",
-                     "--at", f"2026-{1 + 2 * i:02d}-01T00:00:00Z"])
+                run([*q, "export", str(ids), "--to", FRESH[i], "-o", f"{tmp}/e{i}", "--db", str(db), "-q"])
             )  # fmt: skip
         export_s, strip_s = statistics.median(exports), statistics.median(strips)
         alone = min(load_alone(small, Path(tmp, "s0", "post_ids.txt"), Path(tmp)) for _ in range(3))
@@ -326,7 +337,7 @@ def main() -> int:
         )
         if a.pages:
             strip_p = run([*q, "strip", str(a.pages), "-o", f"{tmp}/sp", "-q"])
-            export_p = run([*q, "export", str(a.pages), "--to", "fresh", "-o", f"{tmp}/ep", "--db", str(db), "-q"])
+            export_p = run([*q, "export", str(a.pages), "--to", "e0", "-o", f"{tmp}/ep", "--db", str(db), "-q"])
             posts = json.loads(Path(tmp, "ep", "manifest.json").read_text())["totals"]["post"]["unique"]
             print(
                 f"export of {a.pages.name} ({a.pages.stat().st_size / 1e6:,.0f} MB, {posts:,} Post IDs): "

@@ -169,7 +169,7 @@ def _withhold(ledger: Session, objects: list[Obj], fit: bool) -> tuple[list[Obj]
     """What X said is gone is never handed over again: an object a recorded, unvoided deletion
     notice names (a post, its author, a user) is refused, or with `fit` left out."""
     _, noticed = notices.noticed(ledger)
-    if noticed.num_rows == 0:
+    if noticed is None:
         return objects, 0
     named: dict[tuple[int, str], str] = {}
     for notice_id, kind, i in zip(*(noticed.column(c).to_pylist() for c in ("notice_id", "kind", "id")), strict=True):

@@ -253,16 +253,18 @@ def add(
     return notice_id, ledger.append("notice", body, [Rows("deletion_notice_ids", table)])
 
 
-def noticed(ledger: Session, after: int = 0) -> tuple[int, pa.Table]:
+_NOTICED = """FROM deletion_notice_ids i JOIN deletion_notices d USING (notice_id)
+               WHERE d.seq > ? AND i.notice_id NOT IN (SELECT notice_id FROM deletion_notice_voids)"""
+
+
+def noticed(ledger: Session, after: int = 0) -> tuple[int, pa.Table | None]:
     """Every ID a recorded, unvoided deletion notice recorded after event `after` names, as
-    (notice_id, kind, id), and the newest event now: what is withheld from every delivery."""
+    (notice_id, kind, id), or None when there is none (most exports: no Arrow to load); and
+    the newest event now. What is withheld from every delivery."""
     seq = ledger.head()[0]
-    table = ledger.arrow(
-        """SELECT i.notice_id, i.kind, i.id FROM deletion_notice_ids i JOIN deletion_notices d USING (notice_id)
-           WHERE d.seq > ? AND i.notice_id NOT IN (SELECT notice_id FROM deletion_notice_voids)""",
-        [after],
-    )
-    return seq, table
+    if not ledger.rows(f"SELECT 1 {_NOTICED} LIMIT 1", [after]):
+        return seq, None
+    return seq, ledger.arrow(f"SELECT i.notice_id, i.kind, i.id {_NOTICED}", [after])
 
 
 def void(ledger: Session, notice_id: str, reason: str, by: str | None = None) -> int:

@@ -9,7 +9,19 @@ from quota.errors import UsageError
 from quota.ids import Kind, id_problem
 from quota.ledger import LINEAGE_KINDS, Session
 
-COLUMNS = ["id", "kind", "export_id", "entity", "person", "at", "basis", "declared", "state"]
+COLUMNS = [
+    "id",
+    "kind",
+    "export_id",
+    "entity",
+    "person",
+    "at",
+    "basis",
+    "declared",
+    "state",
+    "void_reason",
+    "voided_by",
+]
 _SOURCE = {1: "post_source", 2: "user_source", 3: "dm_source"}
 
 
@@ -56,7 +68,8 @@ def who_received(ledger: Session, ids: list[int], kind: str | None) -> list[dict
     for start in range(0, len(wanted), 1000):
         part = wanted[start : start + 1000]
         for row in ledger.query(
-            f"""SELECT export_id, entity, person, "at", basis, state, post_source, user_source, dm_source FROM exports
+            f"""SELECT export_id, entity, person, "at", basis, state, post_source, user_source, dm_source, void_reason,
+                       voided_by FROM exports
                 WHERE export_id IN ({",".join("?" * len(part))}) AND state IN ('committed', 'open', 'void')""",
             part,
         ):

@@ -51,8 +51,8 @@ def _unresolved_one(ledger: Session, export_id: str) -> dict[str, Any] | None:
 
 
 def void(ledger: Session, export_id: str, reason: str, by: str) -> int:
-    """Mark an entry (an ID export or a manual one) recorded in error; it stays in the ledger
-    and stops counting."""
+    """Mark an entry (an ID export or a manual one) recorded in error; it stays in the ledger.
+    What was delivered keeps counting; only an import, which delivered nothing, stops."""
     from quota.exports import existing
 
     row = existing(ledger, export_id)

@@ -74,7 +74,8 @@ def test_who_received_lists_every_delivery(world: Path) -> None:
     r = quota("who-received", posts[0], posts[5], "999", "--json")
     assert r.exit_code == 0, r.stderr
     rows = json.loads(r.stdout)
-    columns = ["id", "kind", "export_id", "entity", "person", "at", "basis", "declared", "state"]
+    columns = ["id", "kind", "export_id", "entity", "person", "at", "basis", "declared", "state", "void_reason",
+               "voided_by"]  # fmt: skip
     assert all(list(row) == columns for row in rows)
     got = [(row["id"], row["export_id"], row["entity"], row["state"]) for row in rows]
     # posts[5] went to beta too, in b2, which was voided: it stops counting toward the cap, but
@@ -93,8 +94,8 @@ def test_who_received_from_files_and_by_kind(world: Path) -> None:
     r = quota("who-received", "--file", "users.txt", "--csv")
     assert r.exit_code == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0] == "id,kind,export_id,entity,person,at,basis,declared,state" and len(lines) == 5
-    assert all(line.endswith(",false,committed") for line in lines[1:])
+    assert lines[0] == "id,kind,export_id,entity,person,at,basis,declared,state,void_reason,voided_by"
+    assert len(lines) == 5 and all(line.endswith(",false,committed,,") for line in lines[1:])
     assert quota("who-received", "--file", "users.txt", "--kind", "post", "--json").stdout.strip() == "[]"
     # Any format strip reads: the manual spreadsheet's posts came from v2_flat.jsonl.
     r = quota("who-received", "--file", SAMPLES / "v2_flat.jsonl", "--json")

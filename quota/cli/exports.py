@@ -33,7 +33,10 @@ from quota.render import render, to_json
 @click.option("--person", default=None, help="The person of the entity who receives it.")
 @input_options
 @output_options
-@click.option("--at", "at", default=None, help="Record a distribution made in the past (ISO 8601, UTC).")
+@click.option(
+    "--at", "at", default=None,
+    help="With --dry-run: check as if at this time (ISO 8601, UTC). A delivery happens now; the past is ledger import's.",
+)  # fmt: skip
 @click.option("--export-id", default=None, help="A key that makes a retry idempotent.")
 @click.option(
     "--exemption", default=None, metavar="REF", help="Export under this research exemption (outside the 30-day cap)."
@@ -94,13 +97,14 @@ def export_cmd(
     db: str | None,
     wait: float,
 ) -> None:
-    """Strip INPUT files to IDs, check them against ENTITY's 30-day cap, write and record them.
+    """Strip INPUT files to IDs, check them against ENTITY's 30-day cap, write and record them,
+    now by the ledger's clock. IDs a deletion notice names are withheld.
 
     \b
     Examples:
       quota export pages.jsonl --to acme -o deliveries/acme-2026-11/ --ids post,user
-      quota export old.txt --to acme -o /tmp/x --at 2026-10-01T12:00:00Z --export-id acme-oct
       quota export pages.jsonl --to acme -o /tmp/x --dry-run
+      quota export pages.jsonl --to acme -o /tmp/x --dry-run --at 2026-10-01T12:00:00Z
       quota export sample.jsonl --to uni --person rsmith -o out/ --ids post,user --exemption X-ACAD-7
       quota export pages.jsonl --to acme -o /tmp/x --sample 10000 --seed 42 --fit
     """
@@ -216,7 +220,12 @@ def usage(
 @click.option(
     "-o", "--out", "out", required=True, type=click.Path(path_type=Path), help="The spreadsheet: FILE.xlsx or FILE.csv."
 )
-@click.option("--at", "at", default=None, help="Record a hand-over made in the past (ISO 8601, UTC).")
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    help="With --dry-run: check as if at this time (ISO 8601, UTC). A hand-over happens now.",
+)
 @click.option(
     "--fit", is_flag=True, help="Over the limit: write the first objects that fit and say how many were left."
 )

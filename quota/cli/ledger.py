@@ -109,8 +109,10 @@ def ledger_show(export_id: str, db: str | None, wait: float, as_json: bool, as_c
 @click.option("--by", "by", required=True, help="Who voids it.")
 @ledger_options
 def ledger_void(export_id: str, reason: str, by: str, db: str | None, wait: float) -> None:
-    """Mark an entry recorded in error as void: it stays, and no longer counts toward any cap.
-    Its IDs may have been handed over, so who-received and deletion notices still find them.
+    """Mark an entry recorded in error as void: it stays, marked with the reason and who voided
+    it. What was delivered keeps counting (cap, daily objects, exemption, request) and is still
+    found by who-received and deletion notices; only an imported row, which delivered nothing,
+    stops counting.
 
     \b
     Example:
@@ -186,8 +188,8 @@ def ledger_import(csv_file: Path, breach: bool, reason: str | None, db: str | No
     """Record distributions made before the ledger existed
     (at,entity,post_ids[,user_ids,reference,ids_file]).
 
-    Each row is checked like a back-dated export (terms, then the cap); one refused row records
-    nothing. ids_file: a plain list of the row's Post IDs, so that who-received and deletion
+    Each row is checked in every 30-day window it falls in (terms, then the cap); one refused row
+    records nothing. Imported entries are marked as such, with the time they were recorded. ids_file: a plain list of the row's Post IDs, so that who-received and deletion
     notices reach the recipient. --breach records rows over the cap, marked as breaches.
 
     \b
