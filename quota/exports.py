@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
     from quota.stripping import Progress, Stripped
 
-FUTURE_SLACK = CLOCK_SLACK
 Say = Callable[[str], None]
 
 
@@ -624,4 +623,8 @@ def _replayed(ledger: Session, row: dict[str, Any], entity: str, outdir: Path | 
     profile = registry.current_profile(ledger)
     at = row["delivered_at"].replace(tzinfo=UTC)
     entries, perms = ledger_state(ledger, row["entity"], at, profile.window)
-    return _result_of(row, used_at(at, entries, profile.window), cap_at(at, profile.post_id_cap, perms))
+    result = _result_of(row, used_at(at, entries, profile.window), cap_at(at, profile.post_id_cap, perms))
+    body = json.loads(ledger.rows("SELECT body FROM events WHERE seq = ?", [row["seq"]])[0][0])
+    result.withheld_post_ids = int(body.get("withheld", {}).get("post", 0))
+    result.withheld_user_ids = int(body.get("withheld", {}).get("user", 0))
+    return result

@@ -11,11 +11,11 @@ from typing import Any
 
 from quota import registry
 from quota.errors import BadInput, PolicyRefusal, UsageError
-from quota.exports import FUTURE_SLACK, check_recipient, existing, ledger_state, recipient_label, refusal
+from quota.exports import check_recipient, existing, ledger_state, recipient_label, refusal
 from quota.ledger import Session, iso
 from quota.policy import MAX_QUANTITY, PROFILES, Entry, check, judging, next_free_at
 from quota.readers.source import bounded_lines, regular_file
-from quota.times import TimeProblem, parse_iso
+from quota.times import CLOCK_SLACK, TimeProblem, parse_iso
 
 COLUMNS = ("at", "entity", "post_ids", "user_ids", "reference", "ids_file")
 REQUIRED = {"at", "entity", "post_ids"}
@@ -82,7 +82,7 @@ def _planned(ledger: Session, path: Path, name: str) -> list[tuple[int, dict[str
             counts = {col: _count(name, row, col, line) for col in ("post_ids", "user_ids")}
             if not ledger.query("SELECT 1 FROM entities WHERE entity = ?", [row["entity"]]):
                 raise BadInput(name, f"entity {(row['entity'] or '')[:60]!r} is not in the ledger (add it first)", line)
-            if at > now + FUTURE_SLACK:
+            if at > now + CLOCK_SLACK:
                 raise BadInput(name, f"at {iso(at)} is in the future", line)
             # Judged by the text of X's in force at its date (policy.judging).
             profile = judging(chosen, at, imported=True)

@@ -97,8 +97,10 @@ class Holders:
         return self.holder(granted_to) == holder and (granted_to in self.groups or granted_to not in self.of)
 
 
-def _components(links: list[tuple[str, str]]) -> Holders:
-    parent: dict[str, str] = {}
+def joined(pairs: list[tuple[str, str]], nodes: tuple[str, ...] | list[str] = ()) -> dict[str, str]:
+    """The connected components of `pairs` (and `nodes` alone): every node with its component's
+    smallest node."""
+    parent = {x: x for x in nodes}
 
     def find(x: str) -> str:
         parent.setdefault(x, x)
@@ -107,15 +109,20 @@ def _components(links: list[tuple[str, str]]) -> Holders:
             x = parent[x]
         return x
 
-    for entity, group in links:
-        a, b = find(entity), find(group)
-        if a != b:
-            parent[a] = b
+    for a, b in pairs:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {x: find(x) for x in parent}
+
+
+def _components(links: list[tuple[str, str]]) -> Holders:
+    root = joined(links)
     groups = frozenset(g for _, g in links)
     name: dict[str, str] = {}
     for g in sorted(groups):
-        name.setdefault(find(g), g)
-    return Holders({x: name[find(x)] for x in parent}, groups)
+        name.setdefault(root[g], g)
+    return Holders({x: name[r] for x, r in root.items()}, groups)
 
 
 def holders(ledger: Session, also: tuple[str, str] | None = None) -> Holders:
@@ -317,24 +324,12 @@ def same_person(ledger: Session, first: str, second: str, reason: str) -> int:
 def same_human(ledger: Session, person: str) -> set[str]:
     """Every handle of the human `person` is: handles with one email (case aside), and those
     `person same` joined, now. (verify reads the same rule in time, quota.store.verify._humans.)"""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    persons = ledger.rows("SELECT person, email FROM persons")
     by_email: dict[str, str] = {}
-    for p, email in ledger.rows("SELECT person, email FROM persons"):
-        find(p)
-        if email:
-            parent[find(p)] = find(by_email.setdefault(email.casefold(), p))
-    for a, b in ledger.rows("SELECT first, second FROM person_same"):
-        parent[find(a)] = find(b)
-    root = find(person)
-    return {p for p in list(parent) if find(p) == root}
+    pairs = [(p, by_email.setdefault(email.casefold(), p)) for p, email in persons if email]
+    pairs += [(a, b) for a, b in ledger.rows("SELECT first, second FROM person_same")]
+    root = joined(pairs, [p for p, _ in persons])
+    return {p for p, r in root.items() if r == root.get(person, person)} | {person}
 
 
 def person_entity_at(ledger: Session, person: str, at: datetime) -> str | None:

@@ -179,16 +179,4 @@ def related(ledger: Session) -> list[dict[str, Any]]:
 
 def _declared_same(ledger: Session) -> dict[str, str]:
     """Each handle `person same` joined to another, with its human's first handle."""
-    root: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while root.get(x, x) != x:
-            x = root[x]
-        return x
-
-    for a, b in ledger.rows("SELECT first, second FROM person_same"):
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            root[max(ra, rb)] = min(ra, rb)
-        root.setdefault(min(ra, rb), min(ra, rb))
-    return {p: find(p) for p in root}
+    return registry.joined([(a, b) for a, b in ledger.rows("SELECT first, second FROM person_same")])

@@ -100,6 +100,17 @@ def build(
         for e in n["entities"]
         if e["late"] and utc_naive(since) <= e["told_at"] <= utc_naive(until)
     ]
+    # A receipt or a telling stated long before it was recorded moves a deadline's clock: each one.
+    backdated = [
+        {"notice_id": n["notice_id"], "entity": None, "what": "received", "at": n["received_at"]}
+        for n in every_notice
+        if n["backdated"]
+    ] + [
+        {"notice_id": n["notice_id"], "entity": e["entity"], "what": "told", "at": e["told_at"]}
+        for n in every_notice
+        for e in n["entities"]
+        if e["backdated"]
+    ]
 
     # Every entry recorded in the period, whatever date it states (an import of the past), and
     # every entry dated in it.
@@ -174,6 +185,7 @@ def build(
         "notices": open_notices,
         "overdue_notices": sum(1 for n in open_notices if n["overdue"]),
         "late_notices": late,
+        "backdated_notices": backdated,
         "distributions": distributions,
         "charts": charts,
         "terms": terms,

@@ -190,20 +190,17 @@ SAME = '<span class="bad">the same authenticated user</span>'
 def _acts(doc: dict[str, Any]) -> list[str]:
     """Who did what that changes what counts or who is told: voids, moves, one human, decisions."""
     out = []
-    rows = [
-        f'<tr class="void"><td>{escape(v["export_id"])}</td><td>{_time(v["at"])}</td><td>{escape(v["reason"])}</td>'
-        f"<td>{escape(v['by'] or '')}</td><td>{escape(v['actor'] or '')}</td></tr>"
-        for v in doc["voids"]
-    ]
-    out += [_heading("Voids (a delivery voided keeps counting)", "voids", len(rows))]
-    out += _table(["entry", "at", "reason", "by", "authenticated as"], rows, "None in this period.")
-    rows = [
-        f'<tr class="notice-void"><td>{escape(v["notice_id"])}</td><td>{_time(v["at"])}</td>'
-        f"<td>{escape(v['reason'])}</td><td>{escape(v['by'] or '')}</td><td>{escape(v['actor'] or '')}</td></tr>"
-        for v in doc["voided_notices"]
-    ]
-    out += [_heading("Voided deletion notices", "voided-notices", len(rows))]
-    out += _table(["notice", "voided", "reason", "by", "authenticated as"], rows, "None.")
+    for title, key, what, items, empty in (
+        ("Voids (a delivery voided keeps counting)", "voids", "export_id", doc["voids"], "None in this period."),
+        ("Voided deletion notices", "voided-notices", "notice_id", doc["voided_notices"], "None."),
+    ):
+        rows = [
+            f'<tr class="{key}"><td>{escape(v[what])}</td><td>{_time(v["at"])}</td><td>{escape(v["reason"])}</td>'
+            f"<td>{escape(v['by'] or '')}</td><td>{escape(v['actor'] or '')}</td></tr>"
+            for v in items
+        ]
+        out += [_heading(title, key, len(rows))]
+        out += _table([what.removesuffix("_id"), "voided", "reason", "by", "authenticated as"], rows, empty)
     rows = [
         f'<tr class="person-move"><td>{escape(m["person"])}</td><td>{escape(m["entity"])}</td>'
         f"<td>{_time(m['valid_from'])}</td><td>{escape(m['reason'])}</td><td>{_time(m['recorded_at'])}</td></tr>"
@@ -392,6 +389,16 @@ def render(doc: dict[str, Any]) -> str:
         out.append("</table>")
     else:
         out.append('<p class="muted">No open notices.</p>')
+    stated = doc["backdated_notices"]
+    out.append(
+        f'<h3>Back-dated times (evidence kept) <span id="backdated" data-value="{len(stated)}">({len(stated)})</span></h3>'
+    )
+    rows = [
+        f'<tr class="backdated"><td>{escape(n["notice_id"])}</td><td>{escape(n["entity"] or "")}</td>'
+        f'<td>{escape(n["what"])}</td><td class="bad">{_time(n["at"])}</td></tr>'
+        for n in stated
+    ]
+    out += _table(["notice", "entity", "what", "stated time"], rows, "None.")
     late = doc["late_notices"]
     out.append(f'<h3>Late notifications <span id="late" data-value="{len(late)}">({len(late)})</span></h3>')
     if late:

@@ -277,6 +277,11 @@ def test_a_missed_deadline_cannot_be_erased(backend: Backend, clock: Clock, tmp_
     assert [(v["notice_id"], v["reason"], v["by"]) for v in doc["voided_notices"]] == [
         (second, "recorded twice", "C Officer")
     ]
+    assert sorted((n["notice_id"], n["what"]) for n in doc["backdated_notices"]) == sorted(
+        [(notice, "told"), (second, "received")]
+    )
+    ok("report", "-o", "r.html", "--since", "2026-12-01")
+    assert 'id="backdated" data-value="2"' in (tmp_path / "r.html").read_text()
     assert quota("ledger", "verify").exit_code == 0
 
 
