@@ -51,17 +51,18 @@ entries AS (
 chosen AS (
     SELECT e.*, coalesce(p.profile, ?) AS chosen
     FROM entries e ASOF LEFT JOIN policy_changes p ON e.seq >= p.seq),
+texts AS (SELECT min(name) AS name, in_force_from, in_force_until FROM profiles GROUP BY in_force_from, in_force_until),
 judged AS (
     SELECT c.*, CASE
         WHEN c.seq <= {clock_from} THEN c.chosen
-        WHEN EXISTS (SELECT 1 FROM profiles pr WHERE pr.name = c.chosen
-                     AND pr.in_force_from <= c.t AND (pr.in_force_until IS NULL OR c.t < pr.in_force_until))
-            THEN c.chosen
+        WHEN pc.in_force_from <= c.t AND (pc.in_force_until IS NULL OR c.t < pc.in_force_until) THEN c.chosen
         WHEN NOT c.imported THEN ?
-        ELSE coalesce((SELECT min(pr.name) FROM profiles pr WHERE pr.in_force_from <= c.t
-                         AND (pr.in_force_until IS NULL OR c.t < pr.in_force_until)), c.chosen)
+        ELSE coalesce(older.name, c.chosen)
     END AS in_force
-    FROM chosen c)
+    FROM chosen c LEFT JOIN profiles pc ON pc.name = c.chosen
+    -- The texts' periods do not overlap: an import's date lies in one at most.
+    LEFT JOIN texts older ON c.imported AND older.in_force_from <= c.t
+                         AND (older.in_force_until IS NULL OR c.t < older.in_force_until))
 SELECT seq, export_id, profile, in_force FROM judged
 WHERE profile <> in_force OR profile NOT IN (SELECT name FROM profiles)
 ORDER BY seq LIMIT 1;

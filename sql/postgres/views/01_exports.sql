@@ -4,7 +4,6 @@
 -- post_source, user_source, dm_source: 'typed' (the IDs came from objects that say what they
 -- are) or 'declared' (the kind is the operator's word: a plain list, an ID column); NULL where
 -- the kind was not exported or the entry predates the record.
--- recorded_at: when the entry was recorded (an import's `at` is the past it states);
 -- void_reason, voided_by: a void's reason and who gave it (a void of a delivery keeps it counting).
 CREATE OR REPLACE TEMP VIEW exports AS
 SELECT r.export_id, r.entity, r.person, r.delivered_at AS "at", r.post_ids, r.user_ids, r.dm_ids, r.basis,
@@ -14,9 +13,8 @@ SELECT r.export_id, r.entity, r.person, r.delivered_at AS "at", r.post_ids, r.us
             WHEN c.export_id IS NOT NULL THEN 'committed'
             ELSE 'open' END AS state,
        s.post_source, s.user_source, s.dm_source,
-       r.seq, ev.recorded_at, v.reason AS void_reason, v.done_by AS voided_by
+       r.seq, v.reason AS void_reason, v.done_by AS voided_by
 FROM reservations r
-JOIN events ev ON ev.seq = r.seq
 LEFT JOIN id_sources s USING (export_id)
 LEFT JOIN commits c USING (export_id)
 LEFT JOIN releases rel USING (export_id)
@@ -25,7 +23,6 @@ LEFT JOIN exemption_uses u USING (export_id)
 UNION ALL
 SELECT m.export_id, m.entity, m.person, m.delivered_at, m.posts, m.users, 0, 'manual', NULL, m.profile, m.version,
        CASE WHEN v.export_id IS NOT NULL THEN 'void' ELSE 'committed' END, 'typed', 'typed', NULL, m.seq,
-       ev.recorded_at, v.reason, v.done_by
+       v.reason, v.done_by
 FROM manual_exports m
-JOIN events ev ON ev.seq = m.seq
 LEFT JOIN voids v USING (export_id);
