@@ -192,6 +192,38 @@ def test_a_void_of_anything_delivered_keeps_counting(backend: Backend, tmp_path:
     assert quota("ledger", "verify").exit_code == 0
 
 
+@pytest.mark.parametrize("upgraded_after_the_void", [True, False])
+def test_a_void_an_older_quota_recorded_keeps_its_meaning(backend: Backend, upgraded_after_the_void: bool) -> None:
+    """A void recorded before the ledger kept today's rules stopped its entry counting, and verify
+    judges it so; a void since only marks a delivery, which keeps counting."""
+    init_acme()
+
+    def reserve(ledger: Session, export_id: str, posts: int) -> None:
+        ledger.append("reserve", {
+            "export_id": export_id, "entity": "acme", "person": None, "at": iso_now(ledger), "post_ids": posts,
+            "user_ids": 0, "dm_ids": 0, "basis": "cap", "profile": "x-developer-policy", "version": "2026-01",
+            "ids_sha256": {}, "sources": {"post": "typed"},
+        })  # fmt: skip
+
+    with Session.open(None, write=True) as ledger:  # as an older quota let it be: void one, deliver again
+        reserve(ledger, "first", 1_000_000)
+        if not upgraded_after_the_void:
+            ledger.append("upgrade", {"from": 12, "to": 13, "migrations": ["0013_facts.sql"]})
+        ledger.append("void", {"export_id": "first", "reason": "recorded twice", "by": "C Officer"})
+        if upgraded_after_the_void:
+            ledger.append("upgrade", {"from": 12, "to": 13, "migrations": ["0013_facts.sql"]})
+        reserve(ledger, "second", 1_000_000)
+    r = quota("ledger", "verify")
+    if upgraded_after_the_void:
+        assert r.exit_code == 0, r.stderr
+    else:
+        assert r.exit_code == 5 and "acme has 2,000,000 Post IDs" in r.stderr, r.stderr
+
+
+def iso_now(ledger: Session) -> str:
+    return ledger.stamp().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 # ------------------------------------------------------------------ 4. X's written word is a document
 
 

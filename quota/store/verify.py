@@ -154,6 +154,17 @@ def clock_rules_from(store: Store) -> int:
     return 0
 
 
+def _taken_back(store: Store) -> str:
+    """The entries a void took back, as a subquery of their export_id: an import's (a row
+    recorded in error delivered nothing); and any void recorded before the ledger kept today's
+    rules, when a void stopped an entry counting (so an older ledger verifies as it did). A void
+    of a delivery since only marks it: what was delivered keeps counting."""
+    return (
+        f"(SELECT v.export_id FROM voids v WHERE v.seq <= {clock_rules_from(store)} "
+        "OR v.export_id IN (SELECT export_id FROM reservations WHERE basis = 'import')) taken_back"
+    )
+
+
 def check_delivery_times(store: Store, profile: str, scope: Scope = ALL) -> Problem | None:
     """Every export's and manual export's time is the time its event was recorded: a delivery
     happens at the ledger's clock (the past is recorded only by ledger import, as imports)."""
@@ -279,6 +290,7 @@ def check_windows(store: Store, profile: str, scope: Scope = ALL) -> Problem | N
             ends = f"e.t >= {_timestamp(lo)} AND e.t < {_timestamp(hi + window)}"
         sql = (
             store.sql("verify_windows")
+            .replace("{taken_back}", _taken_back(store))
             .replace("{profiles}", _profiles())
             .replace("{span}", str(micros(window) - 1))
             .replace("{range}", in_range)
@@ -297,7 +309,7 @@ def check_exemptions(store: Store, profile: str, scope: Scope = ALL) -> Problem 
     checkpoint, only if an exemption or a use of one is new (then all of them again)."""
     if scope.after and not _newer(store, scope, "exemptions", "exemption_uses"):
         return None
-    bad = store.rows(store.sql("verify_exemptions"))[1]
+    bad = store.rows(store.sql("verify_exemptions").replace("{taken_back}", _taken_back(store)))[1]
     if bad:
         ref, seq, posts, approved_posts, users, approved_users = bad[0]
         return (
@@ -314,7 +326,7 @@ def check_requests(store: Store, profile: str, scope: Scope = ALL) -> Problem | 
     if a request, a decision or a delivery is new (then all of them: requests are few)."""
     if scope.after and not _newer(store, scope, "requests", "request_decisions", "request_deliveries"):
         return None
-    bad = store.rows(store.sql("verify_requests"))[1]
+    bad = store.rows(store.sql("verify_requests").replace("{taken_back}", _taken_back(store)))[1]
     if not bad:
         return None
     seq, problem, request, export, n, m = bad[0]
@@ -350,6 +362,7 @@ def check_objects(store: Store, profile: str, scope: Scope = ALL) -> Problem | N
             in_window = f"x.t > e.t - {_micros(store, span + 1)} AND x.t <= e.t"
         sql = (
             store.sql("verify_objects")
+            .replace("{taken_back}", _taken_back(store))
             .replace("{profiles}", _profiles())
             .replace("{humans}", humans)
             .replace("{in_window}", in_window)

@@ -3,7 +3,9 @@
 -- of a zero-padded seq and the value (there is no arg_max, and no ordered aggregate as a
 -- window function); text sorts as bytes (COLLATE "C"), as in Python.
 -- What `quota ledger verify` recomputes, independently of the state tables' own arithmetic.
--- {braces} are filled in by quota/store/verify.py: {kinds} (the event kinds), {profiles} (a
+-- {braces} are filled in by quota/store/verify.py: {taken_back} (the entries a void took back:
+-- an import's, which delivered nothing; and any void recorded before the ledger kept today's
+-- rules, when a void stopped an entry counting), {kinds} (the event kinds), {profiles} (a
 -- CTE of every profile this code knows), {span} (a window's length in microseconds minus one),
 -- {after} (the event a checkpoint names: only what came after it is checked; 0 for all), and
 -- the filters {range}, {ends} and {notices} (TRUE for all; see verify.py).
@@ -78,13 +80,13 @@ WITH {profiles},
 -- `entity` here is the holder of the cap: the organisation its entity is part of (the connected
 -- components of every link ever recorded: before a link as after it), else the entity itself.
 -- What counts: every ID entry not under an exemption, not released (never delivered), and not
--- a voided import (a void of a delivery only marks it).
+-- taken back by a void ({taken_back}: an import's; a void of a delivery only marks it).
 counted AS (
     SELECT coalesce(c.holder, r.entity) AS entity, r.delivered_at AS t, r.post_ids, r.seq, r.profile, r.export_id
     FROM reservations r LEFT JOIN {q:components} c ON c.node = r.entity
     WHERE r.basis <> 'exemption'
       AND r.export_id NOT IN (SELECT export_id FROM releases)
-      AND (r.basis <> 'import' OR r.export_id NOT IN (SELECT export_id FROM voids))
+      AND r.export_id NOT IN (SELECT export_id FROM {taken_back})
       AND {range}),
 -- A group's permission lifts its organisation's cap; an entity's, only while it was never linked.
 perms AS (SELECT holder AS entity, cap, valid_from, valid_until, seq FROM {q:holder_permissions} p),
@@ -129,6 +131,7 @@ WITH used AS (
     SELECT coalesce(x.parent, x.ref) AS root, sum(r.post_ids) AS posts, sum(r.user_ids) AS users
     FROM exemption_uses u JOIN reservations r USING (export_id) JOIN exemptions x ON x.ref = u.ref
     WHERE u.export_id NOT IN (SELECT export_id FROM releases)
+      AND u.export_id NOT IN (SELECT export_id FROM {taken_back})
     GROUP BY coalesce(x.parent, x.ref))
 SELECT e.ref, e.seq, u.posts, e.post_ids, u.users, e.user_ids
 FROM used u JOIN exemptions e ON e.ref = u.root
@@ -144,7 +147,8 @@ ORDER BY e.seq LIMIT 1;
 -- `person same`): one allowance from then on. Parameter: the profile in force.
 WITH {profiles},
 {humans},
-counted AS (SELECT person, delivered_at AS t, posts + users AS n, seq, profile FROM manual_exports),
+counted AS (SELECT person, delivered_at AS t, posts + users AS n, seq, profile FROM manual_exports
+            WHERE export_id NOT IN (SELECT export_id FROM {taken_back})),
 ends AS (
     SELECT e.t, e.seq, h.human FROM counted e
     JOIN humans h ON h.person = e.person AND e.t >= h.valid_from AND e.t < h.valid_until),
@@ -254,13 +258,13 @@ SELECT seq, problem, request_id, export_id, n, m FROM (
            CASE WHEN sum(r.post_ids) > max(q.post_ids) THEN max(q.post_ids) ELSE max(q.user_ids) END
     FROM request_deliveries d JOIN reservations r ON r.export_id = d.export_id
     JOIN requests q ON q.request_id = d.request_id
-    WHERE d.export_id NOT IN (SELECT export_id FROM releases)
+    WHERE d.export_id NOT IN (SELECT export_id FROM releases) AND d.export_id NOT IN (SELECT export_id FROM {taken_back})
     GROUP BY d.request_id
     HAVING sum(r.post_ids) > max(q.post_ids) OR sum(r.user_ids) > max(q.user_ids)
     UNION ALL
     SELECT max(d.seq), 'twice', d.request_id, NULL, count(*), count(DISTINCT l.id)
     FROM request_deliveries d JOIN lineage l ON l.export_id = d.export_id AND l.kind = 1
-    WHERE d.export_id NOT IN (SELECT export_id FROM releases)
+    WHERE d.export_id NOT IN (SELECT export_id FROM releases) AND d.export_id NOT IN (SELECT export_id FROM {taken_back})
     GROUP BY d.request_id
     HAVING count(*) > count(DISTINCT l.id)
 ) p WHERE problem IS NOT NULL ORDER BY seq LIMIT 1;
