@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import EVIDENCE, LETTER, SAMPLES, TERMS, Backend, Clock, at, init_acme, quota
 
-from quota.ledger import Session
+from quota.ledger import Session, iso
+from quota.store import IdFile
 from quota.store.chain import canonical, event_hash
 
 pytestmark = pytest.mark.backends
@@ -221,7 +222,7 @@ def test_a_void_an_older_quota_recorded_keeps_its_meaning(backend: Backend, upgr
 
 
 def iso_now(ledger: Session) -> str:
-    return ledger.stamp().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return iso(ledger.stamp())
 
 
 # ------------------------------------------------------------------ 4. X's written word is a document
@@ -493,3 +494,19 @@ def test_what_x_says_is_gone_never_leaves_again(backend: Backend, tmp_path: Path
     back = json.loads(ok("export", PAGES, "--to", "acme", "-o", "b", "--ids", "user", "--json"))
     assert back["withheld_user_ids"] == 0 and users[0] in ids(tmp_path / "b" / "user_ids.txt")
     assert quota("ledger", "verify").exit_code == 0
+    # A delivery that slipped a noticed ID past the write path: verify finds it on its own.
+    (tmp_path / "slipped.txt").write_text(gone[0] + "\n")
+    with Session.open(None, write=True) as ledger:
+        digest = hashlib.sha256((gone[0] + "\n").encode()).hexdigest()
+        now = ledger.stamp()
+        seq = ledger.append(
+            "reserve",
+            {"export_id": "slipped", "entity": "acme", "person": None, "at": iso(now), "post_ids": 1,
+             "user_ids": 0, "dm_ids": 0, "basis": "cap", "profile": "x-developer-policy", "version": "2026-01",
+             "ids_sha256": {"post": digest}, "sources": {"post": "typed"}},
+            [IdFile("slipped", 1, tmp_path / "slipped.txt")],
+            at=now,
+        )  # fmt: skip
+    r = quota("ledger", "verify", "--json")
+    assert r.exit_code == 5 and json.loads(r.stdout)["bad_seq"] == seq
+    assert f"delivered ID {gone[0]}, which notice" in json.loads(r.stdout)["problem"]

@@ -123,7 +123,7 @@ def _verify(store: Store, ledger_id: str, profile: str, full: bool, scope: Scope
         return VerifyReport(False, ledger_id, count, head, found[1], found[0])
     checks = [check_delivery_times, check_profiles, check_windows, check_exemptions, check_requests, check_objects]
     if full:
-        checks = [compare_state, check_lineage, *checks, check_notices]
+        checks = [compare_state, check_lineage, *checks, check_notices, check_withheld]
     for check in checks:
         if found := check(store, profile, scope):
             return VerifyReport(False, ledger_id, count, head, found[1], found[0])
@@ -444,6 +444,23 @@ def check_notices(store: Store, profile: str, scope: Scope = ALL) -> Problem | N
     if orphans:
         return (0, f"IDs are stored for notice {orphans[0][0]}, which no event recorded")
     return None
+
+
+def check_withheld(store: Store, profile: str, scope: Scope = ALL) -> Problem | None:
+    """No delivery holds an ID that a deletion notice recorded before it names, while the notice
+    stood (quota.exports.withhold is the write path's). Read only where a notice exists."""
+    if not store.rows("SELECT 1 FROM deletion_notices LIMIT 1")[1]:
+        return None
+    sql = _after(store.sql("verify_withheld"), scope).replace("{clock_from}", str(clock_rules_from(store)))
+    bad = store.rows(sql)[1]
+    if not bad:
+        return None
+    seq, export_id, notice_id, i = bad[0]
+    return (
+        int(seq),
+        f"export {export_id} delivered ID {i}, which notice {notice_id} recorded before it names: what X says "
+        "is gone is never delivered again",
+    )
 
 
 def check_lineage(store: Store, profile: str, scope: Scope = ALL) -> Problem | None:

@@ -176,6 +176,28 @@ SELECT d.seq, d.notice_id FROM deletion_notices d JOIN k USING (kind)
 JOIN deletion_notice_ids i USING (notice_id) WHERE i.kind <> k.n AND d.seq > {after}
 ORDER BY d.seq LIMIT 1;
 
+-- name: verify_withheld
+-- The first delivery (an export, a manual export: not an import) after {after} and {clock_from}
+-- that holds an ID a deletion notice recorded before it names, while that notice stood (not
+-- voided before the delivery): a typed kind against notices of its kind, a declared kind against
+-- every notice. What X says is gone never leaves again.
+WITH deliveries AS (
+    SELECT r.export_id, r.seq, s.post_source, s.user_source, s.dm_source
+    FROM reservations r LEFT JOIN id_sources s USING (export_id)
+    WHERE r.basis <> 'import' AND r.seq > {after} AND r.seq > {clock_from}
+    UNION ALL
+    SELECT export_id, seq, 'typed', 'typed', NULL FROM manual_exports WHERE seq > {after} AND seq > {clock_from}),
+standing AS (
+    SELECT n.notice_id, n.kind, n.id, d.seq AS noticed, v.seq AS voided
+    FROM deletion_notice_ids n JOIN deletion_notices d USING (notice_id)
+    LEFT JOIN deletion_notice_voids v USING (notice_id))
+SELECT x.seq, x.export_id, s.notice_id, l.id
+FROM deliveries x JOIN lineage l ON l.export_id = x.export_id
+JOIN standing s ON s.id = l.id AND s.noticed < x.seq AND (s.voided IS NULL OR s.voided > x.seq)
+WHERE s.kind = l.kind
+   OR (CASE l.kind WHEN 1 THEN x.post_source WHEN 2 THEN x.user_source ELSE x.dm_source END) = 'declared'
+ORDER BY x.seq LIMIT 1;
+
 -- name: verify_notice_orphans
 SELECT DISTINCT notice_id FROM deletion_notice_ids
 WHERE notice_id NOT IN (SELECT notice_id FROM deletion_notices) LIMIT 1;
