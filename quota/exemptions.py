@@ -241,6 +241,7 @@ def check_export(
                 f"refused: {who} is not named in DSA Art. 40 exemption {ref} (named: {', '.join(sorted(named))})"
             )
         # The application named a researcher of that entity: one who has moved on is not its researcher now.
+        assert person is not None  # named, so given
         if (theirs := person_entity_at(ledger, person, at)) != row["entity"]:
             raise PolicyRefusal(
                 f"refused: {person}, named in DSA Art. 40 exemption {ref}, belongs to {theirs} at {iso(at)}, "

@@ -29,6 +29,7 @@ def usage(ledger: Session, entity: str | None, at: datetime, need: int | None) -
     if entity and not ledger.query("SELECT 1 FROM entities WHERE entity = ?", [entity]):
         raise UsageError(f"no entity {entity!r} in the ledger")
     found = registry.holders(ledger)
+    rows: list[tuple[str | None, str]]
     if entity:
         rows = [(entity, found.holder(entity))]
         states = {}
@@ -122,11 +123,13 @@ def exports(
 ) -> list[dict[str, Any]]:
     """Distributions whose time lies in [since, until); with `recorded`, also those recorded
     then, whatever time they state (an import of the past, recorded in the period)."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if entity:
         where.append("entity = ?")
         params.append(entity)
-    period, args = [], []
+    period: list[str] = []
+    args: list[Any] = []
     if since:
         period.append('"at" >= ?')
         args.append(utc_naive(since))
