@@ -10,7 +10,7 @@ boundaries, so those instants (and `a` itself) are the only ends that need check
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -189,14 +189,14 @@ def check(
     return Verdict(worst_room >= 0, worst, posts)
 
 
-def first_over(
+def windows_over(
     entries: Sequence[Entry], permissions: Sequence[Permission], base_cap: int | None, window: timedelta
-) -> Window | None:
-    """The earliest window `(t - window, t]` holding more Post IDs than its cap, or None. Usage
+) -> Iterator[Window]:
+    """Every window `(t - window, t]` holding more Post IDs than its cap, earliest first. Usage
     peaks where an entry lands and the cap drops where a permission ends: those ends are all
     that can be over."""
     if base_cap is None:
-        return None
+        return
     ordered = sorted(entries, key=lambda e: e.at)
     times = [e.at for e in ordered]
     totals = [0]
@@ -206,8 +206,7 @@ def first_over(
         used = totals[bisect_right(times, t)] - totals[bisect_right(times, t - window)]
         cap = cap_at(t, base_cap, permissions)
         if cap is not None and used > cap:
-            return Window(t, used, cap)
-    return None
+            yield Window(t, used, cap)
 
 
 def next_free_at(

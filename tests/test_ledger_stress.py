@@ -248,11 +248,19 @@ class LedgerMachine(RuleBasedStateMachine):
     def used(self, holder: str, t: datetime, links: list[tuple[str, str, datetime, bool]] | None = None) -> int:
         return sum(n for at, n in self.counted(holder, links) if t - HOURS * HOUR < at <= t)
 
-    def over(self, holder: str, links: list[tuple[str, str, datetime, bool]] | None = None) -> bool:
-        """Some whole-hour window of `holder` over its cap (entries and permissions fall on hours)."""
-        hours = {at for at, _ in self.counted(holder, links)}
-        ends = {at + k * HOUR for at in hours for k in range(HOURS)}
-        return any(self.used(holder, t, links) > self.cap(holder, t, links) for t in ends)
+    def revealed(self, entity: str, group: str, after: list[tuple[str, str, datetime, bool]]) -> bool:
+        """Whether the link makes a whole-hour window of the merged holder over its cap that no
+        part had over before with the same Post IDs (entries and permissions fall on hours)."""
+        merged = self.holder(entity, after)
+        parts = {self.holder(entity), self.holder(group)}
+        hours = {at for at, _ in self.counted(merged, after)}
+        for t in sorted({at + k * HOUR for at in hours for k in range(HOURS)}):
+            used = self.used(merged, t, after)
+            if used > self.cap(merged, t, after) and not any(
+                self.used(p, t) == used and used > self.cap(p, t) for p in parts
+            ):
+                return True
+        return False
 
     def fits(self, holder: str, at: datetime, n: int) -> bool:
         return all(self.used(holder, t) + n <= self.cap(holder, t) for t in (at + k * HOUR for k in range(HOURS)))
@@ -313,7 +321,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if any(e == entity and g == group for e, g, _, _ in self.links):
             return
         after = [*self.links, (entity, group, self.now, breach)]
-        over = self.over(self.holder(entity, after), after)
+        over = self.revealed(entity, group, after)
         CLOCK.set(self.now)
         r = self.run("entity", "link", entity, "--part-of", group, "--reason", "one company",
                      *(["--breach"] if breach else []))  # fmt: skip

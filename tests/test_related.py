@@ -131,6 +131,8 @@ def test_a_link_that_reveals_a_breach_is_refused_or_recorded_as_one(tmp_path: Pa
     # Nothing more fits the organisation until the window clears.
     r = quota("export", SAMPLES / "v2_pages.jsonl", "--to", "a1", "-o", "out")
     assert r.exit_code == 3 and "over by" in r.stderr
+    # A link that adds nothing to a window already over reveals no breach of its own.
+    run("entity", "link", "c", "--part-of", "acme-group", "--reason", "a new lab, nothing received yet")
     assert at("2026-12-21T00:00:01Z", "export", SAMPLES / "v2_pages.jsonl", "--to", "a1", "-o", "later").exit_code == 0
     r = quota("ledger", "verify")
     assert r.exit_code == 0, r.stderr
