@@ -165,14 +165,20 @@ def _taken_back(store: Store) -> str:
     )
 
 
+def _first_found(store: Store, name: str, scope: Scope) -> tuple[Any, ...] | None:
+    """The first row the named check finds after the scope's start, under the clock's rules."""
+    sql = _after(store.sql(name), scope).replace("{clock_from}", str(clock_rules_from(store)))
+    rows = store.rows(sql)[1]
+    return rows[0] if rows else None
+
+
 def check_delivery_times(store: Store, profile: str, scope: Scope = ALL) -> Problem | None:
     """Every export's and manual export's time is the time its event was recorded: a delivery
     happens at the ledger's clock (the past is recorded only by ledger import, as imports)."""
-    sql = _after(store.sql("verify_delivery_times"), scope).replace("{clock_from}", str(clock_rules_from(store)))
-    bad = store.rows(sql)[1]
-    if not bad:
+    bad = _first_found(store, "verify_delivery_times", scope)
+    if bad is None:
         return None
-    seq, export_id, at, recorded = bad[0]
+    seq, export_id, at, recorded = bad
     return (
         int(seq),
         f"export {export_id} states the time {iso(at)}, but its event was recorded at {recorded}: "
@@ -451,11 +457,10 @@ def check_withheld(store: Store, profile: str, scope: Scope = ALL) -> Problem | 
     stood (quota.exports.withhold is the write path's). Read only where a notice exists."""
     if not store.rows("SELECT 1 FROM deletion_notices LIMIT 1")[1]:
         return None
-    sql = _after(store.sql("verify_withheld"), scope).replace("{clock_from}", str(clock_rules_from(store)))
-    bad = store.rows(sql)[1]
-    if not bad:
+    bad = _first_found(store, "verify_withheld", scope)
+    if bad is None:
         return None
-    seq, export_id, notice_id, i = bad[0]
+    seq, export_id, notice_id, i = bad
     return (
         int(seq),
         f"export {export_id} delivered ID {i}, which notice {notice_id} recorded before it names: what X says "
