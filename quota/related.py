@@ -109,12 +109,14 @@ BLOCK = 300  # a name fragment shared by more entities than this says nothing of
 
 def _candidates(normal: dict[str, str]) -> set[tuple[str, str]]:
     """Pairs of entities whose normalised names could be near-same: they share the first or
-    the last three letters of a word. Names that share neither differ at both ends of every
-    word, which at 0.88 only very long words survive (tests check words of up to 12 letters).
+    the last three letters of a word, or of the name without its spaces. Names that share
+    neither differ at both ends of every word, which at 0.88 only very long words survive
+    (tests check words of up to 12 letters).
     Comparing only these keeps `related` fast with thousands of entities."""
     blocks: dict[str, set[str]] = {}
     for entity, name in normal.items():
-        for word in name.split():
+        # The words, and the name without its spaces: "ce ae" and "ceae" differ by a space alone.
+        for word in [*name.split(), name.replace(" ", "")]:
             blocks.setdefault("<" + word[:3], set()).add(entity)
             blocks.setdefault(word[-3:] + ">", set()).add(entity)
     out: set[tuple[str, str]] = set()
