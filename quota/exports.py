@@ -214,17 +214,7 @@ def ledger_state(
         [*who, *span],
     )
     entries = [Entry(at.replace(tzinfo=UTC), int(n)) for at, n in rows]
-    return entries, _permissions(ledger, found, holder)
-
-
-def _permission(r: dict[str, Any]) -> Permission:
-    return Permission(
-        r["ref"], int(r["cap"]), r["valid_from"].replace(tzinfo=UTC), r["valid_until"].replace(tzinfo=UTC)
-    )
-
-
-def _permissions(ledger: Session, found: registry.Holders, holder: str) -> list[Permission]:
-    return [_permission(r) for r in registry.permissions(ledger) if found.lifts(r["entity"], holder)]
+    return entries, registry.holder_permissions(ledger, found, holder)
 
 
 def ledger_states(
@@ -245,7 +235,7 @@ def ledger_states(
     for r in registry.permissions(ledger):
         holder = found.holder(r["entity"])
         if found.lifts(r["entity"], holder):
-            out.setdefault(holder, ([], []))[1].append(_permission(r))
+            out.setdefault(holder, ([], []))[1].append(registry.permission_of(r))
     return out
 
 

@@ -196,12 +196,19 @@ def _history(ledger: Session, found: Holders, holder: str) -> tuple[list[Entry],
         f"WHERE entity IN ({', '.join('?' * len(who))})",
         who,
     )
-    perms = [
-        Permission(r["ref"], int(r["cap"]), r["valid_from"].replace(tzinfo=UTC), r["valid_until"].replace(tzinfo=UTC))
-        for r in permissions(ledger)
-        if found.lifts(r["entity"], holder)
-    ]
-    return [Entry(t.replace(tzinfo=UTC), int(n)) for t, n in rows], perms
+    return [Entry(t.replace(tzinfo=UTC), int(n)) for t, n in rows], holder_permissions(ledger, found, holder)
+
+
+def holder_permissions(ledger: Session, found: Holders, holder: str) -> list[Permission]:
+    """The permissions that lift `holder`'s cap (see Holders.lifts)."""
+    return [permission_of(r) for r in permissions(ledger) if found.lifts(r["entity"], holder)]
+
+
+def permission_of(r: dict[str, Any]) -> Permission:
+    """A row of `permissions` as the window arithmetic takes it."""
+    return Permission(
+        r["ref"], int(r["cap"]), r["valid_from"].replace(tzinfo=UTC), r["valid_until"].replace(tzinfo=UTC)
+    )
 
 
 def _revealed(ledger: Session, before: Holders, after: Holders, apart: list[str]) -> Window | None:

@@ -510,3 +510,27 @@ def test_what_x_says_is_gone_never_leaves_again(backend: Backend, tmp_path: Path
     r = quota("ledger", "verify", "--json")
     assert r.exit_code == 5 and json.loads(r.stdout)["bad_seq"] == seq
     assert f"delivered ID {gone[0]}, which notice" in json.loads(r.stdout)["problem"]
+
+
+def test_a_notice_recorded_while_an_export_strips_is_withheld_too(
+    backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race: the notices are read before the strip and again under the write lock."""
+    from quota import exports, notices
+
+    init_acme()
+    ok("strip", PAGES, "-o", tmp_path / "whole")
+    first = ids(tmp_path / "whole" / "post_ids.txt")[0]
+    real = exports.strip
+
+    def strip_while_a_notice_arrives(*args, **kwargs):  # type: ignore[no-untyped-def]
+        stripped = real(*args, **kwargs)
+        with Session.open(None, write=True) as ledger:
+            notices.add(ledger, _notice(tmp_path / "n.jsonl", [first]), "n.jsonl", None, "post")
+        return stripped
+
+    monkeypatch.setattr(exports, "strip", strip_while_a_notice_arrives)
+    done = json.loads(ok("export", PAGES, "--to", "acme", "-o", "a", "--json"))
+    assert (done["post_ids"], done["withheld_post_ids"]) == (117, 1)
+    assert first not in ids(tmp_path / "a" / "post_ids.txt")
+    assert quota("ledger", "verify").exit_code == 0

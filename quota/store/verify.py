@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -141,6 +142,11 @@ def chain_query(sql: str, after: int, clock_from: int = 0) -> str:
 CLOCK_MIGRATION = 13  # the migration from which deliveries are recorded at the ledger's clock
 
 
+# Per open store: a verify asks for it in every check, and on the server each asking is a scan
+# of the events (only `quota init` writes an upgrade event, before anything reads it).
+_CLOCK_RULES: weakref.WeakKeyDictionary[Store, int] = weakref.WeakKeyDictionary()
+
+
 def clock_rules_from(store: Store) -> int:
     """The event after which the ledger keeps the clock's rules (recorded times never go back;
     a delivery's time is its event's): the `upgrade` event that brought them to a ledger made
@@ -148,10 +154,11 @@ def clock_rules_from(store: Store) -> int:
     an operator state a delivery's time."""
     import json
 
-    for seq, body in store.rows("SELECT seq, body FROM events WHERE kind = 'upgrade' ORDER BY seq")[1]:
-        if int(json.loads(body).get("from", 0)) < CLOCK_MIGRATION:
-            return int(seq)
-    return 0
+    if store not in _CLOCK_RULES:
+        rows = store.rows("SELECT seq, body FROM events WHERE kind = 'upgrade' ORDER BY seq")[1]
+        found = [int(seq) for seq, body in rows if int(json.loads(body).get("from", 0)) < CLOCK_MIGRATION]
+        _CLOCK_RULES[store] = found[0] if found else 0
+    return _CLOCK_RULES[store]
 
 
 def _taken_back(store: Store) -> str:
