@@ -199,14 +199,15 @@ def choose(
                 f"""CREATE TEMP TABLE posts AS SELECT id, NULL::UBIGINT AS author, NULL::TIMESTAMP AS created_at,
                     NULL AS lang, NULL AS text, NULL::VARCHAR[] AS tags FROM {table}"""
             )
-        where, params = _where(filters)
+        where, where_params = _where(filters)
         if filters.start or filters.until:
             _all_dated(con, name)
         if filters.langs:
             _all_have_lang(con, name)
         order = {"oldest": "id", "newest": "id DESC", "sample": "sha256(? || ':' || id::VARCHAR), id"}[filters.order]
-        if filters.order == "sample":
-            params.append(filters.seed)
+        # Parameters bind by position in the statement's text: the seed's `?` (in the window's
+        # ORDER BY) comes before the WHERE clause's.
+        params = ([filters.seed] if filters.order == "sample" else []) + where_params
         limit = "" if filters.limit is None else f"QUALIFY rank <= {int(filters.limit)}"
         con.execute(
             f"""CREATE TEMP TABLE chosen AS SELECT id, author, row_number() OVER (ORDER BY {order}) AS rank

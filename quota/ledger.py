@@ -227,18 +227,21 @@ class Session:
 
     # -------------------------------------------------------------- proving
 
-    def verify(self, full: bool = True, checkpoint: str | None = None, since: str | None = None) -> VerifyReport:
+    def verify(
+        self, full: bool = True, checkpoint: str | None = None, since: str | None = None, tables: bool = False
+    ) -> VerifyReport:
         """Recompute the chain, rebuild every state table from the events, re-hash every ID set,
         and recompute every limit from the entries (quota.store.verify); with `checkpoint` (the
         text of one), also that the ledger extends it. With `since` (the text of a checkpoint),
-        that the ledger extends it and the same checks of what came after it only."""
+        that the ledger extends it and the same checks of what came after it only. `tables`
+        (with full=False): every state table is still compared with its rebuild."""
         if since is not None:
             scope = _extends(self.store, since)
             if isinstance(scope, str):
                 count, head = self.head()
                 return VerifyReport(False, self.ledger_id, count, head, scope, None)
-            return _verify(self.store, self.profile().name, full, scope)
-        report = _verify(self.store, self.profile().name, full)
+            return _verify(self.store, self.profile().name, full, scope, tables)
+        report = _verify(self.store, self.profile().name, full, tables=tables)
         if report.ok and checkpoint is not None and (why := self.extends(checkpoint)):
             report.ok, report.problem = False, why
         return report

@@ -17,6 +17,7 @@ h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.15rem;margin:2rem 0 .5rem;b
 table{border-collapse:collapse;margin:.5rem 0}td,th{padding:.25rem .6rem;border-bottom:1px solid #e4e6ea;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums}.muted{color:#5b6470}
 .ok{color:#0a7a2f;font-weight:600}.bad{color:#b00020;font-weight:600}
+.banner{border:2px solid #b00020;padding:.6em;background:#fdecee}
 .chart{margin:.25rem 0 1rem}.legend span{margin-right:1rem}
 code{font-size:12px;word-break:break-all}
 """
@@ -288,6 +289,15 @@ def render(doc: dict[str, Any]) -> str:
         'img-src data:">',
         f"<title>quota report {escape(readable(doc['until']))}</title><style>{CSS}</style></head><body>",
         "<h1>quota: redistribution report</h1>",
+        # A failed check is the first thing read: the numbers below may not be the ledger's.
+        *(
+            []
+            if led["verified"]
+            else [
+                f'<p class="bad banner" id="failed">THIS LEDGER FAILED VERIFICATION: {escape(led["problem"] or "")}. '
+                "The numbers below are read from it and cannot be relied on.</p>"
+            ]
+        ),
         f'<p class="muted">Period {_time(doc["since"])} to {_time(doc["until"])}; generated '
         f"{_time(doc['generated_at'])}; profile {escape(doc['profile']['name'])} {escape(doc['profile']['version'])}."
         "</p>",

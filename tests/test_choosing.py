@@ -58,8 +58,8 @@ TIMES = sorted(p["at"] for p in POSTS.values())
 
 @st.composite
 def filters(draw: st.DrawFn) -> Filters:
-    if draw(st.booleans()):
-        return Filters.make(order="sample", limit=draw(st.integers(0, 80)), seed=draw(st.text(max_size=5)))
+    # Every filter with every order: a sample's seed binds beside the filters' values.
+    order = draw(st.sampled_from(["oldest", "newest", "sample"]))
     # A period: from one post's time (or none) to just after a later one's (or none).
     i = draw(st.none() | st.integers(0, len(TIMES) - 1))
     j = draw(st.none() | st.integers(i or 0, len(TIMES) - 1))
@@ -70,8 +70,9 @@ def filters(draw: st.DrawFn) -> Filters:
         hashtags=draw(st.lists(st.sampled_from(["data", "#Signal", "研究", "nothing"]), max_size=2)),
         keywords=draw(st.lists(st.sampled_from(["river", "CAFÉ", "🚀", "#data", "zzz"]), max_size=2)),
         authors=draw(st.lists(st.sampled_from(AUTHORS), max_size=3)),
-        order=draw(st.sampled_from(["oldest", "newest"])),
-        limit=draw(st.none() | st.integers(0, 50)),
+        order=order,
+        limit=draw(st.integers(0, 80) if order == "sample" else st.none() | st.integers(0, 50)),
+        seed=draw(st.text(max_size=5)) if order == "sample" else None,
     )
 
 

@@ -189,15 +189,18 @@ def test_since_judges_exactly_the_windows_that_hold_a_new_entry(
 
 def test_report_from_a_checkpoint_verifies_what_came_after_and_says_so(world: Path, backend: Backend) -> None:
     def report(*more: str | Path) -> dict:
-        assert quota("report", "-o", world / "r.json", "--format", "json", *more).exit_code == 0
-        return json.loads((world / "r.json").read_text())["ledger"]
+        (world / "r.json").unlink(missing_ok=True)
+        r = quota("report", "-o", world / "r.json", "--format", "json", *more)
+        doc = json.loads((world / "r.json").read_text())["ledger"]
+        assert r.exit_code == (0 if doc["verified"] else 5), r.stderr
+        return doc
 
     last = backend.rows("SELECT max(seq) FROM events")[0][0]
     cp = checkpoint_at(backend, last - 3, world / "cp.txt")
     full, scoped = report(), report("--from-checkpoint", cp)
     assert full["verified"] and full["since_checkpoint"] is None and "after checkpoint" not in full["checked"]
     assert scoped["verified"] and scoped["since_checkpoint"] == last - 3
-    assert f"of the events after checkpoint event {last - 3}" in scoped["checked"]
+    assert f"(event {last - 3}); the hash chain" in scoped["checked"]
 
     def alter(seq: int, body: str) -> None:  # still JSON, no longer what was hashed
         backend.raw(f"UPDATE events SET body = {body} WHERE seq = {seq}")
@@ -221,3 +224,33 @@ def test_report_from_a_checkpoint_verifies_what_came_after_and_says_so(world: Pa
     assert not rewritten["verified"] and "history was rewritten" in rewritten["problem"]
     r = quota("report", "-o", world / "r.json", "--from-checkpoint", world / "nothing.txt")
     assert r.exit_code != 0 and "Traceback" not in r.stderr
+
+
+def test_the_report_never_claims_a_table_it_reads_is_sound_when_it_was_altered(world: Path, backend: Backend) -> None:
+    """The report's numbers come from the state tables: a row moved there (a delivery 40 days
+    earlier frees its room) fails the report, with a checkpoint or without, at the top in red,
+    and the report is still written, with exit 5."""
+    last = backend.rows("SELECT max(seq) FROM events")[0][0]
+    cp = checkpoint_at(backend, last, world / "cp.txt")
+    export_id = backend.rows("SELECT export_id FROM reservations WHERE delivered_at IS NOT NULL ORDER BY seq LIMIT 1")[
+        0
+    ][0]
+    backend.raw(
+        f"UPDATE reservations SET delivered_at = delivered_at - INTERVAL '40 days' WHERE export_id = '{export_id}'"
+    )
+    assert quota("ledger", "verify").exit_code == 5
+    for more in ((), ("--from-checkpoint", str(cp))):
+        for fmt in ("json", "html"):
+            out = world / f"r.{fmt}"
+            out.unlink(missing_ok=True)
+            r = quota("report", "-o", out, "--format", fmt, *more)
+            assert r.exit_code == 5 and "the ledger failed verification: table reservations" in r.stderr, r.stderr
+            text = out.read_text()
+            if fmt == "json":
+                doc = json.loads(text)["ledger"]
+                assert not doc["verified"] and "table reservations" in doc["problem"]
+                assert "every state table rebuilt" in doc["checked"]
+            else:
+                body = text.split("<body>", 1)[1]
+                assert body.index('id="failed"') < body.index("<h2>") and "FAILED VERIFICATION" in body
+                assert 'id="verified" data-value="0"' in body and ">verified<" not in body

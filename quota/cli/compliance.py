@@ -331,3 +331,6 @@ def report_cmd(
         f"{plural(doc['overdue_notices'], 'overdue notice')}; ledger {state}",
         err=True,
     )
+    if not doc["ledger"]["verified"]:
+        # Written all the same (what was found is evidence), but never a success.
+        raise QuotaFailure(f"the ledger failed verification: {doc['ledger']['problem']}", 5)
