@@ -67,6 +67,8 @@ class ExportResult:
     # What deletion notices kept out of the delivery.
     withheld_post_ids: int = 0
     withheld_user_ids: int = 0
+    # A retry's: where the recorded export was delivered.
+    outdir: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The keys scripts rely on, in the documented order."""
@@ -408,14 +410,20 @@ def export(
     with Session.open(db, wait=wait, say=say) as ledger:
         now = ledger.now()  # the ledger's clock: on a shared ledger, the server's
         at = delivery_time(at, now, dry_run)
-        before = None if dry_run else output.check_outdir(outdir, force)
         known = export_id is not None and existing(ledger, export_id) is not None
+        # A retry's directory holds its delivery already: it is compared, not refused.
+        before = None if dry_run or known else output.check_outdir(outdir, force)
         if not known:
             check_recipient(ledger, entity, person, at or now)
             seen, noticed = notices.noticed(ledger)
     if known:
+        assert export_id is not None
+        given = _input_digests(inputs, outdir)
         with Session.open(db, write=True, wait=wait, say=say) as ledger:
-            return _replayed(ledger, existing(ledger, export_id), entity, outdir)  # type: ignore[arg-type]
+            row = existing(ledger, export_id)
+            assert row is not None
+            _same_request(ledger, row, entity, person, outdir, given)
+            return _replayed(ledger, row, entity, outdir)
 
     # Scratch beside the output: the finished directory is renamed, never copied, into place.
     with WorkDir(None if dry_run else outdir) as work:
@@ -533,6 +541,8 @@ def _reserve_write_commit(
             "sources": stripped.sources(),
             "outdir": str(outdir.absolute()),
             "host": socket.gethostname(),
+            # What a retry under the same key must be made from (by content, not by path).
+            "inputs": [{"file": Path(r.path).name, "sha256": r.sha256, "bytes": r.bytes} for r in stripped.inputs],
         }
         if exemption is not None:
             body["exemption"] = exemption
@@ -594,15 +604,69 @@ def _reserve_write_commit(
     return result
 
 
-def _replayed(ledger: Session, row: dict[str, Any], entity: str, outdir: Path | None = None) -> ExportResult:
-    """A retry with a known --export-id: report what was recorded, record nothing (but finish
-    publishing the files of a committed export that a crash left unpublished)."""
+def _input_digests(inputs: Sequence[str], outdir: Path) -> list[tuple[str, str]]:
+    """(name, sha256) of each input as given now, read through as strip reads it."""
+    from quota.readers.source import Source
+
+    out = []
+    for name in inputs:
+        source = Source.open_path(name, outdir.absolute().parent if name == "-" else None)
+        try:
+            out.append((Path(name).name if name != "-" else "standard input", source.hash_now() or ""))
+        finally:
+            source.close()
+    return out
+
+
+def _same_request(
+    ledger: Session,
+    row: dict[str, Any],
+    entity: str,
+    person: str | None,
+    outdir: Path,
+    given: list[tuple[str, str]],
+) -> None:
+    """A retry under a recorded key asks for what was recorded, or is refused naming what differs:
+    the recipient, the directory, the inputs (by sha256)."""
+    key = row["export_id"]
+    _reusable(row, entity)
+    if person is not None and row["person"] != person:
+        was = f"for person {row['person']}" if row["person"] else "without a person"
+        raise UsageError(f"export id {key} was already used {was}, not for person {person}")
+    if row["outdir"] is not None and Path(row["outdir"]) != outdir.absolute():
+        raise UsageError(
+            f"export id {key} was delivered to {row['outdir']}, not {outdir.absolute()}: "
+            "a retry names the same directory (or a new export id)"
+        )
+    body = json.loads(ledger.rows("SELECT body FROM events WHERE seq = ?", [row["seq"]])[0][0])
+    recorded = body.get("inputs")
+    if recorded is None:
+        return  # recorded by a quota that kept no inputs: the key alone identifies the export
+    was = sorted(i["sha256"] for i in recorded)
+    if sorted(sha for _, sha in given) == was:
+        return
+    new = [f"{name} (sha256 {sha[:12]}...)" for name, sha in given if sha not in was]
+    listed = ", ".join(f"{i['file']} (sha256 {i['sha256'][:12]}...)" for i in recorded)
+    if new:
+        what = f"{', '.join(new)} {'is' if len(new) == 1 else 'are'} not among its inputs"
+    else:
+        what = f"it was made from {len(recorded)} input{'s' if len(recorded) != 1 else ''}, not {len(given)}"
+    raise UsageError(f"export id {key} was recorded with other inputs: {what} ({listed}); use a new export id")
+
+
+def _reusable(row: dict[str, Any], entity: str) -> None:
     if row["entity"] != entity:
         raise UsageError(f"export id {row['export_id']} was already used for {row['entity']}, not {entity}")
     if row["voided"]:
         raise UsageError(f"export {row['export_id']} was voided on {row['voided_at']}; use a new --export-id")
     if row["released"]:
         raise UsageError(f"export id {row['export_id']} was released as never delivered: use a new --export-id")
+
+
+def _replayed(ledger: Session, row: dict[str, Any], entity: str, outdir: Path | None = None) -> ExportResult:
+    """A retry with a known --export-id: report what was recorded, record nothing (but finish
+    publishing the files of a committed export that a crash left unpublished)."""
+    _reusable(row, entity)
     if not row["committed"]:
         raise PolicyRefusal(
             f"export {row['export_id']} has an open reservation from an interrupted run: "
@@ -617,4 +681,5 @@ def _replayed(ledger: Session, row: dict[str, Any], entity: str, outdir: Path | 
     body = json.loads(ledger.rows("SELECT body FROM events WHERE seq = ?", [row["seq"]])[0][0])
     result.withheld_post_ids = int(body.get("withheld", {}).get("post", 0))
     result.withheld_user_ids = int(body.get("withheld", {}).get("user", 0))
+    result.outdir = row["outdir"]
     return result

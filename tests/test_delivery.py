@@ -304,7 +304,37 @@ def test_killed_between_commit_and_publish_then_the_retry_publishes(acme: Path) 
     assert quota("ledger", "recover", "--json").stdout.strip() == "[]"
     assert used() == PAGE_POSTS  # published once, counted once
     wrong = quota("export", PAGES, "--to", "acme", "-o", "elsewhere", "--export-id", "k2")
-    assert wrong.exit_code == 0 and not (acme / "elsewhere").exists()  # already published: nothing to do
+    assert (
+        wrong.exit_code == 2
+        and f"export id k2 was delivered to {acme / 'out'}, not {acme / 'elsewhere'}" in wrong.stderr
+    )
+    assert not (acme / "elsewhere").exists()
+
+
+def test_a_retry_of_a_recorded_export_is_compared_with_what_was_recorded(acme: Path) -> None:
+    """The README's retry: the same key, inputs and directory is done already (exit 0, nothing
+    recorded); the same key with other inputs (by sha256) or elsewhere is refused, naming it."""
+    assert quota("export", PAGES, "--to", "acme", "-o", "out", "--export-id", "r1").exit_code == 0
+    events = quota("ledger", "list", "--json").stdout
+    files = {p.name: p.read_bytes() for p in (acme / "out").iterdir()}
+    copy = acme / "renamed.jsonl"
+    copy.write_bytes(PAGES.read_bytes())
+    for given in (PAGES, copy):  # the same content under another name is the same input
+        r = quota("export", given, "--to", "acme", "-o", "out", "--export-id", "r1")
+        assert r.exit_code == 0 and f"already delivered to {acme / 'out'}: export r1: 118 Post IDs" in r.stderr, (
+            r.stderr
+        )
+    assert quota("ledger", "list", "--json").stdout == events and used() == PAGE_POSTS
+    assert {p.name: p.read_bytes() for p in (acme / "out").iterdir()} == files
+    flat = SAMPLES / "v2_flat.jsonl"
+    r = quota("export", flat, "--to", "acme", "-o", "out", "--export-id", "r1")
+    assert r.exit_code == 2 and "export id r1 was recorded with other inputs: v2_flat.jsonl (sha256 " in r.stderr
+    assert "is not among its inputs (v2_pages.jsonl (sha256 " in r.stderr
+    r = quota("export", PAGES, copy, "--to", "acme", "-o", "out", "--export-id", "r1")
+    assert r.exit_code == 2 and "it was made from 1 input, not 2" in r.stderr
+    r = quota("export", PAGES, "--to", "acme", "--person", "nobody", "-o", "out", "--export-id", "r1")
+    assert r.exit_code == 2 and "export id r1 was already used without a person, not for person nobody" in r.stderr
+    assert quota("ledger", "list", "--json").stdout == events and quota("ledger", "verify").exit_code == 0
 
 
 def test_pending_files_that_changed_are_not_published(acme: Path) -> None:

@@ -176,9 +176,12 @@ def test_dry_run_writes_and_records_nothing(acme: Path, tmp_path: Path) -> None:
 def test_retry_with_the_same_export_id_records_once(acme: Path, tmp_path: Path) -> None:
     assert quota("export", PAGES, "--to", "acme", "-o", "a", "--export-id", "k1").exit_code == 0
     after_first = state(tmp_path)
-    again = quota("export", PAGES, "--to", "acme", "-o", "b", "--export-id", "k1")
-    assert again.exit_code == 0 and "already recorded export k1" in again.stderr
+    again = quota("export", PAGES, "--to", "acme", "-o", "a", "--export-id", "k1")
+    assert again.exit_code == 0 and "already delivered to " in again.stderr and "export k1" in again.stderr
     assert state(tmp_path) == after_first
+    elsewhere = quota("export", PAGES, "--to", "acme", "-o", "b", "--export-id", "k1")
+    assert elsewhere.exit_code == 2 and "export id k1 was delivered to " in elsewhere.stderr
+    assert state(tmp_path) == after_first and not Path("b").exists()
     assert quota("export", PAGES, "--to", "other", "-o", "c", "--export-id", "k1").exit_code == 2
 
 

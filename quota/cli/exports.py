@@ -148,12 +148,10 @@ def export_cmd(
     if as_json:
         click.echo(to_json(result.as_json()))
     if not quiet:
-        verb = _verb(result)
-        cap = "no cap" if result.cap is None else f"{result.cap:,}"
+        verb = f"already delivered to {result.outdir}:" if result.already_recorded and result.outdir else _verb(result)
         click.echo(
             f"{verb} export {result.export_id}: {plural(result.post_ids, 'Post ID')}, {plural(result.user_ids, 'User ID')}, "
-            f"{plural(result.dm_ids, 'DM ID')} to {result.entity} at {iso_z(result.at)}; "
-            f"{result.used_after:,} of {cap} used in the 30 days to then ({result.basis})",
+            f"{plural(result.dm_ids, 'DM ID')} to {result.entity} at {iso_z(result.at)}; {_standing(result)}",
             err=True,
         )
         if result.left_post_ids or result.left_user_ids:
@@ -285,6 +283,16 @@ def manual_cmd(
             f"objects used{left}",
             err=True,
         )
+
+
+def _standing(result: Any) -> str:
+    """Where the export leaves its recipient, in the words of its basis."""
+    if result.basis == "exemption":
+        approved = "no approved number" if result.cap is None else f"{result.cap:,} approved"
+        return f"{result.used_after:,} of {approved} Post IDs drawn under the research exemption"
+    if result.cap is None:
+        return f"{result.used_after:,} used in the 30 days to then (no cap: {result.basis})"
+    return f"{result.used_after:,} of {result.cap:,} used in the 30 days to then ({result.basis})"
 
 
 def _verb(result: Any) -> str:
