@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 import socket
 from collections.abc import Callable, Sequence
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quota import exemptions, notices, output, recipient_docs, recovery, registry
-from quota.errors import PolicyRefusal, UsageError
+from quota.errors import LedgerError, PolicyRefusal, UsageError
 from quota.ids import Kind
 from quota.ledger import LINEAGE_KINDS, Session, check_name, iso, utc_naive
 from quota.policy import Entry, Permission, Profile, cap_at, check, next_free_at, used_at
@@ -541,6 +542,10 @@ def _reserve_write_commit(
             "sources": stripped.sources(),
             "outdir": str(outdir.absolute()),
             "host": socket.gethostname(),
+            # How `ledger recover` tells a running export from a dead one: its process, and its
+            # work directory, whose lock it holds while it runs.
+            "pid": os.getpid(),
+            "work": work.path.name,
             # What a retry under the same key must be made from (by content, not by path).
             "inputs": [{"file": Path(r.path).name, "sha256": r.sha256, "bytes": r.bytes} for r in stripped.inputs],
         }
@@ -588,6 +593,13 @@ def _reserve_write_commit(
     # 3. commit with the files' hashes, 4. publish, 5. record the publication: one lock, so
     # that a failed publication is released before anyone else can count on it.
     with Session.open(db, write=True, wait=wait, say=say) as ledger:
+        # Released meanwhile (ledger recover judged it dead): its room was given back, so it
+        # must never be delivered.
+        if (row := existing(ledger, export_id)) is None or row["released"]:
+            raise LedgerError(
+                f"export {export_id} was released (quota ledger recover) while its files were written: "
+                "nothing was delivered"
+            )
         try:
             ledger.append("commit", {"export_id": export_id, "files": files, "documents": documents})
         except BaseException as e:

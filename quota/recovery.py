@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import socket
 import sys
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from quota import output, scratch
-from quota.errors import LedgerError, QuotaError, UsageError
+from quota.errors import LedgerError, PolicyRefusal, QuotaError, UsageError
 from quota.ledger import Session
 
 Say = Callable[[str], None]
@@ -72,13 +73,67 @@ def void(ledger: Session, export_id: str, reason: str, by: str) -> int:
     return ledger.append("void", {"export_id": export_id, "reason": reason, "by": by.strip()})
 
 
+def still_running(ledger: Session, row: dict[str, Any]) -> str | None:
+    """Why the export of `row` (an unresolved one) may still be running, or None when it is
+    provably dead: reserved on this host, and its work directory's lock free (a lock is held
+    for as long as its process lives) or, with the directory gone, its process gone."""
+    export_id = row["export_id"]
+    if row["outdir"] is None:
+        return None  # an import or a request's record without files: nothing runs
+    if row["host"] != socket.gethostname():
+        return f"export {export_id} was reserved on host {row['host']}: only there can quota see that it stopped"
+    body = json.loads(
+        ledger.rows(
+            "SELECT e.body FROM reservations r JOIN events e ON e.seq = r.seq WHERE r.export_id = ?", [export_id]
+        )[0][0]
+    )
+    target = Path(row["outdir"])
+    work, pid = body.get("work"), body.get("pid")
+    if work is not None:
+        directory = target.absolute().parent / work
+        if directory.is_dir():
+            return (
+                None
+                if scratch.owner_gone(directory)
+                else f"export {export_id} is still running (its work directory {directory} is locked)"
+            )
+        if isinstance(pid, int) and _alive(pid):
+            return f"export {export_id} may still be running (process {pid} is alive)"
+        return None
+    # Reserved by a quota that kept neither: any locked work directory beside OUTDIR may be it.
+    live = [p for p in scratch.work_dirs(target) if not scratch.owner_gone(p)]
+    if live:
+        return f"export {export_id} may still be running ({live[0]} is locked)"
+    return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def release(ledger: Session, export_id: str, reason: str) -> int:
     """Resolve an open reservation, or a committed export never published, as never
-    delivered; remove the files it left beside its output directory."""
+    delivered; remove the files it left beside its output directory. Only what is provably
+    dead: a running export is refused (it would publish after its room was given back), and
+    a committed one whose files are in OUTDIR was delivered: that is recorded instead."""
     row = _unresolved_one(ledger, export_id)
     if row is None:
         raise UsageError(
             f"{export_id!r} is not an open reservation or an unpublished export (see quota ledger recover)"
+        )
+    if (why := still_running(ledger, row)) is not None:
+        raise PolicyRefusal(f"{why}: nothing was released")
+    if row["state"] == "unpublished" and (target := _published(ledger, row)) is not None:
+        record_publication(ledger, export_id, target)
+        raise PolicyRefusal(
+            f"export {export_id} was delivered: its committed files are in {target}, so it was recorded as "
+            "published, not released"
         )
     seq = ledger.append("release", {"export_id": export_id, "reason": reason})
     if row["outdir"] is not None and row["host"] == socket.gethostname():
@@ -86,6 +141,69 @@ def release(ledger: Session, export_id: str, reason: str) -> int:
         if left is not None:
             shutil.rmtree(left, ignore_errors=True)
     return seq
+
+
+def _committed(ledger: Session, export_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    committed = ledger.query(
+        "SELECT c.files, e.body FROM commits c JOIN events e ON e.seq = c.seq WHERE c.export_id = ?", [export_id]
+    )[0]
+    # older commits have no documents
+    return json.loads(committed["files"]), json.loads(committed["body"]).get("documents", [])
+
+
+def _published(ledger: Session, row: dict[str, Any]) -> Path | None:
+    """OUTDIR of a committed export when it holds exactly the committed files (a crash came
+    between publishing and recording it), else None."""
+    if row["outdir"] is None or row["host"] != socket.gethostname():
+        return None
+    target = Path(row["outdir"])
+    files, documents = _committed(ledger, row["export_id"])
+    return target if target.is_dir() and _differs(target, row["export_id"], files, documents) is None else None
+
+
+def settle(ledger: Session) -> list[dict[str, Any]]:
+    """Record as published each committed export whose files a crash left published but
+    unrecorded; returns those rows."""
+    done = []
+    for row in unresolved(ledger):
+        if row["state"] == "unpublished" and (target := _published(ledger, row)) is not None:
+            record_publication(ledger, row["export_id"], target)
+            done.append(row)
+    return done
+
+
+def leftovers(ledger: Session, places: Sequence[Path] = ()) -> list[dict[str, Any]]:
+    """Work directories (`.OUTDIR.partial-*`) that dead runs left, with their size: in `places`,
+    the current directory, the temporary directory, and beside every output the ledger knows
+    on this host. Those holding a committed export's files are `release` and `publish`'s."""
+    import tempfile
+
+    where = {Path.cwd(), Path(tempfile.gettempdir()), *(p.absolute() for p in places)}
+    for (outdir,) in ledger.rows("SELECT outdir FROM output_places WHERE host = ?", [socket.gethostname()]):
+        where.add(Path(outdir).parent)
+    waiting = {r["export_id"] for r in unresolved(ledger)}
+    found = []
+    for parent in sorted(where):
+        for directory in scratch.dead_in(parent):
+            export_id = scratch.pending_export(directory)
+            found.append(
+                {
+                    "path": str(directory),
+                    "bytes": scratch.size_of(directory),
+                    "export_id": export_id if export_id in waiting else None,
+                }
+            )
+    return found
+
+
+def clean(found: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Remove the leftovers no unresolved export needs; returns those removed."""
+    removed = []
+    for d in found:
+        if d["export_id"] is None:
+            shutil.rmtree(d["path"], ignore_errors=True)
+            removed.append(d)
+    return removed
 
 
 def record_publication(ledger: Session, export_id: str, outdir: Path) -> None:
@@ -139,11 +257,7 @@ def publish_pending(ledger: Session, export_id: str, outdir: Path | None = None)
     target = Path(row["outdir"])
     if outdir is not None and outdir.absolute() != target:
         raise UsageError(f"export {export_id} was written for {target}, not {outdir}")
-    committed = ledger.query(
-        "SELECT c.files, e.body FROM commits c JOIN events e ON e.seq = c.seq WHERE c.export_id = ?", [export_id]
-    )[0]
-    files = json.loads(committed["files"])
-    documents = json.loads(committed["body"]).get("documents", [])  # older commits have none
+    files, documents = _committed(ledger, export_id)
     work = scratch.find_pending(target, export_id)
     if work is None:
         if target.is_dir() and _differs(target, export_id, files, documents) is None:

@@ -39,7 +39,7 @@ def prefix(target: Path) -> str:
     return f".{target.name}.partial-"
 
 
-def _owner_gone(directory: Path) -> bool:
+def owner_gone(directory: Path) -> bool:
     """True when no live process holds the directory's lock."""
     try:
         fd = os.open(directory / LOCK, os.O_RDWR)
@@ -71,14 +71,36 @@ def pending_export(directory: Path) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def leftovers(target: Path) -> list[Path]:
-    """Work directories of `target` whose owner is gone."""
+def work_dirs(target: Path) -> list[Path]:
+    """Work directories of `target`, live or dead."""
     parent = target.absolute().parent
     try:
-        found = [p for p in parent.iterdir() if p.name.startswith(prefix(target)) and p.is_dir()]
+        return sorted(p for p in parent.iterdir() if p.name.startswith(prefix(target)) and p.is_dir())
     except OSError:
         return []
-    return sorted(p for p in found if _owner_gone(p))
+
+
+def leftovers(target: Path) -> list[Path]:
+    """Work directories of `target` whose owner is gone."""
+    return [p for p in work_dirs(target) if owner_gone(p)]
+
+
+def dead_in(parent: Path) -> list[Path]:
+    """Every work directory in `parent` (of any target) whose owner is gone."""
+    try:
+        found = [p for p in parent.iterdir() if p.name.startswith(".") and ".partial-" in p.name and p.is_dir()]
+    except OSError:
+        return []
+    return sorted(p for p in found if owner_gone(p))
+
+
+def size_of(directory: Path) -> int:
+    total = 0
+    for root, _, files in os.walk(directory):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(root, name)).st_size
+    return total
 
 
 def sweep(target: Path) -> list[Path]:

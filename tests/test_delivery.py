@@ -403,3 +403,136 @@ def test_output_directories_honour_the_umask(tmp_path: Path) -> None:
     assert (tmp_path / "out").stat().st_mode & 0o777 == 0o750
     assert (tmp_path / "out" / "manifest.json").stat().st_mode & 0o777 == 0o640
     assert (tmp_path / "out" / "post_ids.txt").stat().st_mode & 0o777 == 0o640
+
+
+# ------------------------------------------------------------------ recover: only what provably stopped
+
+PAUSE_AFTER_RESERVE = """
+import os, sys, time
+from pathlib import Path
+from quota import output
+real = output.write_files
+def write_files(*a, **k):
+    Path("reserved").write_text("")
+    while not Path("go").exists():
+        time.sleep(0.02)
+    return real(*a, **k)
+output.write_files = write_files
+from quota.cli import main
+raise SystemExit(main(sys.argv[1:]))
+"""
+
+
+def paused_export(acme: Path, export_id: str) -> subprocess.Popen[str]:
+    run = subprocess.Popen(
+        [sys.executable, "-c", PAUSE_AFTER_RESERVE, "export", str(PAGES), "--to", "acme", "-o", "out",
+         "--export-id", export_id],
+        cwd=acme, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    while not (acme / "reserved").exists():
+        assert run.poll() is None, run.communicate()
+        import time
+
+        time.sleep(0.02)
+    return run
+
+
+def test_a_running_export_is_never_released_and_publishes_counted(acme: Path) -> None:
+    run = paused_export(acme, "live")
+    r = quota("ledger", "recover", "--release", "live")
+    assert r.exit_code == 3 and "export live is still running (its work directory " in r.stderr, r.stderr
+    assert state_of("live") == "open"
+    (acme / "go").write_text("")
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 0, err
+    assert (acme / "out" / "post_ids.txt").exists() and used() == PAGE_POSTS
+    assert quota("ledger", "verify").exit_code == 0
+
+
+def test_an_export_released_while_it_wrote_is_never_published(acme: Path) -> None:
+    """A release that came from elsewhere (an older quota, a hand) while the export ran: the
+    commit sees it under the lock, and nothing goes out."""
+    from quota.ledger import Session
+
+    run = paused_export(acme, "gone")
+    with Session.open(None, write=True) as ledger:
+        ledger.append("release", {"export_id": "gone", "reason": "judged dead"})
+    (acme / "go").write_text("")
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 5 and "export gone was released (quota ledger recover) while its files were written" in err
+    assert not (acme / "out").exists() and hidden(acme) == [] and used() == 0
+    assert quota("ledger", "verify").exit_code == 0
+
+
+KILL_AT_RECORD = """
+import os, signal, sys
+from quota import recovery
+def record_publication(*a, **k):
+    os.kill(os.getpid(), signal.SIGKILL)
+recovery.record_publication = record_publication
+from quota.cli import main
+raise SystemExit(main(sys.argv[1:]))
+"""
+
+
+def test_killed_after_publishing_is_recorded_as_delivered_never_released(acme: Path) -> None:
+    r = subprocess.run(
+        [sys.executable, "-c", KILL_AT_RECORD, "export", str(PAGES), "--to", "acme", "-o", "out", "--export-id", "p1"],
+        capture_output=True, text=True, cwd=acme,
+    )  # fmt: skip
+    assert r.returncode == -signal.SIGKILL, r.stderr
+    assert (acme / "out" / "post_ids.txt").exists() and state_of("p1") == "committed"
+    r = quota("ledger", "recover", "--release", "p1")
+    assert r.exit_code == 3 and f"export p1 was delivered: its committed files are in {acme / 'out'}" in r.stderr
+    assert state_of("p1") == "committed" and used() == PAGE_POSTS
+    assert quota("ledger", "recover", "--json").stdout.strip() == "[]"
+    assert quota("ledger", "verify").exit_code == 0
+
+
+def test_recover_settles_a_publication_a_crash_left_unrecorded(acme: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-c", KILL_AT_RECORD, "export", str(PAGES), "--to", "acme", "-o", "out", "--export-id", "p2"],
+        capture_output=True, text=True, cwd=acme,
+    )  # fmt: skip
+    r = quota("ledger", "recover")
+    assert r.exit_code == 0 and f"recorded p2 as published: its files are in {acme / 'out'}" in r.stderr
+    assert quota("ledger", "recover", "--json").stdout.strip() == "[]" and state_of("p2") == "committed"
+
+
+KILL_AFTER_STRIP = """
+import os, signal, sys
+from quota import exports
+real = exports._digests_and_counts
+def counted(*a, **k):
+    real(*a, **k)  # the sorted ID lists are in the work directory now
+    os.kill(os.getpid(), signal.SIGKILL)
+exports._digests_and_counts = counted
+from quota.cli import main
+raise SystemExit(main(sys.argv[1:]))
+"""
+
+
+def test_recover_lists_and_cleans_what_a_killed_strip_left(acme: Path) -> None:
+    (acme / "deliveries").mkdir()
+    for where in (acme / "out", acme / "deliveries" / "far"):
+        r = subprocess.run(
+            [sys.executable, "-c", KILL_AFTER_STRIP, "export", str(PAGES), "--to", "acme", "-o", str(where)],
+            capture_output=True, text=True, cwd=acme,
+        )  # fmt: skip
+        assert r.returncode == -signal.SIGKILL, r.stderr
+    (here,) = [acme / h for h in hidden(acme) if h.startswith(".out.partial-")]
+    (far,) = [acme / "deliveries" / h for h in hidden(acme / "deliveries")]
+    assert quota("ledger", "recover", "--json").stdout.strip() == "[]"  # no export was recorded
+    listed = quota("ledger", "recover", "--in", acme / "deliveries")
+    assert "2 work directories left by killed runs (" in listed.stderr and str(here) in listed.stderr
+    assert str(far) in listed.stderr and "quota ledger recover --clean removes them" in listed.stderr
+    r = quota("ledger", "recover", "--clean", "--json")
+    assert r.exit_code == 0 and [d["path"] for d in json.loads(r.stdout)] == [str(here)]
+    assert json.loads(r.stdout)[0]["bytes"] > 0 and not here.exists() and far.exists()
+    assert quota("ledger", "recover", "--clean", "--in", acme / "deliveries").exit_code == 0
+    assert not far.exists() and hidden(acme) == []
+    # A committed export's files wait for --publish: --clean leaves them.
+    killed_at_publish(acme, "export", str(PAGES), "--to", "acme", "-o", "out", "--export-id", "k9")
+    assert quota("ledger", "recover", "--clean").exit_code == 0
+    assert len([h for h in hidden(acme) if h.startswith(".out.partial-")]) == 1
+    assert quota("ledger", "recover", "--publish", "k9").exit_code == 0

@@ -140,31 +140,66 @@ def ledger_void(export_id: str, reason: str, by: str, db: str | None, wait: floa
     metavar="EXPORT_ID",
     help="Move the committed files of this unpublished export into place (their sha256 checked first).",
 )
-@click.option("--reason", default="interrupted export; files never delivered", show_default=True)
+@click.option(
+    "--reason",
+    default="interrupted export; files never delivered",
+    show_default=True,
+    help="With --release: why it was never delivered.",
+)
+@click.option(
+    "--clean",
+    is_flag=True,
+    help="Remove the work directories (.OUTDIR.partial-*) that killed runs left, except those of unresolved exports.",
+)
+@click.option(
+    "--in",
+    "places",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also look for work directories in this directory (repeatable).",
+)
 @ledger_options
 @format_options
 def ledger_recover(
     release_id: str | None,
     publish_id: str | None,
     reason: str,
+    clean: bool,
+    places: tuple[Path, ...],
     db: str | None,
     wait: float,
     as_json: bool,
     as_csv: bool,
 ) -> None:
     """List exports an interruption left unresolved: open reservations (they still count) and
-    committed exports whose files were never published; release or publish one.
+    committed exports whose files were never published; release or publish one. A committed
+    export whose files are already in place is recorded as published. Work directories that
+    killed runs left (.OUTDIR.partial-*, they hold IDs) are listed on stderr; --clean removes them.
+
+    Only an export that provably stopped is released: reserved on this host, its work directory's
+    lock free. A running one is refused (exit 3).
 
     \b
     Examples:
       quota ledger recover
       quota ledger recover --release x-20261122T101500-3fa2c1d0
       quota ledger recover --publish x-20261122T101500-3fa2c1d0
+      quota ledger recover --clean --in /srv/deliveries
     """
     from quota import recovery
 
-    if release_id and publish_id:
-        raise click.UsageError("give --release or --publish, not both")
+    if sum(map(bool, (release_id, publish_id, clean))) > 1:
+        raise click.UsageError("give one of --release, --publish and --clean")
+    if clean:
+        with reader(db, wait) as ledger:
+            removed = recovery.clean(recovery.leftovers(ledger, places))
+        if as_json:
+            click.echo(to_json(removed))
+        total = sum(d["bytes"] for d in removed)
+        click.echo(f"removed {plural(len(removed), 'work directory')} ({total:,} bytes)", err=True)
+        for d in removed:
+            click.echo(f"  {d['path']}", err=True)
+        return
     if release_id:
         with writer(db, wait) as ledger:
             seq = recovery.release(ledger, release_id, reason)
@@ -175,8 +210,22 @@ def ledger_recover(
             where = recovery.publish_pending(ledger, publish_id)
         click.echo(f"published {publish_id} in {where}", err=True)
         return
+    with writer(db, wait) as ledger:
+        for row in recovery.settle(ledger):
+            click.echo(f"recorded {row['export_id']} as published: its files are in {row['outdir']}", err=True)
+        found = recovery.leftovers(ledger, places)
     columns = ["export_id", "entity", "person", "at", "post_ids", "user_ids", "dm_ids", "state", "outdir"]
     query_command(db, wait, as_json, as_csv, recovery.unresolved, columns)
+    loose = [d for d in found if d["export_id"] is None]
+    if loose:
+        total = sum(d["bytes"] for d in loose)
+        click.echo(
+            f"{plural(len(loose), 'work directory')} left by killed runs ({total:,} bytes of IDs and scratch): "
+            + ", ".join(d["path"] for d in loose[:5])
+            + ("" if len(loose) <= 5 else ", ...")
+            + "; quota ledger recover --clean removes them",
+            err=True,
+        )
 
 
 @ledger_group.command("import")
