@@ -51,6 +51,13 @@ def check_name(what: str, value: str) -> str:
     return value
 
 
+def foreign(where: str, what: str, how: str = "that quota did not make") -> str:
+    return (
+        f"the ledger {where} holds a {what} {how}: it can change what quota reads, so quota refuses the ledger "
+        "(remove it as the ledger's owner, or restore the ledger from a copy, then run quota ledger verify)"
+    )
+
+
 class Session:
     """An open ledger. Use `Session.open(...)` as a context manager."""
 
@@ -104,6 +111,8 @@ class Session:
                     raise LedgerError(
                         f"the ledger {where} was made by a newer quota (migration {version}): upgrade quota"
                     )
+            if (found := store.foreign_objects()) is not None:
+                raise LedgerError(foreign(where, found))
             ledger._publish_views()
             yield ledger
             ledger._publish_views()  # `policy use` changes the views' numbers
@@ -187,9 +196,10 @@ class Session:
         files = sqlfiles.views(self.dialect)
         if (upto is None and len(done) < len(files)) or (upto is not None and upto not in done):
             statements = self.view_sql()
-            if self.store.views_current(statements):
-                done[:] = [name for name, _ in statements]
-                return list(done)
+            # quota reads through the definitions it ships, made here, never through stored
+            # ones; stored ones that claim to be current must be exactly those.
+            if not done and (name := self.store.stored_views_differ(statements)) is not None:
+                raise LedgerError(foreign(self.path, f"view {name}", "that differs from quota's definition of it"))
             for name, sql in statements:
                 if name not in done:
                     self.store.create_view(sql)
@@ -235,6 +245,7 @@ class Session:
         text of one), also that the ledger extends it. With `since` (the text of a checkpoint),
         that the ledger extends it and the same checks of what came after it only. `tables`
         (with full=False): every state table is still compared with its rebuild."""
+        self.views()  # stored views that claim to be quota's must be (LedgerError if not)
         if since is not None:
             scope = _extends(self.store, since)
             if isinstance(scope, str):

@@ -113,10 +113,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" not in metafunc.fixturenames or metafunc.definition.get_closest_marker("backends") is None:
         return
     only = metafunc.definition.get_closest_marker("duckdb_only") is not None
+    server_only = metafunc.definition.get_closest_marker("postgres_only") is not None
     # The server half is the slow half (a schema made and dropped per test): the quick loop
     # leaves it to the full suite, which runs both. tests/test_postgres.py stays in both.
     server = pytest.param("postgres", marks=pytest.mark.slow)
-    metafunc.parametrize("backend", ["duckdb"] if only else ["duckdb", server], indirect=True)
+    params = ["duckdb"] if only else [server] if server_only else ["duckdb", server]
+    metafunc.parametrize("backend", params, indirect=True)
 
 
 QUICK = False  # the quick loop (-m "not slow"): property tests run a fifth of their examples

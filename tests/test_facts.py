@@ -407,7 +407,7 @@ def test_two_handles_recorded_as_one_human_share_one_allowance_from_then_on(
         })  # fmt: skip
     r = quota("ledger", "verify")
     assert r.exit_code == 5 and "ana received 601 manual objects" in r.stderr, r.stderr
-    ok("report", "-o", "r.json", "--format", "json")
+    assert quota("report", "-o", "r.json", "--format", "json").exit_code == 5  # written, and failed
     assert json.loads((tmp_path / "r.json").read_text())["person_same"][0]["second"] == "ana-lab"
 
 

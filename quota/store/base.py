@@ -131,8 +131,19 @@ class Store(ABC):
         """Run one CREATE VIEW statement of sql/<dialect>/views/ for this session."""
 
     def views_current(self, views: Sequence[tuple[str, str]]) -> bool:
-        """Whether the ledger itself holds exactly these views (then a session needs none)."""
+        """Whether the ledger itself holds these views (as their published digest says)."""
         return False
+
+    def stored_views_differ(self, views: Sequence[tuple[str, str]]) -> str | None:
+        """Before the session makes its own: which stored view differs from its definition, if
+        the ledger claims to hold the current ones."""
+        return None
+
+    def foreign_objects(self, fresh: bool = False) -> str | None:
+        """What the ledger holds that can change how quota's SQL reads it (a function, macro,
+        operator, type, view, rule, trigger or row policy quota did not make), in words, or None.
+        `fresh`: look now, even where a backend remembers a recent look (verify does)."""
+        return None
 
     @abstractmethod
     def publish_views(self, views: Sequence[tuple[str, str]]) -> None:

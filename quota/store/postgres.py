@@ -91,6 +91,44 @@ class _IntLoader(Loader):
         return int(text)
 
 
+FOREIGN_OBJECTS = """
+WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = ?)
+SELECT 'function ' || p.proname FROM pg_proc p WHERE p.pronamespace = (SELECT oid FROM ns)
+    AND (p.proname, p.prosrc) NOT IN (SELECT * FROM unnest(?::text[], ?::text[]))
+UNION ALL SELECT 'operator ' || o.oprname FROM pg_operator o WHERE o.oprnamespace = (SELECT oid FROM ns)
+UNION ALL SELECT 'type ' || t.typname FROM pg_type t WHERE t.typnamespace = (SELECT oid FROM ns)
+    AND t.typtype <> 'c'
+    AND NOT (t.typcategory = 'A' AND EXISTS (SELECT 1 FROM pg_type e WHERE e.oid = t.typelem AND e.typtype = 'c'))
+UNION ALL SELECT 'column ' || c.relname || '.' || a.attname || ' of type ' || format_type(a.atttypid, a.atttypmod)
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_type t ON t.oid = a.atttypid
+    WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0
+      AND NOT a.attisdropped AND t.typnamespace <> 'pg_catalog'::regnamespace
+UNION ALL SELECT 'rule ' || r.rulename || ' on ' || c.relname FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
+    WHERE c.relnamespace = (SELECT oid FROM ns) AND r.rulename <> '_RETURN'
+UNION ALL SELECT 'trigger ' || g.tgname || ' on ' || c.relname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
+    WHERE c.relnamespace = (SELECT oid FROM ns) AND NOT g.tgisinternal
+UNION ALL SELECT 'row policy on ' || c.relname FROM pg_class c
+    WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relrowsecurity
+UNION ALL SELECT CASE c.relkind WHEN 'v' THEN 'view ' WHEN 'm' THEN 'materialized view ' ELSE 'foreign table ' END
+    || c.relname FROM pg_class c WHERE c.relnamespace = (SELECT oid FROM ns)
+    AND (c.relkind IN ('m', 'f') OR (c.relkind = 'v' AND c.relname <> ALL (?::text[])))
+LIMIT 1
+"""
+
+
+def _shipped_function_bodies() -> dict[str, str]:
+    """name -> body of each function the migrations create (`CREATE FUNCTION name(...) ... AS $$body$$`)."""
+    import re
+
+    from quota.store import sqlfiles
+
+    out = {}
+    for _, _, sql, _ in sqlfiles.migrations("postgres"):
+        for m in re.finditer(r"CREATE (?:OR REPLACE )?FUNCTION (\w+)\(.*?AS \$\$(.*?)\$\$", sql, re.S):
+            out[m.group(1)] = m.group(2)
+    return out
+
+
 def _placeholders(query: str) -> str:
     """`?` (outside quotes) as PostgreSQL's `$1, $2, ...`: the SQL files use DuckDB's style."""
     if "?" not in query:
@@ -272,6 +310,39 @@ class PgStore(Store):
         )[1]
         self.views_shared = bool(rows) and rows[0][0] == f"quota views {self._views_digest(views)}"
         return self.views_shared
+
+    def stored_views_differ(self, views: Sequence[tuple[str, str]]) -> str | None:
+        """Each stored view's definition against the same SQL made TEMP (as deparsed by the
+        server: the two read alike only when they are alike). Called before the session's TEMP
+        views exist, so that the stored ones' deparse names their tables as the TEMP ones will."""
+        if not self.views_current(views):
+            return None  # an older quota's: TEMP views shadow them, and quota sql refuses them
+        stored = dict(
+            self.rows(
+                """SELECT c.relname, pg_get_viewdef(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                   WHERE n.nspname = ? AND c.relkind = 'v'""",
+                [self.target.schema],
+            )[1]
+        )
+        for name, sql in views:
+            self.execute(sql)
+            self.views_made.append(name)
+            mine = self.rows("SELECT pg_get_viewdef(?::regclass)", [f"pg_temp.{name}"])[1][0][0]
+            if stored.get(name) != mine:
+                return name
+        return None
+
+    def foreign_objects(self, fresh: bool = False) -> str | None:
+        # Anything in the schema that name resolution can prefer to the built-ins quota's SQL
+        # means (a function or operator on a more exact type, a domain with its own `<>`), or
+        # that changes what a table returns (a rule, a trigger, a row policy), or a view quota
+        # does not define.
+        from quota.store import sqlfiles
+
+        views = [name for name, _ in sqlfiles.views(self.dialect)]
+        body = _shipped_function_bodies()
+        found = self.rows(FOREIGN_OBJECTS, [self.target.schema, list(body), list(body.values()), views])[1]
+        return found[0][0] if found else None
 
     def publish_views(self, views: Sequence[tuple[str, str]]) -> None:
         """The documented views as the schema's own (not TEMP) views, so that the reader role can

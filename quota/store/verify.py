@@ -125,6 +125,8 @@ def _verify(store: Store, ledger_id: str, profile: str, full: bool, scope: Scope
     count, head = store.head()
     if found := check_schema(store):
         return VerifyReport(False, ledger_id, count, head, found[1], found[0])
+    if (what := store.foreign_objects(fresh=True)) is not None:
+        return VerifyReport(False, ledger_id, count, head, f"the ledger holds a {what} that quota did not make", 0)
     checks = [check_delivery_times, check_profiles, check_windows, check_exemptions, check_requests, check_objects]
     if full:
         checks = [compare_state, check_lineage, *checks, check_notices, check_withheld]
