@@ -313,3 +313,76 @@ def test_who_received_looks_ids_up_by_index(pg: Backend) -> None:
         con.execute("SET enable_seqscan = off")
         plan = "\n".join(r[0] for r in con.execute("EXPLAIN " + _placeholders(LINEAGE_OF), [[str(p) for p in posts]]))
     assert "lineage_by_id" in plan, plan
+
+
+# ------------------------------------------------------------------ the history is append-only
+
+
+@pytest.fixture
+def roles(pg: Backend) -> Iterator[tuple[str, str]]:
+    """An owner and a writer login of the test's own (roles are the server's, not the schema's)."""
+    import psycopg
+
+    owner, writer = f"{pg.schema}_owner", f"{pg.schema}_writer"
+    with psycopg.connect(PG_URL, autocommit=True) as con:
+        for role in (owner, writer):
+            con.execute(f"CREATE ROLE {role} LOGIN")
+        con.execute(f"ALTER ROLE {owner} CREATEROLE")
+        con.execute(f"GRANT CREATE ON DATABASE test TO {owner}")
+    try:
+        yield owner, writer
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as con:
+            con.execute(f"DROP SCHEMA IF EXISTS {pg.schema} CASCADE")
+            for role in (f"{pg.schema}_reader", owner, writer):
+                if con.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
+                    con.execute(f"DROP OWNED BY {role}")
+                    con.execute(f"DROP ROLE {role}")
+
+
+def as_role(url: str, role: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, f"{role}@{host}", parts.path, parts.query, ""))
+
+
+def test_the_writer_role_may_only_append_and_the_owner_is_stopped_by_triggers(
+    pg: Backend, roles: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
+    owner, writer = roles
+    owner_url, writer_url = as_role(pg.db, owner), as_role(pg.db, writer)
+    r = quota("init", "--db", writer_url, "--owner", owner_url.split("?")[0], "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["writer_role"] == writer, r.stderr
+    monkeypatch.setenv("QUOTA_DB", writer_url)
+    init_acme(("export", str(PAGES), "--to", "acme", "-o", "out"))  # init again as the writer: nothing to do
+    assert quota("ledger", "verify").exit_code == 0
+    plain = as_role(PG_URL, writer)
+    for statement in (
+        "UPDATE events SET body = body WHERE seq = 1",
+        "DELETE FROM lineage",
+        "TRUNCATE deletion_notice_ids",
+        "UPDATE reservations SET post_ids = 0",
+        "DELETE FROM ledger_meta",
+        "INSERT INTO schema_migrations VALUES (99, 'x', 'x', now())",
+    ):
+        with psycopg.connect(plain, autocommit=True) as con:
+            con.execute(f"SET search_path TO {pg.schema}")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                con.execute(statement)
+    # The owner may alter grants, not the history: the triggers refuse it too.
+    with psycopg.connect(as_role(PG_URL, owner), autocommit=True) as con:
+        con.execute(f"SET search_path TO {pg.schema}")
+        for statement in ("UPDATE events SET body = body WHERE seq = 1", "DELETE FROM lineage", "TRUNCATE events"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+                con.execute(statement)
+        con.execute("ALTER TABLE events DISABLE TRIGGER quota_append_only_rows")
+    r = quota("ledger", "verify")
+    assert r.exit_code == 5 and "table events lacks its append-only triggers" in r.stderr, r.stderr
+    assert quota("init", "--owner", owner_url.split("?")[0]).exit_code == 0
+    assert quota("ledger", "verify").exit_code == 0
+    same = quota("init", "--owner", writer_url)
+    assert same.exit_code == 2 and "the owner and the writer are one role" in same.stderr

@@ -23,19 +23,49 @@ from quota.render import render, to_json
 
 
 @cli.command()
+@click.option(
+    "--owner",
+    "owner",
+    default=None,
+    metavar="URL",
+    help="PostgreSQL: the role that owns the ledger's schema, which alone makes and migrates it; "
+    "the --db role is then granted to read and append, never to change or remove a row.",
+)
 @ledger_options
-def init(db: str | None, wait: float) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
+def init(owner: str | None, db: str | None, wait: float, as_json: bool) -> None:
     """Create the ledger, or upgrade it to this version (safe to repeat).
 
     \b
-    Example:
+    Examples:
       quota init --db /srv/quota/ledger.duckdb
+      quota init --db "postgresql://quota_writer@db/quota?schema=ledger" \\
+                 --owner "postgresql://quota_owner@db/quota?schema=ledger"
     """
-    with writer(db, wait, create=True) as ledger:
-        seq, _ = ledger.head()
-        done = "created" if ledger.created else "upgraded"
-        click.echo(f"{done} ledger {ledger.ledger_id} at {ledger.path} ({seq} events)", err=True)
-    click.echo(ledger.path)
+    from quota.store import owner_and_writer
+
+    if owner is not None:
+        owner_url, writer_role = owner_and_writer(owner, db)
+        with writer(owner_url, wait, create=True) as ledger:
+            seq, _ = ledger.head()
+            done = "created" if ledger.created else "upgraded"
+            ledger.store.grant_writer(writer_role)  # type: ignore[attr-defined]
+            ledger_id = ledger.ledger_id
+    else:
+        writer_role = None
+        with writer(db, wait, create=True) as ledger:
+            seq, _ = ledger.head()
+            done = "created" if ledger.created else "upgraded"
+            ledger_id = ledger.ledger_id
+    click.echo(f"{done} ledger {ledger_id} at {ledger.path} ({seq} events)", err=True)
+    if writer_role is not None:
+        click.echo(f"the role {writer_role} may read the ledger and append to it, never change a row", err=True)
+    if as_json:
+        doc = {"ledger_id": ledger_id, "path": ledger.path, "events": seq, "done": done,
+               "migrations": ledger.applied, "writer_role": writer_role}  # fmt: skip
+        click.echo(to_json(doc))
+    else:
+        click.echo(ledger.path)
 
 
 @cli.group("ledger")

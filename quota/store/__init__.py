@@ -56,3 +56,34 @@ def open_store(
 
         with open_duckdb(target, write, wait, create, say) as store:
             yield store
+
+
+def owner_and_writer(owner: str, db: str | Path | None) -> tuple[str, str]:
+    """The owner's URL (with the ledger's schema) and the name of the role the ledger URL logs
+    in as, for a ledger whose schema one role owns and another writes."""
+    from quota.errors import UsageError
+
+    target = resolve(db)
+    if not isinstance(target, str) or not is_url(owner):
+        raise UsageError("an owner role is a PostgreSQL idea: give the ledger and its owner as postgresql:// URLs")
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    from quota.store.postgres import Target
+
+    mine, theirs = Target(target), Target(owner)
+    parts = urlsplit(owner)
+    if "schema" not in dict(parse_qsl(parts.query)):
+        query = urlencode([*parse_qsl(parts.query, keep_blank_values=True), ("schema", mine.schema)])
+        owner = urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+        theirs = Target(owner)
+    if theirs.where != mine.where:
+        raise UsageError(f"the owner's URL names {theirs.where}, the ledger is {mine.where}: give the same place")
+    with mine.connect() as conn:
+        row = conn.execute("SELECT current_user").fetchone()
+    assert row is not None
+    role = str(row[0])
+    with theirs.connect() as conn:
+        row = conn.execute("SELECT current_user").fetchone()
+    if row is not None and str(row[0]) == role:
+        raise UsageError(f"the owner and the writer are one role ({role}): give the owner's own login")
+    return owner, role

@@ -139,6 +139,10 @@ class Store(ABC):
         the ledger claims to hold the current ones."""
         return None
 
+    def missing_guard(self) -> str | None:
+        """What protection of the history the backend keeps is missing, in words, or None."""
+        return None
+
     def foreign_objects(self, fresh: bool = False) -> str | None:
         """What the ledger holds that can change how quota's SQL reads it (a function, macro,
         operator, type, view, rule, trigger or row policy quota did not make), in words, or None.

@@ -91,6 +91,9 @@ class _IntLoader(Loader):
         return int(text)
 
 
+# The tables of the ledger's history (sql/postgres/queries/guard.sql).
+APPEND_ONLY = ("events", "lineage", "deletion_notice_ids")
+
 FOREIGN_OBJECTS = """
 WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = ?)
 SELECT 'function ' || p.proname FROM pg_proc p WHERE p.pronamespace = (SELECT oid FROM ns)
@@ -107,6 +110,8 @@ UNION ALL SELECT 'rule ' || r.rulename || ' on ' || c.relname FROM pg_rewrite r 
     WHERE c.relnamespace = (SELECT oid FROM ns) AND r.rulename <> '_RETURN'
 UNION ALL SELECT 'trigger ' || g.tgname || ' on ' || c.relname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
     WHERE c.relnamespace = (SELECT oid FROM ns) AND NOT g.tgisinternal
+      AND NOT (g.tgname IN ('quota_append_only_rows', 'quota_append_only_truncate') AND g.tgfoid =
+               (SELECT oid FROM pg_proc WHERE proname = 'quota_append_only' AND pronamespace = (SELECT oid FROM ns)))
 UNION ALL SELECT 'row policy on ' || c.relname FROM pg_class c
     WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relrowsecurity
 UNION ALL SELECT CASE c.relkind WHEN 'v' THEN 'view ' WHEN 'm' THEN 'materialized view ' ELSE 'foreign table ' END
@@ -123,7 +128,10 @@ def _shipped_function_bodies() -> dict[str, str]:
     from quota.store import sqlfiles
 
     out = {}
-    for _, _, sql, _ in sqlfiles.migrations("postgres"):
+    texts = [sql for _, _, sql, _ in sqlfiles.migrations("postgres")] + [
+        sqlfiles.queries("postgres")["append_only_function"]
+    ]
+    for sql in texts:
         for m in re.finditer(r"CREATE (?:OR REPLACE )?FUNCTION (\w+)\(.*?AS \$\$(.*?)\$\$", sql, re.S):
             out[m.group(1)] = m.group(2)
     return out
@@ -309,6 +317,14 @@ class PgStore(Store):
             "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = ?", [self.target.schema]
         )[1]
         self.views_shared = bool(rows) and rows[0][0] == f"quota views {self._views_digest(views)}"
+        if self.views_shared:  # and every one of them is there (a DROP ... CASCADE takes views along)
+            names = [name for name, _ in views]
+            (present,) = self.rows(
+                """SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                   WHERE n.nspname = ? AND c.relkind = 'v' AND c.relname = ANY(?::text[])""",
+                [self.target.schema, names],
+            )[1][0]
+            self.views_shared = int(present) == len(names)
         return self.views_shared
 
     def stored_views_differ(self, views: Sequence[tuple[str, str]]) -> str | None:
@@ -342,12 +358,44 @@ class PgStore(Store):
         views = [name for name, _ in sqlfiles.views(self.dialect)]
         body = _shipped_function_bodies()
         found = self.rows(FOREIGN_OBJECTS, [self.target.schema, list(body), list(body.values()), views])[1]
-        return found[0][0] if found else None
+        return str(found[0][0]) if found else None
+
+    def missing_guard(self) -> str | None:
+        guarded = self.rows(
+            """SELECT c.relname, count(*) FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = ? AND g.tgname LIKE 'quota_append_only_%' AND g.tgenabled <> 'D'
+               GROUP BY c.relname""",
+            [self.target.schema],
+        )[1]
+        have = {name for name, n in guarded if n == 2}
+        if missing := [t for t in APPEND_ONLY if t not in have]:
+            return f"the ledger's table {missing[0]} lacks its append-only triggers (quota init, as the owner, puts them back)"
+        return None
+
+    def owns_schema(self) -> bool:
+        return bool(
+            self.rows(
+                "SELECT pg_has_role(current_user, nspowner, 'USAGE') FROM pg_namespace WHERE nspname = ?",
+                [self.target.schema],
+            )[1][0][0]
+        )
+
+    def grant_writer(self, role: str) -> None:
+        """What the role quota writes with may do: read every table and add rows, never change
+        or remove one; the ledger's identity and its migrations it may only read."""
+        schema = pgsql.Identifier(self.target.schema).as_string(self.conn)
+        who = pgsql.Identifier(role).as_string(self.conn)
+        self.execute(f"GRANT USAGE ON SCHEMA {schema} TO {who}")
+        self.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {who}")
+        self.execute(f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA {schema} TO {who}")
+        self.execute(f"REVOKE INSERT ON {schema}.ledger_meta, {schema}.schema_migrations FROM {who}")
 
     def publish_views(self, views: Sequence[tuple[str, str]]) -> None:
         """The documented views as the schema's own (not TEMP) views, so that the reader role can
-        read them; re-made when the code or the profile in force changed them."""
-        if self.views_current(views):
+        read them; re-made when the code or the profile in force changed them. Only the schema's
+        owner can: a writer role leaves them to the next quota init (quota sql says so)."""
+        if self.views_current(views) or not self.owns_schema():
             return
         schema = pgsql.Identifier(self.target.schema).as_string(self.conn)
         with self.transaction():
@@ -368,7 +416,21 @@ class PgStore(Store):
         self.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
 
     def migrate(self, ledger_id: str | None = None, created_at: datetime | None = None) -> list[str]:
+        if self.initialised() and not self.owns_schema():
+            from quota.store import sqlfiles
+
+            # The writer role of a ledger another role owns: it has nothing to make.
+            if self.schema_version() < sqlfiles.migrations(self.dialect)[-1][0]:
+                raise LedgerError(
+                    f"the ledger {self.where} needs migrations that only the role owning its schema may apply: "
+                    "run quota init --owner URL"
+                )
+            return []
         applied = super().migrate(ledger_id, created_at)
+        self.execute(self.sql("append_only_function"))
+        for table in APPEND_ONLY:
+            self.execute(self.sql("append_only_rows").replace("{table}", table))
+            self.execute(self.sql("append_only_truncate").replace("{table}", table))
         role = pgsql.Identifier(self.reader_role).as_string(self.conn)
         if not self.rows("SELECT 1 FROM pg_roles WHERE rolname = ?", [self.reader_role])[1]:
             try:
@@ -502,7 +564,7 @@ def open_postgres(url: str, write: bool, wait: float, create: bool, say: Callabl
         # always does: 0.6 s of compiling for a query that runs in milliseconds.
         store.execute("SET jit = off")
         schema = pgsql.Identifier(target.schema).as_string(conn)
-        if create:
+        if create and not store.rows("SELECT 1 FROM pg_namespace WHERE nspname = ?", [target.schema])[1]:
             store.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         store.execute(f"SET search_path TO {schema}")
         if not create and not store.rows("SELECT 1 FROM pg_namespace WHERE nspname = ?", [target.schema])[1]:

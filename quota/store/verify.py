@@ -127,6 +127,8 @@ def _verify(store: Store, ledger_id: str, profile: str, full: bool, scope: Scope
         return VerifyReport(False, ledger_id, count, head, found[1], found[0])
     if (what := store.foreign_objects(fresh=True)) is not None:
         return VerifyReport(False, ledger_id, count, head, f"the ledger holds a {what} that quota did not make", 0)
+    if (missing := store.missing_guard()) is not None:
+        return VerifyReport(False, ledger_id, count, head, missing, 0)
     checks = [check_delivery_times, check_profiles, check_windows, check_exemptions, check_requests, check_objects]
     if full:
         checks = [compare_state, check_lineage, *checks, check_notices, check_withheld]
