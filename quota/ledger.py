@@ -257,6 +257,15 @@ class Session:
             report.ok, report.problem = False, why
         return report
 
+    def verify_log(self, directory: Path) -> tuple[int, str | None]:
+        """The ledger against every checkpoint of its log in `directory`: how many were
+        checked, and why the first it does not extend fails (None when it extends them all)."""
+        log, lines = read_checkpoint_log(directory, self.ledger_id)
+        for n, line in enumerate(lines, 1):
+            if (why := self.extends(line)) is not None:
+                return n, f"{log}, line {n}: {why}"
+        return len(lines), None
+
     def copy_to(self, to: str | Path, wait: float = 60.0, say: Callable[[str], None] | None = None) -> CopyReport:
         """Copy this whole ledger into a new one (a file or a PostgreSQL schema), verified; the
         copy extends the same chain (quota.store.copy)."""
@@ -305,6 +314,51 @@ def read_checkpoint(path: Path) -> str:
         return data.decode("ascii")
     except UnicodeDecodeError:
         raise BadInput(name, "is not a quota checkpoint (it is not plain text)") from None
+
+
+def checkpoint_log(directory: Path, ledger_id: str) -> Path:
+    """The log of one ledger's checkpoints in a directory kept apart from the ledger."""
+    return directory / f"checkpoints-{ledger_id}.log"
+
+
+def append_checkpoint(directory: Path, ledger_id: str, line: str) -> Path:
+    """Add `line` to the ledger's checkpoint log in `directory` (made if need be), fsynced."""
+    import os
+
+    from quota.errors import UsageError
+
+    log = checkpoint_log(directory, ledger_id)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise UsageError(f"cannot write the checkpoint log {log} ({e.strerror})") from None
+    try:
+        if not __import__("stat").S_ISREG(os.fstat(fd).st_mode):
+            raise UsageError(f"{log} is not a regular file: the checkpoint log is one")
+        os.write(fd, (line + "\n").encode("ascii"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return log
+
+
+def read_checkpoint_log(directory: Path, ledger_id: str) -> tuple[Path, list[str]]:
+    """Every checkpoint in the ledger's log in `directory` (none when there is no log yet)."""
+    from quota.errors import BadInput
+    from quota.readers.source import regular_file
+
+    log = checkpoint_log(directory, ledger_id)
+    if not log.exists():
+        return log, []
+    regular_file(log, str(log))
+    try:
+        text = log.read_bytes().decode("ascii")
+    except OSError as e:
+        raise BadInput(str(log), f"cannot be read ({e.strerror})") from None
+    except UnicodeDecodeError:
+        raise BadInput(str(log), "is not a checkpoint log (it is not plain text)") from None
+    return log, [line for line in text.splitlines() if line.strip()]
 
 
 def _stderr(message: str) -> None:

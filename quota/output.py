@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from quota import __version__
 from quota.errors import UsageError
 from quota.ids import Kind
-from quota.scratch import WorkDir, as_error
+from quota.scratch import WorkDir, as_error, unwritable
 
 if TYPE_CHECKING:
     from quota.stripping import Stripped
@@ -157,6 +157,38 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def writable_file(path: Path, what: str = "the output") -> None:
+    """Refuse (exit 2) a path that exists and is not a regular file: writing beside it and
+    renaming would replace a device, a FIFO or a socket (as root, even /dev/full)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise UsageError(f"cannot look at {path} ({e.strerror})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise UsageError(f"{path} is a directory: {what} is written to a file")
+    if not stat.S_ISREG(st.st_mode):
+        raise UsageError(
+            f"{path} is not a regular file (a device, FIFO or socket): {what} is written to a regular file or a new path"
+        )
+
+
+def replace_file(path: Path, text: str, what: str = "the output") -> None:
+    """Write `text` to `path` whole or not at all: beside it, fsynced, renamed into place."""
+    writable_file(path, what)
+    tmp = hidden_sibling(path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise unwritable(path, e) from None
 
 
 def hidden_sibling(path: Path) -> Path:

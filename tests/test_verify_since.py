@@ -254,3 +254,37 @@ def test_the_report_never_claims_a_table_it_reads_is_sound_when_it_was_altered(w
                 body = text.split("<body>", 1)[1]
                 assert body.index('id="failed"') < body.index("<h2>") and "FAILED VERIFICATION" in body
                 assert 'id="verified" data-value="0"' in body and ">verified<" not in body
+
+
+def test_checkpoints_kept_apart_catch_history_cut_off_that_verify_alone_cannot(world: Path, backend: Backend) -> None:
+    logs = world / "kept-elsewhere"
+    r = quota("ledger", "checkpoint", "--to", logs, "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["log"].endswith(".log"), r.stderr
+    assert quota("entity", "add", "beta", "--name", "Beta").exit_code == 0
+    first = json.loads(r.stdout)
+    assert quota("ledger", "checkpoint", "--to", logs).exit_code == 0
+    (log,) = logs.iterdir()
+    assert log.name == f"checkpoints-{first['ledger_id']}.log" and len(log.read_text().splitlines()) == 2
+    ok = quota("ledger", "verify", "--checkpoints", logs)
+    assert ok.exit_code == 0 and "extends every checkpoint of its log" in ok.stdout and "2 checkpoints" in ok.stdout
+    # The newest event cut off with its row: the chain alone still verifies.
+    last = backend.rows("SELECT max(seq) FROM events")[0][0]
+    backend.raw(f"DELETE FROM events WHERE seq = {last}", "DELETE FROM entities WHERE entity = 'beta'")
+    assert quota("ledger", "verify").exit_code == 0
+    r = quota("ledger", "verify", "--checkpoints", logs, "--json")
+    assert r.exit_code == 5 and f"{log}, line 2: " in r.stderr, r.stderr
+    assert json.loads(r.stdout)["checkpoints_checked"] == 2
+
+
+@pytest.mark.duckdb_only
+def test_outputs_are_regular_files_or_new_paths(world: Path) -> None:
+    import os
+
+    fifo = world / "fifo"
+    os.mkfifo(fifo)
+    for args in (("report", "-o", fifo), ("report", "-o", "/dev/null"), ("ledger", "checkpoint", "-o", "/dev/null")):
+        r = quota(*args)
+        assert r.exit_code == 2 and "is not a regular file" in r.stderr, (args, r.stderr)
+    assert fifo.is_fifo() and Path("/dev/null").is_char_device()
+    r = quota("report", "-o", world)
+    assert r.exit_code == 2 and "is a directory" in r.stderr

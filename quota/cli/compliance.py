@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -312,19 +311,18 @@ def report_cmd(
 
     from quota import report, report_html
     from quota.ledger import read_checkpoint
-    from quota.output import hidden_sibling
+    from quota.output import replace_file, writable_file
 
     end = parse_time(until, "--until") if until else None
     start = parse_time(since, "--since") if since else None
     if start and end and start >= end:
         raise click.UsageError("--since must be before --until")
     checkpoint = read_checkpoint(checkpoint_file) if checkpoint_file is not None else None
+    writable_file(out, "a report")  # before the work, and again when it is written
     with reader(db, wait) as ledger:
         doc = report.build(ledger, start, end, checkpoint=checkpoint)
     text = to_json(doc) + "\n" if fmt == "json" else report_html.render(doc)
-    tmp = hidden_sibling(out)
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, out)
+    replace_file(out, text, "a report")
     state = "verified" if doc["ledger"]["verified"] else "FAILED verification"
     click.echo(
         f"wrote {out}: {plural(len(doc['entities']), 'entity')}, {plural(len(doc['exemptions']), 'exemption')}, "

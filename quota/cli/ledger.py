@@ -302,10 +302,25 @@ def ledger_import(csv_file: Path, breach: bool, reason: str | None, db: str | No
     default=None,
     help="Check that the ledger extends this checkpoint, then verify only what came after it.",
 )
+@click.option(
+    "--checkpoints",
+    "log_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    envvar="QUOTA_CHECKPOINTS",
+    help="Also check the ledger against every checkpoint in its log in this directory "
+    "(written by ledger checkpoint --to; default $QUOTA_CHECKPOINTS).",
+)
 @ledger_options
 @format_options
 def ledger_verify(
-    checkpoint_file: Path | None, since_file: Path | None, db: str | None, wait: float, as_json: bool, as_csv: bool
+    checkpoint_file: Path | None,
+    since_file: Path | None,
+    log_dir: Path | None,
+    db: str | None,
+    wait: float,
+    as_json: bool,
+    as_csv: bool,
 ) -> None:
     """Recompute the hash chain and rebuild the state from the events; exit 5 at the first problem.
 
@@ -329,13 +344,22 @@ def ledger_verify(
     since = read_checkpoint(since_file) if since_file is not None else None
     with reader(db, wait) as ledger:
         report = ledger.verify(checkpoint=checkpoint, since=since)
+        logged = None
+        if log_dir is not None and report.ok:
+            logged, why = ledger.verify_log(log_dir)
+            if why is not None:
+                report.ok, report.problem = False, why
     row = report.as_json()
+    if log_dir is not None:
+        row["checkpoints_checked"] = logged
     if fmt != "table":
         click.echo(render([row], list(row), fmt) if fmt == "csv" else to_json(row))
     if not report.ok:
         raise LedgerError(f"ledger verification failed: {report.problem}")
     if fmt == "table":
         click.echo(f"ok: ledger {report.ledger_id}, {report.events} events, head {report.head}")
+        if log_dir is not None:
+            click.echo(f"extends every checkpoint of its log in {log_dir} ({plural(logged or 0, 'checkpoint')})")
         if report.since is not None:
             new = plural(report.events - report.since, "event")
             click.echo(
@@ -352,19 +376,42 @@ def ledger_verify(
 @click.option(
     "-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write it to a file too."
 )
+@click.option(
+    "--to",
+    "log_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    envvar="QUOTA_CHECKPOINTS",
+    help="Append it to the ledger's checkpoint log in this directory, kept apart from the ledger "
+    "(default $QUOTA_CHECKPOINTS); verify --checkpoints DIR checks them all.",
+)
 @ledger_options
-def ledger_checkpoint(out: Path | None, db: str | None, wait: float) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the checkpoint as JSON.")
+def ledger_checkpoint(out: Path | None, log_dir: Path | None, db: str | None, wait: float, as_json: bool) -> None:
     """Print `ledger-id / event count / head hash / UTC time` for compliance to keep elsewhere.
 
     \b
-    Example:
+    Examples:
       quota ledger checkpoint -o checkpoint-2026-11.txt
+      quota ledger checkpoint --to /mnt/compliance/checkpoints
     """
+    from quota.ledger import append_checkpoint
+    from quota.output import replace_file
+
     with reader(db, wait) as ledger:
         line = ledger.checkpoint()
+        ledger_id = ledger.ledger_id
     if out is not None:
-        out.write_text(line + "\n")
-    click.echo(line)
+        replace_file(out, line + "\n", "a checkpoint")
+    log = append_checkpoint(log_dir, ledger_id, line) if log_dir is not None else None
+    if log is not None:
+        click.echo(f"appended to {log}", err=True)
+    if as_json:
+        _, lid, events, head, at = line.split()
+        click.echo(to_json({"checkpoint": line, "ledger_id": lid, "events": int(events), "head": head, "at": at,
+                            "log": str(log) if log else None}))  # fmt: skip
+    else:
+        click.echo(line)
 
 
 @ledger_group.command("copy")
