@@ -19,7 +19,7 @@ from quota.errors import UsageError
 from quota.ids import Kind
 from quota.ledger import Session
 from quota.store import resolve
-from quota.times import utc_naive
+from quota.times import parse_iso, utc_naive
 
 if TYPE_CHECKING:
     import polars as pl
@@ -32,15 +32,26 @@ if TYPE_CHECKING:
 
 
 def _frame(table: pa.Table) -> pl.DataFrame:
+    """Every answer through one door: the types of quota.answers (times datetime[us, UTC])."""
     import polars as pl
 
-    frame = pl.from_arrow(table)
+    from quota.answers import normalized
+
+    frame = pl.from_arrow(normalized(table))
     assert isinstance(frame, pl.DataFrame)
     return frame
 
 
-def _rows_frame(rows: list[dict[str, Any]], columns: Sequence[str], ids: Sequence[str] = ()) -> pl.DataFrame:
-    """Rows the library computed in Python, through Arrow; `ids`: columns of IDs (uint64)."""
+# Columns that hold times, in the rows the library computes in Python: typed as times even
+# when every value is null.
+_TIMES = frozenset({"at", "deadline", "window_start", "period_from", "period_until", "valid_from", "valid_until"})
+
+
+def _rows_frame(
+    rows: list[dict[str, Any]], columns: Sequence[str], ids: Sequence[str] = (), counts: Sequence[str] = ()
+) -> pl.DataFrame:
+    """Rows the library computed in Python, through Arrow; `ids`: columns of IDs (uint64);
+    `counts`: whole numbers (int64) that may all be null."""
     import pyarrow as pa
 
     arrays = []
@@ -48,8 +59,15 @@ def _rows_frame(rows: list[dict[str, Any]], columns: Sequence[str], ids: Sequenc
         values = [r.get(c) for r in rows]
         if c in ids:
             arrays.append(pa.array([None if v is None else int(v) for v in values], pa.uint64()))
+        elif c in _TIMES or c.endswith("_at"):
+            # naive: UTC, as the ledger keeps time; an event's recorded_at is its ISO text
+            times = [parse_iso(v) if isinstance(v, str) else v for v in values]
+            arrays.append(pa.array([utc_naive(t) if t is not None else None for t in times], pa.timestamp("us")))
+        elif c in counts:
+            arrays.append(pa.array([None if v is None else int(v) for v in values], pa.int64()))
         else:
-            arrays.append(pa.array(values))
+            array = pa.array(values)
+            arrays.append(array.cast(pa.string()) if pa.types.is_null(array.type) else array)
     return _frame(pa.table(arrays, names=list(columns)))
 
 
@@ -153,14 +171,77 @@ class Ledger:
         return _frame(table)
 
     def sql(self, query: str, timeout: float = 30.0) -> pl.DataFrame:
-        """One read-only SELECT over the ledger's tables and views, locked down as `quota sql` is."""
-        import pyarrow as pa
-
+        """One read-only SELECT over the ledger's tables and views, locked down as `quota sql` is,
+        typed as the database declares (quota.answers): IDs UInt64, counts and sums Int64 (a sum
+        past 2^63 Decimal), decimals Decimal, times datetime[us, UTC] on both backends."""
         from quota import sqlquery
 
         with self._read() as session:
-            columns, rows = sqlquery.run(session, query, timeout)
-        return _frame(pa.Table.from_pylist(rows) if rows else pa.table({c: pa.array([]) for c in columns}))
+            return _frame(sqlquery.table(session, query, timeout))
+
+    def notices(self, at: datetime | None = None, everything: bool = False) -> pl.DataFrame:
+        """Open deletion notices (`quota notice list`): one row per notice and entity still to
+        be told (with `everything`, told ones too), overdue first."""
+        from quota import notices
+
+        with self._read() as session:
+            found = notices.open_notices(session, at or session.now(), everything)
+        rows = [
+            {"notice_id": n["notice_id"], "deadline": n["deadline"], "overdue": n["overdue"], "entity": e["entity"],
+             "ids": e["ids"], "told_at": e["told_at"]}
+            for n in found
+            for e in (n["entities"] or [{"entity": None, "ids": 0, "told_at": None}])
+        ]  # fmt: skip
+        return _rows_frame(rows, ["notice_id", "deadline", "overdue", "entity", "ids", "told_at"], counts=["ids"])
+
+    def requests(self, state: str | None = None) -> pl.DataFrame:
+        """Researchers' requests (`quota request list`) with their state and counts."""
+        import json
+
+        from quota import requests
+
+        with self._read() as session:
+            rows = requests.listing(session, (state,) if state else ())
+        for r in rows:
+            r["filters"] = json.dumps(r["filters"], sort_keys=True)
+        counts = [c for c in REQUEST_COLUMNS if c.endswith("_ids") and c != "export_ids"]
+        return _rows_frame(rows, REQUEST_COLUMNS, counts=counts)
+
+    def datasets(self) -> pl.DataFrame:
+        """The registered datasets (`quota dataset list`)."""
+        from quota import datasets
+
+        with self._read() as session:
+            rows = datasets.listing(session)
+        return _rows_frame(rows, datasets.COLUMNS, counts=["post_ids", "user_ids", "inputs"])
+
+    def entities(self) -> pl.DataFrame:
+        """The recipients (`quota entity list`): terms accepted, persons."""
+        from quota import registry
+
+        with self._read() as session:
+            rows = registry.entities(session)
+        return _rows_frame(rows, ["entity", "name", "kind", "terms_accepted_at", "persons"], counts=["persons"])
+
+    def report(
+        self, path: str | Path, since: datetime | None = None, until: datetime | None = None, fmt: str | None = None
+    ) -> dict[str, Any]:
+        """Write the compliance report (`quota report`) to `path` (HTML, or JSON for a .json path
+        or fmt="json") and return its document; `doc["ledger"]["verified"]` says whether the
+        ledger passed the report's checks (the file says so at its top when not)."""
+        from quota import report, report_html
+        from quota.output import replace_file, writable_file
+        from quota.render import to_json
+
+        out = Path(path)
+        fmt = fmt or ("json" if out.suffix.lower() == ".json" else "html")
+        if fmt not in ("html", "json"):
+            raise UsageError(f"a report is html or json, not {fmt!r}")
+        writable_file(out, "a report")
+        with self._read() as session:
+            doc = report.build(session, since, until)
+        replace_file(out, to_json(doc) + "\n" if fmt == "json" else report_html.render(doc), "a report")
+        return doc
 
     # -------------------------------------------------------------- acts
 
@@ -207,6 +288,13 @@ class Ledger:
         """This whole ledger into a new file or PostgreSQL schema, verified (`quota ledger copy`)."""
         with self._read() as session:
             return session.copy_to(to, self.wait)
+
+
+REQUEST_COLUMNS = [
+    "request_id", "state", "dataset", "person", "entity", "exemption", "requested_post_ids", "delivered_post_ids",
+    "left_post_ids", "withheld_post_ids", "requested_user_ids", "delivered_user_ids", "export_ids", "kinds",
+    "purpose", "filters", "selection_sha256", "submitted_by", "submitted_at", "decided_by", "decided_at", "note",
+]  # fmt: skip
 
 
 @dataclass

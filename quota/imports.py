@@ -6,12 +6,13 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 from quota import registry
 from quota.errors import BadInput, PolicyRefusal, UsageError
-from quota.exports import check_recipient, existing, ledger_state, recipient_label, refusal
+from quota.exports import check_recipient, ledger_state, recipient_label, refusal
 from quota.ledger import Session, iso
 from quota.policy import MAX_QUANTITY, PROFILES, Entry, check, judging, next_free_at
 from quota.readers.source import bounded_lines, regular_file
@@ -33,6 +34,9 @@ def _text_lines(path: Path, name: str) -> Iterator[str]:
                 yield raw.decode("utf-8-sig" if n == 1 else "utf-8")
             except UnicodeDecodeError:
                 raise BadInput(name, "is not UTF-8 text, so not a CSV file", n) from None
+
+
+MAX_ROWS = 10_000
 
 
 def _count(name: str, row: dict[str, Any], col: str, line: int) -> int:
@@ -70,9 +74,16 @@ def _planned(ledger: Session, path: Path, name: str) -> list[tuple[int, dict[str
             f"(it takes {','.join(COLUMNS)})", 1,
         )  # fmt: skip
     planned: list[tuple[int, dict[str, Any]]] = []
+    known = {e for (e,) in ledger.rows("SELECT entity FROM entities")}
     try:
         for row in reader:
             line = reader.line_num
+            if len(planned) == MAX_ROWS:
+                # Each row is checked in every window it falls in: a history longer than this
+                # is imported in parts, each all or nothing.
+                raise BadInput(
+                    name, f"has more than {MAX_ROWS:,} rows: import it in files of at most {MAX_ROWS:,}", line
+                )
             if None in row:
                 raise BadInput(name, f"the row has more fields than the header's {len(fields)}", line)
             try:
@@ -80,7 +91,7 @@ def _planned(ledger: Session, path: Path, name: str) -> list[tuple[int, dict[str
             except TimeProblem as e:
                 raise BadInput(name, f"at: {e}", line) from None
             counts = {col: _count(name, row, col, line) for col in ("post_ids", "user_ids")}
-            if not ledger.query("SELECT 1 FROM entities WHERE entity = ?", [row["entity"]]):
+            if row["entity"] not in known:
                 raise BadInput(name, f"entity {(row['entity'] or '')[:60]!r} is not in the ledger (add it first)", line)
             if at > now + CLOCK_SLACK:
                 raise BadInput(name, f"at {iso(at)} is in the future", line)
@@ -149,29 +160,40 @@ def import_csv(ledger: Session, path: Path, name: str, breach: str | None = None
     # Each row is checked against the ledger plus the rows before it, as if recorded one by one.
     added: dict[str, list[Entry]] = {}
     lineage: dict[str, list[int]] = {}
+    done = {e for (e,) in ledger.rows("SELECT export_id FROM reservations WHERE export_id LIKE 'import-%'")}
+    # Read once: the ledger does not change while the rows are judged (10,000 rows, one
+    # query each, took minutes).
+    found = registry.holders(ledger)
+    first_terms = dict(ledger.rows("SELECT entity, min(accepted_at) FROM terms_acceptances GROUP BY entity"))
     for line, body in planned:
         at = parse_iso(body["at"])
         profile = PROFILES[body["profile"]]
-        try:
-            check_recipient(ledger, body["entity"], None, at)
-        except PolicyRefusal as e:
-            raise PolicyRefusal(f"{name}, line {line}: {e}") from None
-        entries, perms = ledger_state(ledger, body["entity"], at, profile.window)
+        terms = first_terms.get(body["entity"])
+        if terms is None or terms.replace(tzinfo=UTC) > at:
+            try:
+                check_recipient(ledger, body["entity"], None, at)  # says why, in its words
+            except PolicyRefusal as e:
+                raise PolicyRefusal(f"{name}, line {line}: {e}") from None
         # The rows before this one count for the same holder (the entity's organisation, or it).
-        holder = registry.holder_of(ledger, body["entity"])
-        entries = entries + added.get(holder, [])
-        verdict = check(entries, perms, profile.post_id_cap, profile.window, at, body["post_ids"])
-        if not verdict.allowed:
+        holder = found.holder(body["entity"])
+        if body["post_ids"] == 0:  # no Post ID can break a cap
+            verdict = None
+        else:
+            entries, perms = ledger_state(ledger, body["entity"], at, profile.window)
+            entries = entries + added.get(holder, [])
+            verdict = check(entries, perms, profile.post_id_cap, profile.window, at, body["post_ids"])
+        if verdict is not None and not verdict.allowed:
             if breach is None:
                 fits = next_free_at(entries, perms, profile.post_id_cap, profile.window, at, body["post_ids"])
                 why = refusal(recipient_label(ledger, body["entity"]), at, body["post_ids"], verdict, fits, perms)
                 raise PolicyRefusal(f"{name}, line {line}: {why} (if it happened: --breach)")
             body["breach"] = breach.strip()
-        if existing(ledger, body["export_id"]) is not None:
+        if body["export_id"] in done:
             raise UsageError(f"{name}, line {line} was already imported (as {body['export_id']})")
         if "ids_file" in body:
             lineage[body["export_id"]] = _ids_of(path, name, line, body)
-        added.setdefault(holder, []).append(Entry(at, body["post_ids"]))
+        if body["post_ids"]:
+            added.setdefault(holder, []).append(Entry(at, body["post_ids"]))
     if breach is not None and not any("breach" in body for _, body in planned):
         raise UsageError(f"{name} breaks no cap: import it without --breach")
 

@@ -299,10 +299,10 @@ class Session:
 def read_checkpoint(path: Path) -> str:
     """A checkpoint file's text: one short line, so at most 4 KiB is read of whatever it is."""
     from quota.errors import BadInput
-    from quota.readers.source import read_bounded, regular_file
+    from quota.readers.source import document_file, read_bounded
 
     name = str(path)
-    regular_file(path, name)
+    document_file(path, name)
     try:
         with open(path, "rb") as f:
             data = read_bounded(f, name, 4096)
@@ -346,12 +346,12 @@ def append_checkpoint(directory: Path, ledger_id: str, line: str) -> Path:
 def read_checkpoint_log(directory: Path, ledger_id: str) -> tuple[Path, list[str]]:
     """Every checkpoint in the ledger's log in `directory` (none when there is no log yet)."""
     from quota.errors import BadInput
-    from quota.readers.source import regular_file
+    from quota.readers.source import document_file
 
     log = checkpoint_log(directory, ledger_id)
     if not log.exists():
         return log, []
-    regular_file(log, str(log))
+    document_file(log, str(log))
     try:
         text = log.read_bytes().decode("ascii")
     except OSError as e:

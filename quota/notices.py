@@ -21,7 +21,7 @@ from quota.ids import id_problem, quoted
 from quota.ledger import LINEAGE_KINDS, Session, iso, utc_naive
 from quota.readers.jsonl import parse
 from quota.readers.records import Problem
-from quota.readers.source import bounded_lines, regular_file
+from quota.readers.source import bounded_lines, document_file
 from quota.store import Rows
 from quota.times import CLOCK_SLACK, not_future
 
@@ -54,8 +54,9 @@ class NoticeRow:
 
 
 def parse_file(path: Path, name: str, kind: str) -> tuple[list[NoticeRow], str]:
-    """Every row of a compliance result file, checked; and the file's sha256."""
-    regular_file(path, name)
+    """Every row of a compliance result file, checked; and the file's sha256. A regular file:
+    it is read twice (a job's JSON given instead is refused first), which a pipe cannot be."""
+    document_file(path, name)
     rows: list[NoticeRow] = []
     sha = hashlib.sha256()
     try:
@@ -109,7 +110,7 @@ def job_kind(path: Path, name: str) -> tuple[str, str]:
     for GET /2/compliance/jobs/:id, `{"data": {...}}`, or the job object alone), and its id."""
     import json
 
-    regular_file(path, name)
+    document_file(path, name)
     try:
         with open(path, "rb") as f:
             raw = f.read(JOB_LIMIT + 1)

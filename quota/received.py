@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from quota.errors import UsageError
@@ -39,7 +40,10 @@ def ids_from(args: Sequence[str], file: str | None, kind: str | None) -> tuple[l
     if file is not None:
         from quota import stripping as strip_mod
         from quota.readers.records import Want
+        from quota.readers.source import document_file
 
+        if file != "-":
+            document_file(Path(file), file)
         want = Kind(kind or "post")
         opts = strip_mod.StripOptions(want=Want(frozenset({want})))
         with strip_mod.strip([file], opts) as stripped:

@@ -236,9 +236,9 @@ EVIDENCE_LIMIT = 1 << 30
 def file_sha256(path: Path, what: str) -> str:
     """The sha256 of a document or evidence file (a regular file, at most 1 GiB)."""
     from quota.errors import BadInput
-    from quota.readers.source import regular_file
+    from quota.readers.source import document_file
 
-    st = regular_file(path, str(path))
+    st = document_file(path, str(path))
     if st.st_size > EVIDENCE_LIMIT:
         raise BadInput(str(path), f"is larger than 1 GiB, more than a {what} can be")
     digest = hashlib.sha256()

@@ -110,3 +110,60 @@ def test_a_ledger_is_created_and_copied_through_the_api(backend: Backend, tmp_pa
     copy = ledger.copy_to(tmp_path / "copy.duckdb")
     assert copy.verified.ok
     assert q.Ledger.open(tmp_path / "copy.duckdb").checkpoint().split()[1] == ledger.checkpoint().split()[1]
+
+
+def test_answers_have_the_databases_types_and_one_time_convention(backend: Backend, tmp_path: Path) -> None:
+    """The same query on either backend: IDs UInt64, counts and sums Int64, decimals Decimal,
+    every time datetime[us, UTC], a column of nulls its declared type."""
+    init_acme(("export", str(PAGES), "--to", "acme", "-o", "out", "--export-id", "t1"))
+    ledger = q.Ledger(backend.db)
+    answer = ledger.sql(
+        """SELECT min(delivered_ids.id::VARCHAR) AS low, count(*) AS n, sum(post_ids) AS total, CAST(1.25 AS DECIMAL(10, 2)) AS share,
+                  max(exports."at") AS newest, min(void_reason) AS no_reason
+           FROM delivered_ids JOIN exports USING (export_id) WHERE delivered_ids.kind = 'post'"""
+    )
+    utc = pl.Datetime("us", "UTC")
+    ids = ledger.sql("SELECT id, kind FROM delivered_ids ORDER BY id LIMIT 3")
+    assert ids.schema["id"] == pl.UInt64 and ids.height == 3
+    assert answer.schema["low"] == pl.String and answer.schema["n"] == pl.Int64
+    assert answer.schema["total"] == pl.Int64 and answer.schema["newest"] == utc
+    assert isinstance(answer.schema["share"], pl.Decimal) and answer.schema["no_reason"] == pl.String
+    assert answer.row(0)[1:3] == (118, 118 * 118)
+    for frame in (ledger.exports(), ledger.entities(), ledger.requests(), ledger.notices(), ledger.datasets()):
+        for name, dtype in frame.schema.items():
+            if name in ("at", "deadline") or name.endswith("_at"):
+                assert dtype == utc, (name, dtype)
+    assert ledger.entities()["entity"].to_list() == ["acme"]
+    assert ledger.entities().schema["terms_accepted_at"] == utc
+
+
+def test_compliance_answers_without_sql(backend: Backend, tmp_path: Path) -> None:
+    import json
+
+    from conftest import TERMS
+
+    init_acme(("export", str(PAGES), "--to", "acme", "-o", "out"))
+    ledger = q.Ledger(backend.db)
+    post = (tmp_path / "out" / "post_ids.txt").read_text().split()[0]
+    (tmp_path / "gone.jsonl").write_text(json.dumps({"id": post, "action": "delete", "reason": "deleted",
+                                                      "redacted_at": "2026-11-30T00:00:00.000Z"}) + "\n")  # fmt: skip
+    r = quota("notice", "add", "--kind", "post", tmp_path / "gone.jsonl")
+    assert r.exit_code == 0, r.stderr
+    notices = ledger.notices()
+    assert notices.select("entity", "ids", "overdue").rows() == [("acme", 1, False)]
+    for args in (
+        ("dataset", "add", "demo", str(PAGES), "--title", "Demo", "--description", "Sample pages"),
+        ("person", "add", "ana", "--entity", "acme", "--name", "Ana A"),
+        ("request", "submit", "--dataset", "demo", "--person", "ana", "--purpose", "study"),
+    ):
+        r = quota(*args)
+        assert r.exit_code == 0, (args, r.stderr)
+    assert ledger.datasets().select("name", "post_ids").rows() == [("demo", 118)]
+    requests = ledger.requests()
+    assert requests["state"].to_list() == ["submitted"] and requests["requested_post_ids"].to_list() == [118]
+    assert json.loads(requests["filters"][0])["order"] == "oldest"
+    doc = ledger.report(tmp_path / "r.json")
+    assert doc["ledger"]["verified"] and json.loads((tmp_path / "r.json").read_text())["ledger"]["verified"]
+    assert ledger.report(tmp_path / "r.html")["entities"][0]["entity"] == "acme"
+    assert "<!doctype html>" in (tmp_path / "r.html").read_text()
+    assert TERMS  # terms on record came with init_acme

@@ -131,3 +131,81 @@ def test_skip_bad_on_the_sample_with_bad_lines() -> None:
     entry = manifest(Path("out"))["inputs"][0]
     assert entry["bad_lines"] > 0 and entry["lines"] == 10
     assert entry["reader"] == "careful"
+
+
+# ------------------------------------------------------------------ what the attack run found (issue 30)
+
+
+@pytest.fixture
+def acme() -> None:
+    from conftest import init_acme
+
+    init_acme()
+
+
+@pytest.mark.parametrize("value", ["9007199254740992", "9223372036854775808", "1e309", "inf", "nan", "86401"])
+def test_sql_time_limits_out_of_range_are_refused(acme: None, value: str) -> None:
+    r = quota("sql", "SELECT 1", "--timeout", value)
+    assert r.exit_code == 2 and "the time limit is a number of seconds above 0 and at most 86,400" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("stdin", "words"),
+    [(b"\xff\xfeSELECT 1", "is not UTF-8 text (byte 1)"), (b"SELECT 1\x00", "holds a NUL byte"),
+     (b"S" * ((1 << 20) + 1), "longer than 1 MiB")],
+)  # fmt: skip
+def test_sql_from_stdin_that_is_not_text_is_refused(acme: None, stdin: bytes, words: str) -> None:
+    r = quota("sql", "-", input=stdin)
+    assert r.exit_code == 2 and words in r.stderr, r.stderr
+
+
+def test_a_split_past_any_file_is_a_usage_error(tmp_path: Path) -> None:
+    r = quota("strip", SAMPLES / "v2_pages.jsonl", "-o", "out", "--split", str(2**63))
+    assert r.exit_code == 2 and "--split" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("postgresql://u@127.0.0.1:99999/test", "not a valid postgresql:// URL (Port out of range"),
+        ("postgresql://u@[::1/test", "not a valid postgresql:// URL (Invalid IPv6 URL)"),
+        ("file:///tmp/ledger.duckdb", "is not a ledger quota can open"),
+        ("mysql://db/ledger", "is not a ledger quota can open"),  # DuckDB would fetch an extension for it
+        ("s3://bucket/ledger.duckdb", "is not a ledger quota can open"),
+    ],
+)
+def test_ledger_places_that_are_not_a_file_or_a_postgres_url(tmp_path: Path, url: str, words: str) -> None:
+    for args in (("entity", "list", "--db", url), ("ledger", "copy", "--to", url), ("init", "--db", url)):
+        if args[0] == "ledger":
+            assert quota("init").exit_code == 0
+        r = quota(*args)
+        assert r.exit_code == 2 and words in r.stderr, (args, r.stderr)
+
+
+def test_an_import_longer_than_its_limit_is_refused_at_once(acme: None, tmp_path: Path) -> None:
+    rows = "".join("2026-06-01T00:00:00Z,acme,0\n" for _ in range(10_001))
+    (tmp_path / "long.csv").write_text("at,entity,post_ids\n" + rows)
+    r = quota("ledger", "import", tmp_path / "long.csv")
+    assert r.exit_code == 4 and "line 10002: has more than 10,000 rows" in r.stderr, r.stderr
+    (tmp_path / "ok.csv").write_text("at,entity,post_ids\n" + rows[: 28 * 2_000])
+    r = quota("ledger", "import", tmp_path / "ok.csv")  # 2,000 rows: one statement per table, not per row
+    assert r.exit_code == 0 and "imported 2,000 past distributions" in r.stderr, r.stderr
+    assert quota("ledger", "verify").exit_code == 0
+
+
+def test_documents_are_regular_files_never_waited_on(acme: None, tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # nobody writes to it: reading it would wait forever
+    for args in (
+        ("notice", "add", fifo, "--kind", "post"),
+        ("notice", "add", SAMPLES / "v2_pages.jsonl", "--kind", "post", "--job", fifo),
+        ("ledger", "verify", "--checkpoint", fifo),
+        ("who-received", "--file", fifo),
+        ("entity", "accept-terms", "acme", "--by", "J", "--version", "v", "--method", "signed PDF", "--evidence", fifo),
+    ):
+        r = quota(*args)
+        assert r.exit_code == 4 and "is a pipe, not a file" in r.stderr, (args, r.stderr)
+    r = quota("notice", "add", "/dev/zero", "--kind", "post")
+    assert r.exit_code == 4 and "not a regular file" in r.stderr

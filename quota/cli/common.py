@@ -59,7 +59,7 @@ def output_options(f):  # type: ignore[no-untyped-def]
             click.option("--out-format", type=click.Choice(["txt", "csv", "parquet"]), default="txt",
                          show_default=True),
             click.option("--gzip", "gz", is_flag=True, help="Gzip the text or CSV outputs."),
-            click.option("--split", type=click.IntRange(min=1), default=None,
+            click.option("--split", type=click.IntRange(min=1, max=2**53), default=None,
                          help="At most N IDs per file, in numbered parts."),
             click.option("--force", is_flag=True, help="Replace a non-empty OUTDIR."),
         ]

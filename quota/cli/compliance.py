@@ -270,7 +270,7 @@ def sql_cmd(query: str, timeout: float, db: str | None, wait: float, as_json: bo
     """
     from quota import sqlquery
 
-    text = sys.stdin.read(1 << 20) if query == "-" else query
+    text = _query_from_stdin() if query == "-" else query
     fmt = output_format(as_json, as_csv)
     with reader(db, wait) as ledger:
         try:
@@ -278,6 +278,19 @@ def sql_cmd(query: str, timeout: float, db: str | None, wait: float, as_json: bo
         except sqlquery.QueryTimeout as e:
             raise QuotaFailure(f"{e} (--timeout SECONDS gives it longer)", e.exit_code) from None
     click.echo(render(rows, columns, fmt))
+
+
+def _query_from_stdin() -> str:
+    data = sys.stdin.buffer.read((1 << 20) + 1)
+    if len(data) > 1 << 20:
+        raise UsageError("the query on standard input is longer than 1 MiB")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UsageError(f"the query on standard input is not UTF-8 text (byte {e.start + 1})") from None
+    if "\x00" in text:
+        raise UsageError("the query on standard input holds a NUL byte: it is not SQL text")
+    return text
 
 
 @cli.command("report")

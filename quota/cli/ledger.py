@@ -263,7 +263,8 @@ def ledger_recover(
 @click.option("--breach", "breach", is_flag=True, help="Rows over the cap were real: record them as breaches.")
 @click.option("--reason", default=None, help="With --breach: how the breach happened.")
 @ledger_options
-def ledger_import(csv_file: Path, breach: bool, reason: str | None, db: str | None, wait: float) -> None:
+@click.option("--json", "as_json", is_flag=True, help="List the entries made as JSON.")
+def ledger_import(csv_file: Path, breach: bool, reason: str | None, db: str | None, wait: float, as_json: bool) -> None:
     """Record distributions made before the ledger existed
     (at,entity,post_ids[,user_ids,reference,ids_file]).
 
@@ -284,6 +285,13 @@ def ledger_import(csv_file: Path, breach: bool, reason: str | None, db: str | No
         raise UsageError("--reason goes with --breach")
     with writer(db, wait) as ledger:
         ids = imports.import_csv(ledger, csv_file, str(csv_file), breach=reason if breach else None)
+        made = ledger.query(
+            f"""SELECT export_id, entity, delivered_at AS "at", post_ids, user_ids, basis FROM reservations
+                WHERE export_id IN ({",".join("?" * len(ids))}) ORDER BY seq""",
+            ids,
+        ) if as_json else []  # fmt: skip
+    if as_json:
+        click.echo(to_json(made))
     click.echo(f"imported {plural(len(ids), 'past distribution')}", err=True)
 
 

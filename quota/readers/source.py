@@ -79,6 +79,16 @@ def regular_file(path: Path, name: str) -> os.stat_result:
     return st
 
 
+def document_file(path: Path, name: str) -> os.stat_result:
+    """The stat of `path` when it is a regular file: a document (evidence, a letter, a job's
+    JSON, a checkpoint, a notice) is hashed and read again, which a pipe or device cannot be;
+    refused at once, never waited on."""
+    st = regular_file(path, name)
+    if not stat.S_ISREG(st.st_mode):
+        raise BadInput(name, "is a pipe, not a file: give the document as a regular file")
+    return st
+
+
 @dataclass
 class Source:
     name: str  # as the user gave it ("-" for stdin)

@@ -12,6 +12,7 @@ command works unchanged on both. Only this package imports a database driver for
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,11 +32,25 @@ def is_url(target: str | Path) -> bool:
     return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
 
 
+# Any other scheme: DuckDB would take `mysql://...` or `s3://...` as an extension to fetch.
+_OTHER_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")
+
+
 def resolve(db: str | Path | None) -> str | Path:
     """--db, else $QUOTA_DB, else the per-user default: a URL as text, a file as a Path."""
     value = db or os.environ.get("QUOTA_DB") or default_path()
     if isinstance(value, str) and is_url(value):
+        from quota.store.postgres_url import check_url
+
+        check_url(value)
         return value
+    if isinstance(value, str) and _OTHER_URL.match(value):
+        from quota.errors import UsageError
+
+        raise UsageError(
+            f"{value[:80]!r} is not a ledger quota can open: give a file path or a postgresql:// URL "
+            "(a file whose name begins with a word and a colon: ./NAME)"
+        )
     return Path(value)
 
 

@@ -445,9 +445,7 @@ class PgStore(Store):
         self._grant_reader()
         return applied
 
-    def user_select(
-        self, query: str, timeout: float, max_rows: int
-    ) -> tuple[list[str], list[tuple[Any, ...]], set[int]]:
+    def user_select(self, query: str, timeout: float, max_rows: int, max_bytes: int) -> pa.Table:
         """Four locks: the query runs on its own connection as the reader role, which may only
         SELECT this schema's tables and views (not a SET ROLE, which the query could undo); in
         a READ ONLY transaction with a statement timeout; through the extended protocol, which
@@ -481,11 +479,20 @@ class PgStore(Store):
             conn.adapters.register_loader("numeric", _IntLoader)
             with conn.cursor() as cur:
                 cur.execute("SET TIME ZONE 'UTC'", [])
-                cur.execute(query, [])  # parameters, even none, mean one statement only
-                description = cur.description or []
-                columns = [d.name for d in description]
-                text = {i for i, d in enumerate(description) if d.type_code == _NUMERIC}
-                fetched = cur.fetchmany(max_rows) if description else []
+                # Row by row from the server (a plain execute holds the whole result in the
+                # client first), stopped at the limits; parameters, even none, mean one
+                # statement only.
+                fetched: list[tuple[Any, ...]] = []
+                size = 0
+                description = None
+                for row in cur.stream(query, []):
+                    description = description or cur.description
+                    fetched.append(row)
+                    size += sum(len(v) if isinstance(v, str | bytes) else 8 for v in row)
+                    if len(fetched) > max_rows or size > max_bytes:
+                        break
+                description = description or cur.description or []
+                table = _typed_table(description, fetched)
         except psycopg.errors.QueryCanceled:
             raise QueryTimeout(f"the query ran longer than its time limit of {timeout:g} s") from None
         except psycopg.errors.InsufficientPrivilege as e:
@@ -498,10 +505,38 @@ class PgStore(Store):
             raise UsageError(f"the query failed: {first_line(e)[:200]}") from None
         finally:
             conn.close()
-        return columns, fetched, text
+        return table
 
 
-_NUMERIC = 1700  # the type of IDs (NUMERIC(20)) and of sums: text in every output, as on DuckDB
+_NUMERIC = 1700  # the type of IDs (NUMERIC(20)) and of sums
+
+
+def _typed_table(description: Sequence[Any], rows: list[tuple[Any, ...]]) -> pa.Table:
+    """Rows as Arrow, each column of the type the server declared (so an all-null column keeps
+    it): NUMERIC(20,0) (IDs) as uint64, any other NUMERIC as
+    decimal128 (as DuckDB gives a HUGEINT sum); times as timestamp[us, UTC]."""
+    import pyarrow as pa
+
+    from quota.answers import arrow_type_of_pg
+
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in description]
+    arrays = []
+    for d, values in zip(description, columns, strict=True):
+        if d.type_code == _NUMERIC:
+            whole = all(v is None or isinstance(v, int) for v in values)
+            if d.precision == 20 and d.scale == 0 and whole and all(v is None or 0 <= v < 2**64 for v in values):
+                arrays.append(pa.array(values, pa.uint64()))
+            else:  # a sum (HUGEINT on DuckDB) or a decimal: quota.answers makes a whole one int64 where it fits
+                from decimal import Decimal
+
+                scale = d.scale if d.scale is not None else max((-Decimal(v).as_tuple().exponent for v in values
+                                                                 if v is not None), default=0)  # fmt: skip
+                arrays.append(pa.array([None if v is None else Decimal(v) for v in values], pa.decimal128(38, scale)))
+        else:
+            arrays.append(pa.array(values, arrow_type_of_pg(d.type_code)))
+    return pa.table(arrays, names=[d.name for d in description])
+
+
 # What a read can still reach beyond the ledger, by function name; and a call qualified by a
 # schema other than pg_catalog (an extension's function, another application's).
 _DENIED = re.compile(
