@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -300,6 +301,12 @@ def _careful(source: Source, fmt: str, opts: StripOptions, sink: Sink | None = N
         result = jsonl.read(source, v1.post, want, skip, sink)
     elif fmt == "v1-array":
         result = arrays.read_v1_array(source, want, skip, sink)
+    elif fmt == "v1-dms":
+        result = jsonl.read(source, v1.dm, want, skip, sink)
+    elif fmt == "v1-dm-array":
+        result = arrays.read_v1_dm_array(source, want, skip, sink)
+    elif fmt == "archive-zip":
+        result = arrays.read_archive_zip(source, want, skip, sink)
     elif fmt in DOCUMENTS:
         result = documents.read(source, want, skip, sink)
     elif fmt == "archive":
@@ -318,6 +325,49 @@ def _careful(source: Source, fmt: str, opts: StripOptions, sink: Sink | None = N
         raise UsageError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
     result.flush()
     return result
+
+
+# What share of an input's long IDs (18 digits or more, as every post since 2013 has) may have
+# only zeros past the 15th digit before the input is judged rounded by a spreadsheet: by
+# chance, 1 in 1,000 of 18-digit IDs and 1 in 10,000 of 19-digit ones; after Excel, all of
+# them. Half tells the two apart without refusing a short real list for one such ID. (Shorter IDs lose too few digits to tell: a 16-digit ID ends in 0 one time in ten.)
+ROUNDED_SHARE = 0.5
+_ROUNDED = """length(id::VARCHAR) BETWEEN 18 AND 20
+    AND substr(id::VARCHAR, 16) = repeat('0', length(id::VARCHAR) - 15)"""
+
+
+def _refuse_rounded(con: duckdb.DuckDBPyConnection, no: int, source: Source, result: ReadResult, skip: bool) -> None:
+    """A list or CSV whose long IDs went through a spreadsheet as numbers: refused (exit 4),
+    naming the first such ID's line; with --skip-bad those IDs are left out and counted."""
+    long, rounded = con.execute(
+        f"""SELECT count(*) FILTER (WHERE id >= 100000000000000000), count(*) FILTER (WHERE {_ROUNDED})
+            FROM ids WHERE input = ?""",
+        [no],
+    ).fetchall()[0]
+    if not rounded or rounded <= ROUNDED_SHARE * long:
+        return
+    line, first = _first_rounded(source)
+    why = (
+        f"ID {first} has only 15 significant digits (all Excel keeps of a number), as have {rounded:,} of the "
+        f"{long:,} IDs of 18 digits or more here: a spreadsheet rounded them (export the column as text)"
+    )
+    if not skip:
+        raise BadInput(source.name, why, line)
+    con.execute(f"DELETE FROM ids WHERE input = ? AND {_ROUNDED}", [no])
+    result.bad_lines += rounded
+    result.first_bad = [*(result.first_bad or []), (line or 0, why)][:5]
+
+
+_ROUNDED_TEXT = re.compile(rb"(?<![0-9])([1-9][0-9]{14}0{3,5})(?![0-9])")
+
+
+def _first_rounded(source: Source) -> tuple[int | None, str]:
+    """The line and text of the input's first rounded ID (for a message; read only to refuse)."""
+    with source.open() as f:
+        for n, raw in enumerate(f, start=1):
+            if m := _ROUNDED_TEXT.search(raw):
+                return n, m.group(1).decode()
+    return None, "?"
 
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, input_no: int, rows: Rows) -> None:
@@ -401,6 +451,8 @@ def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None =
                 result = _careful(source, fmt, opts, partial(_insert_rows, con, no))
             if result.lines == 0 and result.bad_lines == 0:
                 raise BadInput(source.name, "holds no records")
+            if fmt in ("ids", "csv"):
+                _refuse_rounded(con, no, source, result, opts.skip_bad)
             per_role, ids_read, dups = _account(con, no, opts.want)
             _refuse_other_kinds(source.name, per_role, ids_read)
             reports.append(

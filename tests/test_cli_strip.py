@@ -184,3 +184,92 @@ def test_a_huge_bad_value_gives_a_short_message(tmp_path: Path) -> None:
     src.write_text(json.dumps({"id_str": {"nested": "x" * 200_000}, "text": "t", "user": {"id_str": "1"}}) + "\n")
     r = quota("strip", src, "-o", "out")
     assert r.exit_code == 4 and len(r.stderr) <= 310 and "line 1" in r.stderr, r.stderr
+
+
+# ------------------------------------------------------------------ inputs real files showed (issue 30)
+
+# The shape of a 2007 v1 Direct Message (as python-twitter's test data keeps one): `id` and
+# `text` are a message's, never a post's. Values synthetic.
+DM_2007 = {"created_at": "Mon Jun 04 00:07:58 +0000 2007", "recipient_id": 718443, "sender_id": 673483,
+           "text": "synthetic", "sender_screen_name": "synth_a", "id": 3444662, "recipient_screen_name": "synth_b"}  # fmt: skip
+DM_V11 = {"id": 240136858829479936, "id_str": "240136858829479936", "text": "synthetic", "sender_id": 42,
+          "sender_id_str": "42", "recipient_id": 43, "recipient_id_str": "43", "sender": {"id_str": "42"},
+          "recipient": {"id_str": "43"}, "created_at": "Mon Aug 27 17:21:03 +0000 2012"}  # fmt: skip
+
+
+@pytest.mark.parametrize("shape", ["array", "lines"])
+def test_v1_direct_messages_are_dms_never_posts(tmp_path: Path, shape: str) -> None:
+    src = tmp_path / "dms.json"
+    if shape == "array":
+        src.write_text(json.dumps([DM_2007, DM_V11]))
+    else:
+        src.write_text(json.dumps(DM_2007) + "\n" + json.dumps(DM_V11) + "\n")
+    r = quota("strip", src, "-o", "out", "--ids", "dm,user")
+    assert r.exit_code == 0, r.stderr
+    assert (tmp_path / "out" / "dm_ids.txt").read_text().split() == ["3444662", "240136858829479936"]
+    assert (tmp_path / "out" / "user_ids.txt").read_text().split() == ["42", "673483"]
+    assert manifest(tmp_path / "out")["inputs"][0]["format"] == ("v1-dm-array" if shape == "array" else "v1-dms")
+    r = quota("strip", src, "-o", "posts")
+    assert r.exit_code == 4 and "none of the IDs asked for" in r.stderr  # no Post ID in them
+
+
+def archive_zip(path: Path, **parts: list[dict]) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as z:
+        for member, items in parts.items():
+            name = member.replace("_", "-")
+            z.writestr(f"Archive/data/{name}.js", f"window.YTD.{member}.part0 = {json.dumps(items)}")
+    return path
+
+
+def post(i: int) -> dict:
+    return {"tweet": {"id_str": str(1895625031960240129 + i), "full_text": f"synthetic {i}",
+                      "created_at": "Fri Feb 28 10:00:00 +0000 2025"}}  # fmt: skip
+
+
+def test_an_x_archive_zip_is_read_for_its_posts_and_nothing_else(tmp_path: Path) -> None:
+    zipped = archive_zip(
+        tmp_path / "twitter-2025-02-28.zip",
+        tweets=[post(0), post(1)], community_tweet=[post(7)],
+        deleted_tweets=[post(9)], account=[{"account": {"accountId": "42"}}],
+    )  # fmt: skip
+    r = quota("strip", zipped, "-o", "out")
+    assert r.exit_code == 0, r.stderr
+    assert (tmp_path / "out" / "post_ids.txt").read_text().split() == [str(1895625031960240129 + i) for i in (0, 1, 7)]
+    assert manifest(tmp_path / "out")["inputs"][0]["format"] == "archive-zip"
+    community = tmp_path / "community-tweet.js"
+    community.write_text("window.YTD.community_tweet.part0 = " + json.dumps([post(3)]))
+    r = quota("strip", community, "-o", "c")
+    assert r.exit_code == 0 and (tmp_path / "c" / "post_ids.txt").read_text().split() == [str(1895625031960240132)]
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "other.zip", "w") as z:
+        z.writestr("notes.txt", "nothing of X's")
+    r = quota("strip", tmp_path / "other.zip", "-o", "o")
+    assert r.exit_code == 4 and "is a zip file but not an X account archive" in r.stderr
+    (tmp_path / "bad.zip").write_bytes(b"PK\x03\x04" + b"\x00" * 40)
+    r = quota("strip", tmp_path / "bad.zip", "-o", "b")
+    assert r.exit_code == 4 and "Traceback" not in r.stderr
+
+
+def test_ids_a_spreadsheet_rounded_are_refused_and_real_ones_ending_in_zeros_are_not(tmp_path: Path) -> None:
+    rounded = ["1895625031960240000", "1895625031960250000", "189562503196026000", "1895625031960270000"]
+    (tmp_path / "excel.csv").write_text("id\n" + "\n".join(rounded) + "\n")
+    (tmp_path / "excel.txt").write_text("1895625031960240129\n" + "\n".join(rounded) + "\n")
+    for name, line in (("excel.csv", 2), ("excel.txt", 2)):
+        r = quota("strip", tmp_path / name, "-o", "out")
+        assert r.exit_code == 4 and f"{name}, line {line}: ID 1895625031960240000 has only 15 significant" in r.stderr
+        assert "Excel" in r.stderr and not (tmp_path / "out").exists()
+    r = quota("strip", tmp_path / "excel.txt", "-o", "kept", "--skip-bad", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["inputs"][0]["bad_lines"] == 4
+    assert (tmp_path / "kept" / "post_ids.txt").read_text().split() == ["1895625031960240129"]
+    # A real list: 1 ID in 10,000 of 19 digits ends in 0000 by chance, and is kept; so is a short
+    # list with one such ID among others.
+    (tmp_path / "short.txt").write_text("1895625031960240000\n1895625031960240129\n1895625031960240131\n")
+    assert quota("strip", tmp_path / "short.txt", "-o", "s").exit_code == 0
+    real = [1895625031960240129 + 7919 * i for i in range(30_000)]
+    assert sum(1 for v in real if v % 10_000 == 0) >= 2
+    (tmp_path / "real.txt").write_text("".join(f"{v}\n" for v in real))
+    r = quota("strip", tmp_path / "real.txt", "-o", "r")
+    assert r.exit_code == 0 and len((tmp_path / "r" / "post_ids.txt").read_text().split()) == 30_000

@@ -414,7 +414,7 @@ def test_two_handles_recorded_as_one_human_share_one_allowance_from_then_on(
 def test_declared_user_ids_are_counted_where_no_cap_would(backend: Backend, tmp_path: Path) -> None:
     init_acme()
     # The audit: a plain list of Post IDs exported as "User IDs" escapes the cap, which counts Post IDs only.
-    (tmp_path / "said-users.txt").write_text("".join(f"{2 * 10**18 + i}\n" for i in range(5)))
+    (tmp_path / "said-users.txt").write_text("".join(f"{2 * 10**18 + 7 + i}\n" for i in range(5)))
     ok("export", "said-users.txt", "--to", "acme", "-o", "a", "--ids", "user")
     (row,) = json.loads(ok("usage", "acme", "--json"))
     assert (row["used"], row["declared_user_ids"]) == (0, 5)
@@ -433,7 +433,7 @@ def test_the_usage_view_counts_per_holder_as_usage_does(backend: Backend, tmp_pa
               ("entity", "accept-terms", *TERMS, "beta", "--by", "B", "--at", "2026-01-01T00:00:00Z"),
               ("entity", "link", "acme", "--part-of", "acme-group", "--reason", "one company"))  # fmt: skip
     ok("export", PAGES, "--to", "acme", "-o", "a")
-    (tmp_path / "sixty.txt").write_text("".join(f"{2 * 10**18 + i}\n" for i in range(60)))
+    (tmp_path / "sixty.txt").write_text("".join(f"{2 * 10**18 + 7 + i}\n" for i in range(60)))
     ok("export", "sixty.txt", "--to", "beta", "-o", "b")
     view = json.loads(ok("sql", 'SELECT entity, used, holder FROM usage_30d ORDER BY "at", entity', "--json"))
     assert [(v["entity"], int(v["used"]), v["holder"]) for v in view][-1] == ("beta", 178, "acme-group")

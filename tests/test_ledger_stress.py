@@ -280,7 +280,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def export_now(self, entity: str, n: int) -> None:
         self.made += 1
         ids = self.tmp / f"ids-{self.made}.txt"
-        ids.write_text("".join(f"{10**18 + self.made * 1000 + i}\n" for i in range(n)))
+        ids.write_text("".join(f"{10**18 + 1 + self.made * 1000 + i}\n" for i in range(n)))
         expected = self.fits(self.holder(entity), self.now, n)
         CLOCK.set(self.now)
         r = self.run("export", ids, "--to", entity, "-o", self.tmp / f"out-{self.made}", "--json", "-q")

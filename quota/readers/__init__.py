@@ -13,12 +13,14 @@ import json
 import re
 
 from quota.errors import BadInput
+from quota.readers.kinds import v1_is_dm
 from quota.readers.source import Source, bounded_lines
 
 FORMATS = (
     "v2-pages", "dm-events", "v2-flat", "v1", "v1-array", "archive", "csv", "parquet", "ids",
-    "v2-document", "v2-array", "v1-document",
+    "v2-document", "v2-array", "v1-document", "v1-dms", "v1-dm-array", "archive-zip",
 )  # fmt: skip
+ZIP_MAGIC = b"PK\x03\x04"
 # Whole-file JSON documents (quota.readers.documents), and the keys that open them.
 DOCUMENTS = ("v2-document", "v2-array", "v1-document")
 V1_WRAPPER_KEYS = ("statuses", "users", "ids", "search_metadata", "next_cursor", "next_cursor_str", "previous_cursor")
@@ -49,6 +51,8 @@ def _json_shape(obj: object) -> str | None:
         return "v2-pages"
     if any(isinstance(obj.get(k), list) for k in ("statuses", "users", "ids")):
         return "v1-document"
+    if v1_is_dm(obj):  # its `id` is a message's, not a post's
+        return "v1-dms"
     if "id_str" in obj:
         return "v1"
     if "id" in obj or "event_type" in obj:
@@ -85,6 +89,8 @@ def _array_shape(source: Source) -> str:
             continue
         if isinstance(first, dict) and any(k in first for k in ("data", "includes", "meta", "errors")):
             return "v2-document"
+        if isinstance(first, dict) and v1_is_dm(first):
+            return "v1-dm-array"
         if isinstance(first, dict) and "id_str" not in first and ("id" in first or "event_type" in first):
             return "v2-array"
         if isinstance(first, dict) and "id_str" in first:
@@ -100,8 +106,11 @@ def detect(source: Source, id_column: str | None = None) -> str:
     if source.size == 0:
         raise BadInput(source.name, "is empty")
     with open(source.path, "rb") as f:
-        if not source.gzip and f.read(4) == b"PAR1":
+        magic = f.read(4)
+        if not source.gzip and magic == b"PAR1":
             return "parquet"
+        if not source.gzip and magic == ZIP_MAGIC:
+            return "archive-zip"  # X's account archive as X sends it (quota.readers.arrays)
     head = source.head(4096).lstrip(b"\xef\xbb\xbf").lstrip()
     if not head:
         raise BadInput(source.name, "holds only blank lines" if not source.gzip else "is empty once decompressed")

@@ -15,7 +15,7 @@ from quota.readers import v1
 from quota.readers.jsonl import DECODER
 from quota.readers.kinds import looks_like
 from quota.readers.records import Fatal, Problem, ReadResult, Role, Rows, Sink, Want, add, add_optional, each
-from quota.readers.source import Source, read_bounded
+from quota.readers.source import DOC_LIMIT, Source, read_bounded
 
 ARCHIVE_PREFIX = re.compile(r"\s*window\.YTD\.([A-Za-z0-9_]+)\.part[0-9]+\s*=\s*")
 _WS = " \t\r\n"
@@ -87,22 +87,34 @@ def elements(
 
 
 def _collect(
-    source: Source, text: str, start: int, fn: ElementFn, want: Want, skip_bad: bool, sink: Sink | None = None
+    name: str,
+    text: str,
+    start: int,
+    fn: ElementFn,
+    want: Want,
+    skip_bad: bool,
+    sink: Sink | None = None,
+    result: ReadResult | None = None,
 ) -> ReadResult:
-    result = ReadResult(rows=[], sink=sink)
-    for i, (line, obj) in enumerate(elements(source.name, text, start)):
+    """Each element of the array at `start` through `fn`, into `result` (a new one if None)."""
+    result = result if result is not None else ReadResult(rows=[], sink=sink)
+    for i, (line, obj) in enumerate(elements(name, text, start)):
         result.lines += 1
         try:
             result.add(fn(obj, want, f"element {i}"))
         except Problem as p:
             if not skip_bad or isinstance(p, Fatal):
-                raise BadInput(source.name, str(p), line) from None
+                raise BadInput(name, str(p), line) from None
             result.note_bad(line, str(p))
     return result
 
 
 def read_v1_array(source: Source, want: Want, skip_bad: bool, sink: Sink | None = None) -> ReadResult:
-    return _collect(source, text_of(source), 0, v1.post, want, skip_bad, sink)
+    return _collect(source.name, text_of(source), 0, v1.post, want, skip_bad, sink)
+
+
+def read_v1_dm_array(source: Source, want: Want, skip_bad: bool, sink: Sink | None = None) -> ReadResult:
+    return _collect(source.name, text_of(source), 0, v1.dm, want, skip_bad, sink)
 
 
 # ------------------------------------------------------------------ account archives
@@ -166,6 +178,7 @@ def _archive_account(entry: Any, want: Want, where: str) -> Rows:
 ARCHIVE_PARTS: dict[str, ElementFn] = {
     "tweets": _archive_tweet,
     "tweet": _archive_tweet,
+    "community_tweet": _archive_tweet,  # posts to Communities, as tweets.js holds the others
     "direct_messages": _archive_dms,
     "direct_messages_group": _archive_dms,
     "account": _archive_account,
@@ -173,21 +186,60 @@ ARCHIVE_PARTS: dict[str, ElementFn] = {
 
 
 def read_archive(source: Source, want: Want, skip_bad: bool, sink: Sink | None = None) -> ReadResult:
-    text = text_of(source)
+    return _archive_part(source.name, text_of(source), want, skip_bad, sink)
+
+
+# The parts of an archive zip that hold posts: data/tweets.js (tweet.js in older archives),
+# its -partN files, and community-tweet.js. Nothing else of it is read.
+POST_MEMBERS = re.compile(r"(?:^|/)data/(?:tweets?|community-tweet)(?:-part\d+)?\.js$")
+
+
+def read_archive_zip(source: Source, want: Want, skip_bad: bool, sink: Sink | None = None) -> ReadResult:
+    """X's account archive as X sends it: the posts of its post parts, each part named
+    `ARCHIVE.zip!data/tweets.js` in messages."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(source.path) as z:
+            members = sorted((i for i in z.infolist() if POST_MEMBERS.search(i.filename)), key=lambda i: i.filename)
+            if not members:
+                raise BadInput(source.name, "is a zip file but not an X account archive (it has no data/tweets.js)")
+            result = ReadResult(rows=[], sink=sink)
+            for info in members:
+                name = f"{source.name}!{info.filename}"
+                if info.file_size > DOC_LIMIT:
+                    raise BadInput(name, f"is larger than {DOC_LIMIT >> 20} MiB once unpacked")
+                with z.open(info) as f:
+                    data = read_bounded(f, name)  # the size the zip states may lie
+                try:
+                    text = data.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    raise BadInput(name, "is not UTF-8 text", data.count(b"\n", 0, e.start) + 1) from None
+                _archive_part(name, " " + text[1:] if text.startswith("\ufeff") else text, want, skip_bad, sink, result)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+        raise BadInput(source.name, f"is a damaged zip file ({e})") from None
+    except (OSError, RuntimeError) as e:  # RuntimeError: an encrypted member
+        raise BadInput(source.name, f"cannot be read as a zip file ({e})") from None
+    return result
+
+
+def _archive_part(
+    name: str, text: str, want: Want, skip_bad: bool, sink: Sink | None, result: ReadResult | None = None
+) -> ReadResult:
     m = ARCHIVE_PREFIX.match(text)
     if m is None:
-        raise BadInput(source.name, "does not start with window.YTD.<part>.partN = as X archive files do", 1)
+        raise BadInput(name, "does not start with window.YTD.<part>.partN = as X archive files do", 1)
     part = m.group(1)
     if part in DELETED_PARTS:
-        raise BadInput(source.name, DELETED_WHY)
+        raise BadInput(name, DELETED_WHY)
     fn = ARCHIVE_PARTS.get(part)
     if fn is None:
         known = ", ".join(sorted(ARCHIVE_PARTS))
-        raise BadInput(source.name, f"is the archive part {part!r}, which holds no IDs quota reads (it reads {known})")
+        raise BadInput(name, f"is the archive part {part!r}, which holds no IDs quota reads (it reads {known})")
     if fn is _archive_tweet and want.authors:
         raise BadInput(
-            source.name,
+            name,
             "is an X archive tweets file, which does not carry its author's User ID: "
             "leave 'user' out of --ids (the account's User ID is in account.js, strip that on its own)",
         )
-    return _collect(source, text, m.end(), fn, want, skip_bad, sink)
+    return _collect(name, text, m.end(), fn, want, skip_bad, sink, result)

@@ -29,6 +29,13 @@ def v1_is_post(obj: dict[str, Any]) -> bool:
     return (obj.get("text") is not None or obj.get("full_text") is not None) and isinstance(obj.get("user"), dict)
 
 
+def v1_is_dm(obj: dict[str, Any]) -> bool:
+    """A v1 Direct Message (2007 on; v1.1 alike): its sender and recipient, by ID or object."""
+    sender = any(k in obj for k in ("sender_id", "sender_id_str")) or isinstance(obj.get("sender"), dict)
+    recipient = any(k in obj for k in ("recipient_id", "recipient_id_str")) or isinstance(obj.get("recipient"), dict)
+    return sender and recipient and ("id" in obj or "id_str" in obj)
+
+
 def v1_is_user(obj: dict[str, Any]) -> bool:
     return obj.get("screen_name") is not None
 

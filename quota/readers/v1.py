@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quota.readers.kinds import looks_like, v1_is_post, v1_is_user
+from quota.readers.kinds import looks_like, v1_is_dm, v1_is_post, v1_is_user
 from quota.readers.records import Problem, Role, Rows, Want, add, add_optional
 
 
@@ -40,4 +40,20 @@ def post(obj: Any, want: Want, where: str = "the object") -> Rows:
             add_optional(rows, Role.POST_REF, obj.get(key), f"{where}.{key}")
         if want.authors:
             add_optional(rows, Role.AUTHOR_REF, obj.get("in_reply_to_user_id_str"), f"{where}.in_reply_to_user_id_str")
+    return rows
+
+
+def dm(obj: Any, want: Want, where: str = "the object") -> Rows:
+    """A v1 Direct Message: its DM ID (`id_str`, else `id`, which the oldest carry alone), and
+    with authors its sender's User ID. Never a Post ID: its `id` and `text` are a message's."""
+    rows: Rows = []
+    if not isinstance(obj, dict) or not v1_is_dm(obj):
+        raise Problem(f"{where} {looks_like(obj)}")
+    key = "id_str" if obj.get("id_str") is not None else "id"
+    add(rows, Role.DM, obj.get(key), f"{where}.{key}")
+    if want.authors:
+        sender = obj.get("sender_id_str") if obj.get("sender_id_str") is not None else obj.get("sender_id")
+        if sender is None and isinstance(obj.get("sender"), dict):
+            sender = obj["sender"].get("id_str")
+        add(rows, Role.AUTHOR, sender, f"{where}.sender_id")
     return rows
