@@ -116,6 +116,9 @@ def test_times_come_from_the_servers_clock(pg: Backend, monkeypatch: pytest.Monk
         "SELECT lo_import('/etc/passwd')",
         "SELECT * FROM dblink('dbname=test', 'SELECT 1') AS t(x int)",
         "SELECT set_config('default_transaction_read_only', 'off', false)",
+        """SELECT "set_config"('default_transaction_read_only', 'off', false)""",
+        'SELECT "pg_advisory_lock"(1)',
+        'SELECT "PG_CATALOG"."pg_advisory_xact_lock"(1)',
         "SELECT public.any_function()",
         'SELECT "public"."any_function"()',
         "SET ROLE postgres",
@@ -386,3 +389,23 @@ def test_the_writer_role_may_only_append_and_the_owner_is_stopped_by_triggers(
     assert quota("ledger", "verify").exit_code == 0
     same = quota("init", "--owner", writer_url)
     assert same.exit_code == 2 and "the owner and the writer are one role" in same.stderr
+
+
+def test_the_reader_role_is_limited_on_itself_for_a_login_without_quota(pg: Backend) -> None:
+    """Whoever logs in as the reader with psql gets its own settings: read-only, a statement
+    timeout, idle sessions ended (so a session lock cannot hold writers back for long)."""
+    import psycopg
+
+    init_acme()
+    reader = as_role(PG_URL, f"{pg.schema}_reader")
+    with psycopg.connect(reader, autocommit=True) as con:
+        shown = {name: con.execute(f"SHOW {name}").fetchone()[0] for name in
+                 ("default_transaction_read_only", "statement_timeout", "idle_session_timeout")}  # fmt: skip
+        assert shown == {
+            "default_transaction_read_only": "on",
+            "statement_timeout": "30s",
+            "idle_session_timeout": "1min",
+        }
+        con.execute(f"SET search_path TO {pg.schema}")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # quota init ran as a superuser here
+            con.execute("SELECT lo_create(0)")
