@@ -19,6 +19,7 @@ from typing import Any
 from quota.errors import UsageError
 from quota.ids import Kind
 from quota.ledger import Session, check_name, iso
+from quota.names import unknown
 from quota.readers.records import Want
 
 COLUMNS = ["name", "title", "post_ids", "user_ids", "inputs", "period_from", "period_until", "collected_with"]
@@ -116,7 +117,7 @@ def show(ledger: Session, name: str) -> dict[str, Any]:
     """One dataset with its inputs, as registered (event seq and time included)."""
     row = find(ledger, name)
     if row is None:
-        raise UsageError(f"no dataset {name!r} in the ledger (register it with quota dataset add)")
+        raise unknown(ledger, "dataset", name)
     recorded = ledger.query("SELECT recorded_at FROM events WHERE seq = ?", [row["seq"]])[0]["recorded_at"]
     return {**row, "registered_at": recorded}
 

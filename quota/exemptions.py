@@ -15,6 +15,7 @@ from typing import Any
 
 from quota.errors import PolicyRefusal, UsageError
 from quota.ledger import Session, check_name, iso, utc_naive
+from quota.names import unknown
 from quota.policy import MAX_QUANTITY, Profile
 
 KINDS = ("academic", "peer-review", "dsa-art40")
@@ -52,7 +53,7 @@ def add(
         raise UsageError(f"exemption {ref!r} is already recorded")
     holder = ledger.query("SELECT kind FROM entities WHERE entity = ?", [entity])
     if not holder:
-        raise UsageError(f"no entity {entity!r} in the ledger (add it with quota entity add)")
+        raise unknown(ledger, "entity", entity)
     if kind in ("academic", "peer-review") and holder[0]["kind"] != "academic":
         raise PolicyRefusal(
             f"refused: a {kind} exemption is for academic research, and {entity} is an entity of kind "

@@ -23,6 +23,7 @@ from quota import exemptions, notices, output, recipient_docs, recovery, registr
 from quota.errors import LedgerError, PolicyRefusal, UsageError
 from quota.ids import Kind
 from quota.ledger import LINEAGE_KINDS, Session, check_name, iso, utc_naive
+from quota.names import unknown
 from quota.policy import Entry, Permission, Profile, cap_at, check, next_free_at, used_at
 from quota.scratch import WorkDir, as_error
 from quota.store import IdFile
@@ -268,7 +269,7 @@ def refusal(
 def check_recipient(ledger: Session, entity: str, person: str | None, at: datetime) -> None:
     ent = ledger.query("SELECT entity FROM entities WHERE entity = ?", [entity])
     if not ent:
-        raise UsageError(f"no entity {entity!r} in the ledger (add it with quota entity add)")
+        raise unknown(ledger, "entity", entity)
     accepted = ledger.query(
         "SELECT min(accepted_at) AS first FROM terms_acceptances WHERE entity = ? AND accepted_at <= ?",
         [entity, utc_naive(at)],
@@ -281,7 +282,7 @@ def check_recipient(ledger: Session, entity: str, person: str | None, at: dateti
     if person is not None:
         theirs = registry.person_entity_at(ledger, person, at)
         if theirs is None:
-            raise UsageError(f"no person {person!r} in the ledger (add it with quota person add)")
+            raise unknown(ledger, "person", person)
         if theirs != entity:
             raise PolicyRefusal(f"refused: person {person} belongs to {theirs} at {iso(at)}, not to {entity}")
 

@@ -24,6 +24,7 @@ from quota.errors import BadInput, PolicyRefusal, UsageError
 from quota.exports import check_recipient, delivery_time
 from quota.ids import Kind
 from quota.ledger import LINEAGE_KINDS, Session, check_name, iso, utc_naive
+from quota.names import unknown
 from quota.objects import POST_COLUMNS, USER_COLUMNS, Obj, read_objects, unique
 from quota.output import hidden_sibling
 from quota.policy import (
@@ -89,7 +90,7 @@ def entity_of(ledger: Session, person: str, at: datetime | None = None) -> str:
     """The entity the person belongs to at `at` (now by default): `person move` changes it."""
     entity = registry.person_entity_at(ledger, person, at or ledger.now())
     if entity is None:
-        raise UsageError(f"no person {person!r} in the ledger (add it with quota person add)")
+        raise unknown(ledger, "person", person)
     return entity
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from quota.errors import DateOrder, PolicyRefusal, UsageError
 from quota.ledger import Session, check_name, iso
+from quota.names import unknown
 from quota.policy import (
     MAX_QUANTITY,
     PROFILES,
@@ -32,7 +33,7 @@ TERMS = "X Terms of Service, Privacy Policy, Developer Agreement and Developer P
 def _entity_row(ledger: Session, entity: str) -> dict[str, Any]:
     rows = ledger.query("SELECT * FROM entities WHERE entity = ?", [entity])
     if not rows:
-        raise UsageError(f"no entity {entity!r} in the ledger (add it with quota entity add)")
+        raise unknown(ledger, "entity", entity)
     return rows[0]
 
 
@@ -323,7 +324,7 @@ def move_person(ledger: Session, person: str, entity: str, at: datetime, reason:
     person's daily objects follow them."""
     rows = ledger.query("SELECT person FROM persons WHERE person = ?", [person])
     if not rows:
-        raise UsageError(f"no person {person!r} in the ledger (add it with quota person add)")
+        raise unknown(ledger, "person", person)
     _entity_row(ledger, entity)
     not_future(at, "the move at", ledger.now())
     if not reason.strip():
@@ -338,7 +339,7 @@ def same_person(ledger: Session, first: str, second: str, reason: str) -> int:
     (and `quota related` stops listing the pair)."""
     for p in (first, second):
         if not ledger.query("SELECT 1 FROM persons WHERE person = ?", [p]):
-            raise UsageError(f"no person {p!r} in the ledger (add it with quota person add)")
+            raise unknown(ledger, "person", p)
     if first == second:
         raise UsageError("give two different person handles")
     if not reason.strip():

@@ -10,6 +10,7 @@ from quota import registry
 from quota.errors import UsageError
 from quota.exports import ledger_state, ledger_states
 from quota.ledger import Session, iso, utc_naive
+from quota.names import unknown
 from quota.policy import cap_at, next_free_at, next_growth_at, used_at
 
 USAGE_COLUMNS = [
@@ -27,7 +28,7 @@ def usage(ledger: Session, entity: str | None, at: datetime, need: int | None) -
     IDs (which no cap counts) had a kind declared by the operator rather than read from objects."""
     profile = registry.current_profile(ledger)
     if entity and not ledger.query("SELECT 1 FROM entities WHERE entity = ?", [entity]):
-        raise UsageError(f"no entity {entity!r} in the ledger")
+        raise unknown(ledger, "entity", entity)
     found = registry.holders(ledger)
     rows: list[tuple[str | None, str]]
     if entity:

@@ -26,6 +26,7 @@ from quota.choosing import Filters, choose
 from quota.errors import PolicyRefusal, UsageError
 from quota.ids import Kind
 from quota.ledger import Session
+from quota.names import unknown
 from quota.policy import check
 from quota.scratch import WorkDir, as_error
 
@@ -101,11 +102,11 @@ def submit(
 def _recipient_and_dataset(ledger: Session, dataset: str, person: str, exemption: str | None) -> dict[str, Any]:
     ds = datasets.find(ledger, dataset)
     if ds is None:
-        raise UsageError(f"no dataset {dataset!r} in the ledger (register it with quota dataset add)")
+        raise unknown(ledger, "dataset", dataset)
     at = ledger.now()
     entity = registry.person_entity_at(ledger, person, at)
     if entity is None:
-        raise UsageError(f"no person {person!r} in the ledger (add it with quota person add)")
+        raise unknown(ledger, "person", person)
     exports.check_recipient(ledger, entity, person, at)
     if exemption is not None:
         # Everything but the quantities, which `fits` reports: an exemption that cannot cover
@@ -327,7 +328,7 @@ def _rows(ledger: Session, request_id: str | None = None) -> list[dict[str, Any]
 def status(ledger: Session, request_id: str) -> dict[str, Any]:
     rows = _rows(ledger, request_id)
     if not rows:
-        raise UsageError(f"no request {request_id!r} in the ledger")
+        raise unknown(ledger, "request", request_id)
     return rows[0]
 
 

@@ -209,3 +209,43 @@ def test_documents_are_regular_files_never_waited_on(acme: None, tmp_path: Path)
         assert r.exit_code == 4 and "is a pipe, not a file" in r.stderr, (args, r.stderr)
     r = quota("notice", "add", "/dev/zero", "--kind", "post")
     assert r.exit_code == 4 and "not a regular file" in r.stderr
+
+
+def test_a_misspelled_name_gets_the_nearest_ones(acme: None, tmp_path: Path) -> None:
+    for args in (("person", "add", "ana", "--entity", "acme"), ("entity", "add", "acme-labs", "--name", "Labs")):
+        assert quota(*args).exit_code == 0
+    cases = [
+        (("usage", "acmee"), "no entity 'acmee' in the ledger (did you mean acme"),
+        (("export", SAMPLES / "v2_pages.jsonl", "--to", "acme-lab", "-o", "o"), "did you mean acme-labs"),
+        (("export", SAMPLES / "v2_pages.jsonl", "--to", "acme", "--person", "anna", "-o", "o"),
+         "no person 'anna' in the ledger (did you mean ana? add it with quota person add)"),
+        (("request", "show", "req-1"), "no request 'req-1' in the ledger"),
+        (("dataset", "show", "demo"), "no dataset 'demo' in the ledger (register it with quota dataset add)"),
+    ]  # fmt: skip
+    for args, words in cases:
+        r = quota(*args)
+        assert r.exit_code == 2 and words in r.stderr, (args, r.stderr)
+
+
+def test_every_command_that_writes_says_what_it_wrote_as_json(tmp_path: Path) -> None:
+    import json
+
+    from conftest import TERMS
+
+    def doc(*args: object) -> dict:
+        r = quota(*args, "--json")
+        assert r.exit_code == 0, (args, r.stderr)
+        return json.loads(r.stdout)
+
+    assert doc("init")["done"] == "created"
+    assert doc("entity", "add", "acme", "--name", "Acme")["entity"] == "acme"
+    assert quota("entity", "accept-terms", *TERMS, "acme", "--by", "J", "--at", "2026-01-01T00:00:00Z").exit_code == 0
+    assert doc("person", "add", "ana", "--entity", "acme")["person"] == "ana"
+    assert doc("policy", "use", "x-developer-policy-utc-day", "--reason", "counsel", "--by", "C")["event"] > 0
+    (tmp_path / "past.csv").write_text("at,entity,post_ids\n2026-06-01T00:00:00Z,acme,3\n")
+    (made,) = doc("ledger", "import", tmp_path / "past.csv")
+    assert (made["entity"], made["post_ids"], made["basis"]) == ("acme", 3, "import")
+    cp = doc("ledger", "checkpoint")
+    assert cp["checkpoint"].startswith("quota-checkpoint ") and cp["log"] is None
+    report = doc("report", "-o", tmp_path / "r.html")
+    assert report["verified"] and report["entities"] == 1

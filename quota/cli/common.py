@@ -57,7 +57,7 @@ def output_options(f):  # type: ignore[no-untyped-def]
     for option in reversed(
         [
             click.option("--out-format", type=click.Choice(["txt", "csv", "parquet"]), default="txt",
-                         show_default=True),
+                         show_default=True, help="The ID files: one ID per line, a CSV column, or Parquet."),
             click.option("--gzip", "gz", is_flag=True, help="Gzip the text or CSV outputs."),
             click.option("--split", type=click.IntRange(min=1, max=2**53), default=None,
                          help="At most N IDs per file, in numbered parts."),

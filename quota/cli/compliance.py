@@ -160,8 +160,9 @@ def notice_show(notice_id: str, outdir: Path | None, db: str | None, wait: float
     help="Proof of a back-dated --at (the message that told them; its sha256 is kept).",
 )  # fmt: skip
 @ledger_options
+@click.option("--json", "as_json", is_flag=True, help="Print what was recorded as JSON.")
 def notice_sent(
-    notice_id: str, entity_id: str, at: str | None, evidence: Path | None, db: str | None, wait: float
+    notice_id: str, entity_id: str, at: str | None, evidence: Path | None, db: str | None, wait: float, as_json: bool
 ) -> None:
     """Record that ENTITY was told about the notice's IDs (now, or at a back-dated --at with --evidence).
 
@@ -175,6 +176,10 @@ def notice_sent(
     when = parse_time(at) if at is not None else None
     with writer(db, wait) as ledger:
         seq = notices.sent(ledger, notice_id, entity_id, when, evidence)
+    if as_json:
+        click.echo(
+            to_json({"notice_id": notice_id, "entity": entity_id, "event": seq, "already_recorded": seq is None})
+        )
     if seq is None:
         click.echo(f"already recorded: {entity_id} was told about {notice_id}", err=True)
     else:
@@ -297,7 +302,10 @@ def _query_from_stdin() -> str:
 @click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path), help="The file to write.")
 @click.option("--since", default=None, help="Start of the period (ISO 8601; default 90 days before --until).")
 @click.option("--until", default=None, help="End of the period (default now).")
-@click.option("--format", "fmt", type=click.Choice(["html", "json"]), default="html", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["html", "json"]), default="html", show_default=True,
+    help="One self-contained HTML file, or the same document as JSON.",
+)  # fmt: skip
 @click.option(
     "--from-checkpoint",
     "checkpoint_file",
@@ -306,8 +314,16 @@ def _query_from_stdin() -> str:
     help="Check that the ledger extends this checkpoint, then verify only what came after it.",
 )
 @ledger_options
+@click.option("--json", "as_json", is_flag=True, help="Print a summary of what was written as JSON.")
 def report_cmd(
-    out: Path, since: str | None, until: str | None, fmt: str, checkpoint_file: Path | None, db: str | None, wait: float
+    out: Path,
+    since: str | None,
+    until: str | None,
+    fmt: str,
+    checkpoint_file: Path | None,
+    db: str | None,
+    wait: float,
+    as_json: bool,
 ) -> None:
     """One self-contained report for compliance staff: usage over time, headroom, exemptions,
     manual exports, deletion notices, and whether the ledger verifies.
@@ -336,6 +352,11 @@ def report_cmd(
         doc = report.build(ledger, start, end, checkpoint=checkpoint)
     text = to_json(doc) + "\n" if fmt == "json" else report_html.render(doc)
     replace_file(out, text, "a report")
+    if as_json:
+        click.echo(to_json({"path": str(out), "format": fmt, "verified": doc["ledger"]["verified"],
+                            "problem": doc["ledger"]["problem"], "checked": doc["ledger"]["checked"],
+                            "entities": len(doc["entities"]), "exemptions": len(doc["exemptions"]),
+                            "overdue_notices": doc["overdue_notices"]}))  # fmt: skip
     state = "verified" if doc["ledger"]["verified"] else "FAILED verification"
     click.echo(
         f"wrote {out}: {plural(len(doc['entities']), 'entity')}, {plural(len(doc['exemptions']), 'exemption')}, "

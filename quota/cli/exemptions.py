@@ -32,8 +32,11 @@ EXEMPTION_COLUMNS = [
 
 @exemption.command("add")
 @click.argument("ref", metavar="REF")
-@click.option("--entity", "entity_id", required=True)
-@click.option("--kind", required=True, type=click.Choice(["academic", "peer-review", "dsa-art40"]))
+@click.option("--entity", "entity_id", required=True, help="The institution X approved it for.")
+@click.option(
+    "--kind", required=True, type=click.Choice(["academic", "peer-review", "dsa-art40"]),
+    help="What X approved: academic research, its peer review, or a DSA Art. 40 researcher.",
+)  # fmt: skip
 @click.option("--approved-on", required=True, help="The date of X's written approval (YYYY-MM-DD).")
 @click.option("--from", "start", required=True, help="ISO 8601 start of validity.")
 @click.option("--until", "until", required=True, help="ISO 8601 end of validity (exclusive).")
@@ -49,7 +52,7 @@ EXEMPTION_COLUMNS = [
 @click.option(
     "--person", "persons", multiple=True, help="dsa-art40: a person named in the approved application (repeat)."
 )
-@click.option("--purpose", default=None)
+@click.option("--purpose", default=None, help="The research X approved, in its words.")
 @ledger_options
 def exemption_add(
     ref: str,
@@ -124,7 +127,7 @@ def exemption_show(ref: str, db: str | None, wait: float, as_json: bool, as_csv:
 
 @exemption.command("revoke")
 @click.argument("ref", metavar="REF")
-@click.option("--reason", required=True)
+@click.option("--reason", required=True, help="Why it is revoked (the report lists it).")
 @ledger_options
 def exemption_revoke(ref: str, reason: str, db: str | None, wait: float) -> None:
     """Record that an exemption no longer holds (later exports under it are refused).

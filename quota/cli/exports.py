@@ -67,7 +67,7 @@ from quota.render import render, to_json
 )
 @click.option("--dry-run", is_flag=True, help="Check only: write nothing, record nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
-@click.option("-q", "--quiet", is_flag=True)
+@click.option("-q", "--quiet", is_flag=True, help="No summary and no progress bar.")
 @ledger_options
 def export_cmd(
     inputs: tuple[str, ...],
@@ -233,7 +233,7 @@ def usage(
 @click.option("--dry-run", is_flag=True, help="Check only: write nothing, record nothing.")
 @click.option("--force", is_flag=True, help="Replace an existing FILE.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
-@click.option("-q", "--quiet", is_flag=True)
+@click.option("-q", "--quiet", is_flag=True, help="No summary and no progress bar.")
 @ledger_options
 def manual_cmd(
     inputs: tuple[str, ...],

@@ -70,11 +70,12 @@ def init(owner: str | None, db: str | None, wait: float, as_json: bool) -> None:
 
 @cli.group("ledger")
 def ledger_group() -> None:
-    """Prove the ledger is intact."""
+    """The ledger itself: its entries (list, show, void), interrupted exports (recover), past
+    distributions (import), and its proof (verify, checkpoint, copy)."""
 
 
 @ledger_group.command("list")
-@click.option("--entity", "entity_id", default=None)
+@click.option("--entity", "entity_id", default=None, help="Only the entries of this entity.")
 @click.option("--since", default=None, help="From this time (ISO 8601).")
 @click.option("--until", default=None, help="Before this time (ISO 8601).")
 @ledger_options

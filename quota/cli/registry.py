@@ -35,13 +35,25 @@ def entity() -> None:
 @click.argument("entity_id", metavar="ENTITY")
 @click.option("--name", required=True, help="The recipient's full name.")
 @click.option(
-    "--kind", default="organization", show_default=True, type=click.Choice(["organization", "academic", "individual"])
+    "--kind",
+    default="organization",
+    show_default=True,
+    type=click.Choice(["organization", "academic", "individual"]),
+    help="What the recipient is.",
 )
 @click.option("--part-of", "group", default=None, help="The group (organisation) whose one 30-day cap it shares.")
 @click.option("--domain", "domains", multiple=True, help="An internet domain of the recipient (repeatable).")
 @ledger_options
+@click.option("--json", "as_json", is_flag=True, help="Print what was recorded as JSON.")
 def entity_add(
-    entity_id: str, name: str, kind: str, group: str | None, domains: tuple[str, ...], db: str | None, wait: float
+    entity_id: str,
+    name: str,
+    kind: str,
+    group: str | None,
+    domains: tuple[str, ...],
+    db: str | None,
+    wait: float,
+    as_json: bool,
 ) -> None:
     """Add a recipient entity. A name or domain like another entity's is warned of (and recorded).
 
@@ -54,6 +66,8 @@ def entity_add(
 
     with writer(db, wait) as ledger:
         seq, warnings = registry.add_entity(ledger, entity_id, name, kind, group, domains)
+    if as_json:
+        click.echo(to_json({"entity": entity_id, "event": seq, "group": group, "warnings": list(warnings)}))
     click.echo(f"added entity {entity_id} (event {seq})" + (f", part of {group}" if group else ""), err=True)
     warn(entity_id, warnings)
 
@@ -191,12 +205,13 @@ def person() -> None:
 
 @person.command("add")
 @click.argument("person_id", metavar="PERSON")
-@click.option("--entity", "entity_id", required=True)
-@click.option("--name", default=None)
+@click.option("--entity", "entity_id", required=True, help="The entity whose receipts the person's add up to.")
+@click.option("--name", default=None, help="The person's full name.")
 @click.option("--email", default=None, help="Handles with one email are one human: one daily allowance.")
 @ledger_options
+@click.option("--json", "as_json", is_flag=True, help="Print what was recorded as JSON.")
 def person_add(
-    person_id: str, entity_id: str, name: str | None, email: str | None, db: str | None, wait: float
+    person_id: str, entity_id: str, name: str | None, email: str | None, db: str | None, wait: float, as_json: bool
 ) -> None:
     """Add a person belonging to an entity. A name or email like another person's is warned of.
 
@@ -208,6 +223,8 @@ def person_add(
 
     with writer(db, wait) as ledger:
         seq, warnings = registry.add_person(ledger, person_id, entity_id, name, email)
+    if as_json:
+        click.echo(to_json({"person": person_id, "entity": entity_id, "event": seq, "warnings": list(warnings)}))
     click.echo(f"added person {person_id} of {entity_id} (event {seq})", err=True)
     warn(person_id, warnings)
 
@@ -216,7 +233,7 @@ def person_add(
 @click.argument("person_id", metavar="PERSON")
 @click.option("--to", "entity_id", required=True, help="The entity the person belongs to from --at on.")
 @click.option("--at", "at", required=True, help="From when (ISO 8601, UTC).")
-@click.option("--reason", required=True)
+@click.option("--reason", required=True, help="Why the person moved (the report lists it).")
 @ledger_options
 def person_move(person_id: str, entity_id: str, at: str, reason: str, db: str | None, wait: float) -> None:
     """PERSON belongs to another entity from --at on: receipts before stay with the old entity,
@@ -333,7 +350,7 @@ def permission_add(
 
 
 @permission.command("list")
-@click.option("--entity", "entity_id", default=None)
+@click.option("--entity", "entity_id", default=None, help="Only this entity's permissions.")
 @ledger_options
 @format_options
 def permission_list(entity_id: str | None, db: str | None, wait: float, as_json: bool, as_csv: bool) -> None:
@@ -397,7 +414,8 @@ def policy_show(db: str | None, wait: float, as_json: bool, as_csv: bool) -> Non
 @click.option("--reason", required=True, help="Why the numbers change (the report lists it).")
 @click.option("--by", "by", required=True, help="Who decided it.")
 @ledger_options
-def policy_use(profile: str, reason: str, by: str, db: str | None, wait: float) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print what was recorded as JSON.")
+def policy_use(profile: str, reason: str, by: str, db: str | None, wait: float, as_json: bool) -> None:
     """Switch the profile in force (recorded in the ledger; later entries are judged under it).
 
     \b
@@ -408,6 +426,8 @@ def policy_use(profile: str, reason: str, by: str, db: str | None, wait: float) 
 
     with writer(db, wait) as ledger:
         seq = registry.use_policy(ledger, profile, reason, by)
+    if as_json:
+        click.echo(to_json({"profile": profile, "event": seq, "reason": reason, "by": by}))
     click.echo(f"policy profile {profile} in force from event {seq}", err=True)
 
 

@@ -159,7 +159,7 @@ def request_reject(request_id: str, by: str, reason: str, db: str | None, wait: 
     help="Whom the recipient contacts about deletion notices (the delivery's README.md says); else $QUOTA_CONTACT.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
-@click.option("-q", "--quiet", is_flag=True)
+@click.option("-q", "--quiet", is_flag=True, help="No summary and no progress bar.")
 @ledger_options
 def request_deliver(
     request_id: str,
