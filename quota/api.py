@@ -258,9 +258,13 @@ class Ledger:
         exemption: str | None = None,
         dry_run: bool = False,
         force: bool = False,
+        contact: str | None = None,
     ) -> ExportResult:
         """Strip `inputs`, check the IDs against `to`'s cap (or `exemption`), write them to `out`
-        and record them: the export protocol of `quota export`."""
+        and record them: the export protocol of `quota export`. `contact`: whom the recipient
+        contacts about deletion notices (its README says; default $QUOTA_CONTACT)."""
+        import os
+
         from quota import exports
         from quota.output import OutputOptions
         from quota.readers.records import Want
@@ -270,7 +274,7 @@ class Ledger:
             [str(i) for i in inputs], to, Path(out), db=self.place,
             strip_opts=StripOptions(want=Want(_kinds(ids))), out_opts=OutputOptions(),
             person=person, at=at, export_id=export_id, dry_run=dry_run, force=force, wait=self.wait,
-            say=lambda m: None, exemption=exemption,
+            say=lambda m: None, exemption=exemption, contact=contact or os.environ.get("QUOTA_CONTACT"),
         )  # fmt: skip
 
     def verify(self, checkpoint: str | None = None, since: str | None = None) -> VerifyReport:

@@ -405,6 +405,8 @@ def export(
 ) -> ExportResult:
     if export_id is not None:
         check_name("export id", export_id)
+    if not dry_run:
+        need_contact(contact)
     if selection.limit is not None and Kind.POST not in strip_opts.want.kinds:
         raise UsageError("a limit or a sample chooses Post IDs: ask for them (post in the kinds of IDs)")
     out_opts.check()
@@ -572,9 +574,9 @@ def _reserve_write_commit(
     # delivered, so any failure from here on releases the reservation itself.
     assert before is not None
     try:
-        extra: dict[str, Any] = {
-            "export": {k: body[k] for k in ("export_id", "entity", "person", "at", "basis", "profile", "version")}
-        }
+        # What the recipient may quote back: the entry, and the request and exemption it went under.
+        keys = ("export_id", "entity", "person", "at", "basis", "profile", "version", "request", "exemption")
+        extra: dict[str, Any] = {"export": {k: body[k] for k in keys if k in body}}
         if kept_out is not None:
             extra["withheld"] = kept_out
         lists = {k: work.path / f"{k.value}.txt" for k in stripped.want.kinds}
@@ -615,6 +617,16 @@ def _reserve_write_commit(
         recovery.record_publication(ledger, export_id, outdir)
     result.files = files
     return result
+
+
+def need_contact(contact: str | None) -> None:
+    """A delivery's README tells its recipient whom to contact about deletion notices: it must
+    name someone (X's deletions reach recipients through that contact)."""
+    if contact is None or not contact.strip():
+        raise UsageError(
+            "a delivery names whom its recipient contacts about deletion notices: give a contact "
+            "(an address, or QUOTA_CONTACT in the environment)"
+        )
 
 
 def _input_digests(inputs: Sequence[str], outdir: Path) -> list[tuple[str, str]]:

@@ -200,6 +200,7 @@ def deliver(
     """Deliver what is left of an approved request through the export protocol; the result
     and the request's status after it."""
     out_opts.check()
+    exports.need_contact(contact)
     with Session.open(db, wait=wait, say=say) as ledger:
         row = _deliverable(ledger, request_id)
         ds = datasets.find(ledger, row["dataset"])

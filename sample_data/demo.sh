@@ -46,6 +46,8 @@ echo
 
 # The ledger: a recipient, its acceptance of X's terms, two exports, headroom, a refusal, proof.
 export QUOTA_DB="$out/ledger.duckdb"
+# Every delivery's README names whom its recipient contacts about deletion notices.
+export QUOTA_CONTACT="compliance@acme.example (synthetic)"
 echo "== ledger at $QUOTA_DB"
 $QUOTA init >/dev/null
 $QUOTA entity add acme --name "Acme Research (synthetic)"

@@ -238,6 +238,8 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: Backend)
     # Never touch a user's ledger or files: everything happens under tmp_path (or in a schema
     # of its own on the test server).
     monkeypatch.chdir(tmp_path)
+    # Every delivery names whom its recipient contacts (a test of the refusal unsets it).
+    monkeypatch.setenv("QUOTA_CONTACT", "compliance@acme.example (synthetic)")
 
 
 # What tests accept: the terms' version and how, with evidence, since their acceptances are

@@ -534,3 +534,15 @@ def test_the_recipient_reads_what_they_hold_how_to_hydrate_it_and_what_they_owe(
     assert json.loads(accepted)["terms"][0]["version"] in text
     assert not (Path("out") / "CITATION.cff").exists()  # no dataset, no citation
     assert str(SAMPLES) not in text and "/" not in text.split("## What the files hold")[1].split("## How")[0]
+
+
+def test_a_delivery_names_whom_to_contact_or_is_refused(acme: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("QUOTA_CONTACT")
+    before = state(tmp_path)
+    r = quota("export", PAGES, "--to", "acme", "-o", "out")
+    assert r.exit_code == 2 and "give a contact" in r.stderr and not Path("out").exists()
+    assert quota("export", PAGES, "--to", "acme", "-o", "out", "--contact", "  ").exit_code == 2
+    assert state(tmp_path) == before
+    assert quota("export", PAGES, "--to", "acme", "-o", "out", "--dry-run").exit_code == 0  # writes nothing
+    r = quota("export", PAGES, "--to", "acme", "-o", "out", "--contact", "deletions@data-team.example")
+    assert r.exit_code == 0 and "deletions@data-team.example" in Path("out/README.md").read_text()

@@ -92,6 +92,8 @@ def test_the_researchers_path_end_to_end(ledger: Path) -> None:
     assert f"request {r2} of rsmith (hashtags)" in readme and "posts with the hashtag #data" in readme
     assert "Demo posts" in readme and (ledger / "d2" / "CITATION.cff").exists()
     assert str(SAMPLES) not in readme and str(SAMPLES) not in (ledger / "d2" / "manifest.json").read_text()
+    entry = json.loads((ledger / "d2" / "manifest.json").read_text())["export"]
+    assert (entry["request"], entry["exemption"], entry["basis"]) == (r2, "ACAD", "exemption")
 
     # A void of a delivery marks it and frees nothing: X approved what the researcher already holds.
     ok("ledger", "void", shown["export_ids"][0], "--reason", "sent to the wrong folder", "--by", "C Officer")
