@@ -30,7 +30,7 @@ from quota.times import iso, parse_iso, utc_naive
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from quota.stripping import Stripped
+    from quota.stripping import Progress, Stripped
 
 ORDERS = ("oldest", "newest", "sample")
 # The formats whose posts carry the fields a filter reads.
@@ -165,6 +165,7 @@ def choose(
     scratch: Path | None = None,
     exclude: pa.Array | None = None,
     exclude_users: pa.Array | None = None,
+    progress: Progress | None = None,
 ) -> Choice:
     """Choose from `dataset` (its ledger row, inputs parsed). `exclude`, `exclude_users`: the
     Post and User IDs delivered already (uint64), left out of what is ranked for delivery but
@@ -187,7 +188,7 @@ def choose(
                 f"dataset {name}'s input {i['file']} is {i['format']}: {why}, which quota reads from "
                 f"{', '.join(FIELD_FORMATS)} only (without filters, ask for post IDs alone)"
             )
-    stripped = strip(paths, StripOptions(want=Want(kinds), scratch=scratch))
+    stripped = strip(paths, StripOptions(want=Want(kinds), scratch=scratch), progress)
     try:
         _same_files(name, dataset["inputs"], stripped)
         con = stripped.con

@@ -14,12 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quota.errors import UsageError
 from quota.ids import Kind
 from quota.ledger import Session, check_name, iso
 from quota.names import unknown
+
+if TYPE_CHECKING:
+    from quota.stripping import Progress
 from quota.readers.records import Want
 
 COLUMNS = ["name", "title", "post_ids", "user_ids", "inputs", "period_from", "period_until", "collected_with"]
@@ -35,7 +38,7 @@ class Collection:
     user_ids: int
 
 
-def read(inputs: Sequence[str]) -> Collection:
+def read(inputs: Sequence[str], progress: Progress | None = None) -> Collection:
     """Read and count the inputs (BadInput on a bad line, as `strip` would)."""
     from quota.stripping import StripOptions, strip
 
@@ -48,7 +51,8 @@ def read(inputs: Sequence[str]) -> Collection:
     # User IDs, none, so the users are counted over the other inputs.
     typed = [p for p in paths if _format(p) != "ids"]
     both = Want(frozenset({Kind.POST, Kind.USER}))
-    with strip(paths, StripOptions(want=both if len(typed) == len(paths) else Want(frozenset({Kind.POST})))) as s:
+    opts = StripOptions(want=both if len(typed) == len(paths) else Want(frozenset({Kind.POST})))
+    with strip(paths, opts, progress) as s:
         posts, users = s.unique(Kind.POST)[1], s.unique(Kind.USER)[1] if Kind.USER in s.want.kinds else 0
         files = [
             {"path": r.path, "file": os.path.basename(r.path), "sha256": r.sha256, "bytes": r.bytes, "format": r.format}

@@ -10,14 +10,16 @@ from typing import Any, TextIO
 class ByteProgress:
     """Shows bytes done over all inputs; inside an input read by DuckDB it asks the query."""
 
-    def __init__(self, total_bytes: int, stream: TextIO | None = None) -> None:
+    def __init__(self, total_bytes: int, stream: TextIO | None = None, drawing: bool = True) -> None:
         self.total = max(total_bytes, 1)
         self.stream = stream or sys.stderr
         self.done = 0
+        self.shown = 0.0  # what the bar last showed: it never goes back
         self.current: tuple[str, int, Any] | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        if drawing:
+            self._thread.start()
 
     def begin(self, name: str, size: int, con: Any = None) -> None:
         self.current = (name, size, con)
@@ -44,16 +46,24 @@ class ByteProgress:
 
     def _run(self) -> None:
         while not self._stop.wait(0.2):
-            name, frac = self._fraction()
-            filled = int(frac * 30)
-            mb = self.total * frac / 1e6
-            self.stream.write(
-                f"\r[{'#' * filled}{' ' * (30 - filled)}] {frac:5.1%} {mb:,.0f}/{self.total / 1e6:,.0f} MB {name[-30:]:30}"
-            )
-            self.stream.flush()
+            self.draw()
+
+    def draw(self) -> None:
+        """One frame of the bar."""
+        name, frac = self._fraction()
+        # One input's queries each report from 0 %, and an input's share is its bytes:
+        # the bar shows the most done so far.
+        frac = self.shown = max(self.shown, frac)
+        filled = int(frac * 30)
+        mb = self.total * frac / 1e6
+        self.stream.write(
+            f"\r[{'#' * filled}{' ' * (30 - filled)}] {frac:5.1%} {mb:,.0f}/{self.total / 1e6:,.0f} MB {name[-30:]:30}"
+        )
+        self.stream.flush()
 
     def close(self) -> None:
         self._stop.set()
-        self._thread.join()
+        if self._thread.is_alive():
+            self._thread.join()
         self.stream.write("\r" + " " * 100 + "\r")
         self.stream.flush()

@@ -19,7 +19,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quota import datasets, exemptions, exports, notices, output, registry
 from quota.choosing import Filters, choose
@@ -29,6 +29,9 @@ from quota.ledger import Session
 from quota.names import unknown
 from quota.policy import check
 from quota.scratch import WorkDir, as_error
+
+if TYPE_CHECKING:
+    from quota.stripping import Progress
 
 STATES = ("submitted", "approved", "rejected", "partly-delivered", "delivered")
 COLUMNS = [
@@ -196,6 +199,7 @@ def deliver(
     contact: str | None = None,
     wait: float = 60.0,
     say: exports.Say | None = None,
+    progress: Progress | None = None,
 ) -> tuple[exports.ExportResult, dict[str, Any]]:
     """Deliver what is left of an approved request through the export protocol; the result
     and the request's status after it."""
@@ -223,9 +227,17 @@ def deliver(
                 f"({', '.join(e for e in now['export_ids'] if e not in counted)}): deliver it again"
             )
 
+    if progress is not None:  # the dataset's files, by their registered sizes
+        progress.total = max(sum(int(i["bytes"]) for i in ds["inputs"]), 1)
     with WorkDir(outdir) as work:
         with choose(
-            ds, filters, _kinds(row["kinds"]), scratch=work.path, exclude=delivered, exclude_users=delivered_users
+            ds,
+            filters,
+            _kinds(row["kinds"]),
+            scratch=work.path,
+            exclude=delivered,
+            exclude_users=delivered_users,
+            progress=progress,
         ) as choice:
             if choice.selection_sha256 != row["selection_sha256"]:
                 raise PolicyRefusal(

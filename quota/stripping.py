@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 
 class Progress(Protocol):
+    total: int  # bytes over all inputs
+
     def begin(self, name: str, size: int, con: Any = None) -> None: ...
     def end(self) -> None: ...
 

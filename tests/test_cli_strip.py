@@ -273,3 +273,32 @@ def test_ids_a_spreadsheet_rounded_are_refused_and_real_ones_ending_in_zeros_are
     (tmp_path / "real.txt").write_text("".join(f"{v}\n" for v in real))
     r = quota("strip", tmp_path / "real.txt", "-o", "r")
     assert r.exit_code == 0 and len((tmp_path / "r" / "post_ids.txt").read_text().split()) == 30_000
+
+
+def test_the_progress_bar_never_goes_back() -> None:
+    """Each query of an input reports from 0 %; an input's share is its bytes: the bar shows
+    the most done so far (export showed 97.7 % then 84.3 %, strip 97.7 % then 0.0 %)."""
+    import io
+    import re
+
+    from quota.progress import ByteProgress
+
+    class Query:
+        def __init__(self, steps: list[float]) -> None:
+            self.steps = steps
+
+        def query_progress(self) -> float:
+            return self.steps.pop(0)
+
+    out = io.StringIO()
+    bar = ByteProgress(1000, out, drawing=False)
+    bar.begin("a.jsonl", 600, Query([50.0, 97.7, 0.0, 40.0, 100.0]))
+    for _ in range(5):
+        bar.draw()
+    bar.end()
+    bar.begin("b.jsonl", 400, Query([-1.0, 10.0]))
+    bar.draw()
+    bar.draw()
+    bar.close()
+    shown = [float(x) for x in re.findall(r"\] +([0-9.]+)%", out.getvalue())]
+    assert shown == sorted(shown) and shown[0] == 30.0 and shown[-1] == 64.0

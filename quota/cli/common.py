@@ -18,13 +18,15 @@ if TYPE_CHECKING:
     from quota.progress import ByteProgress
 
 
-def progress_bar(inputs: tuple[str, ...], quiet: bool) -> ByteProgress | None:
-    """The progress bar of strip and export: on a terminal only, never with --quiet."""
+def progress_bar(inputs: tuple[str, ...], quiet: bool, indefinite: bool = False) -> ByteProgress | None:
+    """The progress bar of strip, export, dataset add and request deliver: on a terminal only,
+    never with --quiet. `indefinite`: the library learns the inputs (a dataset's) and sets
+    the total."""
     if quiet or not sys.stderr.isatty():
         return None
     from quota.progress import ByteProgress
 
-    return ByteProgress(sum(os.path.getsize(p) for p in inputs if p != "-" and os.path.isfile(p)))
+    return ByteProgress(0 if indefinite else sum(os.path.getsize(p) for p in inputs if p != "-" and os.path.isfile(p)))
 
 
 # ------------------------------------------------------------------ option sets

@@ -52,7 +52,14 @@ def dataset_add(
     with reader(db, wait) as ledger:  # a name already taken should not cost a long read
         if datasets.find(ledger, name) is not None:
             raise UsageError(f"dataset {name!r} is already registered")
-    collection = datasets.read(inputs)
+    from quota.cli.common import progress_bar
+
+    progress = progress_bar(tuple(inputs), False)
+    try:
+        collection = datasets.read(inputs, progress)
+    finally:
+        if progress:
+            progress.close()
     with writer(db, wait) as ledger:
         seq = datasets.add(ledger, name, collection, title, description, collected_with, *period, citation)
     click.echo(

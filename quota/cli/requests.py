@@ -17,6 +17,7 @@ from quota.cli.common import (
     output_options,
     parse_time,
     plural,
+    progress_bar,
     query_command,
     reader,
     writer,
@@ -188,10 +189,15 @@ def request_deliver(
     from quota.output import OutputOptions
 
     say = (lambda m: None) if quiet else (lambda m: click.echo(f"quota: {m}", err=True))
-    result, row = requests.deliver(
-        db, request_id, outdir, out_opts=OutputOptions(out_format=out_format, gzip=gz, split=split), fit=fit,
-        force=force, contact=contact, wait=wait, say=say,
-    )  # fmt: skip
+    progress = progress_bar((), quiet, indefinite=True)
+    try:
+        result, row = requests.deliver(
+            db, request_id, outdir, out_opts=OutputOptions(out_format=out_format, gzip=gz, split=split), fit=fit,
+            force=force, contact=contact, wait=wait, say=say, progress=progress,
+        )  # fmt: skip
+    finally:
+        if progress:
+            progress.close()
     if as_json:
         out = result.as_json()
         out |= {"request_id": request_id, "state": row["state"], "left_post_ids": row["left_post_ids"]}
