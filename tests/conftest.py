@@ -105,6 +105,9 @@ def manifest(outdir: Path) -> dict:
 # server the PostgreSQL half is skipped with the reason, unless QUOTA_REQUIRE_POSTGRES=1
 # (.ci/run sets it): then it fails.
 
+# Every delivery names whom its recipient contacts, in every test and every world built once
+# for a module (a test of the refusal unsets it).
+os.environ["QUOTA_CONTACT"] = "compliance@acme.example (synthetic)"
 PG_URL = os.environ.get("QUOTA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("QUOTA_REQUIRE_POSTGRES") == "1"
 
@@ -238,8 +241,6 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: Backend)
     # Never touch a user's ledger or files: everything happens under tmp_path (or in a schema
     # of its own on the test server).
     monkeypatch.chdir(tmp_path)
-    # Every delivery names whom its recipient contacts (a test of the refusal unsets it).
-    monkeypatch.setenv("QUOTA_CONTACT", "compliance@acme.example (synthetic)")
 
 
 # What tests accept: the terms' version and how, with evidence, since their acceptances are
