@@ -117,9 +117,11 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=HERE / "data")
     args = ap.parse_args()
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    report_checks(args.exports, args.ids_per_export, args.data)
+    # Processes first: a child forked after the ledger was built here would start at this
+    # process's size (its peak RSS counts the pages it shares at fork).
     sql_answer(args.answer_mb)
     imports()
+    report_checks(args.exports, args.ids_per_export, args.data)
     return 0
 
 
