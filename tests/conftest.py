@@ -158,6 +158,11 @@ class Backend:
     url: str = PG_URL  # the server database holding the schema
     cloned: bool = False  # a database of its own, cloned from a template (see Templates)
 
+    @property
+    def reader(self) -> str:
+        """The reader role quota init makes for this ledger: its database's and schema's."""
+        return f"{_database(self.url)}_{self.schema}_reader"
+
     @contextlib.contextmanager
     def _connection(self, read_only: bool = False) -> Iterator[Any]:
         """A raw connection to the ledger's own tables, behind quota's back."""
@@ -193,11 +198,12 @@ class Backend:
         import psycopg
 
         with psycopg.connect(PG_URL, autocommit=True) as con:
-            if self.cloned:  # the template's reader role stays: its other clones use it
+            if self.cloned:  # the database's own reader role goes with it
                 con.execute(f"DROP DATABASE IF EXISTS {_database(self.url)} WITH (FORCE)")
+                con.execute(f'DROP ROLE IF EXISTS "{self.reader}"')
                 return
             con.execute(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
-            con.execute(f"DROP ROLE IF EXISTS {self.schema}_reader")
+            con.execute(f'DROP ROLE IF EXISTS "{self.reader}"')
 
 
 def _database(url: str) -> str:
@@ -339,6 +345,11 @@ class Templates:
         backend.db = f"{backend.url}?schema={template.schema}"
         backend.schema, backend.cloned = template.schema, True
         monkeypatch.setenv("QUOTA_DB", backend.db)
+        # The clone's reader role is named after its database: quota init makes it.
+        from quota.ledger import Session
+
+        with Session.open(backend.db, write=True, create=True):
+            pass
 
     def _build(self, key: str, build: Callable[[], None], name: str) -> Backend:
         folder = self.home / f"{key}-{name}"
@@ -369,7 +380,7 @@ class Templates:
         with psycopg.connect(PG_URL, autocommit=True) as con:
             for t in servers:
                 con.execute(f"DROP DATABASE IF EXISTS {_database(t.url)} WITH (FORCE)")
-                con.execute(f"DROP ROLE IF EXISTS {t.schema}_reader")
+                con.execute(f'DROP ROLE IF EXISTS "{t.reader}"')
 
 
 @pytest.fixture(scope="session")

@@ -159,7 +159,7 @@ def test_the_reader_role_holds_without_the_text_check(pg: Backend, query: str, m
     assert pg.rows("SELECT count(*) FROM events")[0][0] == 2
     who = json.loads(quota("sql", "SELECT current_user AS u, current_setting('transaction_read_only') AS ro",
                            "--json").stdout)  # fmt: skip
-    assert who == [{"u": f"{pg.schema}_reader", "ro": "on"}]
+    assert who == [{"u": pg.reader, "ro": "on"}]
 
 
 def test_sql_on_the_server_answers_with_the_views_and_stops_at_its_time_limit(
@@ -337,7 +337,7 @@ def roles(pg: Backend) -> Iterator[tuple[str, str]]:
     finally:
         with psycopg.connect(PG_URL, autocommit=True) as con:
             con.execute(f"DROP SCHEMA IF EXISTS {pg.schema} CASCADE")
-            for role in (f"{pg.schema}_reader", owner, writer):
+            for role in (pg.reader, owner, writer):
                 if con.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
                     con.execute(f"DROP OWNED BY {role}")
                     con.execute(f"DROP ROLE {role}")
@@ -397,7 +397,7 @@ def test_the_reader_role_is_limited_on_itself_for_a_login_without_quota(pg: Back
     import psycopg
 
     init_acme()
-    reader = as_role(PG_URL, f"{pg.schema}_reader")
+    reader = as_role(PG_URL, pg.reader)
     with psycopg.connect(reader, autocommit=True) as con:
         shown = {name: con.execute(f"SHOW {name}").fetchone()[0] for name in
                  ("default_transaction_read_only", "statement_timeout", "idle_session_timeout")}  # fmt: skip
@@ -409,3 +409,19 @@ def test_the_reader_role_is_limited_on_itself_for_a_login_without_quota(pg: Back
         con.execute(f"SET search_path TO {pg.schema}")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):  # quota init ran as a superuser here
             con.execute("SELECT lo_create(0)")
+
+
+def test_the_reader_role_is_named_after_the_database_and_the_schema(pg: Backend) -> None:
+    """Two ledgers of one schema name in two databases share no role; an older ledger's reader
+    (named by its schema alone) still serves quota sql until quota init makes the new one."""
+    init_acme()
+    roles = {r[0] for r in pg.rows(f"SELECT rolname FROM pg_roles WHERE rolname LIKE '%{pg.schema}_reader'")}
+    assert roles == {f"test_{pg.schema}_reader"} == {pg.reader}
+    pg.raw(f'ALTER ROLE "{pg.reader}" RENAME TO "{pg.schema}_reader"')
+    try:
+        r = quota("sql", "SELECT count(*) AS n FROM entities", "--json")
+        assert r.exit_code == 0 and json.loads(r.stdout) == [{"n": 1}], r.stderr
+        assert quota("init").exit_code == 0
+        assert pg.rows(f"SELECT count(*) FROM pg_roles WHERE rolname = '{pg.reader}'")[0][0] == 1
+    finally:
+        pg.raw(f'DROP OWNED BY "{pg.schema}_reader"', f'DROP ROLE IF EXISTS "{pg.schema}_reader"')

@@ -170,6 +170,7 @@ class PgStore(Store):
         self._in_txn = False
         self.views_shared = False
         self._actor: str | None = None
+        self._reader: str | None = None
 
     def _scrub(self, text: str) -> str:
         return self.target.scrub(text)
@@ -306,7 +307,21 @@ class PgStore(Store):
 
     @property
     def reader_role(self) -> str:
-        """The login role `quota sql` runs as: it may only read this schema's tables and views."""
+        """The login role `quota sql` runs as: it may only read this schema's tables and views.
+        Named after the database and the schema, so that no two ledgers share one (and one
+        left behind by a dropped database is plainly that database's)."""
+        if self._reader is None:
+            database = str(self.rows("SELECT current_database()")[1][0][0])
+            name = f"{database}_{self.target.schema}_reader"
+            if len(name) > 63:  # PostgreSQL's longest name
+                name = f"quota_{hashlib.sha256(f'{database}.{self.target.schema}'.encode()).hexdigest()[:20]}_reader"
+            self._reader = name
+        return self._reader
+
+    @property
+    def legacy_reader_role(self) -> str:
+        """The name quota gave the reader before (the schema's alone), which older ledgers use
+        until quota init makes theirs."""
         return f"{self.target.schema}_reader"
 
     def _views_digest(self, views: Sequence[tuple[str, str]]) -> str:
@@ -446,6 +461,13 @@ class PgStore(Store):
         self._limit_reader()
         return applied
 
+    def _sql_role(self) -> str:
+        """The reader role, or an older ledger's (named by its schema alone) until init runs."""
+        for name in (self.reader_role, self.legacy_reader_role):
+            if self.rows("SELECT 1 FROM pg_roles WHERE rolname = ?", [name])[1]:
+                return name
+        return self.reader_role
+
     def _limit_reader(self) -> None:
         """The reader role's own settings, for a login with psql that skips quota sql's options:
         read-only, a statement timeout, idle sessions ended (a session-level advisory lock a
@@ -479,7 +501,7 @@ class PgStore(Store):
             )
         params = conninfo_to_dict(self.target.conninfo)
         params.pop("password", None)
-        params["user"] = self.reader_role
+        params["user"] = self._sql_role()
         ms = max(1, int(timeout * 1000))
         params["options"] = (
             f"-c default_transaction_read_only=on -c statement_timeout={ms} "
@@ -491,7 +513,7 @@ class PgStore(Store):
             )
         except psycopg.Error as e:
             raise LedgerError(
-                f"cannot connect to {self.where} as the reader role {self.reader_role} that quota sql runs as: "
+                f"cannot connect to {self.where} as the reader role {params['user']} that quota sql runs as: "
                 f"{self._scrub(first_line(e))}"
             ) from None
         try:
