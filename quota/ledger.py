@@ -266,7 +266,13 @@ class Session:
                 return n, f"{log}, line {n}: {why}"
         return len(lines), None
 
-    def copy_to(self, to: str | Path, wait: float = 60.0, say: Callable[[str], None] | None = None) -> CopyReport:
+    def copy_to(
+        self,
+        to: str | Path,
+        wait: float = 60.0,
+        say: Callable[[str], None] | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> CopyReport:
         """Copy this whole ledger into a new one (a file or a PostgreSQL schema), verified; the
         copy extends the same chain (quota.store.copy)."""
         from quota.store.copy import copy_ledger
@@ -274,7 +280,7 @@ class Session:
         def publish(store: Store) -> None:
             Session(store)._publish_views()
 
-        return copy_ledger(self.store, self.profile().name, to, wait, say or _stderr, publish)
+        return copy_ledger(self.store, self.profile().name, to, wait, say or _stderr, publish, progress)
 
     def check(self, name: str) -> tuple[int, str] | None:
         """One of verify's checks by name ("windows", "exemptions", "lineage", ...): the event

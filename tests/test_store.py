@@ -202,3 +202,20 @@ def test_the_same_history_gives_the_same_rows_on_both(template: Path, tmp_path: 
     for name in answers[0]:
         assert answers[0][name] == answers[1][name], name
         assert answers[0][name], f"{name} is empty: the comparison would prove nothing"
+
+
+def test_a_copy_tells_its_progress_batch_by_batch(tmp_path: Path) -> None:
+    from conftest import init_acme
+
+    from quota.ledger import Session
+
+    init_acme(("export", str(SAMPLES / "v2_pages.jsonl"), "--to", "acme", "-o", "out"))
+    told: list[tuple[str, int, int]] = []
+    with Session.open(None) as ledger:
+        events = ledger.head()[0]
+        ledger.copy_to(tmp_path / "copy.duckdb", progress=lambda *a: told.append(a))
+    steps = [t[0] for t in told]
+    assert steps[0] == "verifying the source" and steps[-1] == "verifying the copy"
+    lineage = [(d, n) for s, d, n in told if s == "lineage"]
+    assert lineage and lineage[-1] == (118, 118) and all(a <= b for (a, _), (b, _) in zip(lineage, lineage[1:]))
+    assert ("events", events, events) in told

@@ -434,8 +434,17 @@ def ledger_copy(to: str, db: str | None, wait: float) -> None:
     Example (moving a team's file to the shared server):
       quota ledger copy --db ledger.duckdb --to postgresql://quota@db.example/quota
     """
+    import sys
+
+    def progress(step: str, done: int, total: int) -> None:
+        what = step if total <= 1 else f"{step}: {done:,} of {total:,} ({done / max(total, 1):.0%})"
+        click.echo(f"\r{what[:78]:78}", nl=False, err=True)
+
+    shown = sys.stderr.isatty()
     with reader(db, wait) as ledger:
-        report = ledger.copy_to(to, wait)
+        report = ledger.copy_to(to, wait, progress=progress if shown else None)
+    if shown:
+        click.echo("\r" + " " * 78 + "\r", nl=False, err=True)
     click.echo(
         f"copied ledger {report.ledger_id} ({plural(report.events, 'event')}, {plural(report.lineage, 'delivered ID')}, "
         f"{plural(report.notice_ids, 'notice ID')}) to {report.target}; it verifies",

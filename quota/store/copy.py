@@ -72,14 +72,18 @@ def copy_ledger(
     wait: float,
     say: Callable[[str], None],
     publish: Callable[[Store], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> CopyReport:
     """Copy the ledger open in `source` (read-only) to the new ledger `to`; `profile`: the
     source's profile in force (the copy's is the same: its events are); `publish`: makes the
-    copy's documented views, where its backend keeps them."""
+    copy's documented views, where its backend keeps them; `progress(step, done, total)`: told
+    as each batch goes over (a terminal shows it)."""
+    tell = progress or (lambda step, done, total: None)
     target = resolve(to)
     _new_target(target)
     # Only a ledger that verifies is copied: the copy's tables are rebuilt from the events, so
     # a changed table of the source would vanish from sight in it.
+    tell("verifying the source", 0, 1)
     checked = verify(source, profile, full=True)
     if not checked.ok:
         raise LedgerError(f"the ledger {source.where} does not verify, so it was not copied: {checked.problem}")
@@ -97,15 +101,21 @@ def copy_ledger(
             # One transaction makes and fills the copy: killed at any moment, it leaves no ledger.
             with store.transaction():
                 store.migrate(ledger_id=ledger_id, created_at=created)
+                done = 0
                 for batch in source.batches("SELECT * FROM events ORDER BY seq", schemas["events"]):
                     store.load(Rows("events", batch))
+                    done += batch.num_rows
+                    tell("events", done, count)
                 for table in STATE_TABLES:
                     store.execute(f"INSERT INTO {table} {store.sql(table)}")
                 for table in ("lineage", "deletion_notice_ids"):
+                    total = int(source.rows(f"SELECT count(*) FROM {table}")[1][0][0])
                     for batch in source.batches(f"SELECT * FROM {table}", schemas[table]):
                         store.load(Rows(table, batch))
                         sizes[table] += batch.num_rows
+                        tell(table, sizes[table], total)
                 store.analyze()
+                tell("verifying the copy", 0, 1)
                 report = verify(store, profile, full=True)
                 if not report.ok:
                     raise LedgerError(f"the copy does not verify, so nothing was kept: {report.problem}")
