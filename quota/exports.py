@@ -530,7 +530,7 @@ def _reserve_write_commit(
         result.withheld_user_ids = withheld.counts.get("user", 0)
         if dry_run:
             return result
-        body = {
+        body: dict[str, Any] = {
             "export_id": export_id,
             "entity": entity,
             "person": person,
@@ -656,8 +656,8 @@ def _same_request(
     key = row["export_id"]
     _reusable(row, entity)
     if person is not None and row["person"] != person:
-        was = f"for person {row['person']}" if row["person"] else "without a person"
-        raise UsageError(f"export id {key} was already used {was}, not for person {person}")
+        whose = f"for person {row['person']}" if row["person"] else "without a person"
+        raise UsageError(f"export id {key} was already used {whose}, not for person {person}")
     if row["outdir"] is not None and Path(row["outdir"]) != outdir.absolute():
         raise UsageError(
             f"export id {key} was delivered to {row['outdir']}, not {outdir.absolute()}: "

@@ -393,7 +393,10 @@ def open_duckdb(path: Path, write: bool, wait: float, create: bool, say: Callabl
     try:
         try:
             # No extension is ever fetched or loaded behind quota's back (no network at run time).
-            config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+            config: dict[str, str | bool | int | float | list[str]] = {
+                "autoinstall_known_extensions": False,
+                "autoload_known_extensions": False,
+            }
             con = duckdb.connect(str(path), read_only=not (write or create), config=config)
         except duckdb.IOException as e:
             if "lock" in str(e).lower():

@@ -581,8 +581,10 @@ def _typed_table(description: Sequence[Any], rows: list[tuple[Any, ...]]) -> pa.
             else:  # a sum (HUGEINT on DuckDB) or a decimal: quota.answers makes a whole one int64 where it fits
                 from decimal import Decimal
 
-                scale = d.scale if d.scale is not None else max((-Decimal(v).as_tuple().exponent for v in values
-                                                                 if v is not None), default=0)  # fmt: skip
+                exponents = [Decimal(v).as_tuple().exponent for v in values if v is not None]
+                scale = (
+                    d.scale if d.scale is not None else max((-e for e in exponents if isinstance(e, int)), default=0)
+                )
                 arrays.append(pa.array([None if v is None else Decimal(v) for v in values], pa.decimal128(38, scale)))
         else:
             arrays.append(pa.array(values, arrow_type_of_pg(d.type_code)))
