@@ -119,3 +119,35 @@ def test_the_readmes_workflows_run_as_written(tmp_path: Path, first: str) -> Non
         assert r.exit_code == 0, (line, r.stderr)
         ran += 1
     assert ran >= 8
+
+
+@pytest.mark.slow  # eight processes; the quick loop keeps the workflows above
+def test_the_readmes_strip_examples_run_as_written(tmp_path: Path) -> None:
+    """Each line of the strip examples in a shell, in a folder of its own holding the sample
+    files under the names the README gives them."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import SAMPLES
+
+    text = (ROOT / "README.md").read_text()
+    (block,) = [b for b in re.findall(r"```sh\n(.*?)```", text, re.S) if b.startswith("quota strip pages.jsonl")]
+    names = {
+        "pages.jsonl": "v2_pages.jsonl", "pages.jsonl.gz": "v2_pages.jsonl.gz", "more.jsonl": "v1_lines.jsonl",
+        "tweets.jsonl": "v2_pages.jsonl", "big.jsonl": "v2_pages.jsonl", "dms.jsonl": "dm_events.jsonl",
+        "messy.jsonl": "v2_pages_bad.jsonl",
+    }  # fmt: skip
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    lines = [line for line in block.splitlines() if "quota strip" in line]
+    assert len(lines) >= 8
+    for n, line in enumerate(lines):
+        here = tmp_path / str(n)
+        here.mkdir()
+        for name, sample in names.items():
+            shutil.copy(SAMPLES / sample, here / name)
+        (here / "export.csv").write_text("tweet_id,note\n1895625031960240129,synthetic\n")
+        r = subprocess.run(["bash", "-c", line], cwd=here, env=env, capture_output=True, text=True)
+        assert r.returncode == 0, (line, r.stderr)
+        assert any((here / "out").iterdir()), line

@@ -3,6 +3,7 @@ history, and verify catches a changed row in every table on both backends."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -217,5 +218,5 @@ def test_a_copy_tells_its_progress_batch_by_batch(tmp_path: Path) -> None:
     steps = [t[0] for t in told]
     assert steps[0] == "verifying the source" and steps[-1] == "verifying the copy"
     lineage = [(d, n) for s, d, n in told if s == "lineage"]
-    assert lineage and lineage[-1] == (118, 118) and all(a <= b for (a, _), (b, _) in zip(lineage, lineage[1:]))
+    assert lineage and lineage[-1] == (118, 118) and all(a <= b for (a, _), (b, _) in itertools.pairwise(lineage))
     assert ("events", events, events) in told
