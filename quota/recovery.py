@@ -161,13 +161,14 @@ def _published(ledger: Session, row: dict[str, Any]) -> Path | None:
     return target if target.is_dir() and _differs(target, row["export_id"], files, documents) is None else None
 
 
-def settle(ledger: Session) -> list[dict[str, Any]]:
+def settle(ledger: Session, dry_run: bool = False) -> list[dict[str, Any]]:
     """Record as published each committed export whose files a crash left published but
-    unrecorded; returns those rows."""
+    unrecorded (with `dry_run`, only find them); returns those rows."""
     done = []
     for row in unresolved(ledger):
         if row["state"] == "unpublished" and (target := _published(ledger, row)) is not None:
-            record_publication(ledger, row["export_id"], target)
+            if not dry_run:
+                record_publication(ledger, row["export_id"], target)
             done.append(row)
     return done
 

@@ -241,10 +241,13 @@ def ledger_recover(
             where = recovery.publish_pending(ledger, publish_id)
         click.echo(f"published {publish_id} in {where}", err=True)
         return
-    with writer(db, wait) as ledger:
-        for row in recovery.settle(ledger):
-            click.echo(f"recorded {row['export_id']} as published: its files are in {row['outdir']}", err=True)
+    with reader(db, wait) as ledger:  # a look first: a ledger this user may only read lists too
         found = recovery.leftovers(ledger, places)
+        unsettled = recovery.settle(ledger, dry_run=True)
+    if unsettled:
+        with writer(db, wait) as ledger:
+            for row in recovery.settle(ledger):
+                click.echo(f"recorded {row['export_id']} as published: its files are in {row['outdir']}", err=True)
     columns = ["export_id", "entity", "person", "at", "post_ids", "user_ids", "dm_ids", "state", "outdir"]
     query_command(db, wait, as_json, as_csv, recovery.unresolved, columns)
     loose = [d for d in found if d["export_id"] is None]
