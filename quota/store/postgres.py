@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -95,32 +96,38 @@ class _IntLoader(Loader):
 APPEND_ONLY = ("events", "lineage", "deletion_notice_ids")
 
 FOREIGN_OBJECTS = """
-WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = ?)
-SELECT 'function ' || p.proname FROM pg_proc p WHERE p.pronamespace = (SELECT oid FROM ns)
-    AND (p.proname, p.prosrc) NOT IN (SELECT * FROM unnest(?::text[], ?::text[]))
-UNION ALL SELECT 'operator ' || o.oprname FROM pg_operator o WHERE o.oprnamespace = (SELECT oid FROM ns)
-UNION ALL SELECT 'type ' || t.typname FROM pg_type t WHERE t.typnamespace = (SELECT oid FROM ns)
-    AND t.typtype <> 'c'
+WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = ?),
+-- Everything in the schema, through the dependencies each object records on its namespace:
+-- an index lookup, where a scan of pg_class grows with every schema a database ever held.
+objs AS (SELECT classid, objid FROM pg_depend
+         WHERE refclassid = 'pg_namespace'::regclass AND refobjid = (SELECT oid FROM ns)),
+rels AS (SELECT c.* FROM pg_class c JOIN objs ON objs.classid = 'pg_class'::regclass AND objs.objid = c.oid)
+SELECT 'function ' || p.proname FROM pg_proc p JOIN objs ON objs.classid = 'pg_proc'::regclass AND objs.objid = p.oid
+    WHERE (p.proname, p.prosrc) NOT IN (SELECT * FROM unnest(?::text[], ?::text[]))
+UNION ALL SELECT 'operator ' || o.oprname FROM pg_operator o
+    JOIN objs ON objs.classid = 'pg_operator'::regclass AND objs.objid = o.oid
+UNION ALL SELECT 'type ' || t.typname FROM pg_type t JOIN objs ON objs.classid = 'pg_type'::regclass AND objs.objid = t.oid
+    WHERE t.typtype <> 'c'
     AND NOT (t.typcategory = 'A' AND EXISTS (SELECT 1 FROM pg_type e WHERE e.oid = t.typelem AND e.typtype = 'c'))
 UNION ALL SELECT 'column ' || c.relname || '.' || a.attname || ' of type ' || format_type(a.atttypid, a.atttypmod)
-    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_type t ON t.oid = a.atttypid
-    WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0
+    FROM rels c JOIN pg_attribute a ON a.attrelid = c.oid JOIN pg_type t ON t.oid = a.atttypid
+    WHERE c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0
       AND NOT a.attisdropped AND t.typnamespace <> 'pg_catalog'::regnamespace
-UNION ALL SELECT 'rule ' || r.rulename || ' on ' || c.relname FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
-    WHERE c.relnamespace = (SELECT oid FROM ns) AND r.rulename <> '_RETURN'
-UNION ALL SELECT 'trigger ' || g.tgname || ' on ' || c.relname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
-    WHERE c.relnamespace = (SELECT oid FROM ns) AND NOT g.tgisinternal
+UNION ALL SELECT 'rule ' || r.rulename || ' on ' || c.relname FROM pg_rewrite r JOIN rels c ON c.oid = r.ev_class
+    WHERE r.rulename <> '_RETURN'
+UNION ALL SELECT 'trigger ' || g.tgname || ' on ' || c.relname FROM pg_trigger g JOIN rels c ON c.oid = g.tgrelid
+    WHERE NOT g.tgisinternal
       AND NOT (g.tgname IN ('quota_append_only_rows', 'quota_append_only_truncate') AND g.tgfoid =
                (SELECT oid FROM pg_proc WHERE proname = 'quota_append_only' AND pronamespace = (SELECT oid FROM ns)))
-UNION ALL SELECT 'row policy on ' || c.relname FROM pg_class c
-    WHERE c.relnamespace = (SELECT oid FROM ns) AND c.relrowsecurity
+UNION ALL SELECT 'row policy on ' || c.relname FROM rels c WHERE c.relrowsecurity
 UNION ALL SELECT CASE c.relkind WHEN 'v' THEN 'view ' WHEN 'm' THEN 'materialized view ' ELSE 'foreign table ' END
-    || c.relname FROM pg_class c WHERE c.relnamespace = (SELECT oid FROM ns)
-    AND (c.relkind IN ('m', 'f') OR (c.relkind = 'v' AND c.relname <> ALL (?::text[])))
+    || c.relname FROM rels c
+    WHERE c.relkind IN ('m', 'f') OR (c.relkind = 'v' AND c.relname <> ALL (?::text[]))
 LIMIT 1
 """
 
 
+@functools.cache
 def _shipped_function_bodies() -> dict[str, str]:
     """name -> body of each function the migrations create (`CREATE FUNCTION name(...) ... AS $$body$$`)."""
     import re
@@ -335,9 +342,9 @@ class PgStore(Store):
         if self.views_shared:  # and every one of them is there (a DROP ... CASCADE takes views along)
             names = [name for name, _ in views]
             (present,) = self.rows(
-                """SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                   WHERE n.nspname = ? AND c.relkind = 'v' AND c.relname = ANY(?::text[])""",
-                [self.target.schema, names],
+                """SELECT count(*) FROM pg_class c
+                   WHERE c.relname = ANY(?::text[]) AND c.relnamespace = ?::regnamespace AND c.relkind = 'v'""",
+                [names, self.target.schema],
             )[1][0]
             self.views_shared = int(present) == len(names)
         return self.views_shared
@@ -348,18 +355,28 @@ class PgStore(Store):
         views exist, so that the stored ones' deparse names their tables as the TEMP ones will."""
         if not self.views_current(views):
             return None  # an older quota's: TEMP views shadow them, and quota sql refuses them
+        names = [name for name, _ in views]
+        # By name and namespace: pg_class's index (a scan of it grows with every schema ever made).
         stored = dict(
             self.rows(
-                """SELECT c.relname, pg_get_viewdef(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                   WHERE n.nspname = ? AND c.relkind = 'v'""",
-                [self.target.schema],
+                """SELECT c.relname, pg_get_viewdef(c.oid) FROM pg_class c
+                   WHERE c.relname = ANY(?::text[]) AND c.relnamespace = ?::regnamespace AND c.relkind = 'v'""",
+                [names, self.target.schema],
             )[1]
         )
-        for name, sql in views:
-            self.execute(sql)
-            self.views_made.append(name)
-            mine = self.rows("SELECT pg_get_viewdef(?::regclass)", [f"pg_temp.{name}"])[1][0][0]
-            if stored.get(name) != mine:
+        # One round trip for the views and one for their deparse (each costs as much as a view).
+        with self.conn.cursor() as cur:
+            cur.execute(";\n".join(sql for _, sql in views))
+        self.views_made.extend(name for name, _ in views)
+        mine = dict(
+            self.rows(
+                """SELECT c.relname, pg_get_viewdef(c.oid) FROM pg_class c
+                   WHERE c.relname = ANY(?::text[]) AND c.relnamespace = pg_my_temp_schema()""",
+                [names],
+            )[1]
+        )
+        for name, _ in views:
+            if stored.get(name) != mine.get(name):
                 return name
         return None
 
