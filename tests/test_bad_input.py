@@ -249,3 +249,9 @@ def test_every_command_that_writes_says_what_it_wrote_as_json(tmp_path: Path) ->
     assert cp["checkpoint"].startswith("quota-checkpoint ") and cp["log"] is None
     report = doc("report", "-o", tmp_path / "r.html")
     assert report["verified"] and report["entities"] == 1
+
+
+def test_an_answer_past_its_bound_stops_before_it_fills_the_memory(acme: None) -> None:
+    r = quota("sql", "SELECT repeat('x', 1000) AS t FROM range(400000)", "--json")  # 400 MB of text
+    assert r.exit_code == 2 and "the query returns more than 256 MiB: aggregate or LIMIT it" in r.stderr
+    assert r.stdout == ""
