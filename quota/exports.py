@@ -479,6 +479,9 @@ def _reserve_write_commit(
     # 1. check and reserve, under the write lock, at the ledger's clock (`at`: a dry run's what-if)
     with Session.open(db, write=True, wait=wait, say=say) as ledger:
         if export_id is not None and (row := existing(ledger, export_id)) is not None:
+            # Another run recorded the key while this one stripped: the same comparison.
+            given = [(Path(r.path).name, r.sha256) for r in stripped.inputs]
+            _same_request(ledger, row, entity, person, outdir, given)
             return _replayed(ledger, row, entity, outdir)
         if at is None:
             at = ledger.now() if dry_run else ledger.stamp()
