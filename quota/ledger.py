@@ -330,17 +330,19 @@ def checkpoint_log(directory: Path, ledger_id: str) -> Path:
 def append_checkpoint(directory: Path, ledger_id: str, line: str) -> Path:
     """Add `line` to the ledger's checkpoint log in `directory` (made if need be), fsynced."""
     import os
+    import stat
 
     from quota.errors import UsageError
 
     log = checkpoint_log(directory, ledger_id)
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        # Non-blocking: a FIFO put in the log's place fails at once instead of waiting.
+        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o644)
     except OSError as e:
         raise UsageError(f"cannot write the checkpoint log {log} ({e.strerror})") from None
     try:
-        if not __import__("stat").S_ISREG(os.fstat(fd).st_mode):
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise UsageError(f"{log} is not a regular file: the checkpoint log is one")
         os.write(fd, (line + "\n").encode("ascii"))
         os.fsync(fd)

@@ -288,3 +288,8 @@ def test_outputs_are_regular_files_or_new_paths(world: Path) -> None:
     assert fifo.is_fifo() and Path("/dev/null").is_char_device()
     r = quota("report", "-o", world)
     assert r.exit_code == 2 and "is a directory" in r.stderr
+    ledger_id = json.loads(quota("ledger", "checkpoint", "--json").stdout)["ledger_id"]
+    (world / "logs").mkdir()
+    os.mkfifo(world / "logs" / f"checkpoints-{ledger_id}.log")  # no reader: a blocking open would wait
+    r = quota("ledger", "checkpoint", "--to", world / "logs")
+    assert r.exit_code == 2 and "cannot write the checkpoint log" in r.stderr, r.stderr
