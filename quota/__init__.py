@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from quota.version import __version__
 
 __all__ = [
     "BadInput", "DiskError", "ExportResult", "Ledger", "LedgerError", "PolicyRefusal", "QuotaError",

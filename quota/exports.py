@@ -15,20 +15,27 @@ import secrets
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quota import exemptions, notices, output, recipient_docs, recovery, registry
+from quota.caps import (
+    basis_of,
+    check_recipient,
+    delivery_time,
+    ledger_state,
+    recipient_label,
+    refusal,
+    room_under_cap,
+)
 from quota.errors import LedgerError, PolicyRefusal, UsageError
 from quota.ids import Kind
 from quota.ledger import LINEAGE_KINDS, Session, check_name, iso, utc_naive
-from quota.names import unknown
-from quota.policy import Entry, Permission, Profile, cap_at, check, next_free_at, used_at
+from quota.policy import cap_at, check, next_free_at, used_at
 from quota.scratch import WorkDir, as_error
 from quota.store import IdFile
 from quota.stripping import StripOptions, strip
-from quota.times import CLOCK_SLACK
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -84,22 +91,6 @@ class ExportResult:
         if self.dry_run:
             out["dry_run"] = True
         return out
-
-
-NOT_NOW = "a delivery happens now; record a past distribution with quota ledger import"
-
-
-def delivery_time(asked: datetime | None, now: datetime, dry_run: bool) -> datetime | None:
-    """The time a delivery is checked at: None for now (read again under the write lock, where
-    it is recorded). A time asked for is a what-if of a dry run, or now within the clock slack;
-    a real delivery cannot be placed anywhere else in time."""
-    if asked is None:
-        return None
-    if dry_run:
-        return asked
-    if abs(asked - now) > CLOCK_SLACK:
-        raise UsageError(f"{iso(asked)} is not now ({iso(now)}): {NOT_NOW}")
-    return None
 
 
 @dataclass(frozen=True)
@@ -188,105 +179,6 @@ def withhold(stripped: Stripped, noticed: pa.Table | None, into: Withheld) -> bo
     return found
 
 
-def room_under_cap(
-    entries: Sequence[Entry], perms: Sequence[Permission], profile: Profile, at: datetime, posts: int
-) -> int:
-    """The most of `posts` Post IDs that fit at `at` (a check passes for n, so for all below n)."""
-    lo, hi = 0, posts
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if check(entries, perms, profile.post_id_cap, profile.window, at, mid).allowed:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def ledger_state(
-    ledger: Session, entity: str, around: datetime, window: timedelta
-) -> tuple[list[Entry], list[Permission]]:
-    """The counted entries near `around` of the cap `entity` is judged by: its organisation's
-    (every member's entries, whenever the link was recorded: registry.Holders) or its own, and
-    the permissions that lift that holder's cap."""
-    found = registry.holders(ledger)
-    holder = found.holder(entity)
-    who = found.members(holder)
-    span = [utc_naive(around - 2 * window), utc_naive(around + 2 * window)]
-    rows = ledger.rows(
-        f"""SELECT delivered_at, post_ids FROM {ledger.fragment("counted_entries")} c
-           WHERE entity IN ({",".join("?" * len(who))}) AND delivered_at > ? AND delivered_at < ?""",
-        [*who, *span],
-    )
-    entries = [Entry(at.replace(tzinfo=UTC), int(n)) for at, n in rows]
-    return entries, registry.holder_permissions(ledger, found, holder)
-
-
-def ledger_states(
-    ledger: Session, around: datetime, window: timedelta
-) -> dict[str, tuple[list[Entry], list[Permission]]]:
-    """ledger_state of every holder at once: one query instead of one each."""
-    found = registry.holders(ledger)
-    rows = ledger.rows(
-        f"""SELECT entity, delivered_at, post_ids FROM {ledger.fragment("counted_entries")} c
-           WHERE delivered_at > ? AND delivered_at < ?""",
-        [utc_naive(around - 2 * window), utc_naive(around + 2 * window)],
-    )
-    out: dict[str, tuple[list[Entry], list[Permission]]] = {}
-    for e in ledger.query("SELECT entity FROM entities"):
-        out.setdefault(found.holder(e["entity"]), ([], []))
-    for entity, at, n in rows:
-        out.setdefault(found.holder(entity), ([], []))[0].append(Entry(at.replace(tzinfo=UTC), int(n)))
-    for r in registry.permissions(ledger):
-        holder = found.holder(r["entity"])
-        if found.lifts(r["entity"], holder):
-            out.setdefault(holder, ([], []))[1].append(registry.permission_of(r))
-    return out
-
-
-def recipient_label(ledger: Session, entity: str) -> str:
-    """The entity, and the organisation whose one cap it shares, for a refusal."""
-    holder = registry.holder_of(ledger, entity)
-    return entity if holder == entity else f"{entity} (whose organisation {holder} shares one cap)"
-
-
-def refusal(
-    entity: str, at: datetime, posts: int, verdict: Any, fits_at: datetime | None, perms: Sequence[Permission] = ()
-) -> str:
-    w = verdict.worst
-    when = f"it fits from {iso(fits_at)}" if fits_at else "it never fits under the cap and permissions"
-    # A permission in force now that has ended by the window that refuses: that is the cause.
-    ended = [p for p in perms if p.start <= at < p.until <= w.end and p.cap > (w.cap or 0)]
-    because = (
-        f"; permission {ended[0].ref} ends {iso(ended[0].until)}; windows after it have the base cap" if ended else ""
-    )
-    return (
-        f"refused: {posts:,} Post IDs to {entity} at {iso(at)} would make {w.used + posts:,} "
-        f"in the 30 days to {iso(w.end)} (used {w.used:,}, cap {w.cap:,}, requested {posts:,}, "
-        f"over by {verdict.over_by:,}){because}; {when}"
-    )
-
-
-def check_recipient(ledger: Session, entity: str, person: str | None, at: datetime) -> None:
-    ent = ledger.query("SELECT entity FROM entities WHERE entity = ?", [entity])
-    if not ent:
-        raise unknown(ledger, "entity", entity)
-    accepted = ledger.query(
-        "SELECT min(accepted_at) AS first FROM terms_acceptances WHERE entity = ? AND accepted_at <= ?",
-        [entity, utc_naive(at)],
-    )
-    if accepted[0]["first"] is None:
-        raise PolicyRefusal(
-            f"refused: {entity} has no recorded acceptance of X's Terms, Privacy Policy, Developer Agreement "
-            f"and Developer Policy at or before {iso(at)} (record it with quota entity accept-terms)"
-        )
-    if person is not None:
-        theirs = registry.person_entity_at(ledger, person, at)
-        if theirs is None:
-            raise unknown(ledger, "person", person)
-        if theirs != entity:
-            raise PolicyRefusal(f"refused: person {person} belongs to {theirs} at {iso(at)}, not to {entity}")
-
-
 def _digests_and_counts(stripped: Stripped, scratch: Path) -> tuple[dict[str, str], dict[str, int]]:
     """Per kind: the sha256 of the sorted ID list, one per line (the bytes of a plain
     `post_ids.txt`), and the count. DuckDB writes the lists to `scratch` (the ledger then
@@ -345,20 +237,6 @@ def _lineage(scratch: Path, kinds: Sequence[Kind], export_id: str) -> list[IdFil
     return [IdFile(export_id, LINEAGE_KINDS[kind.value], scratch / f"{kind.value}.txt") for kind in kinds]
 
 
-def existing(ledger: Session, export_id: str) -> dict[str, Any] | None:
-    rows = ledger.query(
-        """SELECT r.*, c.files, c.export_id IS NOT NULL AS committed, rel.export_id IS NOT NULL AS released,
-                  v.export_id IS NOT NULL AS voided, ve.recorded_at AS voided_at, o.outdir,
-                  p.export_id IS NOT NULL AS published
-           FROM reservations r LEFT JOIN commits c USING (export_id) LEFT JOIN releases rel USING (export_id)
-           LEFT JOIN voids v USING (export_id) LEFT JOIN events ve ON ve.seq = v.seq
-           LEFT JOIN output_places o USING (export_id) LEFT JOIN publications p USING (export_id)
-           WHERE r.export_id = ?""",
-        [export_id],
-    )
-    return rows[0] if rows else None
-
-
 def _result_of(row: dict[str, Any], used_after: int, cap: int | None) -> ExportResult:
     return ExportResult(
         export_id=row["export_id"],
@@ -374,13 +252,6 @@ def _result_of(row: dict[str, Any], used_after: int, cap: int | None) -> ExportR
         files=json.loads(row["files"]) if row.get("files") else [],
         already_recorded=True,
     )
-
-
-def basis_of(perms: Sequence[Permission], profile: Profile, at: datetime) -> str:
-    raising = [
-        p for p in perms if p.start <= at < p.until and (profile.post_id_cap is None or p.cap > profile.post_id_cap)
-    ]
-    return f"permission:{max(raising, key=lambda p: p.cap).ref}" if raising else "cap"
 
 
 def export(
@@ -414,7 +285,7 @@ def export(
     with Session.open(db, wait=wait, say=say) as ledger:
         now = ledger.now()  # the ledger's clock: on a shared ledger, the server's
         at = delivery_time(at, now, dry_run)
-        known = export_id is not None and existing(ledger, export_id) is not None
+        known = export_id is not None and recovery.existing(ledger, export_id) is not None
         # A retry's directory holds its delivery already: it is compared, not refused.
         before = None if dry_run or known else output.check_outdir(outdir, force)
         if not known:
@@ -424,7 +295,7 @@ def export(
         assert export_id is not None
         given = _input_digests(inputs, outdir)
         with Session.open(db, write=True, wait=wait, say=say) as ledger:
-            row = existing(ledger, export_id)
+            row = recovery.existing(ledger, export_id)
             assert row is not None
             _same_request(ledger, row, entity, person, outdir, given)
             return _replayed(ledger, row, entity, outdir)
@@ -478,7 +349,7 @@ def _reserve_write_commit(
 
     # 1. check and reserve, under the write lock, at the ledger's clock (`at`: a dry run's what-if)
     with Session.open(db, write=True, wait=wait, say=say) as ledger:
-        if export_id is not None and (row := existing(ledger, export_id)) is not None:
+        if export_id is not None and (row := recovery.existing(ledger, export_id)) is not None:
             # Another run recorded the key while this one stripped: the same comparison.
             given = [(Path(r.path).name, r.sha256) for r in stripped.inputs]
             _same_request(ledger, row, entity, person, outdir, given)
@@ -601,7 +472,7 @@ def _reserve_write_commit(
     with Session.open(db, write=True, wait=wait, say=say) as ledger:
         # Released meanwhile (ledger recover judged it dead): its room was given back, so it
         # must never be delivered.
-        if (row := existing(ledger, export_id)) is None or row["released"]:
+        if (row := recovery.existing(ledger, export_id)) is None or row["released"]:
             raise LedgerError(
                 f"export {export_id} was released (quota ledger recover) while its files were written: "
                 "nothing was delivered"

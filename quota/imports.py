@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from quota import registry
+from quota.caps import check_recipient, ledger_state, recipient_label, refusal
 from quota.errors import BadInput, PolicyRefusal, UsageError
-from quota.exports import check_recipient, ledger_state, recipient_label, refusal
 from quota.ledger import Session, iso
 from quota.policy import MAX_QUANTITY, PROFILES, Entry, check, judging, next_free_at
 from quota.readers.source import bounded_lines, regular_file

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from quota import notices, registry
+from quota.caps import check_recipient, delivery_time
 from quota.errors import BadInput, PolicyRefusal, UsageError
-from quota.exports import check_recipient, delivery_time
 from quota.ids import Kind
 from quota.ledger import LINEAGE_KINDS, Session, check_name, iso, utc_naive
 from quota.names import unknown

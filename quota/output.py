@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from quota import __version__
 from quota.errors import UsageError
 from quota.ids import Kind
 from quota.scratch import WorkDir, as_error, unwritable
+from quota.version import __version__
 
 if TYPE_CHECKING:
     from quota.stripping import Stripped

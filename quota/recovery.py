@@ -40,6 +40,20 @@ UNRESOLVED = """
 """
 
 
+def existing(ledger: Session, export_id: str) -> dict[str, Any] | None:
+    rows = ledger.query(
+        """SELECT r.*, c.files, c.export_id IS NOT NULL AS committed, rel.export_id IS NOT NULL AS released,
+                  v.export_id IS NOT NULL AS voided, ve.recorded_at AS voided_at, o.outdir,
+                  p.export_id IS NOT NULL AS published
+           FROM reservations r LEFT JOIN commits c USING (export_id) LEFT JOIN releases rel USING (export_id)
+           LEFT JOIN voids v USING (export_id) LEFT JOIN events ve ON ve.seq = v.seq
+           LEFT JOIN output_places o USING (export_id) LEFT JOIN publications p USING (export_id)
+           WHERE r.export_id = ?""",
+        [export_id],
+    )
+    return rows[0] if rows else None
+
+
 def unresolved(ledger: Session) -> list[dict[str, Any]]:
     """Open reservations (they count, and may have been delivered) and committed exports whose
     files were never published."""
@@ -54,8 +68,6 @@ def _unresolved_one(ledger: Session, export_id: str) -> dict[str, Any] | None:
 def void(ledger: Session, export_id: str, reason: str, by: str) -> int:
     """Mark an entry (an ID export or a manual one) recorded in error; it stays in the ledger.
     What was delivered keeps counting; only an import, which delivered nothing, stops."""
-    from quota.exports import existing
-
     row = existing(ledger, export_id)
     if row is None:
         manual = ledger.query(

@@ -12,7 +12,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from quota import manual, notices, registry, related, reports
+from quota import manual, notices, registry, reports
 from quota.ledger import Session, iso, utc_naive
 from quota.policy import micros
 from quota.times import parse_iso
@@ -149,7 +149,7 @@ def build(
             [iso(since), iso(until)],
         )
     ]
-    related_pairs = related.related(ledger)
+    related_pairs = reports.related(ledger)
     links = [
         {**x, "recorded_at": parse_iso(x["recorded_at"])}
         for x in ledger.query(

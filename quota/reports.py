@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from quota import registry
+from quota.caps import ledger_state, ledger_states
 from quota.errors import UsageError
-from quota.exports import ledger_state, ledger_states
 from quota.ledger import Session, iso, utc_naive
 from quota.names import unknown
 from quota.policy import cap_at, next_free_at, next_growth_at, used_at
+from quota.related import _candidates, _near, _pairs, normalise, normalise_domain
 
 USAGE_COLUMNS = [
     "entity", "group", "members", "at", "window_start", "used", "cap", "headroom", "next_free_at",
@@ -187,3 +188,63 @@ def export_detail(ledger: Session, export_id: str) -> dict[str, Any]:
     )
     row["events"] = events
     return row
+
+
+# ------------------------------------------------------------------ possibly related recipients
+
+
+def related(ledger: Session) -> list[dict[str, Any]]:
+    """Every pair of possibly related recipients, with why and whether they already share a
+    cap (one group) or an allowance (one email). Exact matches are grouped by key; only
+    near-same names are compared pair by pair, behind cheap bounds."""
+    entities = ledger.query("SELECT entity, name FROM entities ORDER BY entity")
+    by_domain: dict[str, set[str]] = {}
+    for r in ledger.query("SELECT entity, domain FROM entity_domains"):
+        by_domain.setdefault(normalise_domain(r["domain"]), set()).add(r["entity"])
+    found = registry.holders(ledger)
+    persons = ledger.query("SELECT person, entity, name, email FROM persons ORDER BY person")
+    person_names: dict[str, set[str]] = {}
+    person_emails: dict[str, set[str]] = {}
+    names_of: dict[str, str] = {}
+    for p in persons:
+        if p["name"] and normalise(p["name"]):
+            person_names.setdefault(normalise(p["name"]), set()).add(p["person"])
+            names_of.setdefault(normalise(p["name"]), p["name"])
+        if p["email"]:
+            person_emails.setdefault(p["email"].casefold(), set()).add(p["person"])
+    entity_of = {p["person"]: p["entity"] for p in persons}
+
+    why: dict[tuple[str, str], list[str]] = {}
+    for pair, keys in _pairs(by_domain).items():
+        why.setdefault(pair, []).extend(f"same domain {d}" for d in sorted(keys))
+    names = {e["entity"]: e["name"] or "" for e in entities}
+    normal = {e: normalise(n) for e, n in names.items()}
+    for a, b in _candidates(normal):
+        if _near(normal[a], normal[b]):
+            why.setdefault((a, b), []).append(f"near-same names ({names[a]} / {names[b]})")
+    for label, index in (("shared person name", person_names), ("shared email", person_emails)):
+        by_entity = {key: {entity_of[p] for p in members} for key, members in index.items()}
+        for pair, keys in _pairs(by_entity).items():
+            shown = [names_of.get(k, k) for k in sorted(keys)]
+            why.setdefault(pair, []).extend(f"{label} {k}" for k in shown)
+    out: list[dict[str, Any]] = []
+    for (a, b), reasons in sorted(why.items()):
+        together = found.holder(a) == found.holder(b)
+        out.append({"kind": "entities", "first": a, "second": b, "why": "; ".join(reasons), "sharing": together})
+    people: dict[tuple[str, str], list[str]] = {}
+    for pair, keys in _pairs(person_emails).items():
+        people.setdefault(pair, []).extend(f"same email {k}" for k in sorted(keys))
+    for pair, keys in _pairs(person_names).items():
+        people.setdefault(pair, []).extend(f"same name {names_of[k]}" for k in sorted(keys))
+    declared = _declared_same(ledger)
+    for (a, b), reasons in sorted(people.items()):
+        if declared.get(a, a) == declared.get(b, b):
+            continue  # recorded as one human (person same): nothing left to guess
+        shared = any(r.startswith("same email") for r in reasons)
+        out.append({"kind": "persons", "first": a, "second": b, "why": "; ".join(reasons), "sharing": shared})
+    return out
+
+
+def _declared_same(ledger: Session) -> dict[str, str]:
+    """Each handle `person same` joined to another, with its human's first handle."""
+    return registry.joined([(a, b) for a, b in ledger.rows("SELECT first, second FROM person_same")])

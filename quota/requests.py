@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from quota import datasets, exemptions, exports, notices, output, registry
+from quota import caps, datasets, exemptions, exports, notices, output, registry
 from quota.choosing import Filters, choose
 from quota.errors import PolicyRefusal, UsageError
 from quota.ids import Kind
@@ -110,7 +110,7 @@ def _recipient_and_dataset(ledger: Session, dataset: str, person: str, exemption
     entity = registry.person_entity_at(ledger, person, at)
     if entity is None:
         raise unknown(ledger, "person", person)
-    exports.check_recipient(ledger, entity, person, at)
+    caps.check_recipient(ledger, entity, person, at)
     if exemption is not None:
         # Everything but the quantities, which `fits` reports: an exemption that cannot cover
         # this researcher at all is no basis for a request.
@@ -126,9 +126,9 @@ def _fits(
     if exemption is not None:
         room = exemptions.room(ledger, exemption)
         return room is None or (posts <= room[0] and users <= room[1]), "exemption"
-    entries, perms = exports.ledger_state(ledger, entity, at, profile.window)
+    entries, perms = caps.ledger_state(ledger, entity, at, profile.window)
     verdict = check(entries, perms, profile.post_id_cap, profile.window, at, posts)
-    return verdict.allowed, exports.basis_of(perms, profile, at)
+    return verdict.allowed, caps.basis_of(perms, profile, at)
 
 
 def decide(ledger: Session, request_id: str, approve: bool, by: str, note: str | None) -> int:

@@ -6,8 +6,8 @@ import os
 
 import click
 
-from quota import __version__
 from quota.errors import QuotaError
+from quota.version import __version__
 
 EXIT_CODES = """Exit codes: 0 ok; 1 unexpected error; 2 usage; 3 refused by policy;
 4 bad input data; 5 ledger unavailable or failed verification."""

@@ -443,6 +443,6 @@ def related_cmd(db: str | None, wait: float, as_json: bool, as_csv: bool) -> Non
     Example:
       quota related --json
     """
-    from quota import related
+    from quota import reports
 
-    query_command(db, wait, as_json, as_csv, related.related, ["kind", "first", "second", "why", "sharing"])
+    query_command(db, wait, as_json, as_csv, reports.related, ["kind", "first", "second", "why", "sharing"])
