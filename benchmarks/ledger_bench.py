@@ -52,9 +52,11 @@ def ledger_file(data: Path, exports: int, per_export: int) -> Path:
 def build(path: Path, exports: int, per_export: int) -> None:
     import pyarrow as pa
 
-    from quota.ledger import Session, canonical, event_hash, genesis, iso
+    from quota.ledger import Session
     from quota.policy import DEFAULT_PROFILE, PROFILES
     from quota.store import base
+    from quota.store.chain import canonical, event_hash, genesis
+    from quota.times import iso
 
     profile = PROFILES[DEFAULT_PROFILE]
     # Two years of history: recorded then, each delivery at the time its event was recorded.

@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from quota.errors import BadInput, UsageError
 from quota.ids import id_problem, quoted
-from quota.ledger import LINEAGE_KINDS, Session, iso, utc_naive
+from quota.ledger import Session
 from quota.readers.jsonl import parse
 from quota.readers.records import Problem
 from quota.readers.source import bounded_lines, document_file
 from quota.store import Rows
-from quota.times import CLOCK_SLACK, not_future
+from quota.store.chain import LINEAGE_KINDS
+from quota.times import CLOCK_SLACK, iso, not_future, utc_naive
 
 if TYPE_CHECKING:
     import pyarrow as pa

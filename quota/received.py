@@ -8,7 +8,8 @@ from typing import Any
 
 from quota.errors import UsageError
 from quota.ids import Kind, id_problem
-from quota.ledger import LINEAGE_KINDS, Session
+from quota.ledger import Session
+from quota.store.chain import LINEAGE_KINDS
 
 COLUMNS = [
     "id",

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from quota.errors import DateOrder, PolicyRefusal, UsageError
-from quota.ledger import Session, check_name, iso
+from quota.ledger import Session, check_name
 from quota.names import unknown
 from quota.policy import (
     MAX_QUANTITY,
@@ -24,7 +24,7 @@ from quota.policy import (
     used_at,
     windows_over,
 )
-from quota.times import not_future
+from quota.times import iso, not_future
 
 ENTITY_KINDS = ("organization", "academic", "individual")
 TERMS = "X Terms of Service, Privacy Policy, Developer Agreement and Developer Policy"
@@ -362,7 +362,7 @@ def same_human(ledger: Session, person: str) -> set[str]:
 
 def person_entity_at(ledger: Session, person: str, at: datetime) -> str | None:
     """The entity PERSON belonged to at `at` (the latest move at or before it), or None."""
-    from quota.ledger import utc_naive
+    from quota.times import utc_naive
 
     rows = ledger.query(
         """SELECT coalesce((SELECT entity FROM person_moves WHERE person = ? AND valid_from <= ?

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from quota.ledger import iso
+from quota.times import iso
 
 SAFE = 2**53 - 1
 

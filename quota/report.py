@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from quota import manual, notices, registry, reports
-from quota.ledger import Session, iso, utc_naive
+from quota.ledger import Session
 from quota.policy import micros
-from quota.times import parse_iso
+from quota.times import iso, parse_iso, utc_naive
 
 DEFAULT_SPAN = timedelta(days=90)
 # What the report checks, said exactly: its numbers are read from the state tables, so each

@@ -8,8 +8,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from quota.ledger import iso
-from quota.times import parse_iso
+from quota.times import iso, parse_iso
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color:#1b1f24;max-width:72rem}

@@ -99,3 +99,15 @@ def test_only_what_makes_exports_imports_the_export_protocol() -> None:
     graph = import_graph()
     importers = {m for m, targets in graph.items() if "quota.exports" in targets}
     assert importers <= {"quota", "quota.api", "quota.requests", "quota.cli.exports"}, importers
+
+
+def test_time_helpers_are_imported_from_times_only() -> None:
+    helpers = {"iso", "utc_naive", "parse_iso", "in_range", "CLOCK_SLACK"}
+    elsewhere = []
+    for path in ROOT.rglob("*.py"):
+        for node in _runtime_imports(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module != "quota.times":
+                names = {a.name for a in node.names} & helpers
+                if names and node.module.startswith("quota"):
+                    elsewhere.append(f"{_module(path)}: from {node.module} import {', '.join(sorted(names))}")
+    assert elsewhere == []

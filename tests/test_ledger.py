@@ -267,7 +267,7 @@ def test_a_rewritten_history_breaks_the_checkpoint(filled: str, backend: Backend
     with Session.open(filled, write=True) as ledger:
         rows = ledger.query("SELECT seq, recorded_at, kind, body FROM events ORDER BY seq")
         ledger_id = ledger.ledger_id
-    from quota.ledger import event_hash, genesis
+    from quota.store.chain import event_hash, genesis
 
     prev = genesis(ledger_id)
     updates = []

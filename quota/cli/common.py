@@ -150,7 +150,7 @@ def query_command(
 
 
 def iso_z(t: datetime) -> str:
-    from quota.ledger import iso
+    from quota.times import iso
 
     return iso(t)
 
