@@ -40,7 +40,7 @@ def run_rss(cmd: list[str], env: dict[str, str]) -> tuple[int, float, float]:
 def report_checks(exports: int, per_export: int, data: Path) -> None:
     import ledger_bench
 
-    from quota.ledger import Session
+    from quota.store.session import Session
 
     path = ledger_bench.ledger_file(data, exports, per_export)
     if not path.exists():

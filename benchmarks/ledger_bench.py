@@ -52,10 +52,10 @@ def ledger_file(data: Path, exports: int, per_export: int) -> Path:
 def build(path: Path, exports: int, per_export: int) -> None:
     import pyarrow as pa
 
-    from quota.ledger import Session
     from quota.policy import DEFAULT_PROFILE, PROFILES
     from quota.store import base
     from quota.store.chain import canonical, event_hash, genesis
+    from quota.store.session import Session
     from quota.times import iso
 
     profile = PROFILES[DEFAULT_PROFILE]
@@ -149,7 +149,7 @@ def run(cmd: list[str], name: str | None = None) -> float:
 
 def checkpoint_before(db: str, tmp: Path, exports: int) -> Path:
     """A checkpoint as it stood `exports` exports (two events each) before the ledger's head."""
-    from quota.ledger import Session
+    from quota.store.session import Session
 
     with Session.open(db) as ledger:
         seq = ledger.head()[0] - 2 * exports

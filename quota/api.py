@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from quota.errors import UsageError
 from quota.ids import Kind
-from quota.ledger import Session
 from quota.store import resolve
+from quota.store.session import Session
 from quota.times import parse_iso, utc_naive
 
 if TYPE_CHECKING:

@@ -12,9 +12,9 @@ from typing import Any
 
 from quota import registry
 from quota.errors import PolicyRefusal, UsageError
-from quota.ledger import Session
 from quota.names import unknown
 from quota.policy import Entry, Permission, Profile, check
+from quota.store.session import Session
 from quota.times import CLOCK_SLACK, iso, utc_naive
 
 NOT_NOW = "a delivery happens now; record a past distribution with quota ledger import"

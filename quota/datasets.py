@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from quota.errors import UsageError
 from quota.ids import Kind
-from quota.ledger import Session, check_name
 from quota.names import unknown
+from quota.store.session import Session, check_name
 from quota.times import iso
 
 if TYPE_CHECKING:

@@ -14,9 +14,9 @@ from datetime import date, datetime
 from typing import Any
 
 from quota.errors import PolicyRefusal, UsageError
-from quota.ledger import Session, check_name
 from quota.names import unknown
 from quota.policy import MAX_QUANTITY, Profile
+from quota.store.session import Session, check_name
 from quota.times import iso, utc_naive
 
 KINDS = ("academic", "peer-review", "dsa-art40")

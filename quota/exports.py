@@ -31,11 +31,11 @@ from quota.caps import (
 )
 from quota.errors import LedgerError, PolicyRefusal, UsageError
 from quota.ids import Kind
-from quota.ledger import Session, check_name
 from quota.policy import cap_at, check, next_free_at, used_at
 from quota.scratch import WorkDir, as_error
 from quota.store import IdFile
 from quota.store.chain import LINEAGE_KINDS
+from quota.store.session import Session, check_name
 from quota.stripping import StripOptions, strip
 from quota.times import iso, utc_naive
 

@@ -13,9 +13,9 @@ from typing import Any
 from quota import registry
 from quota.caps import check_recipient, ledger_state, recipient_label, refusal
 from quota.errors import BadInput, PolicyRefusal, UsageError
-from quota.ledger import Session
 from quota.policy import MAX_QUANTITY, PROFILES, Entry, check, judging, next_free_at
 from quota.readers.source import bounded_lines, regular_file
+from quota.store.session import Session
 from quota.times import CLOCK_SLACK, TimeProblem, iso, parse_iso
 
 COLUMNS = ("at", "entity", "post_ids", "user_ids", "reference", "ids_file")

@@ -23,7 +23,6 @@ from quota import notices, registry
 from quota.caps import check_recipient, delivery_time
 from quota.errors import BadInput, PolicyRefusal, UsageError
 from quota.ids import Kind
-from quota.ledger import Session, check_name
 from quota.names import unknown
 from quota.objects import POST_COLUMNS, USER_COLUMNS, Obj, read_objects, unique
 from quota.output import hidden_sibling
@@ -38,6 +37,7 @@ from quota.policy import (
 )
 from quota.store import IdList
 from quota.store.chain import LINEAGE_KINDS
+from quota.store.session import Session, check_name
 from quota.times import iso, utc_naive
 
 Say = Callable[[str], None]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from quota.errors import UsageError
 
 if TYPE_CHECKING:
-    from quota.ledger import Session
+    from quota.store.session import Session
 
 # What each kind of name is, in the ledger: its table and column, and how one adds it.
 _KINDS = {

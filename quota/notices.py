@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from quota.errors import BadInput, UsageError
 from quota.ids import id_problem, quoted
-from quota.ledger import Session
 from quota.readers.jsonl import parse
 from quota.readers.records import Problem
 from quota.readers.source import bounded_lines, document_file
 from quota.store import Rows
 from quota.store.chain import LINEAGE_KINDS
+from quota.store.session import Session
 from quota.times import CLOCK_SLACK, iso, not_future, utc_naive
 
 if TYPE_CHECKING:

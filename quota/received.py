@@ -8,8 +8,8 @@ from typing import Any
 
 from quota.errors import UsageError
 from quota.ids import Kind, id_problem
-from quota.ledger import Session
 from quota.store.chain import LINEAGE_KINDS
+from quota.store.session import Session
 
 COLUMNS = [
     "id",

@@ -23,7 +23,7 @@ from typing import Any
 
 from quota import output, scratch
 from quota.errors import LedgerError, PolicyRefusal, QuotaError, UsageError
-from quota.ledger import Session
+from quota.store.session import Session
 
 Say = Callable[[str], None]
 

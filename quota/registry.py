@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from quota.errors import DateOrder, PolicyRefusal, UsageError
-from quota.ledger import Session, check_name
 from quota.names import unknown
 from quota.policy import (
     MAX_QUANTITY,
@@ -24,6 +23,7 @@ from quota.policy import (
     used_at,
     windows_over,
 )
+from quota.store.session import Session, check_name
 from quota.times import iso, not_future
 
 ENTITY_KINDS = ("organization", "academic", "individual")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from quota.ledger import Session
+from quota.store.session import Session
 
 # Words that say what kind of body a name is, not which one: "Acme Ltd" and "ACME Inc." are one.
 _FORMS = frozenset(

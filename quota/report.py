@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from quota import manual, notices, registry, reports
-from quota.ledger import Session
 from quota.policy import micros
+from quota.store.session import Session
 from quota.times import iso, parse_iso, utc_naive
 
 DEFAULT_SPAN = timedelta(days=90)

@@ -9,10 +9,10 @@ from typing import Any
 from quota import registry
 from quota.caps import ledger_state, ledger_states
 from quota.errors import UsageError
-from quota.ledger import Session
 from quota.names import unknown
 from quota.policy import cap_at, next_free_at, next_growth_at, used_at
 from quota.related import _candidates, _near, _pairs, normalise, normalise_domain
+from quota.store.session import Session
 from quota.times import iso, utc_naive
 
 USAGE_COLUMNS = [

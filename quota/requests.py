@@ -25,10 +25,10 @@ from quota import caps, datasets, exemptions, exports, notices, output, registry
 from quota.choosing import Filters, choose
 from quota.errors import PolicyRefusal, UsageError
 from quota.ids import Kind
-from quota.ledger import Session
 from quota.names import unknown
 from quota.policy import check
 from quota.scratch import WorkDir, as_error
+from quota.store.session import Session
 
 if TYPE_CHECKING:
     from quota.stripping import Progress

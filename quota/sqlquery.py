@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from quota.answers import normalized
 from quota.errors import QueryTimeout, UsageError
-from quota.ledger import Session
+from quota.store.session import Session
 
 if TYPE_CHECKING:
     import pyarrow as pa

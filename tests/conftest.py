@@ -346,7 +346,7 @@ class Templates:
         backend.schema, backend.cloned = template.schema, True
         monkeypatch.setenv("QUOTA_DB", backend.db)
         # The clone's reader role is named after its database: quota init makes it.
-        from quota.ledger import Session
+        from quota.store.session import Session
 
         with Session.open(backend.db, write=True, create=True):
             pass

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import CLOCK, EARLY, ROOT, SAMPLES, TERMS, Backend, Templates, at, build_once, quota, world_copy
 
-from quota.ledger import Session
+from quota.store.session import Session
 from quota.store.sqlfiles import views as view_files
 
 pytestmark = pytest.mark.backends

@@ -452,7 +452,7 @@ def test_a_running_export_is_never_released_and_publishes_counted(acme: Path) ->
 def test_an_export_released_while_it_wrote_is_never_published(acme: Path) -> None:
     """A release that came from elsewhere (an older quota, a hand) while the export ran: the
     commit sees it under the lock, and nothing goes out."""
-    from quota.ledger import Session
+    from quota.store.session import Session
 
     run = paused_export(acme, "gone")
     with Session.open(None, write=True) as ledger:

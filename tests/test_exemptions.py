@@ -138,7 +138,7 @@ def test_verify_recomputes_drawdown_and_catches_tampering(uni: Path, backend: Ba
     backend.raw("UPDATE exemptions SET post_ids = 10 WHERE ref = 'ACAD'")
     r = quota("ledger", "verify")
     assert r.exit_code == 5 and "table exemptions" in r.stderr
-    from quota.ledger import Session
+    from quota.store.session import Session
 
     with Session.open(None) as ledger:
         problem = ledger.check("exemptions")
@@ -146,7 +146,7 @@ def test_verify_recomputes_drawdown_and_catches_tampering(uni: Path, backend: Ba
 
 
 def test_no_profile_lifts_an_approved_quantity(uni: Path) -> None:
-    from quota.ledger import Session
+    from quota.store.session import Session
 
     # The legacy page's profile once left academic quantities unlimited: 3 x 118 > the 300 approved.
     # (An older quota could choose it; none can now, for a delivery made now.)
@@ -162,7 +162,7 @@ def test_no_profile_lifts_an_approved_quantity(uni: Path) -> None:
 
 
 def test_verify_fails_when_an_exemption_drew_more_than_approved(uni: Path) -> None:
-    from quota.ledger import Session
+    from quota.store.session import Session
 
     # As an older quota under the "unlimited" profile could record it: 400 Post IDs of 300.
     with Session.open(None, write=True) as ledger:

@@ -278,7 +278,7 @@ def test_an_altered_event_is_named_before_the_ids_hashed_beside_the_chain(acme: 
 def test_a_verify_inside_a_transaction_hashes_what_that_transaction_sees(acme: Path) -> None:
     # As ledger copy verifies its new ledger before committing it: a second connection, as the
     # digests use beside the other checks, would see the committed rows instead.
-    from quota.ledger import Session
+    from quota.store.session import Session
 
     assert quota("export", PAGES, "--to", "acme", "-o", "out").exit_code == 0
     with Session.open(write=True) as ledger:
@@ -299,7 +299,7 @@ def test_whole_ledger_checks_cap_duckdbs_memory_and_give_it_back(acme: Path) -> 
     # get half of verify's memory.
     import os
 
-    from quota.ledger import Session
+    from quota.store.session import Session
 
     if os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") < 4 << 30:
         pytest.skip("on a machine of less than 4 GiB, both caps are 80 % of its memory")
@@ -367,7 +367,7 @@ def test_limit_and_sample_choose_which_post_ids_and_the_ledger_records_them(acme
 
 
 def backend_bodies() -> list[tuple[str]]:
-    from quota.ledger import Session
+    from quota.store.session import Session
 
     with Session.open(None) as ledger:
         return [
@@ -430,7 +430,7 @@ def test_verify_recomputes_every_window(acme: Path, tmp_path: Path, backend: Bac
     backend.raw("UPDATE reservations SET delivered_at = delivered_at + INTERVAL '1 day' WHERE basis = 'cap'")
     r = quota("ledger", "verify")
     assert r.exit_code == 5  # the state no longer matches its event...
-    from quota.ledger import Session
+    from quota.store.session import Session
 
     with Session.open(None) as ledger:
         assert ledger.check("windows") is not None  # ...and the window check sees the breach itself

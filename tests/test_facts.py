@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from conftest import EVIDENCE, LETTER, SAMPLES, TERMS, Backend, Clock, at, init_acme, quota
 
-from quota.ledger import Session
 from quota.store import IdFile
 from quota.store.chain import canonical, event_hash
+from quota.store.session import Session
 from quota.times import iso
 
 pytestmark = pytest.mark.backends

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from conftest import LETTER, TERMS, Backend, Templates, commands, quota
 
-from quota.ledger import Session
+from quota.store.session import Session
 from quota.store.sqlfiles import migrations
 
 pytestmark = pytest.mark.backends

@@ -17,7 +17,7 @@ from conftest import CLOCK, EARLY, SAMPLES, START, TERMS, Backend, Templates, co
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quota.ledger import Session
+from quota.store.session import Session
 
 pytestmark = pytest.mark.backends
 

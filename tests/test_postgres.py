@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import PG_URL, REQUIRE_PG, SAMPLES, TERMS, Backend, at, fresh_schema, init_acme, quota
 
-from quota.ledger import Session
+from quota.store.session import Session
 
 PAGES = SAMPLES / "v2_pages.jsonl"
 

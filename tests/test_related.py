@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from quota import synth
-from quota.ledger import Session
+from quota.store.session import Session
 
 pytestmark = pytest.mark.backends
 

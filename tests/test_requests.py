@@ -10,7 +10,7 @@ import pytest
 from conftest import SAMPLES, TERMS, Backend, Clock, ids_of, quota
 from oracle_posts import posts_of
 
-from quota.ledger import Session
+from quota.store.session import Session
 
 pytestmark = pytest.mark.backends
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from conftest import CLOCK, EARLY, LETTER, SAMPLES, TERMS, Backend, Templates, at, build_once, quota, world_copy
 
-from quota.ledger import Session
 from quota.store import sqlfiles
 from quota.store.chain import STATE_OF, STATE_TABLES
+from quota.store.session import Session
 
 pytestmark = pytest.mark.backends
 
@@ -208,7 +208,7 @@ def test_the_same_history_gives_the_same_rows_on_both(template: Path, tmp_path: 
 def test_a_copy_tells_its_progress_batch_by_batch(tmp_path: Path) -> None:
     from conftest import init_acme
 
-    from quota.ledger import Session
+    from quota.store.session import Session
 
     init_acme(("export", str(SAMPLES / "v2_pages.jsonl"), "--to", "acme", "-o", "out"))
     told: list[tuple[str, int, int]] = []

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from test_store import build
 
-from quota.ledger import Session
 from quota.policy import DEFAULT_PROFILE, PROFILES
 from quota.store.chain import STATE_TABLES
+from quota.store.session import Session
 
 pytestmark = pytest.mark.backends
 

@@ -14,8 +14,8 @@ import click
 from quota.render import render
 
 if TYPE_CHECKING:
-    from quota.ledger import Session
     from quota.progress import ByteProgress
+    from quota.store.session import Session
 
 
 def progress_bar(inputs: tuple[str, ...], quiet: bool, indefinite: bool = False) -> ByteProgress | None:
@@ -123,13 +123,13 @@ def at_or_now(ledger, value: str | None, option: str = "--at") -> datetime:  # t
 
 
 def writer(db: str | None, wait: float, create: bool = False):  # type: ignore[no-untyped-def]
-    from quota.ledger import Session
+    from quota.store.session import Session
 
     return Session.open(db, write=True, wait=wait, create=create)
 
 
 def reader(db: str | None, wait: float):  # type: ignore[no-untyped-def]
-    from quota.ledger import Session
+    from quota.store.session import Session
 
     return Session.open(db, write=False, wait=wait)
 

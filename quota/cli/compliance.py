@@ -339,8 +339,8 @@ def report_cmd(
     """
 
     from quota import report, report_html
-    from quota.ledger import read_checkpoint
     from quota.output import replace_file, writable_file
+    from quota.store.session import read_checkpoint
 
     end = parse_time(until, "--until") if until else None
     start = parse_time(since, "--since") if since else None

@@ -348,7 +348,7 @@ def ledger_verify(
     from quota.errors import LedgerError
 
     fmt = output_format(as_json, as_csv)
-    from quota.ledger import read_checkpoint
+    from quota.store.session import read_checkpoint
 
     if checkpoint_file is not None and since_file is not None:
         raise click.UsageError("give --checkpoint or --since, not both (--since checks the checkpoint too)")
@@ -407,8 +407,8 @@ def ledger_checkpoint(out: Path | None, log_dir: Path | None, db: str | None, wa
       quota ledger checkpoint -o checkpoint-2026-11.txt
       quota ledger checkpoint --to /mnt/compliance/checkpoints
     """
-    from quota.ledger import append_checkpoint
     from quota.output import replace_file
+    from quota.store.session import append_checkpoint
 
     with reader(db, wait) as ledger:
         line = ledger.checkpoint()

@@ -2,7 +2,7 @@
 
 A `Store` is one open session on one ledger: it reads with named or portable SQL, appends
 events with their state rows and bulk rows (lineage, notice IDs) in one transaction, and knows
-its own clock. The rest of quota talks to a `quota.ledger.Session`, which holds a Store.
+its own clock. The rest of quota talks to a `quota.store.session.Session`, which holds a Store.
 """
 
 from __future__ import annotations
