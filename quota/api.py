@@ -186,13 +186,9 @@ class Ledger:
 
         with self._read() as session:
             found = notices.open_notices(session, at or session.now(), everything)
-        rows = [
-            {"notice_id": n["notice_id"], "deadline": n["deadline"], "overdue": n["overdue"], "entity": e["entity"],
-             "ids": e["ids"], "told_at": e["told_at"]}
-            for n in found
-            for e in (n["entities"] or [{"entity": None, "ids": 0, "told_at": None}])
-        ]  # fmt: skip
-        return _rows_frame(rows, ["notice_id", "deadline", "overdue", "entity", "ids", "told_at"], counts=["ids"])
+        return _rows_frame(
+            notices.flat(found), ["notice_id", "deadline", "overdue", "entity", "ids", "told_at"], counts=["ids"]
+        )
 
     def requests(self, state: str | None = None) -> pl.DataFrame:
         """Researchers' requests (`quota request list`) with their state and counts."""
@@ -229,19 +225,13 @@ class Ledger:
         """Write the compliance report (`quota report`) to `path` (HTML, or JSON for a .json path
         or fmt="json") and return its document; `doc["ledger"]["verified"]` says whether the
         ledger passed the report's checks (the file says so at its top when not)."""
-        from quota import report, report_html
-        from quota.output import replace_file, writable_file
-        from quota.render import to_json
+        from quota import report
 
         out = Path(path)
-        fmt = fmt or ("json" if out.suffix.lower() == ".json" else "html")
-        if fmt not in ("html", "json"):
-            raise UsageError(f"a report is html or json, not {fmt!r}")
-        writable_file(out, "a report")
         with self._read() as session:
-            doc = report.build(session, since, until)
-        replace_file(out, to_json(doc) + "\n" if fmt == "json" else report_html.render(doc), "a report")
-        return doc
+            return report.write(
+                session, out, fmt or ("json" if out.suffix.lower() == ".json" else "html"), since, until
+            )
 
     # -------------------------------------------------------------- acts
 

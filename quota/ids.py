@@ -64,11 +64,9 @@ def id_problem(value: object) -> str | None:
     return f"ID {quoted(value)} is not a decimal unsigned 64-bit integer"
 
 
-def spreadsheet_problem(value: str) -> str | None:
+def spreadsheet_rounded(value: str) -> bool:
     """Whether a canonical ID looks rounded by a spreadsheet: Excel keeps 15 significant
     digits, so an 18- or 19-digit ID it stored as a number comes back with every digit past
     the 15th a zero. One real ID in 1,000 of 18 digits (10,000 of 19) ends so by chance: an
-    input is judged by how many of its IDs do (quota.stripping)."""
-    if 18 <= len(value) <= 20 and value[15:] == "0" * (len(value) - 15):
-        return f"ID {value} has only 15 significant digits, all Excel keeps of a number"
-    return None
+    input is judged by how many of its IDs do (quota.stripping, whose SQL says the same)."""
+    return 18 <= len(value) <= 20 and value[15:] == "0" * (len(value) - 15)

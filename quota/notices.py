@@ -424,6 +424,16 @@ def open_notices(ledger: Session, at: datetime, everything: bool = False) -> lis
     return result
 
 
+def flat(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """open_notices as one row per notice and entity (a notice no entity received: one row)."""
+    return [
+        {"notice_id": n["notice_id"], "deadline": n["deadline"], "overdue": n["overdue"], "entity": e["entity"],
+         "ids": e["ids"], "told_at": e["told_at"]}
+        for n in found
+        for e in (n["entities"] or [{"entity": None, "ids": 0, "told_at": None}])
+    ]  # fmt: skip
+
+
 def time_left(deadline: datetime, at: datetime) -> str:
     seconds = int((deadline.replace(tzinfo=UTC) - at).total_seconds())
     sign = "-" if seconds < 0 else ""

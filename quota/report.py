@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from quota import manual, notices, registry, reports
+from quota.errors import UsageError
 from quota.policy import micros
 from quota.store.session import Session
 from quota.times import iso, parse_iso, utc_naive
@@ -281,3 +283,19 @@ def daily_series(ledger: Session, since: datetime, until: datetime, profile: Any
 
 def stamp(t: datetime | None) -> str:
     return "" if t is None else iso(t)
+
+
+def write(ledger: Session, out: Path, fmt: str, since: datetime | None, until: datetime | None,
+          checkpoint: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """Build the report in `ledger` and write it to `out` (a regular file or a new path) as HTML
+    or JSON, whole or not at all; returns its document, written even when the ledger failed."""
+    from quota import report_html
+    from quota.output import replace_file, writable_file
+    from quota.render import to_json
+
+    if fmt not in ("html", "json"):
+        raise UsageError(f"a report is html or json, not {fmt!r}")
+    writable_file(out, "a report")  # before the work, and again when it is written
+    doc = build(ledger, since, until, checkpoint=checkpoint)
+    replace_file(out, to_json(doc) + "\n" if fmt == "json" else report_html.render(doc), "a report")
+    return doc

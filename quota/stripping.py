@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from quota.errors import BadInput, UsageError
-from quota.ids import Kind
+from quota.ids import Kind, spreadsheet_rounded
 from quota.readers import FORMATS, detect
 from quota.readers.records import KIND_OF_ROLE, ReadResult, Role, Rows, Sink, Want
 from quota.readers.source import Source
@@ -360,15 +360,16 @@ def _refuse_rounded(con: duckdb.DuckDBPyConnection, no: int, source: Source, res
     result.first_bad = [*(result.first_bad or []), (line or 0, why)][:5]
 
 
-_ROUNDED_TEXT = re.compile(rb"(?<![0-9])([1-9][0-9]{14}0{3,5})(?![0-9])")
+_LONG_ID = re.compile(rb"(?<![0-9])[1-9][0-9]{17,19}(?![0-9])")
 
 
 def _first_rounded(source: Source) -> tuple[int | None, str]:
     """The line and text of the input's first rounded ID (for a message; read only to refuse)."""
     with source.open() as f:
         for n, raw in enumerate(f, start=1):
-            if m := _ROUNDED_TEXT.search(raw):
-                return n, m.group(1).decode()
+            for m in _LONG_ID.finditer(raw):
+                if spreadsheet_rounded(value := m.group(0).decode()):
+                    return n, value
     return None, "?"
 
 

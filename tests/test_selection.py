@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quota.ids import Kind, spreadsheet_problem
+from quota.ids import Kind, spreadsheet_rounded
 from quota.readers.records import Want
 from quota.stripping import StripOptions, strip
 
@@ -24,7 +24,7 @@ def order(ids: set[int], seed: str | None) -> list[int]:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     # (an ID list of round IDs alone reads as spreadsheet-rounded: test_cli_strip)
-    st.sets(st.integers(1, 2**64 - 1).filter(lambda v: spreadsheet_problem(str(v)) is None), min_size=1, max_size=80),
+    st.sets(st.integers(1, 2**64 - 1).filter(lambda v: not spreadsheet_rounded(str(v))), min_size=1, max_size=80),
     st.integers(0, 90),
     st.integers(0, 90),
     st.none() | st.text(min_size=1, max_size=8),

@@ -233,19 +233,7 @@ def notice_list(
     if fmt == "json":
         click.echo(to_json(found))
     else:
-        flat = [
-            {
-                "notice_id": n["notice_id"],
-                "deadline": n["deadline"],
-                "overdue": n["overdue"],
-                "time_left": notices.time_left(n["deadline"], when),
-                "entity": e["entity"],
-                "ids": e["ids"],
-                "told_at": e["told_at"],
-            }
-            for n in found
-            for e in (n["entities"] or [{"entity": None, "ids": 0, "told_at": None}])
-        ]
+        flat = [r | {"time_left": notices.time_left(r["deadline"], when)} for r in notices.flat(found)]
         click.echo(render(flat, ["notice_id", "deadline", "overdue", "time_left", "entity", "ids", "told_at"], fmt))
     overdue = notices.overdue(found)
     if check and overdue:
@@ -338,8 +326,7 @@ def report_cmd(
       quota report -o report.html --from-checkpoint checkpoint-2026-11.txt
     """
 
-    from quota import report, report_html
-    from quota.output import replace_file, writable_file
+    from quota import report
     from quota.store.session import read_checkpoint
 
     end = parse_time(until, "--until") if until else None
@@ -347,11 +334,8 @@ def report_cmd(
     if start and end and start >= end:
         raise click.UsageError("--since must be before --until")
     checkpoint = read_checkpoint(checkpoint_file) if checkpoint_file is not None else None
-    writable_file(out, "a report")  # before the work, and again when it is written
     with reader(db, wait) as ledger:
-        doc = report.build(ledger, start, end, checkpoint=checkpoint)
-    text = to_json(doc) + "\n" if fmt == "json" else report_html.render(doc)
-    replace_file(out, text, "a report")
+        doc = report.write(ledger, out, fmt, start, end, checkpoint)
     if as_json:
         click.echo(to_json({"path": str(out), "format": fmt, "verified": doc["ledger"]["verified"],
                             "problem": doc["ledger"]["problem"], "checked": doc["ledger"]["checked"],
