@@ -425,3 +425,41 @@ def test_the_reader_role_is_named_after_the_database_and_the_schema(pg: Backend)
         assert pg.rows(f"SELECT count(*) FROM pg_roles WHERE rolname = '{pg.reader}'")[0][0] == 1
     finally:
         pg.raw(f'DROP OWNED BY "{pg.schema}_reader"', f'DROP ROLE IF EXISTS "{pg.schema}_reader"')
+
+
+def test_ledgers_initialised_at_once_in_one_database_all_succeed(pg: Backend) -> None:
+    """Rights on the database's own functions are shared by every ledger in it: inits racing
+    on their own schemas (as parallel CI jobs do) must not trip over each other's catalog writes
+    ("tuple concurrently updated")."""
+    import threading
+
+    from quota.store.postgres import open_postgres
+
+    schemas = [fresh_schema() for _ in range(6)]
+    try:
+        for s in schemas:
+            assert quota("init", "--db", s.db).exit_code == 0
+        start = threading.Barrier(len(schemas))
+        failed: list[str] = []
+
+        def init_again(db: str) -> None:
+            try:
+                with open_postgres(db, write=True, wait=60, create=True, say=lambda _: None) as store:
+                    for _ in range(5):
+                        start.wait(timeout=60)
+                        store.migrate()
+            except Exception as e:  # the test reports whatever happened
+                failed.append(f"{type(e).__name__}: {e}")
+                start.abort()
+
+        threads = [threading.Thread(target=init_again, args=(s.db,)) for s in schemas]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert failed == []
+        for s in schemas:
+            assert s.rows("SELECT count(*) FROM ledger_meta")[0][0] == 1
+    finally:
+        for s in schemas:
+            s.drop()

@@ -500,8 +500,17 @@ class PgStore(Store):
                 self.say(f"could not set {name} for {self.reader_role} (it needs a superuser): set it as one")
         # A read-only transaction still creates large objects: their functions are PUBLIC's,
         # so only a superuser can take them back (for this database; quota uses none).
-        if self.rows("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")[1][0][0]:
-            self.execute(f"REVOKE EXECUTE ON FUNCTION {', '.join(LARGE_OBJECT_WRITES)} FROM PUBLIC")
+        if not self.rows("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")[1][0][0]:
+            return
+        functions = ", ".join(f"'{f}'::regprocedure" for f in LARGE_OBJECT_WRITES)
+        with self.transaction():
+            # The functions are the database's, shared by every ledger in it: two inits revoking
+            # at once would update the same catalog rows ("tuple concurrently updated").
+            self.execute("SELECT pg_advisory_xact_lock(hashtextextended('quota-large-object-grants', 0))")
+            if self.rows(
+                f"SELECT 1 FROM unnest(ARRAY[{functions}]) f WHERE has_function_privilege('public', f, 'EXECUTE')"
+            )[1]:
+                self.execute(f"REVOKE EXECUTE ON FUNCTION {', '.join(LARGE_OBJECT_WRITES)} FROM PUBLIC")
 
     def user_select(self, query: str, timeout: float, max_rows: int, max_bytes: int) -> pa.Table:
         """Four locks: the query runs on its own connection as the reader role, which may only
