@@ -313,7 +313,8 @@ def _all_have_lang(con: Any, name: str) -> None:
 
 
 def _where(f: Filters) -> tuple[str, list[Any]]:
-    clauses, params = ["true"], []
+    clauses: list[str] = ["true"]
+    params: list[Any] = []
     if f.start:
         clauses.append("created_at >= ?")
         params.append(utc_naive(f.start))

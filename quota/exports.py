@@ -374,10 +374,10 @@ def _reserve_write_commit(
         if exemption is not None:
             # Outside the 30-day cap: the exemption's own rules and quantities instead.
             if selection.fit and (room := exemptions.room(ledger, exemption)) is not None:
-                keep = (min(posts, room[0]), min(counts["user"], room[1]))
+                within = (min(posts, room[0]), min(counts["user"], room[1]))
                 # Some Post IDs must fit (or none were asked for); else check_export refuses with numbers.
-                if keep != (posts, counts["user"]) and (stripped.fitting(*keep) > 0 or posts == 0):
-                    digests, counts = _cut(stripped, work.path, selection, stripped.fitting(*keep), keep[1])
+                if within != (posts, counts["user"]) and (stripped.fitting(*within) > 0 or posts == 0):
+                    digests, counts = _cut(stripped, work.path, selection, stripped.fitting(*within), within[1])
                     posts = counts["post"]
             used_after, cap = exemptions.check_export(
                 ledger, exemption, entity, person, at, posts, counts["user"], counts["dm"], profile
@@ -386,8 +386,8 @@ def _reserve_write_commit(
         else:
             entries, perms = ledger_state(ledger, entity, at, profile.window)
             verdict = check(entries, perms, profile.post_id_cap, profile.window, at, posts)
-            if not verdict.allowed and selection.fit and (room := room_under_cap(entries, perms, profile, at, posts)):
-                digests, counts = _cut(stripped, work.path, selection, room, None)
+            if not verdict.allowed and selection.fit and (free := room_under_cap(entries, perms, profile, at, posts)):
+                digests, counts = _cut(stripped, work.path, selection, free, None)
                 posts = counts["post"]
                 verdict = check(entries, perms, profile.post_id_cap, profile.window, at, posts)
             if not verdict.allowed:

@@ -208,7 +208,8 @@ def build(
 
 
 def _actor(body: str) -> str | None:
-    return json.loads(body).get("actor")
+    actor: str | None = json.loads(body).get("actor")
+    return actor
 
 
 def _acts(ledger: Session, since: datetime, until: datetime) -> dict[str, list[dict[str, Any]]]:

@@ -54,7 +54,7 @@ def chart(series: list[dict[str, Any]], since: datetime, until: datetime, cap: i
     if not series:
         return '<p class="muted">No days in this period.</p>'
     caps = [p["cap"] for p in series if p["cap"] is not None] + ([cap] if cap is not None else [])
-    top = max([p["used"] for p in series] + caps + [1]) * 1.1
+    top = float(max([p["used"] for p in series] + caps + [1]) * 1.1)
     plot_w, plot_h = width - left - right, height - top_pad - bottom
     n = len(series)
     slot = plot_w / n

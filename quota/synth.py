@@ -631,7 +631,7 @@ def write_bench(kind: str, path: Path, size_mb: int, bad: float = 0.0, seed: int
     written = 0
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "wb") as raw:
-        f = io.BufferedWriter(raw, buffer_size=1 << 22)  # type: ignore[arg-type]
+        f = io.BufferedWriter(raw, buffer_size=1 << 22)
         while written < limit:
             if kind == "v2":
                 chunk = "\n".join(v2_page_lines(w, pages=20, per_page=100, bad=bad)) + "\n"

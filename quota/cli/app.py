@@ -29,7 +29,7 @@ class QuotaFailure(click.ClickException):
         if len(message) > limit:
             message = message[: limit - 103] + " ... " + message[-98:]
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click declares it on the class, for its own subclasses
 
     def show(self, file: object = None) -> None:
         click.echo(f"quota: {self.message}", err=True)

@@ -7,15 +7,19 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from quota.render import render
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from quota.progress import ByteProgress
     from quota.store.session import Session
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def progress_bar(inputs: tuple[str, ...], quiet: bool, indefinite: bool = False) -> ByteProgress | None:
@@ -32,7 +36,7 @@ def progress_bar(inputs: tuple[str, ...], quiet: bool, indefinite: bool = False)
 # ------------------------------------------------------------------ option sets
 
 
-def input_options(f):  # type: ignore[no-untyped-def]
+def input_options(f: F) -> F:
     """What to read and keep: the options strip and export share."""
     for option in reversed(
         [
@@ -54,7 +58,7 @@ def input_options(f):  # type: ignore[no-untyped-def]
     return f
 
 
-def output_options(f):  # type: ignore[no-untyped-def]
+def output_options(f: F) -> F:
     """How the ID files are written: the options strip and export share."""
     for option in reversed(
         [
@@ -73,7 +77,7 @@ def output_options(f):  # type: ignore[no-untyped-def]
 # ------------------------------------------------------------------ the ledger
 
 
-def ledger_options(f):  # type: ignore[no-untyped-def]
+def ledger_options(f: F) -> F:
     f = click.option(
         "--wait", type=float, default=60.0, show_default=True, help="Seconds to wait for the ledger lock."
     )(f)
@@ -85,7 +89,7 @@ def ledger_options(f):  # type: ignore[no-untyped-def]
     )(f)
 
 
-def format_options(f):  # type: ignore[no-untyped-def]
+def format_options(f: F) -> F:
     f = click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")(f)
     return click.option("--json", "as_json", is_flag=True, help="JSON on stdout (stable keys).")(f)
 
@@ -117,18 +121,18 @@ def parse_date(value: str, option: str) -> date:
     return day
 
 
-def at_or_now(ledger, value: str | None, option: str = "--at") -> datetime:  # type: ignore[no-untyped-def]
+def at_or_now(ledger: Session, value: str | None, option: str = "--at") -> datetime:
     """The time given, else now by the ledger's clock (a shared ledger's: the server's)."""
     return parse_time(value, option) if value is not None else ledger.now()
 
 
-def writer(db: str | None, wait: float, create: bool = False):  # type: ignore[no-untyped-def]
+def writer(db: str | None, wait: float, create: bool = False) -> AbstractContextManager[Session]:
     from quota.store.session import Session
 
     return Session.open(db, write=True, wait=wait, create=create)
 
 
-def reader(db: str | None, wait: float):  # type: ignore[no-untyped-def]
+def reader(db: str | None, wait: float) -> AbstractContextManager[Session]:
     from quota.store.session import Session
 
     return Session.open(db, write=False, wait=wait)

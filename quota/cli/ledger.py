@@ -49,7 +49,7 @@ def init(owner: str | None, db: str | None, wait: float, as_json: bool) -> None:
         with writer(owner_url, wait, create=True) as ledger:
             seq, _ = ledger.head()
             done = "created" if ledger.created else "upgraded"
-            ledger.store.grant_writer(writer_role)  # type: ignore[attr-defined]
+            ledger.store.grant_writer(writer_role)
             ledger_id = ledger.ledger_id
     else:
         writer_role = None

@@ -14,7 +14,7 @@ not the document's. The fast path (quota.readers.fast) reads the v2 shapes with 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 from quota.errors import BadInput, UsageError
@@ -46,7 +46,7 @@ def _decode(name: str, text: str, pos: int) -> tuple[Any, int]:
         raise BadInput(name, "invalid JSON (nested too deeply)", text.count("\n", 0, pos) + 1) from None
 
 
-def members(name: str, text: str, start: int) -> Iterator[tuple[str, int]]:
+def members(name: str, text: str, start: int) -> Generator[tuple[str, int], int, None]:
     """(key, offset of its value) for each member of the object that opens at `start`. The
     caller reads each value and sends back its end offset."""
     pos = _skip(text, start + 1)

@@ -256,6 +256,10 @@ class Store(ABC):
 
     # -------------------------------------------------------------- schema
 
+    def grant_writer(self, role: str) -> None:
+        """Let `role` append to this ledger and nothing more (a shared ledger's owner does this)."""
+        raise LedgerError(f"the ledger {self.where} is one file: it has no writer role apart from its owner")
+
     def migrate(self, ledger_id: str | None = None, created_at: datetime | None = None) -> list[str]:
         """Apply the migrations this ledger lacks, each in its own transaction, checksummed.
         A new ledger gets a random id and now, or `ledger_id` and `created_at` (a copy keeps

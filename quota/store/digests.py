@@ -156,7 +156,7 @@ def run_digests(batches: Iterable[pa.RecordBatch]) -> pa.Table:
         kinds = kd.take(pa.array(starts, pa.int64()))
         first_key, first_kind = keys[0].as_py(), int(kinds[0].as_py())
 
-        data = memoryview(text)
+        data = text.data  # a memoryview of the array's bytes
         bounds = offsets[[*starts, n]].tolist()
 
         first = 0

@@ -194,7 +194,7 @@ class PgStore(Store):
             cur.execute(_placeholders(sql), list(params) or None)
 
     def clock(self) -> datetime:
-        t = self.rows("SELECT clock_timestamp()")[1][0][0]
+        t: datetime = self.rows("SELECT clock_timestamp()")[1][0][0]
         return t.astimezone(UTC)
 
     def actor(self) -> str:
@@ -525,7 +525,7 @@ class PgStore(Store):
             raise UsageError(
                 f"the views of {self.where} are not those of this quota: run quota init (as the ledger's owner) first"
             )
-        params = conninfo_to_dict(self.target.conninfo)
+        params: dict[str, Any] = conninfo_to_dict(self.target.conninfo)
         params.pop("password", None)
         params["user"] = self._sql_role()
         ms = max(1, int(timeout * 1000))
