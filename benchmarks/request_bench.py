@@ -3,7 +3,7 @@
     python benchmarks/request_bench.py                 # ~1 GB of v2 pages
     python benchmarks/request_bench.py --size-mb 200   # quicker
 
-A dataset of one synthetic v2-pages file (quota.synth, generated once into benchmarks/data/,
+A dataset of one synthetic v2-pages file (quota.testing.synth, generated once into benchmarks/data/,
 ignored by git) is registered in a fresh DuckDB ledger. Then, each as a whole child process
 (start-up included), alternating runs and taking the median (peak RSS from wait4): `quota strip --ids post,user` of
 the file (the baseline: a request reads the file at least this once), and `quota request
@@ -50,7 +50,7 @@ def main() -> None:
     data.mkdir(exist_ok=True)
     pages = data / f"v2_pages_{a.size_mb}mb.jsonl"
     if not pages.exists():
-        from quota.synth import write_bench
+        from quota.testing.synth import write_bench
 
         write_bench("v2", pages, a.size_mb)
     work = Path(tempfile.mkdtemp(prefix="request-bench-"))

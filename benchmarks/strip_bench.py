@@ -14,7 +14,7 @@ hashes). Both ID sets must be identical. When `twarc2` is on PATH (pip install t
 benchmark's environment only: never a dependency of quota), `twarc2 dehydrate` runs on the
 same v2 file in the same run (posts only, fed by zcat for the gzip copy), and `zcat >
 /dev/null` alone is timed beside the gzip copy. Figures print as a table; nothing is asserted.
-Inputs are generated once into benchmarks/data/ (ignored by git) by quota.synth.
+Inputs are generated once into benchmarks/data/ (ignored by git) by quota.testing.synth.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def ensure(path: Path, kind: str, size_mb: int) -> Path:
     if path.exists():
         return path
     print(f"generating {path} ({size_mb} MB) ...", file=sys.stderr)
-    cmd = [sys.executable, "-m", "quota.synth", "--bench", kind, "--size-mb", str(size_mb), str(path)]
+    cmd = [sys.executable, "-m", "quota.testing.synth", "--bench", kind, "--size-mb", str(size_mb), str(path)]
     subprocess.run(cmd, check=True)
     return path
 

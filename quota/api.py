@@ -112,11 +112,11 @@ class Ledger:
     def usage(self, entity: str | None = None, at: datetime | None = None) -> pl.DataFrame:
         """Per entity (and group): the Post IDs in the 30 days to `at` (default now), the cap,
         the headroom and when more fit."""
-        from quota import reports
+        from quota import usage
 
         with self._read() as session:
-            rows = reports.usage(session, entity, at or session.now(), None)
-        return _rows_frame(rows, reports.USAGE_COLUMNS)
+            rows = usage.usage(session, entity, at or session.now(), None)
+        return _rows_frame(rows, usage.USAGE_COLUMNS)
 
     def exports(
         self,

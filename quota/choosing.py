@@ -3,7 +3,7 @@
 The dataset's inputs are read again by path, and each must still be the file registered (same
 sha256, size and format). `strip` reads them as it always does, so the Post IDs are exactly the
 ones an export of the same files would hold; a second query reads the fields the filters need
-(created_at, lang, text, hashtags, author) from the same files (sql/scratch/fields.sql), and
+(created_at, lang, text, hashtags, author) from the same files (quota/readers/fields.py), and
 every Post ID must be found there, or the choice is refused rather than made on part of the data.
 
 The choice is the request's whole set: filtered, ranked (oldest first, newest first, or a
@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from quota.errors import BadInput, UsageError
 from quota.ids import Kind, id_problem
+from quota.readers.fields import FIELD_FORMATS, read_fields
 from quota.readers.records import Want
-from quota.store import sqlfiles
 from quota.times import iso, parse_iso, utc_naive
 
 if TYPE_CHECKING:
@@ -33,8 +33,6 @@ if TYPE_CHECKING:
     from quota.stripping import Progress, Stripped
 
 ORDERS = ("oldest", "newest", "sample")
-# The formats whose posts carry the fields a filter reads.
-FIELD_FORMATS = ("v2-pages", "v2-flat", "v1")
 
 
 @dataclass(frozen=True)
@@ -194,7 +192,7 @@ def choose(
         con = stripped.con
         table, _ = stripped.unique(Kind.POST)
         if fields:
-            _read_fields(con, name, dataset["inputs"], stripped, table)
+            read_fields(con, name, dataset["inputs"], stripped, table)
         else:
             con.execute(
                 f"""CREATE TEMP TABLE posts AS SELECT id, NULL::UBIGINT AS author, NULL::TIMESTAMP AS created_at,
@@ -252,47 +250,6 @@ def _same_files(name: str, registered: list[dict[str, Any]], stripped: Stripped)
                 f"{was['bytes']:,} bytes; now {now.sha256[:12]}..., {now.bytes:,} bytes): "
                 "register the collection again under a new name",
             )
-
-
-def _read_fields(con: Any, name: str, inputs: list[dict[str, Any]], stripped: Stripped, ids: str) -> None:
-    import duckdb
-
-    queries = sqlfiles.scratch_queries()
-    con.execute("SET TimeZone = 'UTC'")
-    parts = []
-    for i, read in zip(inputs, stripped.inputs, strict=True):
-        literal = "'" + i["path"].replace("'", "''") + "'"
-        parts.append(
-            queries[i["format"]].replace("{path}", literal).replace("{compression}", read.compression or "none")
-        )
-    try:
-        con.execute(
-            f"""CREATE TEMP TABLE posts AS
-                SELECT f.id, min(f.author) AS author, min(f.created_at) AS created_at,
-                       bool_or(f.created_at IS NULL) AS undated, min(f.created_text) AS created_text,
-                       min(f.lang) AS lang, min(f.text) AS text,
-                       list_distinct(flatten(list(f.tags || regexp_extract_all(lower(f.text), ?, 1)))) AS tags
-                FROM (SELECT TRY_CAST(id AS UBIGINT) AS id, TRY_CAST(author AS UBIGINT) AS author, created_at,
-                             created_text, lower(lang) AS lang, text, coalesce(tags, []) AS tags
-                      FROM ({" UNION ALL ".join(f"({p})" for p in parts)}) WHERE is_post) f
-                WHERE f.id IN (SELECT id FROM {ids})
-                GROUP BY f.id""",
-            [_HASHTAG],
-        )
-    except duckdb.Error as e:
-        raise BadInput(name, f"the posts' fields cannot be read for filtering ({str(e).splitlines()[0]})") from None
-    missing = con.execute(f"SELECT count(*), min(id) FROM {ids} WHERE id NOT IN (SELECT id FROM posts)").fetchall()
-    if missing[0][0]:
-        raise BadInput(
-            name,
-            f"{missing[0][0]:,} of its posts (Post ID {missing[0][1]} the lowest) have no fields a filter can read: "
-            "no choice is made on part of the data",
-        )
-
-
-# A hashtag written in the text, whether or not the capture asked X for entities (without them
-# a post's hashtags would look like none).
-_HASHTAG = r"#([\p{L}\p{M}\p{N}_]+)"
 
 
 def _all_dated(con: Any, name: str) -> None:

@@ -24,7 +24,6 @@ from quota.caps import check_recipient, delivery_time
 from quota.errors import BadInput, PolicyRefusal, UsageError
 from quota.ids import Kind
 from quota.names import unknown
-from quota.objects import POST_COLUMNS, USER_COLUMNS, Obj, read_objects, unique
 from quota.output import hidden_sibling
 from quota.policy import (
     Entry,
@@ -35,6 +34,7 @@ from quota.policy import (
     objects_room,
     objects_used_at,
 )
+from quota.readers.objects import POST_COLUMNS, USER_COLUMNS, Obj, read_objects, unique
 from quota.store import IdList
 from quota.store.chain import LINEAGE_KINDS
 from quota.store.session import Session, check_name

@@ -4,7 +4,7 @@ with a single entity", and nobody may be enabled to get around it: quota cannot 
 related, but it can say who looks related, when they are added and whenever asked.
 
 Here: how names, domains and emails are compared (pure), and the warnings recorded when a
-recipient is added. The listing of every possibly related pair is quota.reports.related.
+recipient is added. The listing of every possibly related pair is quota.usage.related.
 """
 
 from __future__ import annotations

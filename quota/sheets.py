@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from quota.objects import ID_COLUMNS
+from quota.readers.objects import ID_COLUMNS
 
 Table = tuple[str, list[str], Sequence[dict[str, Any]]]  # (sheet name, columns, rows)
 

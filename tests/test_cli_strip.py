@@ -281,7 +281,7 @@ def test_the_progress_bar_never_goes_back() -> None:
     import io
     import re
 
-    from quota.progress import ByteProgress
+    from quota.cli.progress import ByteProgress
 
     class Query:
         def __init__(self, steps: list[float]) -> None:

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_readers import ALL_WANTS, careful_rows, fast_rows
 
-from quota import synth
 from quota.readers import detect
 from quota.readers.records import Want
 from quota.readers.source import Source
+from quota.testing import synth
 
 
 def pages(seed: int = 5, n: int = 3, per_page: int = 8) -> list[dict]:

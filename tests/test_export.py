@@ -458,8 +458,8 @@ def test_export_takes_skip_bad_and_records_what_it_skipped(acme: Path, tmp_path:
 
 
 def test_export_shows_the_strip_progress_bar_on_a_terminal(acme: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from quota import progress
     from quota.cli import exports as cli_exports
+    from quota.cli import progress
 
     begun: list[str] = []
     real = progress.ByteProgress.begin

@@ -12,8 +12,8 @@ from conftest import CLOCK, LETTER, SAMPLES, TERMS, at, examples, quota
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from quota import synth
 from quota.store.session import Session
+from quota.testing import synth
 
 pytestmark = pytest.mark.backends
 

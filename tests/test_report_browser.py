@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import CLOCK, LETTER, SAMPLES, TERMS, at, quota
 
-from quota.report_html import USED
+from quota.report.page import USED
 
 BROWSER = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
 pytestmark = pytest.mark.skipif(

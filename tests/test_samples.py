@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SAMPLES
 
-from quota.synth import write_samples
+from quota.testing.synth import write_samples
 
 
 def test_samples_are_what_the_generator_writes(tmp_path: Path) -> None:
@@ -26,7 +26,9 @@ def test_samples_are_what_the_generator_writes(tmp_path: Path) -> None:
         elif p.suffix == ".gz":  # another zlib may compress the same bytes differently
             assert gzip.decompress(p.read_bytes()) == gzip.decompress((SAMPLES / p.name).read_bytes()), p.name
         else:
-            assert p.read_bytes() == (SAMPLES / p.name).read_bytes(), f"{p.name}: run python -m quota.synth sample_data"
+            assert p.read_bytes() == (SAMPLES / p.name).read_bytes(), (
+                f"{p.name}: run python -m quota.testing.synth sample_data"
+            )
 
 
 def test_samples_are_small_and_synthetic() -> None:

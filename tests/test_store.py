@@ -41,6 +41,41 @@ def test_both_dialects_define_the_same_migrations_queries_and_views() -> None:
     assert set(STATE_TABLES) <= set(tables[0])
 
 
+EVIDENCE = Path(__file__).parent / "evidence"
+
+
+def test_the_migrations_are_the_texts_existing_ledgers_recorded() -> None:
+    """A ledger stores each migration's sha256 and refuses a quota whose text differs: wherever
+    the SQL files live, the texts of release 0.1.0 are shipped unchanged."""
+    recorded = json.loads((EVIDENCE / "migrations-0.1.0.json").read_text())
+    for dialect in sqlfiles.DIALECTS:
+        shipped = [{"name": n, "sha256": h} for _, n, _, h in sqlfiles.migrations(dialect)]
+        assert shipped[: len(recorded[dialect])] == recorded[dialect], dialect
+
+
+@pytest.mark.duckdb_only
+def test_a_ledger_made_by_the_previous_release_opens_verifies_and_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A DuckDB ledger written by release 0.1.0 (an entity, terms, a person, an export of the
+    sample posts, an import), gzipped in tests/evidence: this quota opens it, verifies it,
+    upgrades nothing it should not, and records on it."""
+    import gzip
+
+    db = tmp_path / "ledger.duckdb"
+    db.write_bytes(gzip.decompress((EVIDENCE / "ledger-0.1.0.duckdb.gz").read_bytes()))
+    monkeypatch.setenv("QUOTA_DB", str(db))
+    CLOCK.set("2026-12-07T00:00:00Z")  # the day after it was made
+    for args in (("ledger", "verify"), ("init",), ("ledger", "verify")):
+        r = quota(*args)
+        assert r.exit_code == 0, (args, r.stderr)
+    listed = json.loads(quota("ledger", "list", "--json").stdout)
+    assert sorted((e["export_id"].split("-")[0], e["post_ids"]) for e in listed) == [("import", 500), ("prev", 118)]
+    r = quota("person", "add", "second", "--entity", "acme")
+    assert r.exit_code == 0, r.stderr
+    assert quota("ledger", "verify").exit_code == 0
+
+
 def test_the_event_map_is_what_the_replay_queries_say() -> None:
     """STATE_OF is written out, not read from SQL; each dialect's replay query of a table names
     in its WHERE exactly the event kinds that write that table."""

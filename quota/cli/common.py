@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from quota.render import render
+from quota.cli.render import render
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
-    from quota.progress import ByteProgress
+    from quota.cli.progress import ByteProgress
     from quota.store.session import Session
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -28,7 +28,7 @@ def progress_bar(inputs: tuple[str, ...], quiet: bool, indefinite: bool = False)
     the total."""
     if quiet or not sys.stderr.isatty():
         return None
-    from quota.progress import ByteProgress
+    from quota.cli.progress import ByteProgress
 
     return ByteProgress(0 if indefinite else sum(os.path.getsize(p) for p in inputs if p != "-" and os.path.isfile(p)))
 

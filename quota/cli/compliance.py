@@ -18,8 +18,9 @@ from quota.cli.common import (
     reader,
     writer,
 )
+from quota.cli.render import render
 from quota.errors import UsageError
-from quota.render import render, to_json
+from quota.jsontext import to_json
 
 
 @cli.command("who-received")

@@ -6,8 +6,9 @@ import click
 
 from quota.cli.app import cli
 from quota.cli.common import format_options, ledger_options, output_format, parse_time, query_command, reader, writer
+from quota.cli.render import render
 from quota.errors import UsageError
-from quota.render import render, to_json
+from quota.jsontext import to_json
 
 
 @cli.group()

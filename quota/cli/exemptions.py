@@ -15,8 +15,9 @@ from quota.cli.common import (
     reader,
     writer,
 )
+from quota.cli.render import render
+from quota.jsontext import to_json
 from quota.policy import MAX_QUANTITY
-from quota.render import render, to_json
 
 
 @cli.group()

@@ -22,8 +22,9 @@ from quota.cli.common import (
     query_command,
     reader,
 )
+from quota.cli.render import render
+from quota.jsontext import to_json
 from quota.policy import MAX_QUANTITY
-from quota.render import render, to_json
 
 
 @cli.command("export")
@@ -192,7 +193,9 @@ def usage(
       quota usage acme --need 500000 --json
       quota usage --person ana --json
     """
-    from quota import manual, reports
+    from quota import manual
+    from quota.usage import USAGE_COLUMNS
+    from quota.usage import usage as usage_rows
 
     if at is not None:
         parse_time(at)  # a bad time is refused before the ledger is opened
@@ -207,8 +210,8 @@ def usage(
         click.echo(to_json(row) if fmt == "json" else render([row], columns, fmt))
         return
     query_command(
-        db, wait, as_json, as_csv, lambda ledger: reports.usage(ledger, entity_id, at_or_now(ledger, at), need),
-        reports.USAGE_COLUMNS,
+        db, wait, as_json, as_csv, lambda ledger: usage_rows(ledger, entity_id, at_or_now(ledger, at), need),
+        USAGE_COLUMNS,
     )  # fmt: skip
 
 

@@ -18,8 +18,9 @@ from quota.cli.common import (
     reader,
     writer,
 )
+from quota.cli.render import render
 from quota.errors import UsageError
-from quota.render import render, to_json
+from quota.jsontext import to_json
 
 
 @cli.command()
@@ -95,12 +96,12 @@ def ledger_list(
     Example:
       quota ledger list --entity acme --since 2026-11-01
     """
-    from quota import reports
+    from quota import usage
 
     start = parse_time(since, "--since") if since else None
     end = parse_time(until, "--until") if until else None
     query_command(
-        db, wait, as_json, as_csv, lambda ledger: reports.exports(ledger, entity_id, start, end), reports.EXPORT_COLUMNS
+        db, wait, as_json, as_csv, lambda ledger: usage.exports(ledger, entity_id, start, end), usage.EXPORT_COLUMNS
     )
 
 
@@ -115,15 +116,15 @@ def ledger_show(export_id: str, db: str | None, wait: float, as_json: bool, as_c
     Example:
       quota ledger show acme-oct --json
     """
-    from quota import reports
+    from quota import usage
 
     fmt = output_format(as_json, as_csv)
     with reader(db, wait) as ledger:
-        row = reports.export_detail(ledger, export_id)
+        row = usage.export_detail(ledger, export_id)
     if fmt == "json":
         click.echo(to_json(row))
         return
-    head = {k: row[k] for k in [*reports.EXPORT_COLUMNS, "profile", "version"]}
+    head = {k: row[k] for k in [*usage.EXPORT_COLUMNS, "profile", "version"]}
     # typed: the IDs came from objects that say their kind; declared: the operator's --ids said it
     head["sources"] = " ".join(f"{kind}:{source}" for kind, source in row["sources"].items())
     click.echo(render([head], list(head), fmt))

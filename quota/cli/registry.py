@@ -21,9 +21,10 @@ from quota.cli.common import (
     warn,
     writer,
 )
+from quota.cli.render import render
 from quota.errors import DateOrder, UsageError
+from quota.jsontext import to_json
 from quota.policy import MAX_QUANTITY
-from quota.render import render, to_json
 
 
 @cli.group()
@@ -443,6 +444,6 @@ def related_cmd(db: str | None, wait: float, as_json: bool, as_csv: bool) -> Non
     Example:
       quota related --json
     """
-    from quota import reports
+    from quota import usage
 
-    query_command(db, wait, as_json, as_csv, reports.related, ["kind", "first", "second", "why", "sharing"])
+    query_command(db, wait, as_json, as_csv, usage.related, ["kind", "first", "second", "why", "sharing"])

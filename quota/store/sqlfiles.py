@@ -67,17 +67,6 @@ def queries(dialect: str) -> dict[str, str]:
     return out
 
 
-@functools.cache
-def scratch_queries() -> dict[str, str]:
-    """The named queries of the scratch DuckDB that reads inputs (sql/scratch/), whatever the
-    ledger's backend."""
-    out: dict[str, str] = {}
-    for f in sql_dir().joinpath("scratch").iterdir():
-        if f.name.endswith(".sql"):
-            out |= parse_named(f.read_text(encoding="utf-8"))
-    return out
-
-
 # Queries one backend's store alone runs (the rest are shared by name): DuckDB streams lineage to
 # Python for verify's digests (quota/store/digests.py), the server hashes them itself.
 OWN_QUERIES = {

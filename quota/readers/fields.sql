@@ -1,5 +1,5 @@
 -- What a request filters on: each post's fields, read by the scratch DuckDB from a dataset's input
--- (quota/choosing.py), whatever backend keeps the ledger. One query per format that carries
+-- (quota/readers/fields.py), whatever backend keeps the ledger. One query per format that carries
 -- post fields; each yields (id, author, created_at, lang, text, tags, is_post) as text, the time
 -- already in UTC (the connection's TimeZone is UTC), and tags lower-cased.
 -- {path} and {compression} are filled in by the caller, the path as a quoted literal.

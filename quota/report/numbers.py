@@ -3,7 +3,7 @@
 Everything is computed from the ledger in one read-only session: the rolling 30-day Post ID
 usage of each entity over the period (the peak of each UTC day), current headroom, research
 exemptions and their drawdown, manual exports per person, open deletion notices, and whether
-the ledger verifies. The HTML is rendered by quota.report_html from exactly this document.
+the ledger verifies. The HTML is rendered by quota.report.page from exactly this document.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from quota import manual, notices, registry, reports
+from quota import manual, notices, registry, usage
 from quota.errors import UsageError
 from quota.policy import micros
 from quota.store.session import Session
@@ -55,15 +55,15 @@ def build(
             "(quota ledger verify re-hashes them)"
         )
 
-    rows = reports.usage(ledger, None, until, None)
+    rows = usage.usage(ledger, None, until, None)
     found = registry.holders(ledger)
-    usage = {r["group"] or r["entity"]: r for r in rows}
+    by_holder = {r["group"] or r["entity"]: r for r in rows}
     series = daily_series(ledger, since, until, profile)
     in_group = {e: h for e, h in found.of.items() if e not in found.groups}
     entities = []
     for e in registry.entities(ledger):
         holder = found.holder(e["entity"])
-        u = usage[holder]
+        u = by_holder[holder]
         points = series.get(holder, [])
         entities.append(
             {
@@ -125,11 +125,11 @@ def build(
     # every entry dated in it.
     distributions = [
         {
-            **{k: r[k] for k in (*reports.EXPORT_COLUMNS, "exemption", "breach")},
+            **{k: r[k] for k in (*usage.EXPORT_COLUMNS, "exemption", "breach")},
             "imported": r["basis"] == "import",
-            "sources": reports.sources(r),
+            "sources": usage.sources(r),
         }
-        for r in reports.exports(ledger, None, since, until + timedelta(microseconds=1), recorded=True)
+        for r in usage.exports(ledger, None, since, until + timedelta(microseconds=1), recorded=True)
     ]
     acts = _acts(ledger, since, until)
 
@@ -151,7 +151,7 @@ def build(
             [iso(since), iso(until)],
         )
     ]
-    related_pairs = reports.related(ledger)
+    related_pairs = usage.related(ledger)
     links = [
         {**x, "recorded_at": parse_iso(x["recorded_at"])}
         for x in ledger.query(
@@ -290,13 +290,13 @@ def write(ledger: Session, out: Path, fmt: str, since: datetime | None, until: d
           checkpoint: str | None = None) -> dict[str, Any]:  # fmt: skip
     """Build the report in `ledger` and write it to `out` (a regular file or a new path) as HTML
     or JSON, whole or not at all; returns its document, written even when the ledger failed."""
-    from quota import report_html
+    from quota.jsontext import to_json
     from quota.output import replace_file, writable_file
-    from quota.render import to_json
+    from quota.report import page
 
     if fmt not in ("html", "json"):
         raise UsageError(f"a report is html or json, not {fmt!r}")
     writable_file(out, "a report")  # before the work, and again when it is written
     doc = build(ledger, since, until, checkpoint=checkpoint)
-    replace_file(out, to_json(doc) + "\n" if fmt == "json" else report_html.render(doc), "a report")
+    replace_file(out, to_json(doc) + "\n" if fmt == "json" else page.render(doc), "a report")
     return doc

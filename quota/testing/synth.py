@@ -4,8 +4,8 @@ Nothing here is real: user names, texts and IDs come from a seeded generator. ID
 shaped like X's snowflakes (19 digits, far above 2^53) so that any float on the path
 would show.
 
-    python -m quota.synth sample_data/            # the small committed samples
-    python -m quota.synth --bench v2 --size-mb 1024 big.jsonl
+    python -m quota.testing.synth sample_data/            # the small committed samples
+    python -m quota.testing.synth --bench v2 --size-mb 1024 big.jsonl
 """
 
 from __future__ import annotations
@@ -649,7 +649,7 @@ def write_bench(kind: str, path: Path, size_mb: int, bad: float = 0.0, seed: int
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m quota.synth", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m quota.testing.synth", description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path, help="output directory (samples) or file (--bench)")
     ap.add_argument("--bench", choices=["v2", "v1", "flat"], help="write one large file of this shape")
     ap.add_argument("--size-mb", type=int, default=1024)

@@ -1,0 +1,1 @@
+"""What tests, benchmarks and the demo use and the library does not: the synthetic data generator."""
