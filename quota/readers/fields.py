@@ -9,7 +9,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from quota.errors import BadInput
-from quota.store.sqlfiles import parse_named
+from quota.store.sqlfiles import fill, parse_named
 
 if TYPE_CHECKING:
     from quota.stripping import Stripped
@@ -31,9 +31,7 @@ def read_fields(con: Any, name: str, inputs: list[dict[str, Any]], stripped: Str
     parts = []
     for i, read in zip(inputs, stripped.inputs, strict=True):
         literal = "'" + i["path"].replace("'", "''") + "'"
-        parts.append(
-            queries[i["format"]].replace("{path}", literal).replace("{compression}", read.compression or "none")
-        )
+        parts.append(fill(queries[i["format"]], path=literal, compression=read.compression or "none"))
     try:
         con.execute(
             f"""CREATE TEMP TABLE posts AS

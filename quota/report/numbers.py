@@ -275,7 +275,7 @@ def daily_series(ledger: Session, since: datetime, until: datetime, profile: Any
     span = micros(profile.window)
     out: dict[str, list[dict[str, Any]]] = {}
     for r in ledger.query(
-        ledger.store.sql("daily_peaks").replace("{span}", str(span)),
+        ledger.store.sql("daily_peaks", span=span),
         [utc_naive(since), utc_naive(until), utc_naive(since), utc_naive(until), profile.post_id_cap],
     ):
         out.setdefault(r["holder"], []).append({"day": r["day"], "used": int(r["used"]), "cap": r["cap"]})

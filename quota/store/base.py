@@ -80,12 +80,13 @@ class Store(ABC):
         names, rows = self.rows(sql, params)
         return [dict(zip(names, row, strict=True)) for row in rows]
 
-    def sql(self, name: str) -> str:
-        """The named query `name` of this backend's dialect."""
+    def sql(self, name: str, **fragments: object) -> str:
+        """The named query `name` of this backend's dialect, its `{fragments}` filled in."""
         try:
-            return sqlfiles.queries(self.dialect)[name]
+            text = sqlfiles.queries(self.dialect)[name]
         except KeyError:
             raise LedgerError(f"no query {name!r} is defined for {self.dialect}") from None
+        return sqlfiles.fill(text, **fragments)
 
     def now(self) -> datetime:
         """The ledger's clock (UTC): what times events and is `now` for every check."""

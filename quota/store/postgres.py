@@ -92,7 +92,7 @@ class _IntLoader(Loader):
         return int(text)
 
 
-# The tables of the ledger's history (sql/postgres/queries/guard.sql).
+# The tables of the ledger's history (quota/store/sql/postgres/queries/guard.sql).
 APPEND_ONLY = ("events", "lineage", "deletion_notice_ids")
 
 FOREIGN_OBJECTS = """
@@ -461,8 +461,8 @@ class PgStore(Store):
         applied = super().migrate(ledger_id, created_at)
         self.execute(self.sql("append_only_function"))
         for table in APPEND_ONLY:
-            self.execute(self.sql("append_only_rows").replace("{table}", table))
-            self.execute(self.sql("append_only_truncate").replace("{table}", table))
+            self.execute(self.sql("append_only_rows", table=table))
+            self.execute(self.sql("append_only_truncate", table=table))
         role = pgsql.Identifier(self.reader_role).as_string(self.conn)
         if not self.rows("SELECT 1 FROM pg_roles WHERE rolname = ?", [self.reader_role])[1]:
             try:

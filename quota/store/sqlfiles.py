@@ -1,8 +1,15 @@
-"""The SQL of each backend: sql/<dialect>/{migrations,queries,views}/*.sql, installed as quota.sql.
+"""The ledger's SQL: quota/store/sql/{common,duckdb,postgres}/{migrations,queries,views}/*.sql.
 
-Named queries are `-- name: NAME` followed by one statement; a file may hold several. Both
-dialects define the same names (a test checks it), so code asks for a query by name and
+What both dialects write alike lives once in common/; what differs, in the dialect's folder. A
+migration or view file is in one place or the other, never both (the loader refuses it). Named
+queries are `-- name: NAME` followed by one statement; a file may hold several, and a query
+file of one name may exist in common/ and in a dialect's folder, each with its own queries.
+Both dialects define the same names (a test checks it), so code asks for a query by name and
 never writes dialect SQL of its own.
+
+One parameter style: `?` for values, bound by position (the PostgreSQL store turns it into
+the driver's); `{name}` for the fragments code fills in with `fill` (identifiers, lists and
+subqueries a value cannot stand for), every one of them, or the query is refused.
 """
 
 from __future__ import annotations
@@ -12,22 +19,42 @@ import hashlib
 import re
 from importlib import resources
 from importlib.resources.abc import Traversable
-from pathlib import Path
 
 DIALECTS = ("duckdb", "postgres")
+COMMON = "common"
 
 
 def sql_dir() -> Traversable:
-    """The SQL files: installed as quota.sql; in a source tree run as is, the top-level sql/."""
-    try:
-        return resources.files("quota.sql")
-    except ModuleNotFoundError:
-        return Path(__file__).resolve().parent.parent.parent / "sql"
+    return resources.files("quota.store").joinpath("sql")
 
 
 def _files(dialect: str, folder: str) -> list[tuple[str, str]]:
-    where = sql_dir().joinpath(dialect, folder)
-    return sorted((f.name, f.read_text(encoding="utf-8")) for f in where.iterdir() if f.name.endswith(".sql"))
+    """(file name, text) of common/FOLDER and DIALECT/FOLDER, by name."""
+    found: dict[str, list[str]] = {}
+    for where in (COMMON, dialect):
+        here = sql_dir().joinpath(where, folder)
+        if not here.is_dir():
+            continue
+        for f in here.iterdir():
+            if f.name.endswith(".sql"):
+                found.setdefault(f.name, []).append(f.read_text(encoding="utf-8"))
+    if folder != "queries":
+        twice = sorted(name for name, texts in found.items() if len(texts) > 1)
+        if twice:
+            raise ValueError(f"{folder} {', '.join(twice)} is both in sql/{COMMON} and in sql/{dialect}")
+    return sorted((name, "\n".join(texts)) for name, texts in found.items())
+
+
+_FRAGMENT = re.compile(r"\{([a-z_]+)\}")
+
+
+def fill(sql: str, **fragments: object) -> str:
+    """`sql` with each `{name}` replaced by its fragment, in one pass (a fragment's own text is
+    not filled again). A fragment left unfilled is a bug in quota and raised as one; one given
+    that this dialect's text does not hold is not (the other dialect's may)."""
+    if missing := set(_FRAGMENT.findall(sql)) - set(fragments):
+        raise ValueError(f"the query needs the fragments {', '.join(sorted(missing))}")
+    return _FRAGMENT.sub(lambda m: str(fragments[m.group(1)]), sql)
 
 
 @functools.cache
@@ -53,13 +80,15 @@ _INCLUDE = re.compile(r"\{q:(\w+)\}")
 
 @functools.cache
 def queries(dialect: str) -> dict[str, str]:
-    """Every named query of `dialect` (all files of sql/<dialect>/queries/). `{q:NAME}` in a
+    """Every named query of `dialect` (the files of sql/common/queries/ and sql/<dialect>/queries/). `{q:NAME}` in a
     query stands for the query NAME, as a subquery: a rule is written once and used twice."""
     out: dict[str, str] = {}
     for file, text in _files(dialect, "queries"):
         for name, sql in parse_named(text).items():
             if name in out:
-                raise ValueError(f"the query {name} is defined twice in sql/{dialect}/queries ({file})")
+                raise ValueError(
+                    f"the query {name} is defined twice in sql/{COMMON}/queries and sql/{dialect}/queries ({file})"
+                )
             out[name] = sql
     for _ in range(len(out)):  # includes may nest; each pass resolves one level
         for name, sql in out.items():
@@ -86,5 +115,6 @@ def query_files(dialect: str) -> dict[str, tuple[str, ...]]:
 
 @functools.cache
 def views(dialect: str) -> tuple[tuple[str, str], ...]:
-    """(name, sql) of sql/<dialect>/views/*.sql in dependency order; each file defines one view."""
+    """(name, sql) of the views (sql/common/views/ and sql/<dialect>/views/) in dependency order;
+    each file defines one view."""
     return tuple((name.split("_", 1)[1].removesuffix(".sql"), sql) for name, sql in _files(dialect, "views"))

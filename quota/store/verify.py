@@ -99,7 +99,7 @@ def verify(store: Store, profile: str, full: bool = True, scope: Scope = ALL, ta
 
 
 def _verify(store: Store, ledger_id: str, profile: str, full: bool, scope: Scope, tables: bool) -> VerifyReport:
-    sql = chain_query(store.sql("verify_chain"), scope.after, clock_rules_from(store))
+    sql = chain_query(sqlfiles.queries(store.dialect)["verify_chain"], scope.after, clock_rules_from(store))
     bad = store.rows(sql, [scope.head or genesis(ledger_id)])[1]
     if bad:
         seq, kind, gap, linked, intact, known, recorded, before = bad[0]
@@ -145,7 +145,7 @@ def chain_query(sql: str, after: int, clock_from: int = 0) -> str:
     parameter is the hash event `after` has (the genesis hash for 0). `clock_from`: see
     `clock_rules_from`."""
     kinds = ", ".join(f"'{k}'" for k in EVENT_KINDS)
-    return sql.replace("{kinds}", kinds).replace("{after}", str(after)).replace("{clock_from}", str(clock_from))
+    return sqlfiles.fill(sql, kinds=kinds, after=after, clock_from=clock_from)
 
 
 CLOCK_MIGRATION = 13  # the migration from which deliveries are recorded at the ledger's clock
@@ -183,8 +183,7 @@ def _taken_back(store: Store) -> str:
 
 def _first_found(store: Store, name: str, scope: Scope) -> tuple[Any, ...] | None:
     """The first row the named check finds after the scope's start, under the clock's rules."""
-    sql = _after(store.sql(name), scope).replace("{clock_from}", str(clock_rules_from(store)))
-    rows = store.rows(sql)[1]
+    rows = store.rows(store.sql(name, after=scope.after, clock_from=clock_rules_from(store)))[1]
     return rows[0] if rows else None
 
 
@@ -240,10 +239,6 @@ def _profiles() -> str:
     )
 
 
-def _after(sql: str, scope: Scope) -> str:
-    return sql.replace("{after}", str(scope.after))
-
-
 def _newer(store: Store, scope: Scope, *tables: str) -> bool:
     """Whether any of `tables` has a row made after the scope's start."""
     return any(store.rows(f"SELECT 1 FROM {t} WHERE seq > ? LIMIT 1", [scope.after])[1] for t in tables)
@@ -259,11 +254,7 @@ def check_profiles(store: Store, profile: str, scope: Scope = ALL) -> Problem | 
     a more lenient profile, nor an older text's for a delivery made now)."""
     from quota.policy import DEFAULT_PROFILE, PROFILES
 
-    sql = (
-        _after(store.sql("verify_profiles"), scope)
-        .replace("{profiles}", _profiles())
-        .replace("{clock_from}", str(clock_rules_from(store)))
-    )
+    sql = store.sql("verify_profiles", after=scope.after, profiles=_profiles(), clock_from=clock_rules_from(store))
     bad = store.rows(sql, [DEFAULT_PROFILE, DEFAULT_PROFILE])[1]
     if not bad:
         return None
@@ -310,13 +301,13 @@ def check_windows(store: Store, profile: str, scope: Scope = ALL) -> Problem | N
             lo, hi = bounds
             in_range = f"delivered_at > {_timestamp(lo - window)} AND delivered_at < {_timestamp(hi + window)}"
             ends = f"e.t >= {_timestamp(lo)} AND e.t < {_timestamp(hi + window)}"
-        sql = (
-            store.sql("verify_windows")
-            .replace("{taken_back}", _taken_back(store))
-            .replace("{profiles}", _profiles())
-            .replace("{span}", str(micros(window) - 1))
-            .replace("{range}", in_range)
-            .replace("{ends}", ends)
+        sql = store.sql(
+            "verify_windows",
+            taken_back=_taken_back(store),
+            profiles=_profiles(),
+            span=micros(window) - 1,
+            range=in_range,
+            ends=ends,
         )
         bad = store.rows(sql, [profile])[1]
         if bad:
@@ -331,7 +322,7 @@ def check_exemptions(store: Store, profile: str, scope: Scope = ALL) -> Problem 
     checkpoint, only if an exemption or a use of one is new (then all of them again)."""
     if scope.after and not _newer(store, scope, "exemptions", "exemption_uses"):
         return None
-    bad = store.rows(store.sql("verify_exemptions").replace("{taken_back}", _taken_back(store)))[1]
+    bad = store.rows(store.sql("verify_exemptions", taken_back=_taken_back(store)))[1]
     if bad:
         ref, seq, posts, approved_posts, users, approved_users = bad[0]
         return (
@@ -348,7 +339,7 @@ def check_requests(store: Store, profile: str, scope: Scope = ALL) -> Problem | 
     if a request, a decision or a delivery is new (then all of them: requests are few)."""
     if scope.after and not _newer(store, scope, "requests", "request_decisions", "request_deliveries"):
         return None
-    bad = store.rows(store.sql("verify_requests").replace("{taken_back}", _taken_back(store)))[1]
+    bad = store.rows(store.sql("verify_requests", taken_back=_taken_back(store)))[1]
     if not bad:
         return None
     seq, problem, request, export, n, m = bad[0]
@@ -382,14 +373,14 @@ def check_objects(store: Store, profile: str, scope: Scope = ALL) -> Problem | N
             in_window = "x.t >= date_trunc('day', e.t) AND x.t <= e.t"
         else:
             in_window = f"x.t > e.t - {_micros(store, span + 1)} AND x.t <= e.t"
-        sql = (
-            store.sql("verify_objects")
-            .replace("{taken_back}", _taken_back(store))
-            .replace("{profiles}", _profiles())
-            .replace("{humans}", humans)
-            .replace("{in_window}", in_window)
-            .replace("{days}", days)
-            .replace("{span}", str(span))
+        sql = store.sql(
+            "verify_objects",
+            taken_back=_taken_back(store),
+            profiles=_profiles(),
+            humans=humans,
+            in_window=in_window,
+            days=days,
+            span=span,
         )
         bad = store.rows(sql, [profile])[1]
         if bad:
@@ -452,12 +443,14 @@ def check_notices(store: Store, profile: str, scope: Scope = ALL) -> Problem | N
     """Each deletion notice's stored rows hash to what its event recorded (the lines of
     quota.notices.NoticeRow.line, sorted), have its kind, and belong to a recorded notice.
     After a checkpoint: the new notices' rows (IDs stored for no notice need a full verify)."""
-    notices = "notice_id IN (SELECT notice_id FROM deletion_notices WHERE seq > {after})" if scope.after else "TRUE"
-    bad = store.rows(_after(store.sql("verify_notice_digests").replace("{notices}", notices), scope))[1]
+    notices = (
+        f"notice_id IN (SELECT notice_id FROM deletion_notices WHERE seq > {scope.after})" if scope.after else "TRUE"
+    )
+    bad = store.rows(store.sql("verify_notice_digests", notices=notices, after=scope.after))[1]
     if bad:
         return (int(bad[0][0]), f"the IDs stored for notice {bad[0][1]} differ from those its event recorded")
     kinds = ", ".join(f"('{k}', {n})" for k, n in LINEAGE_KINDS.items())
-    wrong = store.rows(_after(store.sql("verify_notice_kinds").replace("{kinds}", kinds), scope))[1]
+    wrong = store.rows(store.sql("verify_notice_kinds", kinds=kinds, after=scope.after))[1]
     if wrong:
         return (int(wrong[0][0]), f"IDs stored for notice {wrong[0][1]} have another kind than the notice")
     if scope.after:
@@ -490,11 +483,10 @@ def check_lineage(store: Store, profile: str, scope: Scope = ALL) -> Problem | N
     empty = hashlib.sha256(b"").hexdigest()
     kinds = ", ".join(f"({n}, '{k}')" for k, n in LINEAGE_KINDS.items())
     if scope.after:
-        rows = store.rows(_after(store.sql("verify_lineage_after").replace("{kinds}", kinds), scope), [empty, empty])[1]
+        rows = store.rows(store.sql("verify_lineage_after", kinds=kinds, after=scope.after), [empty, empty])[1]
     else:
         with store.stored_digests() as stored:
-            sql = store.sql("verify_lineage").replace("{kinds}", kinds).replace("{stored}", stored)
-            rows = store.rows(sql, [empty, empty])[1]
+            rows = store.rows(store.sql("verify_lineage", kinds=kinds, stored=stored), [empty, empty])[1]
     if not rows:
         return None
     seq, export_id, kind = rows[0]
@@ -517,12 +509,8 @@ def compare_state(store: Store, profile: str, scope: Scope = ALL) -> Problem | N
         if scope.after:
             rebuilt, kept = f"{rebuilt} AND seq > {scope.after}", f"{kept} WHERE seq > {scope.after}"
         columns = store.rows(f"SELECT * FROM {table} LIMIT 0")[0]
-        sql = (
-            store.sql("verify_state_table")
-            .replace("{names}", ", ".join(f"c{i}" for i in range(len(columns))))
-            .replace("{kept}", kept)
-            .replace("{rebuilt}", rebuilt)
-        )
+        names = ", ".join(f"c{i}" for i in range(len(columns)))
+        sql = store.sql("verify_state_table", names=names, kept=kept, rebuilt=rebuilt)
         rows = store.rows(sql)[1]
         if rows:
             side, *row = rows[0]

@@ -1,7 +1,3 @@
--- PostgreSQL: the digests of stored IDs are MATERIALIZED (computed once, not by every
--- parallel worker that joins them: 6.9 s instead of 10.9 s at 10M IDs); arg_max is the max
--- of a zero-padded seq and the value (there is no arg_max, and no ordered aggregate as a
--- window function); text sorts as bytes (COLLATE "C"), as in Python.
 -- What `quota ledger verify` recomputes, independently of the state tables' own arithmetic.
 -- {braces} are filled in by quota/store/verify.py: {taken_back} (the entries a void took back:
 -- an import's, which delivered nothing; and any void recorded before the ledger kept today's
@@ -22,27 +18,17 @@ WITH p AS (SELECT seq + 1 AS next, hash, recorded_at FROM events WHERE seq >= {a
 e AS (
     SELECT e.seq, e.kind, e.body, e.prev_hash, e.hash, e.recorded_at, p.recorded_at AS recorded_before,
            CASE WHEN e.seq = {after} + 1 THEN ? ELSE p.hash END AS before,
-           encode(sha256(convert_to(e.prev_hash || chr(10) || e.seq::text || chr(10) || e.recorded_at || chr(10)
-                  || e.kind || chr(10) || e.body, 'UTF8')), 'hex') AS recomputed
+           sha256(e.prev_hash || chr(10) || e.seq::VARCHAR || chr(10) || e.recorded_at || chr(10)
+                  || e.kind || chr(10) || e.body) AS recomputed
     FROM events e LEFT JOIN p ON p.next = e.seq
     WHERE e.seq > {after})
 SELECT seq, kind, before IS NULL AS gap, prev_hash = before, recomputed = hash, kind IN ({kinds}),
        recorded_at, recorded_before
 FROM e
 WHERE before IS NULL OR prev_hash <> before OR recomputed <> hash OR kind NOT IN ({kinds})
-   OR (seq > {clock_from} AND recorded_at < recorded_before COLLATE "C")
-   OR NOT quota_json_valid(body)
+   OR (seq > {clock_from} AND recorded_at < recorded_before)
+   OR NOT json_valid(body)
 ORDER BY seq LIMIT 1;
-
--- name: verify_delivery_times
--- The first export or manual export (not an import) after {after} and {clock_from} whose time is
--- not the time its event was recorded: a delivery happens when it is made.
-SELECT d.seq, d.export_id, d.delivered_at, e.recorded_at
-FROM (SELECT seq, export_id, delivered_at FROM reservations WHERE basis <> 'import'
-      UNION ALL SELECT seq, export_id, delivered_at FROM manual_exports) d
-JOIN events e ON e.seq = d.seq
-WHERE d.seq > {after} AND d.seq > {clock_from} AND d.delivered_at <> CAST(e.recorded_at AS TIMESTAMP)
-ORDER BY d.seq LIMIT 1;
 
 -- name: verify_profiles
 -- An entry naming another profile than the one it was judged by: the reading chosen then (the
@@ -56,8 +42,7 @@ entries AS (
     UNION ALL SELECT seq, export_id, profile, delivered_at, false FROM manual_exports WHERE seq > {after}),
 chosen AS (
     SELECT e.*, coalesce(p.profile, ?) AS chosen
-    FROM entries e LEFT JOIN LATERAL (SELECT profile FROM policy_changes p WHERE p.seq <= e.seq
-                                   ORDER BY p.seq DESC LIMIT 1) p ON true),
+    FROM entries e ASOF LEFT JOIN policy_changes p ON e.seq >= p.seq),
 texts AS (SELECT min(name) AS name, in_force_from, in_force_until FROM profiles GROUP BY in_force_from, in_force_until),
 judged AS (
     SELECT c.*, CASE
@@ -92,21 +77,20 @@ counted AS (
 perms AS (SELECT holder AS entity, cap, valid_from, valid_until, seq FROM {q:holder_permissions} p),
 ends AS (
     SELECT entity, t, seq, sum(post_ids) OVER (PARTITION BY entity ORDER BY t
-        RANGE BETWEEN ({span} * INTERVAL '1 microsecond') PRECEDING AND CURRENT ROW) AS used
+        RANGE BETWEEN INTERVAL {span} MICROSECOND PRECEDING AND CURRENT ROW) AS used
     FROM counted
     UNION ALL
     SELECT p.entity, p.valid_until, p.seq,
            (SELECT coalesce(sum(c.post_ids), 0) FROM counted c WHERE c.entity = p.entity
-              AND c.t > p.valid_until - (({span} + 1) * INTERVAL '1 microsecond') AND c.t <= p.valid_until)
+              AND c.t > p.valid_until - INTERVAL ({span} + 1) MICROSECOND AND c.t <= p.valid_until)
     FROM perms p),
 -- Only a window over the lowest cap of any profile can be over its own, and finding the
 -- entry recorded last in it is the costly part: so only for those.
 candidates AS (
-    SELECT e.*, (SELECT c.profile FROM counted c WHERE c.entity = e.entity
-                   AND c.t > e.t - (({span} + 1) * INTERVAL '1 microsecond') AND c.t <= e.t
-                 ORDER BY c.seq DESC LIMIT 1) AS judge,
+    SELECT e.*, (SELECT arg_max(c.profile, c.seq) FROM counted c WHERE c.entity = e.entity
+                   AND c.t > e.t - INTERVAL ({span} + 1) MICROSECOND AND c.t <= e.t) AS judge,
            (SELECT max(c.t) FROM counted c WHERE c.entity = e.entity
-              AND c.t > e.t - (({span} + 1) * INTERVAL '1 microsecond') AND c.t <= e.t) AS last_t
+              AND c.t > e.t - INTERVAL ({span} + 1) MICROSECOND AND c.t <= e.t) AS last_t
     FROM ends e
     WHERE e.used > (SELECT min(post_id_cap) FROM profiles WHERE window_us = {span} + 1) AND {ends}),
 judged AS (
@@ -120,23 +104,10 @@ judged AS (
 -- entries all came before a link recorded as a breach (it made them one holder's).
 SELECT j.entity, j.t, j.seq, j.used, j.cap FROM judged j WHERE j.used > j.cap
   AND NOT EXISTS (SELECT 1 FROM counted c JOIN breaches b USING (export_id)
-                  WHERE c.entity = j.entity AND c.t > j.t - (({span} + 1) * INTERVAL '1 microsecond') AND c.t <= j.t)
+                  WHERE c.entity = j.entity AND c.t > j.t - INTERVAL ({span} + 1) MICROSECOND AND c.t <= j.t)
   AND NOT EXISTS (SELECT 1 FROM group_links g JOIN {q:components} c ON c.node = g.entity
                   WHERE g.breach IS NOT NULL AND c.holder = j.entity AND g.valid_from >= j.last_t)
 ORDER BY j.t LIMIT 1;
-
--- name: verify_exemptions
--- The first academic exemption drawn beyond what X approved.
-WITH used AS (
-    SELECT coalesce(x.parent, x.ref) AS root, sum(r.post_ids) AS posts, sum(r.user_ids) AS users
-    FROM exemption_uses u JOIN reservations r USING (export_id) JOIN exemptions x ON x.ref = u.ref
-    WHERE u.export_id NOT IN (SELECT export_id FROM releases)
-      AND u.export_id NOT IN (SELECT export_id FROM {taken_back})
-    GROUP BY coalesce(x.parent, x.ref))
-SELECT e.ref, e.seq, u.posts, e.post_ids, u.users, e.user_ids
-FROM used u JOIN exemptions e ON e.ref = u.root
-WHERE e.kind = 'academic' AND (u.posts > e.post_ids OR u.users > e.user_ids)
-ORDER BY e.seq LIMIT 1;
 
 -- name: verify_objects
 -- Manual objects per human in the window each entry closes ({in_window}: the 24 hours to it, or
@@ -153,7 +124,7 @@ ends AS (
     SELECT e.t, e.seq, h.human FROM counted e
     JOIN humans h ON h.person = e.person AND e.t >= h.valid_from AND e.t < h.valid_until),
 w AS (
-    SELECT e.human, e.t, e.seq, sum(x.n) AS used, substr(max(lpad(x.seq::text, 20, '0') || x.profile), 21) AS judge
+    SELECT e.human, e.t, e.seq, sum(x.n) AS used, arg_max(x.profile, x.seq) AS judge
     FROM ends e
     JOIN humans hx ON hx.human = e.human AND e.t >= hx.valid_from AND e.t < hx.valid_until
     JOIN counted x ON x.person = hx.person AND {in_window}
@@ -166,62 +137,46 @@ WHERE w.used > pr.objects ORDER BY w.t, w.seq LIMIT 1;
 -- name: verify_notice_digests
 -- The first notice whose stored rows do not hash to what its event recorded (sorted lines, see notices.py).
 WITH lines AS (
-    SELECT notice_id, id::text || chr(9) || action || chr(9) || reason || chr(9) || coalesce(created_at, '')
+    SELECT notice_id, id::VARCHAR || chr(9) || action || chr(9) || reason || chr(9) || coalesce(created_at, '')
            || chr(9) || coalesce(redacted_at, '') || chr(10) AS line
     FROM deletion_notice_ids WHERE {notices}),
-stored AS MATERIALIZED (
-    SELECT notice_id, count(*) AS n, encode(sha256(convert_to(string_agg(line, '' ORDER BY line COLLATE "C"), 'UTF8')), 'hex') AS digest
+stored AS (
+    SELECT notice_id, count(*) AS n, sha256(string_agg(line, '' ORDER BY line)) AS digest
     FROM lines GROUP BY notice_id)
 SELECT d.seq, d.notice_id FROM deletion_notices d LEFT JOIN stored s USING (notice_id)
-WHERE d.seq > {after} AND (coalesce(s.n, 0) <> d.ids OR coalesce(s.digest, encode(sha256(''::bytea), 'hex')) <> d.ids_sha256)
+WHERE d.seq > {after} AND (coalesce(s.n, 0) <> d.ids OR coalesce(s.digest, sha256('')) <> d.ids_sha256)
 ORDER BY d.seq LIMIT 1;
-
--- name: verify_notice_kinds
-WITH k(kind, n) AS (VALUES {kinds})
-SELECT d.seq, d.notice_id FROM deletion_notices d JOIN k USING (kind)
-JOIN deletion_notice_ids i USING (notice_id) WHERE i.kind <> k.n AND d.seq > {after}
-ORDER BY d.seq LIMIT 1;
-
--- name: verify_withheld
--- The first delivery (an export, a manual export: not an import) after {after} and {clock_from}
--- that holds an ID a deletion notice recorded before it names, while that notice stood (not
--- voided before the delivery): a typed kind against notices of its kind, a declared kind against
--- every notice. What X says is gone never leaves again.
-WITH deliveries AS (
-    SELECT r.export_id, r.seq, s.post_source, s.user_source, s.dm_source
-    FROM reservations r LEFT JOIN id_sources s USING (export_id)
-    WHERE r.basis <> 'import' AND r.seq > {after} AND r.seq > {clock_from}
-    UNION ALL
-    SELECT export_id, seq, 'typed', 'typed', NULL FROM manual_exports WHERE seq > {after} AND seq > {clock_from}),
-standing AS (
-    SELECT n.notice_id, n.kind, n.id, d.seq AS noticed, v.seq AS voided
-    FROM deletion_notice_ids n JOIN deletion_notices d USING (notice_id)
-    LEFT JOIN deletion_notice_voids v USING (notice_id))
-SELECT x.seq, x.export_id, s.notice_id, l.id
-FROM deliveries x JOIN lineage l ON l.export_id = x.export_id
-JOIN standing s ON s.id = l.id AND s.noticed < x.seq AND (s.voided IS NULL OR s.voided > x.seq)
-WHERE s.kind = l.kind
-   OR (CASE l.kind WHEN 1 THEN x.post_source WHEN 2 THEN x.user_source ELSE x.dm_source END) = 'declared'
-ORDER BY x.seq LIMIT 1;
-
--- name: verify_notice_orphans
-SELECT DISTINCT notice_id FROM deletion_notice_ids
-WHERE notice_id NOT IN (SELECT notice_id FROM deletion_notices) LIMIT 1;
 
 -- name: lineage_digests
--- Every stored ID set's digest: sha256 of its sorted IDs, one per line.
-SELECT export_id, kind AS n, encode(sha256(convert_to(string_agg(id::text, chr(10) ORDER BY id) || chr(10), 'UTF8')), 'hex') AS digest
+-- Every stored ID set's digest: sha256 of its sorted IDs, one per line (the exact query; see
+-- quota/store/digests.py for the streamed one verify uses on this backend).
+SELECT export_id, kind AS n, sha256(array_to_string(list_sort(list(id)), chr(10)) || chr(10)) AS digest
 FROM lineage GROUP BY export_id, kind;
+
+-- name: lineage_in_order
+-- Lineage in the table's own order, hashed as it streams (quota/store/digests.py writes the IDs' text).
+SELECT export_id, kind, id FROM lineage;
+
+-- name: lineage_digests_streamed
+-- The digests streamed into computed_digests, where each set was one clean run; the exact query
+-- for any set that was not (stored in two places, out of order, or with a repeated ID).
+WITH dirty AS (SELECT export_id, n FROM computed_digests GROUP BY export_id, n
+               HAVING count(*) > 1 OR NOT bool_and(clean))
+SELECT c.export_id, c.n, c.digest FROM computed_digests c ANTI JOIN dirty d USING (export_id, n)
+UNION ALL
+SELECT l.export_id, l.kind, sha256(array_to_string(list_sort(list(l.id)), chr(10)) || chr(10))
+FROM lineage l SEMI JOIN dirty d ON d.export_id = l.export_id AND d.n = l.kind
+GROUP BY l.export_id, l.kind;
 
 -- name: verify_lineage
 -- The first entry whose stored IDs of a kind do not hash to its recorded digest; failing that, a
 -- stored set that no entry recorded (seq NULL: IDs stored for nothing). Parameters: sha256 of
 -- nothing, twice.
--- {stored}: (export_id, n, digest) of every stored set (lineage_digests).
+-- {stored}: (export_id, n, digest) of every stored set (lineage_digests, or the streamed ones).
 WITH k(n, kind) AS (VALUES {kinds}),
-stored AS MATERIALIZED ({stored}),
+stored AS ({stored}),
 recorded AS (
-    SELECT r.seq, r.export_id, k.n, k.kind, coalesce(r.ids_sha256::json->>k.kind, ?) AS digest
+    SELECT r.seq, r.export_id, k.n, k.kind, coalesce(json_extract_string(r.ids_sha256, '$.' || k.kind), ?) AS digest
     FROM (SELECT seq, export_id, ids_sha256 FROM reservations
           UNION ALL SELECT seq, export_id, ids_sha256 FROM manual_exports) r CROSS JOIN k)
 SELECT rec.seq, coalesce(rec.export_id, s.export_id), rec.kind
@@ -234,12 +189,12 @@ ORDER BY rec.seq NULLS LAST LIMIT 1;
 -- lineage's export_id (an index on the server), not every entry's digest computed.
 WITH k(n, kind) AS (VALUES {kinds}),
 recorded AS (
-    SELECT r.seq, r.export_id, k.n, k.kind, coalesce(r.ids_sha256::json->>k.kind, ?) AS digest
+    SELECT r.seq, r.export_id, k.n, k.kind, coalesce(json_extract_string(r.ids_sha256, '$.' || k.kind), ?) AS digest
     FROM (SELECT seq, export_id, ids_sha256 FROM reservations WHERE seq > {after}
           UNION ALL SELECT seq, export_id, ids_sha256 FROM manual_exports WHERE seq > {after}) r CROSS JOIN k)
 SELECT rec.seq, rec.export_id, rec.kind
 FROM recorded rec LEFT JOIN LATERAL (
-    SELECT encode(sha256(convert_to(string_agg(id::text, chr(10) ORDER BY id) || chr(10), 'UTF8')), 'hex') AS digest
+    SELECT sha256(array_to_string(list_sort(list(id)), chr(10)) || chr(10)) AS digest
     FROM lineage l WHERE l.export_id = rec.export_id AND l.kind = rec.n) s ON true
 WHERE coalesce(s.digest, ?) <> rec.digest
 ORDER BY rec.seq LIMIT 1;
@@ -247,46 +202,13 @@ ORDER BY rec.seq LIMIT 1;
 -- name: verify_state_table
 -- A row of a state table ({kept}) and its rebuild from the events ({rebuilt}) that are not the
 -- same multiset, row for row: 'holds' (the table has it, or more copies of it) or 'lacks'.
--- ({names} serves DuckDB's one-pass form; EXCEPT ALL is PostgreSQL's fastest here.)
-SELECT * FROM (
-    (SELECT 'holds' AS side, * FROM (({kept}) EXCEPT ALL ({rebuilt})) d LIMIT 1)
-    UNION ALL
-    (SELECT 'lacks', * FROM (({rebuilt}) EXCEPT ALL ({kept})) d LIMIT 1)) x
-LIMIT 1;
-
--- name: verify_breaches
-SELECT b.export_id, r.entity, r.delivered_at AS "at", r.post_ids, b.reason
-FROM breaches b JOIN reservations r USING (export_id) ORDER BY r.delivered_at, b.export_id;
-
--- name: verify_requests
--- Every delivery of a request: the request is recorded, was approved before the delivery, and
--- the delivery goes to its entity and person under its exemption (or none); and no request's
--- counted deliveries (not released; a void keeps counting) hold more Post or User IDs than it asked for,
--- nor one Post ID twice.
-SELECT seq, problem, request_id, export_id, n, m FROM (
-    SELECT d.seq, CASE
-               WHEN q.request_id IS NULL THEN 'unknown'
-               WHEN x.decision IS NULL OR x.decision <> 'approved' OR x.seq > d.seq THEN 'unapproved'
-               WHEN r.entity <> q.entity OR coalesce(r.person, '') <> q.person
-                    OR coalesce(u.ref, '') <> coalesce(q.exemption, '') THEN 'elsewhere'
-           END AS problem, d.request_id, d.export_id, 0 AS n, 0 AS m
-    FROM request_deliveries d JOIN reservations r ON r.export_id = d.export_id
-    LEFT JOIN requests q ON q.request_id = d.request_id
-    LEFT JOIN request_decisions x ON x.request_id = d.request_id
-    LEFT JOIN exemption_uses u ON u.export_id = d.export_id
-    UNION ALL
-    SELECT max(d.seq), CASE WHEN sum(r.post_ids) > max(q.post_ids) THEN 'posts' ELSE 'users' END, d.request_id,
-           NULL, CASE WHEN sum(r.post_ids) > max(q.post_ids) THEN sum(r.post_ids) ELSE sum(r.user_ids) END,
-           CASE WHEN sum(r.post_ids) > max(q.post_ids) THEN max(q.post_ids) ELSE max(q.user_ids) END
-    FROM request_deliveries d JOIN reservations r ON r.export_id = d.export_id
-    JOIN requests q ON q.request_id = d.request_id
-    WHERE d.export_id NOT IN (SELECT export_id FROM releases) AND d.export_id NOT IN (SELECT export_id FROM {taken_back})
-    GROUP BY d.request_id
-    HAVING sum(r.post_ids) > max(q.post_ids) OR sum(r.user_ids) > max(q.user_ids)
-    UNION ALL
-    SELECT max(d.seq), 'twice', d.request_id, NULL, count(*), count(DISTINCT l.id)
-    FROM request_deliveries d JOIN lineage l ON l.export_id = d.export_id AND l.kind = 1
-    WHERE d.export_id NOT IN (SELECT export_id FROM releases) AND d.export_id NOT IN (SELECT export_id FROM {taken_back})
-    GROUP BY d.request_id
-    HAVING count(*) > count(DISTINCT l.id)
-) p WHERE problem IS NOT NULL ORDER BY seq LIMIT 1;
+-- Both sides in one aggregate, +1 for each kept copy and -1 for each rebuilt one (GROUP BY
+-- takes NULLs as equal, as IS NOT DISTINCT FROM does): 1.1 s for 1M reservations, instead of
+-- 1.6-1.9 s for counting each side and joining them, and 8.7 s for two EXCEPT ALLs.
+-- {names}: c0, c1, ...
+SELECT CASE WHEN sum(copies) > 0 THEN 'holds' ELSE 'lacks' END AS side, {names}
+FROM (SELECT *, 1 AS copies FROM ({kept}) a({names})
+      UNION ALL SELECT *, -1 AS copies FROM ({rebuilt}) b({names}))
+GROUP BY {names}
+HAVING sum(copies) <> 0
+ORDER BY 1 LIMIT 1;

@@ -1,1 +1,0 @@
-"""SQL files of the ledger, shipped inside the package as quota.sql."""

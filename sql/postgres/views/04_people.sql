@@ -1,3 +1,0 @@
--- people: each person with the entity whose receipts theirs add up to.
-CREATE OR REPLACE TEMP VIEW people AS
-SELECT person, entity, name FROM persons;
