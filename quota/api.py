@@ -260,12 +260,13 @@ class Ledger:
         from quota.readers.records import Want
         from quota.stripping import StripOptions
 
-        return exports.export(
-            [str(i) for i in inputs], to, Path(out), db=self.place,
+        plan = exports.ExportPlan(
+            inputs=tuple(str(i) for i in inputs), entity=to, outdir=Path(out),
             strip_opts=StripOptions(want=Want(_kinds(ids))), out_opts=OutputOptions(),
-            person=person, at=at, export_id=export_id, dry_run=dry_run, force=force, wait=self.wait,
-            say=lambda m: None, exemption=exemption, contact=contact or os.environ.get("QUOTA_CONTACT"),
+            person=person, exemption=exemption, contact=contact or os.environ.get("QUOTA_CONTACT"),
+            export_id=export_id, at=at, dry_run=dry_run, force=force,
         )  # fmt: skip
+        return exports.export(plan, exports.LedgerAt(self.place, self.wait, lambda m: None))
 
     def verify(self, checkpoint: str | None = None, since: str | None = None) -> VerifyReport:
         """The whole proof (`quota ledger verify`); with `checkpoint`'s text, that the ledger

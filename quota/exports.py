@@ -14,6 +14,7 @@ import os
 import secrets
 import socket
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +43,7 @@ from quota.times import iso, utc_naive
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from quota.policy import Profile
     from quota.stripping import Progress, Stripped
 
 Say = Callable[[str], None]
@@ -256,243 +258,326 @@ def _result_of(row: dict[str, Any], used_after: int, cap: int | None) -> ExportR
     )
 
 
-def export(
-    inputs: Sequence[str],
-    entity: str,
-    outdir: Path,
-    *,
-    db: str | Path | None,
-    strip_opts: StripOptions,
-    out_opts: output.OutputOptions,
-    person: str | None = None,
-    at: datetime | None = None,
-    export_id: str | None = None,
-    dry_run: bool = False,
-    force: bool = False,
-    wait: float = 60.0,
-    say: Say | None = None,
-    exemption: str | None = None,
-    progress: Progress | None = None,
-    selection: Selection = ALL,
-    contact: str | None = None,
-) -> ExportResult:
-    if export_id is not None:
-        check_name("export id", export_id)
-    if not dry_run:
-        need_contact(contact)
-    if selection.limit is not None and Kind.POST not in strip_opts.want.kinds:
-        raise UsageError("a limit or a sample chooses Post IDs: ask for them (post in the kinds of IDs)")
-    out_opts.check()
+@dataclass(frozen=True)
+class ExportPlan:
+    """One export: what goes (the inputs, how they are read, which Post IDs are chosen), to
+    whom (the entity, its person, the exemption or request it goes under, whom the recipient
+    contacts) and how (where, in which files, under which key; `at` is a dry run's what-if
+    time, since a delivery happens at the ledger's clock). The CLI, the API and a request's
+    delivery each build one; `export` carries it through reserve, write, commit and publish."""
+
+    inputs: tuple[str, ...]
+    entity: str
+    outdir: Path
+    strip_opts: StripOptions
+    out_opts: output.OutputOptions = field(default_factory=output.OutputOptions)
+    selection: Selection = ALL
+    person: str | None = None
+    exemption: str | None = None
+    contact: str | None = None
+    export_id: str | None = None
+    at: datetime | None = None
+    dry_run: bool = False
+    force: bool = False
+    dataset: dict[str, Any] | None = None
+    request: Request | None = None
+
+    def check(self) -> None:
+        """What can be refused before the ledger is opened."""
+        if self.export_id is not None:
+            check_name("export id", self.export_id)
+        if not self.dry_run:
+            need_contact(self.contact)
+        if self.selection.limit is not None and Kind.POST not in self.strip_opts.want.kinds:
+            raise UsageError("a limit or a sample chooses Post IDs: ask for them (post in the kinds of IDs)")
+        self.out_opts.check()
+
+
+@dataclass(frozen=True)
+class LedgerAt:
+    """Where the ledger is, how long to wait for its lock, and whom to tell that one waits."""
+
+    db: str | Path | None
+    wait: float = 60.0
+    say: Say | None = None
+
+    def open(self, write: bool = False) -> AbstractContextManager[Session]:
+        return Session.open(self.db, write=write, wait=self.wait, say=self.say)
+
+
+@dataclass
+class Batch:
+    """A plan's IDs as they stand in its work directory: stripped, hashed and counted, less what
+    deletion notices withhold; the check may cut them (--fit). `before`: the output directory as
+    it was found (None for a dry run)."""
+
+    stripped: Stripped
+    work: WorkDir
+    digests: dict[str, str]
+    counts: dict[str, int]
+    withheld: Withheld
+    before: output.Before | None
+
+    def recount(self) -> None:
+        self.digests, self.counts = _digests_and_counts(self.stripped, self.work.path)
+
+    def cut(self, selection: Selection, posts: int, users: int | None) -> None:
+        self.digests, self.counts = _cut(self.stripped, self.work.path, selection, posts, users)
+
+
+@dataclass
+class Reservation:
+    """What the check recorded: the reserve event's body, the result it promises, and what the
+    recipient's README will say."""
+
+    export_id: str
+    body: dict[str, Any]
+    result: ExportResult
+    facts: recipient_docs.Delivery
+
+
+@dataclass(frozen=True)
+class Written:
+    """The files written for a reservation, and the recipient's documents beside them."""
+
+    files: list[dict[str, Any]]
+    documents: list[dict[str, Any]]
+
+
+def export(plan: ExportPlan, ledger_at: LedgerAt, progress: Progress | None = None) -> ExportResult:
+    """Strip the plan's inputs, then deliver them (see `deliver`); a retry under a recorded key
+    is compared with what was recorded and records nothing."""
+    plan.check()
     # A cheap look first, so that a typo does not cost a long strip.
-    with Session.open(db, wait=wait, say=say) as ledger:
+    with ledger_at.open() as ledger:
         now = ledger.now()  # the ledger's clock: on a shared ledger, the server's
-        at = delivery_time(at, now, dry_run)
-        known = export_id is not None and recovery.existing(ledger, export_id) is not None
+        at = delivery_time(plan.at, now, plan.dry_run)
+        known = plan.export_id is not None and recovery.existing(ledger, plan.export_id) is not None
         # A retry's directory holds its delivery already: it is compared, not refused.
-        before = None if dry_run or known else output.check_outdir(outdir, force)
+        before = None if plan.dry_run or known else output.check_outdir(plan.outdir, plan.force)
         if not known:
-            check_recipient(ledger, entity, person, at or now)
+            check_recipient(ledger, plan.entity, plan.person, at or now)
             seen, noticed = notices.noticed(ledger)
     if known:
-        assert export_id is not None
-        given = _input_digests(inputs, outdir)
-        with Session.open(db, write=True, wait=wait, say=say) as ledger:
-            row = recovery.existing(ledger, export_id)
+        assert plan.export_id is not None
+        given = _input_digests(plan.inputs, plan.outdir)
+        with ledger_at.open(write=True) as ledger:
+            row = recovery.existing(ledger, plan.export_id)
             assert row is not None
-            _same_request(ledger, row, entity, person, outdir, given)
-            return _replayed(ledger, row, entity, outdir)
+            _same_request(ledger, row, plan.entity, plan.person, plan.outdir, given)
+            return _replayed(ledger, row, plan.entity, plan.outdir)
 
     # Scratch beside the output: the finished directory is renamed, never copied, into place.
-    with WorkDir(None if dry_run else outdir) as work:
-        stripped = strip(inputs, replace(strip_opts, scratch=work.path), progress)
+    with WorkDir(None if plan.dry_run else plan.outdir) as work:
+        stripped = strip(plan.inputs, replace(plan.strip_opts, scratch=work.path), progress)
         with stripped:
             withheld = Withheld(seen=seen)
+            selection = plan.selection
             try:
                 withhold(stripped, noticed, withheld)  # before choosing: a sample is drawn from what may go
                 if selection.limit is not None and Kind.POST in stripped.want.kinds:
                     stripped.keep(Kind.POST, selection.limit, selection.seed)
                 digests, counts = _digests_and_counts(stripped, work.path)
             except Exception as e:
-                raise as_error(e, outdir, "sorting the IDs") from None
-            return _reserve_write_commit(
-                stripped, digests, counts, work, entity, outdir, before, db=db, out_opts=out_opts, person=person,
-                at=at, export_id=export_id, dry_run=dry_run, wait=wait, say=say, exemption=exemption,
-                selection=selection, contact=contact, withheld=withheld,
-            )  # fmt: skip
+                raise as_error(e, plan.outdir, "sorting the IDs") from None
+            return deliver(plan, ledger_at, Batch(stripped, work, digests, counts, withheld, before), at)
 
 
-def _reserve_write_commit(
-    stripped: Stripped,
-    digests: dict[str, str],
-    counts: dict[str, int],
-    work: WorkDir,
-    entity: str,
-    outdir: Path,
-    before: output.Before | None,
-    *,
-    db: str | Path | None,
-    out_opts: output.OutputOptions,
-    person: str | None,
-    at: datetime | None,
-    export_id: str | None,
-    dry_run: bool,
-    wait: float,
-    say: Say | None,
-    exemption: str | None,
-    selection: Selection = ALL,
-    contact: str | None = None,
-    dataset: dict[str, Any] | None = None,
-    request: Request | None = None,
-    withheld: Withheld | None = None,
-) -> ExportResult:
-    withheld = withheld or Withheld()
-    posts = counts["post"]
-    wanted = (counts["post"], counts["user"])
+def deliver(plan: ExportPlan, ledger_at: LedgerAt, batch: Batch, at: datetime | None = None) -> ExportResult:
+    """Reserve (check under the write lock, at the ledger's clock), write the files outside the
+    lock, then commit and publish under one lock, so that a failed publication is released
+    before anyone else can count on it. `at`: a dry run's what-if time."""
+    reserved = reserve(plan, ledger_at, batch, at)
+    if isinstance(reserved, ExportResult):  # a dry run's answer, or what another run recorded
+        return reserved
+    written = write(plan, ledger_at, batch, reserved)
+    with ledger_at.open(write=True) as ledger:
+        commit(ledger, plan, batch, reserved, written)
+        publish(ledger, plan, batch, reserved)
+    reserved.result.files = written.files
+    return reserved.result
 
-    # 1. check and reserve, under the write lock, at the ledger's clock (`at`: a dry run's what-if)
-    with Session.open(db, write=True, wait=wait, say=say) as ledger:
-        if export_id is not None and (row := recovery.existing(ledger, export_id)) is not None:
+
+def reserve(plan: ExportPlan, ledger_at: LedgerAt, batch: Batch, at: datetime | None) -> Reservation | ExportResult:
+    """Check the batch against the cap (or the exemption) and record the reservation with its
+    IDs, under the write lock. A dry run stops at the check and gets its result."""
+    withheld, selection, entity, person = batch.withheld, plan.selection, plan.entity, plan.person
+    wanted = (batch.counts["post"], batch.counts["user"])
+    with ledger_at.open(write=True) as ledger:
+        if plan.export_id is not None and (row := recovery.existing(ledger, plan.export_id)) is not None:
             # Another run recorded the key while this one stripped: the same comparison.
-            given = [(Path(r.path).name, r.sha256) for r in stripped.inputs]
-            _same_request(ledger, row, entity, person, outdir, given)
-            return _replayed(ledger, row, entity, outdir)
+            given = [(Path(r.path).name, r.sha256) for r in batch.stripped.inputs]
+            _same_request(ledger, row, entity, person, plan.outdir, given)
+            return _replayed(ledger, row, entity, plan.outdir)
         if at is None:
-            at = ledger.now() if dry_run else ledger.stamp()
-        export_id = export_id or f"x-{at.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
+            at = ledger.now() if plan.dry_run else ledger.stamp()
+        export_id = plan.export_id or f"x-{at.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
         # A notice recorded while the IDs were stripped: withheld too, under the lock.
         _, later = notices.noticed(ledger, after=withheld.seen)
         try:
-            if withhold(stripped, later, withheld):
-                digests, counts = _digests_and_counts(stripped, work.path)
-                posts = counts["post"]
+            if withhold(batch.stripped, later, withheld):
+                batch.recount()
         except Exception as e:
-            raise as_error(e, outdir, "withholding noticed IDs") from None
-        if request is not None:
-            request.still(ledger)
+            raise as_error(e, plan.outdir, "withholding noticed IDs") from None
+        if plan.request is not None:
+            plan.request.still(ledger)
         check_recipient(ledger, entity, person, at)
         profile = registry.current_profile(ledger)
-        if exemption is not None:
-            # Outside the 30-day cap: the exemption's own rules and quantities instead.
-            if selection.fit and (room := exemptions.room(ledger, exemption)) is not None:
-                within = (min(posts, room[0]), min(counts["user"], room[1]))
-                # Some Post IDs must fit (or none were asked for); else check_export refuses with numbers.
-                if within != (posts, counts["user"]) and (stripped.fitting(*within) > 0 or posts == 0):
-                    digests, counts = _cut(stripped, work.path, selection, stripped.fitting(*within), within[1])
-                    posts = counts["post"]
-            used_after, cap = exemptions.check_export(
-                ledger, exemption, entity, person, at, posts, counts["user"], counts["dm"], profile
-            )
-            basis = "exemption"
-        else:
-            entries, perms = ledger_state(ledger, entity, at, profile.window)
-            verdict = check(entries, perms, profile.post_id_cap, profile.window, at, posts)
-            if not verdict.allowed and selection.fit and (free := room_under_cap(entries, perms, profile, at, posts)):
-                digests, counts = _cut(stripped, work.path, selection, free, None)
-                posts = counts["post"]
-                verdict = check(entries, perms, profile.post_id_cap, profile.window, at, posts)
-            if not verdict.allowed:
-                fits = next_free_at(entries, perms, profile.post_id_cap, profile.window, at, posts)
-                raise PolicyRefusal(refusal(recipient_label(ledger, entity), at, posts, verdict, fits, perms))
-            basis = basis_of(perms, profile, at)
-            used_after = used_at(at, entries, profile.window) + posts
-            cap = cap_at(at, profile.post_id_cap, perms)
+        basis, used_after, cap = _check(ledger, plan, batch, at, profile)
+        counts = batch.counts
         result = ExportResult(
-            export_id, entity, person, at, posts, counts["user"], counts["dm"], basis, used_after, cap,
-            dry_run=dry_run,
+            export_id, entity, person, at, counts["post"], counts["user"], counts["dm"], basis, used_after, cap,
+            dry_run=plan.dry_run,
         )  # fmt: skip
         if selection.fit:
-            result.left_post_ids, result.left_user_ids = wanted[0] - posts, wanted[1] - counts["user"]
+            result.left_post_ids, result.left_user_ids = wanted[0] - counts["post"], wanted[1] - counts["user"]
         result.withheld_post_ids = withheld.counts.get("post", 0)
         result.withheld_user_ids = withheld.counts.get("user", 0)
-        if dry_run:
+        if plan.dry_run:
             return result
-        body: dict[str, Any] = {
-            "export_id": export_id,
-            "entity": entity,
-            "person": person,
-            "at": iso(at),
-            "post_ids": posts,
-            "user_ids": counts["user"],
-            "dm_ids": counts["dm"],
-            "basis": basis,
-            "profile": profile.name,
-            "version": profile.version,
-            "ids_sha256": digests,
-            "sources": stripped.sources(),
-            "outdir": str(outdir.absolute()),
-            "host": socket.gethostname(),
-            # How `ledger recover` tells a running export from a dead one: its process, and its
-            # work directory, whose lock it holds while it runs.
-            "pid": os.getpid(),
-            "work": work.path.name,
-            # What a retry under the same key must be made from (by content, not by path).
-            "inputs": [{"file": Path(r.path).name, "sha256": r.sha256, "bytes": r.bytes} for r in stripped.inputs],
-        }
-        if exemption is not None:
-            body["exemption"] = exemption
-        if request is not None:
-            body["request"] = request.request_id
-        if (kept_out := withheld.body()) is not None:
-            body["withheld"] = kept_out
-        if selection != ALL:
-            # How the delivered IDs were chosen from the input, and what --fit left out.
-            body["selection"] = {"limit": selection.limit, "seed": selection.seed, "fit": selection.fit}
-            if selection.fit:
-                body["selection"] |= {"left_post_ids": result.left_post_ids, "left_user_ids": result.left_user_ids}
-        kinds = sorted(stripped.want.kinds, key=lambda k: k.value)
-        ledger.append("reserve", body, _lineage(work.path, kinds, export_id), at=at)
-        facts = _delivery_facts(ledger, result, exemption, selection, contact, dataset)
-        if request is not None:
-            facts.selection[:0] = request.described
+        body = _reserve_body(plan, batch, result, profile)
+        kinds = sorted(batch.stripped.want.kinds, key=lambda k: k.value)
+        ledger.append("reserve", body, _lineage(batch.work.path, kinds, export_id), at=at)
+        facts = _delivery_facts(ledger, result, plan.exemption, selection, plan.contact, plan.dataset)
+        if plan.request is not None:
+            facts.selection[:0] = plan.request.described
         facts.selection += withheld.described()
+    return Reservation(export_id, body, result, facts)
 
-    # 2. write the files, outside the lock. Until they are published nothing can have been
-    # delivered, so any failure from here on releases the reservation itself.
-    assert before is not None
+
+def _check(
+    ledger: Session, plan: ExportPlan, batch: Batch, at: datetime, profile: Profile
+) -> tuple[str, int, int | None]:
+    """(basis, used after, cap) if the batch may go now, cut to what fits with --fit; else refused
+    with the numbers."""
+    posts, selection = batch.counts["post"], plan.selection
+    if plan.exemption is not None:
+        # Outside the 30-day cap: the exemption's own rules and quantities instead.
+        if selection.fit and (room := exemptions.room(ledger, plan.exemption)) is not None:
+            within = (min(posts, room[0]), min(batch.counts["user"], room[1]))
+            # Some Post IDs must fit (or none were asked for); else check_export refuses with numbers.
+            fitting = batch.stripped.fitting(*within)
+            if within != (posts, batch.counts["user"]) and (fitting > 0 or posts == 0):
+                batch.cut(selection, fitting, within[1])
+        counts = batch.counts
+        used_after, cap = exemptions.check_export(
+            ledger, plan.exemption, plan.entity, plan.person, at, counts["post"], counts["user"], counts["dm"], profile
+        )
+        return "exemption", used_after, cap
+    entries, perms = ledger_state(ledger, plan.entity, at, profile.window)
+    verdict = check(entries, perms, profile.post_id_cap, profile.window, at, posts)
+    if not verdict.allowed and selection.fit and (free := room_under_cap(entries, perms, profile, at, posts)):
+        batch.cut(selection, free, None)
+        posts = batch.counts["post"]
+        verdict = check(entries, perms, profile.post_id_cap, profile.window, at, posts)
+    if not verdict.allowed:
+        fits = next_free_at(entries, perms, profile.post_id_cap, profile.window, at, posts)
+        raise PolicyRefusal(refusal(recipient_label(ledger, plan.entity), at, posts, verdict, fits, perms))
+    used_after = used_at(at, entries, profile.window) + posts
+    return basis_of(perms, profile, at), used_after, cap_at(at, profile.post_id_cap, perms)
+
+
+def _reserve_body(plan: ExportPlan, batch: Batch, result: ExportResult, profile: Profile) -> dict[str, Any]:
+    """The reserve event: the entry, its IDs' digests, and how to find and judge it later."""
+    body: dict[str, Any] = {
+        "export_id": result.export_id,
+        "entity": result.entity,
+        "person": result.person,
+        "at": iso(result.at),
+        "post_ids": result.post_ids,
+        "user_ids": result.user_ids,
+        "dm_ids": result.dm_ids,
+        "basis": result.basis,
+        "profile": profile.name,
+        "version": profile.version,
+        "ids_sha256": batch.digests,
+        "sources": batch.stripped.sources(),
+        "outdir": str(plan.outdir.absolute()),
+        "host": socket.gethostname(),
+        # How `ledger recover` tells a running export from a dead one: its process, and its
+        # work directory, whose lock it holds while it runs.
+        "pid": os.getpid(),
+        "work": batch.work.path.name,
+        # What a retry under the same key must be made from (by content, not by path).
+        "inputs": [{"file": Path(r.path).name, "sha256": r.sha256, "bytes": r.bytes} for r in batch.stripped.inputs],
+    }
+    if plan.exemption is not None:
+        body["exemption"] = plan.exemption
+    if plan.request is not None:
+        body["request"] = plan.request.request_id
+    if (kept_out := batch.withheld.body()) is not None:
+        body["withheld"] = kept_out
+    selection = plan.selection
+    if selection != ALL:
+        # How the delivered IDs were chosen from the input, and what --fit left out.
+        body["selection"] = {"limit": selection.limit, "seed": selection.seed, "fit": selection.fit}
+        if selection.fit:
+            body["selection"] |= {"left_post_ids": result.left_post_ids, "left_user_ids": result.left_user_ids}
+    return body
+
+
+def write(plan: ExportPlan, ledger_at: LedgerAt, batch: Batch, reserved: Reservation) -> Written:
+    """Write the files and the recipient's documents, outside the lock. Until they are published
+    nothing can have been delivered, so any failure here releases the reservation itself."""
+    assert batch.before is not None
+    work, body = batch.work, reserved.body
     try:
         # What the recipient may quote back: the entry, and the request and exemption it went under.
         keys = ("export_id", "entity", "person", "at", "basis", "profile", "version", "request", "exemption")
         extra: dict[str, Any] = {"export": {k: body[k] for k in keys if k in body}}
-        if kept_out is not None:
-            extra["withheld"] = kept_out
-        lists = {k: work.path / f"{k.value}.txt" for k in stripped.want.kinds}
-        doc = output.write_files(work.make_out(), stripped, out_opts, extra, ready=lists, delivery=True)
+        if "withheld" in body:
+            extra["withheld"] = body["withheld"]
+        lists = {k: work.path / f"{k.value}.txt" for k in batch.stripped.want.kinds}
+        doc = output.write_files(work.make_out(), batch.stripped, plan.out_opts, extra, ready=lists, delivery=True)
         files = [dict(f) for f in doc["outputs"]]
-        facts.files, facts.inputs = files, doc["inputs"]
-        texts = recipient_docs.documents(facts)
+        reserved.facts.files, reserved.facts.inputs = files, doc["inputs"]
+        texts = recipient_docs.documents(reserved.facts)
         output.write_texts(work.out, texts)
         documents = [
             {"path": name, "sha256": hashlib.sha256(t.encode()).hexdigest(), "bytes": len(t.encode())}
             for name, t in texts.items()
         ]
-        work.mark({"export_id": export_id, "files": files})
+        work.mark({"export_id": reserved.export_id, "files": files})
     except BaseException as e:
-        raise recovery.undo(db, export_id, e, outdir, "writing the files", wait=wait, say=say) from None
+        raise recovery.undo(
+            ledger_at.db,
+            reserved.export_id,
+            e,
+            plan.outdir,
+            "writing the files",
+            wait=ledger_at.wait,
+            say=ledger_at.say,
+        ) from None
+    return Written(files, documents)
 
-    # 3. commit with the files' hashes, 4. publish, 5. record the publication: one lock, so
-    # that a failed publication is released before anyone else can count on it.
-    with Session.open(db, write=True, wait=wait, say=say) as ledger:
-        # Released meanwhile (ledger recover judged it dead): its room was given back, so it
-        # must never be delivered.
-        if (row := recovery.existing(ledger, export_id)) is None or row["released"]:
-            raise LedgerError(
-                f"export {export_id} was released (quota ledger recover) while its files were written: "
-                "nothing was delivered"
-            )
-        try:
-            ledger.append("commit", {"export_id": export_id, "files": files, "documents": documents})
-        except BaseException as e:
-            raise recovery.undo_in(ledger, export_id, e, outdir, "committing the export") from None
-        work.keep()  # a crash from here on leaves committed files for `ledger recover --publish`
-        try:
-            output.publish(work.out, outdir, before)
-        except BaseException as e:
-            work.kept = False
-            raise recovery.undo_in(ledger, export_id, e, outdir, "publishing the files") from None
+
+def commit(ledger: Session, plan: ExportPlan, batch: Batch, reserved: Reservation, written: Written) -> None:
+    """Record the files' hashes against the reservation, unless it was released meanwhile (`ledger
+    recover` judged it dead and gave its room back: it must never be delivered)."""
+    export_id = reserved.export_id
+    if (row := recovery.existing(ledger, export_id)) is None or row["released"]:
+        raise LedgerError(
+            f"export {export_id} was released (quota ledger recover) while its files were written: "
+            "nothing was delivered"
+        )
+    try:
+        ledger.append("commit", {"export_id": export_id, "files": written.files, "documents": written.documents})
+    except BaseException as e:
+        raise recovery.undo_in(ledger, export_id, e, plan.outdir, "committing the export") from None
+    batch.work.keep()  # a crash from here on leaves committed files for `ledger recover --publish`
+
+
+def publish(ledger: Session, plan: ExportPlan, batch: Batch, reserved: Reservation) -> None:
+    """Rename the finished directory into place and record that it was: the delivery."""
+    assert batch.before is not None
+    work = batch.work
+    try:
+        output.publish(work.out, plan.outdir, batch.before)
+    except BaseException as e:
         work.kept = False
-        recovery.record_publication(ledger, export_id, outdir)
-    result.files = files
-    return result
+        raise recovery.undo_in(ledger, reserved.export_id, e, plan.outdir, "publishing the files") from None
+    work.kept = False
+    recovery.record_publication(ledger, reserved.export_id, plan.outdir)
 
 
 def need_contact(contact: str | None) -> None:

@@ -27,8 +27,10 @@ from quota.errors import PolicyRefusal, UsageError
 from quota.ids import Kind
 from quota.names import unknown
 from quota.policy import check
+from quota.readers.records import Want
 from quota.scratch import WorkDir, as_error
 from quota.store.session import Session
+from quota.stripping import StripOptions
 
 if TYPE_CHECKING:
     from quota.stripping import Progress
@@ -265,12 +267,14 @@ def deliver(
                 described.append(
                     f"less the {row['delivered_post_ids']:,} Post IDs delivered before ({', '.join(counted)})"
                 )
-            result = exports._reserve_write_commit(
-                stripped, digests, counts, work, row["entity"], outdir, before, db=db, out_opts=out_opts,
-                person=row["person"], at=None, export_id=None, dry_run=False, wait=wait, say=say,
-                exemption=row["exemption"], selection=exports.Selection(fit=fit), contact=contact, dataset=ds,
-                request=exports.Request(request_id, described, still), withheld=withheld,
+            plan = exports.ExportPlan(
+                inputs=tuple(i["path"] for i in ds["inputs"]), entity=row["entity"], outdir=outdir,
+                strip_opts=StripOptions(want=Want(_kinds(row["kinds"]))), out_opts=out_opts,
+                selection=exports.Selection(fit=fit), person=row["person"], exemption=row["exemption"],
+                contact=contact, dataset=ds, request=exports.Request(request_id, described, still),
             )  # fmt: skip
+            batch = exports.Batch(stripped, work, digests, counts, withheld, before)
+            result = exports.deliver(plan, exports.LedgerAt(db, wait, say), batch)
     with Session.open(db, wait=wait, say=say) as ledger:
         return result, status(ledger, request_id)
 

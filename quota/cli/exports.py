@@ -122,27 +122,24 @@ def export_cmd(
     say = (lambda m: None) if quiet else (lambda m: click.echo(f"quota: {m}", err=True))
     progress = progress_bar(inputs, quiet)
     try:
-        result = exports.export(
-            inputs,
-            entity_id,
-            outdir,
-            db=db,
+        plan = exports.ExportPlan(
+            inputs=inputs,
+            entity=entity_id,
+            outdir=outdir,
             strip_opts=strip_mod.StripOptions(
                 want=Want(strip_mod.parse_kinds(ids), referenced), fmt=fmt, id_column=id_column, skip_bad=skip_bad
             ),
             out_opts=OutputOptions(out_format=out_format, gzip=gz, split=split),
+            selection=selection,
             person=person,
-            at=parse_time(at) if at else None,
+            exemption=exemption,
+            contact=contact,
             export_id=export_id,
+            at=parse_time(at) if at else None,
             dry_run=dry_run,
             force=force,
-            wait=wait,
-            say=say,
-            exemption=exemption,
-            progress=progress,
-            selection=selection,
-            contact=contact,
         )
+        result = exports.export(plan, exports.LedgerAt(db, wait, say), progress)
     finally:
         if progress:
             progress.close()
