@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
+import re
+
+# A phrase said two ways: in domain words to the library's callers, with the option's name at
+# the command line (the CLI shows QuotaError.for_cli()).
+_SAID = re.compile("\x1f([^\x1e]*)\x1e([^\x1f]*)\x1f")
+
+
+def flag(cli: str, words: str) -> str:
+    """A phrase of a message: `words` for the library's callers, `cli` (which names the
+    command-line option) where the CLI shows it."""
+    return f"\x1f{cli}\x1e{words}\x1f"
+
 
 class QuotaError(Exception):
-    """Base class: the message is one plain sentence for stderr."""
+    """Base class: the message is one plain sentence for stderr, in domain words (phrases made
+    with `flag` name the command-line option only in `for_cli`)."""
 
     exit_code = 1
+
+    def __init__(self, message: str = "") -> None:
+        self.said = message
+        super().__init__(_SAID.sub(lambda m: m.group(2), message))
+
+    def for_cli(self) -> str:
+        # The message may have grown since (a failed export's says what became of its reservation).
+        plain, text = _SAID.sub(lambda m: m.group(2), self.said), str(self)
+        if not text.startswith(plain):
+            return text
+        return _SAID.sub(lambda m: m.group(1), self.said) + text[len(plain) :]
 
 
 class UsageError(QuotaError):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from quota.errors import PolicyRefusal, UsageError
+from quota.errors import PolicyRefusal, UsageError, flag
 from quota.names import unknown
 from quota.policy import MAX_QUANTITY, Profile
 from quota.store.session import Session, check_name
@@ -49,7 +49,7 @@ def add(
 ) -> int:
     check_name("exemption", ref)
     if kind not in KINDS:
-        raise UsageError(f"--kind takes {', '.join(KINDS)}, not {kind!r}")
+        raise UsageError(f"{flag('--kind takes', 'the kinds of exemption are')} {', '.join(KINDS)}, not {kind!r}")
     if _row(ledger, ref) is not None:
         raise UsageError(f"exemption {ref!r} is already recorded")
     holder = ledger.query("SELECT kind FROM entities WHERE entity = ?", [entity])
@@ -69,17 +69,27 @@ def add(
         raise UsageError(f"the exemption cannot start ({iso(start)}) before X approved it ({approved_on})")
     if kind == "academic":
         if post_ids is None or user_ids is None:
-            raise UsageError("an academic exemption needs the approved --post-ids and --user-ids (0 means none)")
+            raise UsageError(
+                "an academic exemption needs the approved "
+                + flag("--post-ids and --user-ids", "Post IDs and User IDs")
+                + " (0 means none)"
+            )
         if not (0 <= post_ids <= MAX_QUANTITY and 0 <= user_ids <= MAX_QUANTITY):
             raise UsageError(f"approved quantities must be whole numbers from 0 to {MAX_QUANTITY:,}")
         if parent is not None or persons:
-            raise UsageError("--for and --person belong to peer-review and dsa-art40 exemptions")
+            raise UsageError(
+                flag("--for and --person belong", "a parent exemption and persons belong")
+                + " to peer-review and dsa-art40 exemptions"
+            )
     elif kind == "peer-review":
         if parent is None:
-            raise UsageError("a peer-review exemption names the academic exemption it draws down with --for")
+            raise UsageError(
+                "a peer-review exemption names the academic exemption it draws down"
+                + flag(" with --for", " (its parent)")
+            )
         p = _row(ledger, parent)
         if p is None or p["kind"] != "academic":
-            raise UsageError(f"--for {parent!r} is not an academic exemption in the ledger")
+            raise UsageError(f"{flag('--for', 'the parent')} {parent!r} is not an academic exemption in the ledger")
         if _revoked(ledger, parent):
             raise PolicyRefusal(f"refused: exemption {parent} was revoked, so no peer review can be added to it")
         if utc_naive(until) > p["valid_until"] or utc_naive(start) < p["valid_from"]:
@@ -89,11 +99,14 @@ def add(
             )
         if post_ids is not None or user_ids is not None or persons:
             raise UsageError(
-                "a peer-review exemption draws down its parent's quantities: no --post-ids, --user-ids or --person"
+                "a peer-review exemption draws down its parent's quantities: no "
+                + flag("--post-ids, --user-ids or --person", "Post IDs, User IDs or persons of its own")
             )
     else:
         if not persons:
-            raise UsageError("a dsa-art40 exemption names at least one --person from the approved application")
+            raise UsageError(
+                f"a dsa-art40 exemption names at least one {flag('--person', 'person')} from the approved application"
+            )
         from quota.registry import person_entity_at
 
         now = ledger.now()
@@ -104,7 +117,7 @@ def add(
                     f"person {person!r} is not a person of {entity}" + (f" (but of {theirs})" if theirs else "")
                 )
         if post_ids is not None or user_ids is not None or parent is not None:
-            raise UsageError("a dsa-art40 exemption has no quantities and no --for")
+            raise UsageError(f"a dsa-art40 exemption has no quantities and no {flag('--for', 'parent')}")
     body = {
         "ref": ref,
         "entity": entity,
@@ -131,7 +144,7 @@ def revoke(ledger: Session, ref: str, reason: str) -> int:
     if ledger.query("SELECT 1 FROM exemption_revocations WHERE ref = ?", [ref]):
         raise UsageError(f"exemption {ref} is already revoked")
     if not reason.strip():
-        raise UsageError("--reason is required")
+        raise UsageError(flag("--reason is required", "a revocation needs its reason"))
     return ledger.append("exemption_revoke", {"ref": ref, "reason": reason})
 
 

@@ -30,7 +30,7 @@ from quota.caps import (
     refusal,
     room_under_cap,
 )
-from quota.errors import LedgerError, PolicyRefusal, UsageError
+from quota.errors import LedgerError, PolicyRefusal, UsageError, flag
 from quota.ids import Kind
 from quota.policy import cap_at, check, next_free_at, used_at
 from quota.scratch import WorkDir, as_error
@@ -644,9 +644,13 @@ def _reusable(row: dict[str, Any], entity: str) -> None:
     if row["entity"] != entity:
         raise UsageError(f"export id {row['export_id']} was already used for {row['entity']}, not {entity}")
     if row["voided"]:
-        raise UsageError(f"export {row['export_id']} was voided on {row['voided_at']}; use a new --export-id")
+        raise UsageError(
+            f"export {row['export_id']} was voided on {row['voided_at']}; {flag('use a new --export-id', 'use a new export id')}"
+        )
     if row["released"]:
-        raise UsageError(f"export id {row['export_id']} was released as never delivered: use a new --export-id")
+        raise UsageError(
+            f"export id {row['export_id']} was released as never delivered: {flag('use a new --export-id', 'use a new export id')}"
+        )
 
 
 def _replayed(ledger: Session, row: dict[str, Any], entity: str, outdir: Path | None = None) -> ExportResult:

@@ -12,7 +12,7 @@ from typing import Any
 
 from quota import registry
 from quota.caps import check_recipient, ledger_state, recipient_label, refusal
-from quota.errors import BadInput, PolicyRefusal, UsageError
+from quota.errors import BadInput, PolicyRefusal, UsageError, flag
 from quota.policy import MAX_QUANTITY, PROFILES, Entry, check, judging, next_free_at
 from quota.readers.source import bounded_lines, regular_file
 from quota.store.session import Session
@@ -186,7 +186,9 @@ def import_csv(ledger: Session, path: Path, name: str, breach: str | None = None
             if breach is None:
                 fits = next_free_at(entries, perms, profile.post_id_cap, profile.window, at, body["post_ids"])
                 why = refusal(recipient_label(ledger, body["entity"]), at, body["post_ids"], verdict, fits, perms)
-                raise PolicyRefusal(f"{name}, line {line}: {why} (if it happened: --breach)")
+                raise PolicyRefusal(
+                    f"{name}, line {line}: {why} (if it happened: {flag('--breach', 'record a breach')})"
+                )
             body["breach"] = breach.strip()
         if body["export_id"] in done:
             raise UsageError(f"{name}, line {line} was already imported (as {body['export_id']})")
@@ -195,7 +197,7 @@ def import_csv(ledger: Session, path: Path, name: str, breach: str | None = None
         if body["post_ids"]:
             added.setdefault(holder, []).append(Entry(at, body["post_ids"]))
     if breach is not None and not any("breach" in body for _, body in planned):
-        raise UsageError(f"{name} breaks no cap: import it without --breach")
+        raise UsageError(f"{name} breaks no cap: import it without {flag('--breach', 'a breach')}")
 
     loads = [IdList(export_id, 1, ids) for export_id, ids in lineage.items()]
     ledger.append_many([("import", body) for _, body in planned], loads)

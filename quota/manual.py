@@ -21,7 +21,7 @@ from typing import Any
 
 from quota import notices, registry
 from quota.caps import check_recipient, delivery_time
-from quota.errors import BadInput, PolicyRefusal, UsageError
+from quota.errors import BadInput, PolicyRefusal, UsageError, flag
 from quota.ids import Kind
 from quota.names import unknown
 from quota.output import hidden_sibling
@@ -155,7 +155,9 @@ def _replayed(ledger: Session, row: dict[str, Any], person: str) -> ManualResult
     if row["person"] != person:
         raise UsageError(f"export id {row['export_id']} was already used for {row['person']}, not {person}")
     if row["voided"]:
-        raise UsageError(f"export {row['export_id']} was voided on {row['voided_at']}; use a new --export-id")
+        raise UsageError(
+            f"export {row['export_id']} was voided on {row['voided_at']}; {flag('use a new --export-id', 'use a new export id')}"
+        )
     profile = registry.current_profile(ledger)
     at = row["delivered_at"].replace(tzinfo=UTC)
     n = int(row["posts"]) + int(row["users"])
@@ -192,7 +194,7 @@ def _withhold(ledger: Session, objects: list[Obj], fit: bool) -> tuple[list[Obj]
         raise PolicyRefusal(
             f"refused: {len(gone):,} of {len(objects):,} objects are named by deletion notices (the first: "
             f"{o.kind.value} {o.id}, {o.source} line {o.line}, by notice {n}); what X says is gone is never "
-            "handed over again (--fit leaves them out)"
+            f"handed over again ({flag('--fit', 'fitting')} leaves them out)"
         )
     out = {id(o) for o, _ in gone}
     return [o for o in objects if id(o) not in out], len(gone)
@@ -288,7 +290,7 @@ def manual(
             return _replayed(ledger, row, person)  # a retry: its file may well exist
         check_recipient(ledger, entity_of(ledger, person, at or now), person, at or now)
     if not dry_run and not force and out.exists():
-        raise UsageError(f"{out} already exists (use --force to replace it)")
+        raise UsageError(f"{out} already exists ({flag('use --force', 'force it')} to replace it)")
 
     objects = unique(read_objects(list(inputs), fmt, users))
     if not objects:
@@ -301,7 +303,7 @@ def manual(
         raise BadInput(
             first.source,
             f"{first.kind.value} {first.id}: {first.stated_in} is missing, so it is not known to be public "
-            "(a manual export hands over public objects only; --fit leaves such objects out)",
+            f"(a manual export hands over public objects only; {flag('--fit', 'fitting')} leaves such objects out)",
             first.line,
         )
     hidden = [o for o in objects if not o.public]

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from quota.errors import BadInput, UsageError
+from quota.errors import BadInput, UsageError, flag
 from quota.ids import id_problem, quoted
 from quota.readers.jsonl import parse
 from quota.readers.records import Problem
@@ -152,7 +152,11 @@ def _row(name: str, n: int, raw: bytes, kind: str) -> NoticeRow:
             raise BadInput(name, f"{field} {quoted(value)} is not a compliance {field} such as 'delete'", n)
     if reason not in REASONS[kind]:
         known = ", ".join(sorted(REASONS[kind]))
-        raise BadInput(name, f"reason {reason!r} is not one X gives for {kind}s ({known}); check --kind", n)
+        raise BadInput(
+            name,
+            f"reason {reason!r} is not one X gives for {kind}s ({known}); check {flag('--kind', 'the kind of IDs the notice names')}",
+            n,
+        )
     times = []
     for field in ("created_at", "redacted_at"):
         value = obj.get(field)

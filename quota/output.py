@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from quota.errors import UsageError
+from quota.errors import UsageError, flag
 from quota.ids import Kind
 from quota.scratch import WorkDir, as_error, unwritable
 from quota.version import __version__
@@ -37,11 +37,15 @@ class OutputOptions:
 
     def check(self) -> None:
         if self.out_format not in OUT_FORMATS:
-            raise UsageError(f"--out-format takes {', '.join(OUT_FORMATS)}, not {self.out_format!r}")
+            raise UsageError(
+                f"{flag('--out-format takes', 'the output formats are')} {', '.join(OUT_FORMATS)}, not {self.out_format!r}"
+            )
         if self.gzip and self.out_format == "parquet":
-            raise UsageError("--gzip applies to txt and csv outputs; Parquet files are compressed already")
+            raise UsageError(
+                f"{flag('--gzip applies', 'gzip applies')} to txt and csv outputs; Parquet files are compressed already"
+            )
         if self.split is not None and self.split < 1:
-            raise UsageError("--split needs a positive number of IDs per file")
+            raise UsageError(f"{flag('--split needs', 'splitting needs')} a positive number of IDs per file")
 
 
 @dataclass
@@ -220,7 +224,9 @@ def check_outdir(outdir: Path, force: bool) -> Before:
     except OSError as e:
         raise UsageError(f"cannot look into {outdir} ({e.strerror})") from None
     if not empty and not force:
-        raise UsageError(f"{outdir} exists and is not empty: choose another directory or pass --force")
+        raise UsageError(
+            f"{outdir} exists and is not empty: choose another directory or {flag('pass --force', 'force it')}"
+        )
     return Before(True, (st.st_dev, st.st_ino))
 
 

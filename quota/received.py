@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from quota.errors import UsageError
+from quota.errors import UsageError, flag
 from quota.ids import Kind, id_problem
 from quota.store.chain import LINEAGE_KINDS
 from quota.store.session import Session
@@ -30,7 +30,7 @@ _SOURCE = {1: "post_source", 2: "user_source", 3: "dm_source"}
 def ids_from(args: Sequence[str], file: str | None, kind: str | None) -> tuple[list[int], bool]:
     """The IDs asked about, and whether their kind is known (a plain ID carries none)."""
     if kind is not None and kind not in LINEAGE_KINDS:
-        raise UsageError(f"--kind takes post, user or dm, not {kind!r}")
+        raise UsageError(f"{flag('--kind takes', 'the kinds of IDs are')} post, user or dm, not {kind!r}")
     out: list[int] = []
     for value in args:
         problem = id_problem(value)
@@ -52,7 +52,7 @@ def ids_from(args: Sequence[str], file: str | None, kind: str | None) -> tuple[l
                 typed = True  # objects say what they are; their own IDs, as --kind (post by default) says
             out.extend(stripped.ids(want))
     if not out:
-        raise UsageError("give IDs as arguments or --file FILE")
+        raise UsageError(flag("give IDs as arguments or --file FILE", "give IDs, or a file of them"))
     return out, typed
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from quota.errors import DateOrder, PolicyRefusal, UsageError
+from quota.errors import DateOrder, PolicyRefusal, UsageError, flag
 from quota.names import unknown
 from quota.policy import (
     MAX_QUANTITY,
@@ -62,7 +62,7 @@ def add_entity(
 
     check_name("entity", entity)
     if kind not in ENTITY_KINDS:
-        raise UsageError(f"--kind takes {', '.join(ENTITY_KINDS)}, not {kind!r}")
+        raise UsageError(f"{flag('--kind takes', 'the kinds of entity are')} {', '.join(ENTITY_KINDS)}, not {kind!r}")
     if ledger.query("SELECT 1 FROM entities WHERE entity = ?", [entity]):
         raise UsageError(f"entity {entity!r} already exists")
     if ledger.query("SELECT 1 FROM group_links WHERE grp = ?", [entity]):
@@ -178,10 +178,10 @@ def link_entity(
             f"refused: linking {entity} to {group} makes one holder of {' and '.join(apart)} with "
             f"{over.used:,} Post IDs in the 30 days to {iso(over.end)} (used {over.used:,}, cap {over.cap:,}, "
             f"over by {over.used - (over.cap or 0):,}); a link is a fact: if it is so, record it as the breach "
-            "it reveals (--breach --reason)"
+            f"it reveals ({flag('--breach --reason', 'a breach, with its reason')})"
         )
     if over is None and breach is not None:
-        raise UsageError(f"linking {entity} to {group} breaks no cap: link it without --breach")
+        raise UsageError(f"linking {entity} to {group} breaks no cap: link it without {flag('--breach', 'a breach')}")
     at = ledger.stamp()
     body = {"entity": entity, "group": group, "reason": reason.strip(), "at": iso(at)}
     if breach is not None:

@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from quota.errors import BadInput, UsageError
+from quota.errors import BadInput, UsageError, flag
 from quota.ids import Kind, spreadsheet_rounded
 from quota.readers import FORMATS, detect
 from quota.readers.records import KIND_OF_ROLE, ReadResult, Role, Rows, Sink, Want
@@ -319,7 +319,10 @@ def _careful(source: Source, fmt: str, opts: StripOptions, sink: Sink | None = N
         result = tabular.read_parquet(source, want, skip, opts.id_column, sink)
     elif fmt == "ids":
         if len(want.kinds) != 1:
-            raise UsageError(f"{source.name} is a plain ID list, which holds one kind of ID: name it with --ids")
+            raise UsageError(
+                f"{source.name} is a plain ID list, which holds one kind of ID: "
+                + flag("name it with --ids", "ask for exactly one kind of ID")
+            )
         (kind,) = want.kinds
         role = {Kind.POST: Role.POST, Kind.USER: Role.USER, Kind.DM: Role.DM}[kind]
         result = idlist.read(source, role, skip, sink)
@@ -506,7 +509,9 @@ def _refuse_other_kinds(name: str, per_role: dict[int, int], ids_read: dict[str,
     if held:
         what = " and ".join(f"{n:,} {noun} object{'' if n == 1 else 's'}" for n, noun, _ in held)
         kinds = ",".join(kind for _, _, kind in held)
-        raise BadInput(name, f"holds {what} but none of the IDs asked for (--ids {kinds} would take them)")
+        raise BadInput(
+            name, f"holds {what} but none of the IDs asked for ({flag('--ids', 'asking for')} {kinds} would take them)"
+        )
 
 
 def parse_kinds(text: str) -> frozenset[Kind]:
@@ -516,7 +521,9 @@ def parse_kinds(text: str) -> frozenset[Kind]:
         try:
             kinds.add(Kind(part))
         except ValueError:
-            raise UsageError(f"--ids takes post, user and dm separated by commas, not {part!r}") from None
+            raise UsageError(
+                f"{flag('--ids takes', 'the kinds of IDs are')} post, user and dm separated by commas, not {part!r}"
+            ) from None
     if not kinds:
-        raise UsageError("--ids needs at least one of post, user, dm")
+        raise UsageError(f"{flag('--ids needs', 'ask for')} at least one of post, user, dm")
     return frozenset(kinds)

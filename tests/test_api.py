@@ -167,3 +167,21 @@ def test_compliance_answers_without_sql(backend: Backend, tmp_path: Path) -> Non
     assert ledger.report(tmp_path / "r.html")["entities"][0]["entity"] == "acme"
     assert "<!doctype html>" in (tmp_path / "r.html").read_text()
     assert TERMS  # terms on record came with init_acme
+
+
+@pytest.mark.duckdb_only
+def test_library_errors_name_no_command_line_options(backend: Backend, tmp_path: Path) -> None:
+    """The library says what is wrong in the domain's words; the command line says the same
+    with its options' names."""
+    for call, words in (
+        (lambda: q.strip([PAGES], ids="posts"), "the kinds of IDs are post, user and dm"),
+        (lambda: q.strip([SAMPLES / "post_ids.txt"], ids="post,user"), "ask for exactly one kind of ID"),
+    ):
+        with pytest.raises(q.UsageError) as e:
+            call()
+        assert words in str(e.value) and "--" not in str(e.value), str(e.value)
+    r = quota("strip", PAGES, "-o", tmp_path / "c", "--ids", "posts")
+    assert r.exit_code == 2 and "--ids takes post, user and dm" in r.stderr, r.stderr
+    with pytest.raises(q.LedgerError) as e:
+        q.Ledger.open(tmp_path / "nowhere.duckdb")
+    assert "--db" not in str(e.value)

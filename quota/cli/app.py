@@ -42,7 +42,7 @@ class QuotaGroup(click.Group):
         try:
             return super().invoke(ctx)
         except QuotaError as e:
-            raise QuotaFailure(str(e), e.exit_code) from None
+            raise QuotaFailure(e.for_cli(), e.exit_code) from None
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, KeyboardInterrupt):
             raise
         except BrokenPipeError:

@@ -12,7 +12,7 @@ import io
 import json
 import re
 
-from quota.errors import BadInput
+from quota.errors import BadInput, flag
 from quota.readers.kinds import v1_is_dm
 from quota.readers.source import Source, bounded_lines
 
@@ -130,7 +130,11 @@ def detect(source: Source, id_column: str | None = None) -> str:
                 ) from None
             return document
         if shape is None:
-            raise BadInput(source.name, "is JSON of an unknown shape (use --format to say what it is)", 1)
+            raise BadInput(
+                source.name,
+                f"is JSON of an unknown shape ({flag('use --format', 'name its format')} to say what it is)",
+                1,
+            )
         return shape
     first = _first_line(source)
     if _DIGITS.fullmatch(first):
@@ -143,4 +147,6 @@ def detect(source: Source, id_column: str | None = None) -> str:
         return "csv"
     if source.name.removesuffix(".gz").endswith(".txt"):
         return "ids"  # an ID list whose first line is bad: the reader names the line
-    raise BadInput(source.name, "is in an unknown format (use --format: " + ", ".join(FORMATS) + ")")
+    raise BadInput(
+        source.name, f"is in an unknown format ({flag('use --format', 'name its format')}: {', '.join(FORMATS)})"
+    )

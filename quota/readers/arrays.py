@@ -10,7 +10,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from quota.errors import BadInput
+from quota.errors import BadInput, flag
 from quota.readers import v1
 from quota.readers.jsonl import DECODER
 from quota.readers.kinds import looks_like
@@ -240,6 +240,7 @@ def _archive_part(
         raise BadInput(
             name,
             "is an X archive tweets file, which does not carry its author's User ID: "
-            "leave 'user' out of --ids (the account's User ID is in account.js, strip that on its own)",
+            f"leave 'user' out of {flag('--ids', 'the kinds asked for')} (the account's User ID is in account.js, "
+            "strip that on its own)",
         )
     return _collect(name, text, m.end(), fn, want, skip_bad, sink, result)

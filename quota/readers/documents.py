@@ -17,7 +17,7 @@ import json
 from collections.abc import Generator
 from typing import Any
 
-from quota.errors import BadInput, UsageError
+from quota.errors import BadInput, UsageError, flag
 from quota.readers import v1, v2
 from quota.readers.arrays import elements, text_of
 from quota.readers.jsonl import DECODER
@@ -163,4 +163,7 @@ def _cursor_id(obj: Any, want: Want, where: str) -> Rows:
 
 def _one_kind(name: str, want: Want) -> None:
     if len(want.kinds) != 1:
-        raise UsageError(f"{name} is a v1.1 list of IDs, which holds one kind of ID: name it with --ids")
+        raise UsageError(
+            f"{name} is a v1.1 list of IDs, which holds one kind of ID: "
+            + flag("name it with --ids", "ask for exactly one kind of ID")
+        )

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from quota.errors import UsageError
+from quota.errors import UsageError, flag
 from quota.ids import Kind
 from quota.readers.records import Role, Want
 
@@ -169,7 +169,9 @@ V1_UNRECOGNISED = """SELECT count(*) FROM lines WHERE NOT (t.screen_name IS NOT 
 
 def ids_sql(want: Want, lean: bool) -> Plan:
     if len(want.kinds) != 1:
-        raise UsageError("a plain ID list holds one kind of ID: name it with --ids")
+        raise UsageError(
+            "a plain ID list holds one kind of ID: " + flag("name it with --ids", "ask for exactly one kind of ID")
+        )
     (kind,) = want.kinds
     role = {Kind.POST: Role.POST, Kind.USER: Role.USER, Kind.DM: Role.DM}[kind]
     return Plan({}, None, None, [f"SELECT {role:d}, t FROM lines"], reader="lines")

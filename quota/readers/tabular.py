@@ -8,7 +8,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from quota.errors import BadInput, UsageError
+from quota.errors import BadInput, UsageError, flag
 from quota.ids import Kind, id_problem
 from quota.readers.records import Problem, ReadResult, Role, Rows, Sink, Want
 from quota.readers.source import LINE_LIMIT, Source, mib
@@ -46,13 +46,18 @@ def plan_columns(source: str, header: list[str], want: Want, id_column: str | No
     pos = {name: i for i, name in reversed(list(enumerate(header)))}
     if id_column is not None:
         if len(want.kinds) != 1:
-            raise UsageError("--id-column names one column, so --ids must name exactly one kind")
+            raise UsageError(
+                flag(
+                    "--id-column names one column, so --ids must", "an ID column is one column, so the kinds asked for"
+                )
+                + " name exactly one kind"
+            )
         if id_column not in pos:
             raise BadInput(source, f"has no column named {id_column!r} (columns: {', '.join(header[:12])})")
         (kind,) = want.kinds
         return [Column(pos[id_column], id_column, ROLE_OF_KIND[kind], True)]
     if "id" not in pos:
-        raise BadInput(source, "has no 'id' column: name the column that holds the IDs with --id-column")
+        raise BadInput(source, "has no 'id' column: name the column that holds the IDs" + flag(" with --id-column", ""))
     is_users = "username" in pos and "author_id" not in pos and "text" not in pos
     if is_users:
         return [Column(pos["id"], "id", Role.USER, True)]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from quota.errors import LedgerError, QueryTimeout, UsageError
+from quota.errors import LedgerError, QueryTimeout, UsageError, flag
 from quota.store.base import IdFile, IdList, Load, Rows, Store
 
 if TYPE_CHECKING:
@@ -383,7 +383,7 @@ def open_duckdb(path: Path, write: bool, wait: float, create: bool, say: Callabl
     if path.exists() and not path.is_file():
         raise UsageError(f"{path} is not a ledger file (it is a directory or a device): give a file path")
     if not path.exists() and not create:
-        raise LedgerError(f"there is no ledger at {path}: create it with quota init (or pass --db)")
+        raise LedgerError(f"there is no ledger at {path}: create it with quota init{flag(' (or pass --db)', '')}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:

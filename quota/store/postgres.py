@@ -30,7 +30,7 @@ from psycopg import sql as pgsql
 from psycopg.adapt import Loader
 from psycopg.conninfo import conninfo_to_dict
 
-from quota.errors import LedgerError, QueryTimeout, UsageError
+from quota.errors import LedgerError, QueryTimeout, UsageError, flag
 from quota.store.base import IdFile, IdList, Load, Rows, Store
 from quota.store.duckdb import first_line
 
@@ -685,7 +685,9 @@ def open_postgres(url: str, write: bool, wait: float, create: bool, say: Callabl
             store.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         store.execute(f"SET search_path TO {schema}")
         if not create and not store.rows("SELECT 1 FROM pg_namespace WHERE nspname = ?", [target.schema])[1]:
-            raise LedgerError(f"there is no ledger at {target.where}: create it with quota init (or pass --db)")
+            raise LedgerError(
+                f"there is no ledger at {target.where}: create it with quota init{flag(' (or pass --db)', '')}"
+            )
         if write or create:
             _lock(store, wait, say)
         else:
