@@ -66,7 +66,7 @@ $QUOTA ledger list
 head -n 8 "$out/deliver-1/README.md"
 # The researchers' side: a collection registered by path, then a reproducible sample of it.
 $QUOTA dataset add demo-posts v2_pages.jsonl v1_lines.jsonl --title "Demo posts (synthetic)" \
-  --description "Two synthetic captures" --collected-with "quota.synth" --citation "Demo Team (2026). Demo posts."
+  --description "Two synthetic captures" --collected-with "quota.testing.synth" --citation "Demo Team (2026). Demo posts."
 $QUOTA dataset list
 $QUOTA export v2_pages.jsonl --to acme -o "$out/deliver-sample" --sample 20 --seed demo --export-id demo-3
 # A researcher's request: posts with a hashtag, approved by someone else, delivered with a README.

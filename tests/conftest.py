@@ -19,6 +19,15 @@ from click.testing import CliRunner
 from quota.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def docs_text() -> str:
+    """The documentation a person reads: the README and docs/*.md, but not the reference
+    generated from the commands' own help (docs/cli.md), which cannot miss a command."""
+    pages = [ROOT / "README.md", *sorted(p for p in (ROOT / "docs").glob("*.md") if p.name != "cli.md")]
+    return "\n".join(p.read_text() for p in pages)
+
+
 SAMPLES = ROOT / "sample_data"
 
 

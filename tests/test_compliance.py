@@ -8,7 +8,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import CLOCK, EARLY, ROOT, SAMPLES, TERMS, Backend, Templates, at, build_once, quota, world_copy
+from conftest import (
+    CLOCK,
+    EARLY,
+    SAMPLES,
+    TERMS,
+    Backend,
+    Templates,
+    at,
+    build_once,
+    docs_text,
+    quota,
+    world_copy,
+)
 
 from quota.store.session import Session
 from quota.store.sqlfiles import views as view_files
@@ -224,7 +236,7 @@ def test_verify_catches_edited_notice_ids(world: Path, backend: Backend) -> None
 
 
 def test_every_documented_view_answers(world: Path) -> None:
-    readme = (ROOT / "README.md").read_text()
+    readme = docs_text()
     assert [n for n, _ in view_files("duckdb")] == [n for n, _ in view_files("postgres")]
     for name, _ in view_files("duckdb"):
         assert f"`{name}`" in readme, f"view {name} is not described in the README"
@@ -414,7 +426,7 @@ def readme_sql() -> list[tuple[str, str]]:
     import re
     import shlex
 
-    text = (ROOT / "README.md").read_text()
+    text = docs_text()
     found = []
     for m in re.finditer(r"^quota sql - (--\w+)? ?<<'SQL'\n(.*?)\nSQL$", text, re.M | re.S):
         found.append((m.group(2), m.group(1) or ""))

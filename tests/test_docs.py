@@ -1,4 +1,4 @@
-"""Every command has an example in its help and a line in the README."""
+"""Every command has an example in its help and a line in the documentation (README and docs/)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 import pytest
-from conftest import ROOT
+from conftest import ROOT, docs_text
 
 from quota.cli import cli
 
@@ -24,7 +24,7 @@ def commands(group: click.Group, prefix: str = "quota") -> list[tuple[str, click
 
 
 def test_every_command_is_documented() -> None:
-    readme = (ROOT / "README.md").read_text()
+    readme = docs_text()
     found = commands(cli)
     assert len(found) >= 20
     for name, cmd in found:
@@ -58,7 +58,7 @@ def readme_commands() -> list[list[str]]:
     """Every `quota ...` line of the README's shell examples, continuation lines joined."""
     import shlex
 
-    text = (ROOT / "README.md").read_text()
+    text = docs_text()
     out = []
     for block in re.findall(r"```sh\n(.*?)```", text, re.S):
         for line in re.sub(r"\\\n\s*", " ", block).splitlines():
@@ -109,7 +109,7 @@ def test_the_readmes_workflows_run_as_written(tmp_path: Path, first: str) -> Non
         shutil.copy(SAMPLES / "v2_pages.jsonl", tmp_path / name)
     shutil.copy(SAMPLES / "v2_flat.jsonl", tmp_path / "more.jsonl")
     assert quota("init").exit_code == 0
-    text = (ROOT / "README.md").read_text()
+    text = docs_text()
     (block,) = [b for b in re.findall(r"```sh\n(.*?)```", text, re.S) if b.startswith(first)]
     ran = 0
     for line in re.sub(r"\\\n\s*", " ", block).splitlines():
@@ -134,7 +134,7 @@ def test_the_readmes_strip_examples_run_as_written(tmp_path: Path) -> None:
 
     from conftest import SAMPLES
 
-    text = (ROOT / "README.md").read_text()
+    text = docs_text()
     (block,) = [b for b in re.findall(r"```sh\n(.*?)```", text, re.S) if b.startswith("quota strip pages.jsonl")]
     names = {
         "pages.jsonl": "v2_pages.jsonl", "pages.jsonl.gz": "v2_pages.jsonl.gz", "more.jsonl": "v1_lines.jsonl",
@@ -153,3 +153,11 @@ def test_the_readmes_strip_examples_run_as_written(tmp_path: Path) -> None:
         r = subprocess.run(["bash", "-c", line], cwd=here, env=env, capture_output=True, text=True)
         assert r.returncode == 0, (line, r.stderr)
         assert any((here / "out").iterdir()), line
+
+
+def test_the_cli_reference_is_the_commands_own_help() -> None:
+    """docs/cli.md is generated (python -m quota.cli.reference > docs/cli.md): a changed option
+    or help text without a fresh reference fails here."""
+    from quota.cli.reference import reference
+
+    assert (ROOT / "docs" / "cli.md").read_text() == reference(), "run: python -m quota.cli.reference > docs/cli.md"
