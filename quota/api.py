@@ -135,7 +135,7 @@ class Ledger:
         condition = ("WHERE " + " AND ".join(where)) if where else ""
         with self._read() as session:
             session.views(upto="exports")
-            table = session.arrow(f'SELECT * FROM exports {condition} ORDER BY "at", export_id', params)
+            table = session.arrow("exports_view_listed", params, condition=condition)
         return _frame(table)
 
     def who_received(self, ids: Iterable[int | str], kind: str | None = None) -> pl.DataFrame:
@@ -167,7 +167,7 @@ class Ledger:
         condition = ("WHERE " + " AND ".join(where)) if where else ""
         with self._read() as session:
             session.views(upto="delivered_ids")
-            table = session.arrow(f"SELECT * FROM delivered_ids {condition} ORDER BY export_id, kind, id", params)
+            table = session.arrow("delivered_ids_listed", params, condition=condition)
         return _frame(table)
 
     def sql(self, query: str, timeout: float = 30.0) -> pl.DataFrame:

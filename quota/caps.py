@@ -15,6 +15,7 @@ from quota.errors import PolicyRefusal, UsageError
 from quota.names import unknown
 from quota.policy import Entry, Permission, Profile, check
 from quota.store.session import Session
+from quota.store.sqlfiles import marks
 from quota.times import CLOCK_SLACK, iso, utc_naive
 
 NOT_NOW = "a delivery happens now; record a past distribution with quota ledger import"
@@ -58,9 +59,9 @@ def ledger_state(
     who = found.members(holder)
     span = [utc_naive(around - 2 * window), utc_naive(around + 2 * window)]
     rows = ledger.rows(
-        f"""SELECT delivered_at, post_ids FROM {ledger.fragment("counted_entries")} c
-           WHERE entity IN ({",".join("?" * len(who))}) AND delivered_at > ? AND delivered_at < ?""",
+        "holder_entries_near",
         [*who, *span],
+        members=marks(len(who)),
     )
     entries = [Entry(at.replace(tzinfo=UTC), int(n)) for at, n in rows]
     return entries, registry.holder_permissions(ledger, found, holder)
@@ -71,13 +72,9 @@ def ledger_states(
 ) -> dict[str, tuple[list[Entry], list[Permission]]]:
     """ledger_state of every holder at once: one query instead of one each."""
     found = registry.holders(ledger)
-    rows = ledger.rows(
-        f"""SELECT entity, delivered_at, post_ids FROM {ledger.fragment("counted_entries")} c
-           WHERE delivered_at > ? AND delivered_at < ?""",
-        [utc_naive(around - 2 * window), utc_naive(around + 2 * window)],
-    )
+    rows = ledger.rows("entries_near", [utc_naive(around - 2 * window), utc_naive(around + 2 * window)])
     out: dict[str, tuple[list[Entry], list[Permission]]] = {}
-    for e in ledger.query("SELECT entity FROM entities"):
+    for e in ledger.query("entity_names"):
         out.setdefault(found.holder(e["entity"]), ([], []))
     for entity, at, n in rows:
         out.setdefault(found.holder(entity), ([], []))[0].append(Entry(at.replace(tzinfo=UTC), int(n)))
@@ -112,11 +109,11 @@ def refusal(
 
 
 def check_recipient(ledger: Session, entity: str, person: str | None, at: datetime) -> None:
-    ent = ledger.query("SELECT entity FROM entities WHERE entity = ?", [entity])
+    ent = ledger.query("entity_named", [entity])
     if not ent:
         raise unknown(ledger, "entity", entity)
     accepted = ledger.query(
-        "SELECT min(accepted_at) AS first FROM terms_acceptances WHERE entity = ? AND accepted_at <= ?",
+        "terms_first_accepted",
         [entity, utc_naive(at)],
     )
     if accepted[0]["first"] is None:

@@ -110,7 +110,7 @@ def add(
 
 
 def find(ledger: Session, name: str) -> dict[str, Any] | None:
-    rows = ledger.query("SELECT * FROM datasets WHERE name = ?", [name])
+    rows = ledger.query("dataset_named", [name])
     if not rows:
         return None
     row = rows[0]
@@ -123,12 +123,12 @@ def show(ledger: Session, name: str) -> dict[str, Any]:
     row = find(ledger, name)
     if row is None:
         raise unknown(ledger, "dataset", name)
-    recorded = ledger.query("SELECT recorded_at FROM events WHERE seq = ?", [row["seq"]])[0]["recorded_at"]
+    recorded = ledger.query("event_recorded_at", [row["seq"]])[0]["recorded_at"]
     return {**row, "registered_at": recorded}
 
 
 def listing(ledger: Session) -> list[dict[str, Any]]:
-    rows = ledger.query("SELECT * FROM datasets ORDER BY name")
+    rows = ledger.query("datasets_by_name")
     for r in rows:
         r["inputs"] = len(json.loads(r["inputs"]))
     return rows

@@ -21,15 +21,9 @@ from quota.times import iso, utc_naive
 
 KINDS = ("academic", "peer-review", "dsa-art40")
 
-_USES = """
-    SELECT u.ref, u.export_id, r.post_ids, r.user_ids, r.dm_ids, r.delivered_at
-    FROM exemption_uses u JOIN reservations r USING (export_id)
-    WHERE u.export_id NOT IN (SELECT export_id FROM releases)
-"""
-
 
 def _row(ledger: Session, ref: str) -> dict[str, Any] | None:
-    rows = ledger.query("SELECT * FROM exemptions WHERE ref = ?", [ref])
+    rows = ledger.query("exemption_row", [ref])
     return rows[0] if rows else None
 
 
@@ -52,7 +46,7 @@ def add(
         raise UsageError(f"{flag('--kind takes', 'the kinds of exemption are')} {', '.join(KINDS)}, not {kind!r}")
     if _row(ledger, ref) is not None:
         raise UsageError(f"exemption {ref!r} is already recorded")
-    holder = ledger.query("SELECT kind FROM entities WHERE entity = ?", [entity])
+    holder = ledger.query("entity_kind", [entity])
     if not holder:
         raise unknown(ledger, "entity", entity)
     if kind in ("academic", "peer-review") and holder[0]["kind"] != "academic":
@@ -135,13 +129,13 @@ def add(
 
 
 def _revoked(ledger: Session, ref: str) -> bool:
-    return bool(ledger.query("SELECT 1 FROM exemption_revocations WHERE ref = ?", [ref]))
+    return bool(ledger.query("exemption_revoked", [ref]))
 
 
 def revoke(ledger: Session, ref: str, reason: str) -> int:
     if _row(ledger, ref) is None:
         raise UsageError(f"no exemption {ref!r} in the ledger")
-    if ledger.query("SELECT 1 FROM exemption_revocations WHERE ref = ?", [ref]):
+    if ledger.query("exemption_revoked", [ref]):
         raise UsageError(f"exemption {ref} is already revoked")
     if not reason.strip():
         raise UsageError(flag("--reason is required", "a revocation needs its reason"))
@@ -157,11 +151,7 @@ def pool(ledger: Session, ref: str) -> tuple[dict[str, Any] | None, int, int]:
     root = _row(ledger, row["parent"]) if row["kind"] == "peer-review" else row
     if root is None or root["kind"] != "academic":
         return None, 0, 0
-    used = ledger.query(
-        f"""SELECT coalesce(sum(post_ids), 0) AS posts, coalesce(sum(user_ids), 0) AS users FROM ({_USES}) u
-            WHERE ref = ? OR ref IN (SELECT ref FROM exemptions WHERE parent = ?)""",
-        [root["ref"], root["ref"]],
-    )[0]
+    used = ledger.query("exemption_drawn", [root["ref"], root["ref"]])[0]
     return root, int(used["posts"]), int(used["users"])
 
 
@@ -170,10 +160,10 @@ def status(ledger: Session, ref: str) -> dict[str, Any]:
     if row is None:
         raise UsageError(f"no exemption {ref!r} in the ledger")
     root, used_posts, used_users = pool(ledger, ref)
-    revoked = bool(ledger.query("SELECT 1 FROM exemption_revocations WHERE ref = ?", [ref]))
+    revoked = bool(ledger.query("exemption_revoked", [ref]))
     approved_posts = None if root is None else int(root["post_ids"])
     approved_users = None if root is None else int(root["user_ids"])
-    own = ledger.query(f"SELECT export_id FROM ({_USES}) u WHERE ref = ? ORDER BY delivered_at", [ref])
+    own = ledger.query("exemption_own_exports", [ref])
     return {
         "ref": ref,
         "kind": row["kind"],
@@ -192,7 +182,7 @@ def status(ledger: Session, ref: str) -> dict[str, Any]:
 
 
 def listing(ledger: Session) -> list[dict[str, Any]]:
-    return [status(ledger, r["ref"]) for r in ledger.query("SELECT ref FROM exemptions ORDER BY ref")]
+    return [status(ledger, r["ref"]) for r in ledger.query("exemption_refs")]
 
 
 def room(ledger: Session, ref: str) -> tuple[int, int] | None:
@@ -249,7 +239,7 @@ def check_export(
     if row["kind"] == "dsa-art40":
         from quota.registry import person_entity_at
 
-        named = [r["person"] for r in ledger.query("SELECT person FROM exemption_persons WHERE ref = ?", [ref])]
+        named = [r["person"] for r in ledger.query("exemption_persons_of", [ref])]
         if person not in named:
             who = f"person {person}" if person else "an export without --person"
             raise PolicyRefusal(

@@ -218,15 +218,14 @@ def _delivery_facts(
     dataset: dict[str, Any] | None,
 ) -> recipient_docs.Delivery:
     """What the recipient's README says, read under the same lock as the check."""
-    name = ledger.query("SELECT name FROM entities WHERE entity = ?", [result.entity])[0]["name"]
+    name = ledger.query("entity_name", [result.entity])[0]["name"]
     terms = ledger.query(
-        """SELECT accepted_by, accepted_at, version, document_sha256 FROM terms_acceptances
-           WHERE entity = ? AND accepted_at <= ? ORDER BY accepted_at DESC, seq DESC LIMIT 1""",
+        "terms_in_force",
         [result.entity, utc_naive(result.at)],
     )
     kind = None
     if exemption is not None:
-        kind = ledger.query("SELECT kind FROM exemptions WHERE ref = ?", [exemption])[0]["kind"]
+        kind = ledger.query("exemption_kind", [exemption])[0]["kind"]
     counts = {"post": result.post_ids, "user": result.user_ids, "dm": result.dm_ids}
     return recipient_docs.Delivery(
         export_id=result.export_id, at=result.at, entity=result.entity, entity_name=name or result.entity,
@@ -624,7 +623,7 @@ def _same_request(
             f"export id {key} was delivered to {row['outdir']}, not {outdir.absolute()}: "
             "a retry names the same directory (or a new export id)"
         )
-    body = json.loads(ledger.rows("SELECT body FROM events WHERE seq = ?", [row["seq"]])[0][0])
+    body = json.loads(ledger.rows("event_body", [row["seq"]])[0][0])
     recorded = body.get("inputs")
     if recorded is None:
         return  # recorded by a quota that kept no inputs: the key alone identifies the export
@@ -668,7 +667,7 @@ def _replayed(ledger: Session, row: dict[str, Any], entity: str, outdir: Path | 
     at = row["delivered_at"].replace(tzinfo=UTC)
     entries, perms = ledger_state(ledger, row["entity"], at, profile.window)
     result = _result_of(row, used_at(at, entries, profile.window), cap_at(at, profile.post_id_cap, perms))
-    body = json.loads(ledger.rows("SELECT body FROM events WHERE seq = ?", [row["seq"]])[0][0])
+    body = json.loads(ledger.rows("event_body", [row["seq"]])[0][0])
     result.withheld_post_ids = int(body.get("withheld", {}).get("post", 0))
     result.withheld_user_ids = int(body.get("withheld", {}).get("user", 0))
     result.outdir = row["outdir"]

@@ -16,6 +16,7 @@ from quota.errors import BadInput, PolicyRefusal, UsageError, flag
 from quota.policy import MAX_QUANTITY, PROFILES, Entry, check, judging, next_free_at
 from quota.readers.source import bounded_lines, regular_file
 from quota.store.session import Session
+from quota.store.sqlfiles import marks
 from quota.times import CLOCK_SLACK, TimeProblem, iso, parse_iso
 
 COLUMNS = ("at", "entity", "post_ids", "user_ids", "reference", "ids_file")
@@ -74,7 +75,7 @@ def _planned(ledger: Session, path: Path, name: str) -> list[tuple[int, dict[str
             f"(it takes {','.join(COLUMNS)})", 1,
         )  # fmt: skip
     planned: list[tuple[int, dict[str, Any]]] = []
-    known = {e for (e,) in ledger.rows("SELECT entity FROM entities")}
+    known = {e for (e,) in ledger.rows("entity_names")}
     try:
         for row in reader:
             line = reader.line_num
@@ -160,11 +161,11 @@ def import_csv(ledger: Session, path: Path, name: str, breach: str | None = None
     # Each row is checked against the ledger plus the rows before it, as if recorded one by one.
     added: dict[str, list[Entry]] = {}
     lineage: dict[str, list[int]] = {}
-    done = {e for (e,) in ledger.rows("SELECT export_id FROM reservations WHERE export_id LIKE 'import-%'")}
+    done = {e for (e,) in ledger.rows("import_keys")}
     # Read once: the ledger does not change while the rows are judged (10,000 rows, one
     # query each, took minutes).
     found = registry.holders(ledger)
-    first_terms = dict(ledger.rows("SELECT entity, min(accepted_at) FROM terms_acceptances GROUP BY entity"))
+    first_terms = dict(ledger.rows("terms_first_accepted_each"))
     for line, body in planned:
         at = parse_iso(body["at"])
         profile = PROFILES[body["profile"]]
@@ -202,3 +203,8 @@ def import_csv(ledger: Session, path: Path, name: str, breach: str | None = None
     loads = [IdList(export_id, 1, ids) for export_id, ids in lineage.items()]
     ledger.append_many([("import", body) for _, body in planned], loads)
     return [body["export_id"] for _, body in planned]
+
+
+def recorded(ledger: Session, export_ids: list[str]) -> list[dict[str, Any]]:
+    """The entries an import recorded, as `ledger import --json` prints them."""
+    return ledger.query("reservations_made", export_ids, keys=marks(len(export_ids)))

@@ -38,6 +38,7 @@ from quota.readers.objects import POST_COLUMNS, USER_COLUMNS, Obj, read_objects,
 from quota.store import IdList
 from quota.store.chain import LINEAGE_KINDS
 from quota.store.session import Session, check_name
+from quota.store.sqlfiles import marks
 from quota.times import iso, utc_naive
 
 Say = Callable[[str], None]
@@ -81,9 +82,9 @@ def person_entries(ledger: Session, person: str, around: datetime, profile: Prof
     handles = sorted(registry.same_human(ledger, person))
     # A void marks a hand-over; what was handed over keeps counting.
     rows = ledger.rows(
-        f"""SELECT delivered_at, posts + users FROM manual_exports
-           WHERE person IN ({", ".join("?" * len(handles))}) AND delivered_at > ? AND delivered_at < ?""",
+        "manual_objects_near",
         [*handles, utc_naive(around - reach), utc_naive(around + reach)],
+        handles=marks(len(handles)),
     )
     return [Entry(at.replace(tzinfo=UTC), int(n)) for at, n in rows]
 
@@ -137,13 +138,12 @@ def usage(ledger: Session, person: str, at: datetime, need: int | None = None) -
 
 def _existing(ledger: Session, export_id: str) -> dict[str, Any] | None:
     rows = ledger.query(
-        """SELECT m.*, v.export_id IS NOT NULL AS voided, ve.recorded_at AS voided_at FROM manual_exports m
-           LEFT JOIN voids v USING (export_id) LEFT JOIN events ve ON ve.seq = v.seq WHERE m.export_id = ?""",
+        "manual_export_row",
         [export_id],
     )
     if rows:
         return rows[0]
-    if ledger.query("SELECT 1 FROM reservations WHERE export_id = ?", [export_id]):
+    if ledger.query("reservation_exists", [export_id]):
         raise UsageError(f"export id {export_id} is already used by an ID export")
     return None
 

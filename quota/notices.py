@@ -219,15 +219,14 @@ def add(
         raise UsageError(f"the kind of a notice is post or user, not {kind!r}")
     rows, file_sha = parse_file(path, name, kind)
     known = ledger.query(
-        """SELECT notice_id FROM deletion_notices WHERE sha256 = ?
-           AND notice_id NOT IN (SELECT notice_id FROM deletion_notice_voids)""",
+        "notices_standing_of_file",
         [file_sha],
     )
     if known:
         raise UsageError(f"{name} was already recorded as notice {known[0]['notice_id']}")
     received_at, facts = stated_time(ledger, received_at, evidence, "the notice's receipt")
     first = ledger.query(
-        "SELECT notice_id, received_at FROM deletion_notices WHERE sha256 = ? ORDER BY received_at, seq LIMIT 1",
+        "notice_first_of_file",
         [file_sha],
     )
     if first and first[0]["received_at"] < utc_naive(received_at):
@@ -259,25 +258,21 @@ def add(
     return notice_id, ledger.append("notice", body, [Rows("deletion_notice_ids", table)])
 
 
-_NOTICED = """FROM deletion_notice_ids i JOIN deletion_notices d USING (notice_id)
-               WHERE d.seq > ? AND i.notice_id NOT IN (SELECT notice_id FROM deletion_notice_voids)"""
-
-
 def noticed(ledger: Session, after: int = 0) -> tuple[int, pa.Table | None]:
     """Every ID a recorded, unvoided deletion notice recorded after event `after` names, as
     (notice_id, kind, id), or None when there is none (most exports: no Arrow to load); and
     the newest event now. What is withheld from every delivery."""
     seq = ledger.head()[0]
-    if not ledger.rows(f"SELECT 1 {_NOTICED} LIMIT 1", [after]):
+    if not ledger.rows("noticed_any", [after]):
         return seq, None
-    return seq, ledger.arrow(f"SELECT i.notice_id, i.kind, i.id {_NOTICED}", [after])
+    return seq, ledger.arrow("noticed_ids", [after])
 
 
 def void(ledger: Session, notice_id: str, reason: str, by: str | None = None) -> int:
     """Mark a notice recorded in error: it stays, stops demanding action, and its file may be
     recorded again (with the right kind, keeping this notice's receipt)."""
     _notice(ledger, notice_id)
-    if ledger.query("SELECT 1 FROM deletion_notice_voids WHERE notice_id = ?", [notice_id]):
+    if ledger.query("notice_voided", [notice_id]):
         raise UsageError(f"notice {notice_id} is already void")
     if not reason.strip():
         raise UsageError("a void needs a reason: say why the notice was recorded wrongly")
@@ -290,7 +285,7 @@ def void(ledger: Session, notice_id: str, reason: str, by: str | None = None) ->
 
 
 def _notice(ledger: Session, notice_id: str) -> dict[str, Any]:
-    rows = ledger.query("SELECT * FROM deletion_notices WHERE notice_id = ?", [notice_id])
+    rows = ledger.query("notice_row", [notice_id])
     if not rows:
         raise UsageError(f"no notice {notice_id!r} in the ledger (see quota notice list --all)")
     return rows[0]
@@ -301,8 +296,7 @@ def affected(ledger: Session, notice_id: str) -> list[dict[str, Any]]:
     _notice(ledger, notice_id)
     ledger.views()
     return ledger.query(
-        """SELECT entity, ids, deadline, told_at, declared FROM notices
-           WHERE notice_id = ? AND entity IS NOT NULL ORDER BY entity""",
+        "notice_recipients",
         [notice_id],
     )
 
@@ -312,13 +306,7 @@ def detail(ledger: Session, notice_id: str) -> list[dict[str, Any]]:
     _notice(ledger, notice_id)
     ledger.views()
     return ledger.query(
-        """SELECT e.entity, n.id::VARCHAR AS id, CASE n.kind WHEN 1 THEN 'post' ELSE 'user' END AS kind,
-                  min(n.action) AS action, min(n.reason) AS reason,
-                  string_agg(DISTINCT e.export_id, ',' ORDER BY e.export_id) AS export_ids,
-                  bool_or(e.declared) AS declared
-           FROM deletion_notice_ids n JOIN delivered_ids e
-             ON e.id = n.id AND (e.kind = CASE n.kind WHEN 1 THEN 'post' ELSE 'user' END OR e.declared)
-           WHERE n.notice_id = ? GROUP BY e.entity, n.id, n.kind ORDER BY e.entity, n.id""",
+        "notice_detail",
         [notice_id],
     )
 
@@ -379,11 +367,7 @@ def overdue(found: list[dict[str, Any]]) -> list[str]:
 def open_notices(ledger: Session, at: datetime, everything: bool = False) -> list[dict[str, Any]]:
     """Notices with an entity not yet told (all notices with `everything`), overdue ones first."""
     ledger.views()
-    rows = ledger.query(
-        """SELECT notice_id, received_at, deadline, entity, ids, told_at, late, void, declared, backdated,
-                  told_backdated, void_reason, voided_by FROM notices
-           ORDER BY deadline, notice_id, entity"""
-    )
+    rows = ledger.query("notices_open_by_deadline")
     now = utc_naive(at)
     out: dict[str, dict[str, Any]] = {}
     for r in rows:

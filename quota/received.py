@@ -10,6 +10,7 @@ from quota.errors import UsageError, flag
 from quota.ids import Kind, id_problem
 from quota.store.chain import LINEAGE_KINDS
 from quota.store.session import Session
+from quota.store.sqlfiles import marks
 
 COLUMNS = [
     "id",
@@ -72,12 +73,7 @@ def who_received(ledger: Session, ids: list[int], kind: str | None) -> list[dict
     exports: dict[str, dict[str, Any]] = {}
     for start in range(0, len(wanted), 1000):
         part = wanted[start : start + 1000]
-        for row in ledger.query(
-            f"""SELECT export_id, entity, person, "at", basis, state, post_source, user_source, dm_source, void_reason,
-                       voided_by FROM exports
-                WHERE export_id IN ({",".join("?" * len(part))}) AND state IN ('committed', 'open', 'void')""",
-            part,
-        ):
+        for row in ledger.query("receipts_of", part, keys=marks(len(part))):
             exports[row["export_id"]] = row
     names = {n: k for k, n in LINEAGE_KINDS.items()}
     asked = LINEAGE_KINDS[kind] if kind else None

@@ -27,28 +27,10 @@ from quota.store.session import Session
 
 Say = Callable[[str], None]
 
-UNRESOLVED = """
-    SELECT r.export_id, r.entity, r.person, r.delivered_at AS "at", r.post_ids, r.user_ids, r.dm_ids,
-           CASE WHEN c.export_id IS NULL THEN 'open' ELSE 'unpublished' END AS state, o.outdir, o.host
-    FROM reservations r
-    LEFT JOIN commits c USING (export_id)
-    LEFT JOIN output_places o USING (export_id)
-    WHERE r.export_id NOT IN (SELECT export_id FROM releases)
-      AND r.export_id NOT IN (SELECT export_id FROM voids)
-      AND (c.export_id IS NULL
-           OR (o.export_id IS NOT NULL AND r.export_id NOT IN (SELECT export_id FROM publications)))
-"""
-
 
 def existing(ledger: Session, export_id: str) -> dict[str, Any] | None:
     rows = ledger.query(
-        """SELECT r.*, c.files, c.export_id IS NOT NULL AS committed, rel.export_id IS NOT NULL AS released,
-                  v.export_id IS NOT NULL AS voided, ve.recorded_at AS voided_at, o.outdir,
-                  p.export_id IS NOT NULL AS published
-           FROM reservations r LEFT JOIN commits c USING (export_id) LEFT JOIN releases rel USING (export_id)
-           LEFT JOIN voids v USING (export_id) LEFT JOIN events ve ON ve.seq = v.seq
-           LEFT JOIN output_places o USING (export_id) LEFT JOIN publications p USING (export_id)
-           WHERE r.export_id = ?""",
+        "export_record",
         [export_id],
     )
     return rows[0] if rows else None
@@ -57,11 +39,11 @@ def existing(ledger: Session, export_id: str) -> dict[str, Any] | None:
 def unresolved(ledger: Session) -> list[dict[str, Any]]:
     """Open reservations (they count, and may have been delivered) and committed exports whose
     files were never published."""
-    return ledger.query(UNRESOLVED + " ORDER BY r.delivered_at")
+    return ledger.query("unresolved_by_time")
 
 
 def _unresolved_one(ledger: Session, export_id: str) -> dict[str, Any] | None:
-    rows = ledger.query(UNRESOLVED + " AND r.export_id = ?", [export_id])
+    rows = ledger.query("unresolved_one", [export_id])
     return rows[0] if rows else None
 
 
@@ -71,8 +53,7 @@ def void(ledger: Session, export_id: str, reason: str, by: str) -> int:
     row = existing(ledger, export_id)
     if row is None:
         manual = ledger.query(
-            """SELECT m.export_id, v.export_id IS NOT NULL AS voided FROM manual_exports m
-               LEFT JOIN voids v USING (export_id) WHERE m.export_id = ?""",
+            "manual_export_voided",
             [export_id],
         )
         row = manual[0] if manual else None
@@ -94,11 +75,7 @@ def still_running(ledger: Session, row: dict[str, Any]) -> str | None:
         return None  # an import or a request's record without files: nothing runs
     if row["host"] != socket.gethostname():
         return f"export {export_id} was reserved on host {row['host']}: only there can quota see that it stopped"
-    body = json.loads(
-        ledger.rows(
-            "SELECT e.body FROM reservations r JOIN events e ON e.seq = r.seq WHERE r.export_id = ?", [export_id]
-        )[0][0]
-    )
+    body = json.loads(ledger.rows("reservation_body", [export_id])[0][0])
     target = Path(row["outdir"])
     work, pid = body.get("work"), body.get("pid")
     if work is not None:
@@ -156,9 +133,7 @@ def release(ledger: Session, export_id: str, reason: str) -> int:
 
 
 def _committed(ledger: Session, export_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    committed = ledger.query(
-        "SELECT c.files, e.body FROM commits c JOIN events e ON e.seq = c.seq WHERE c.export_id = ?", [export_id]
-    )[0]
+    committed = ledger.query("commit_files_and_body", [export_id])[0]
     # older commits have no documents
     return json.loads(committed["files"]), json.loads(committed["body"]).get("documents", [])
 
@@ -192,7 +167,7 @@ def leftovers(ledger: Session, places: Sequence[Path] = ()) -> list[dict[str, An
     import tempfile
 
     where = {Path.cwd(), Path(tempfile.gettempdir()), *(p.absolute() for p in places)}
-    for (outdir,) in ledger.rows("SELECT outdir FROM output_places WHERE host = ?", [socket.gethostname()]):
+    for (outdir,) in ledger.rows("output_places_on_host", [socket.gethostname()]):
         where.add(Path(outdir).parent)
     waiting = {r["export_id"] for r in unresolved(ledger)}
     found = []

@@ -24,6 +24,7 @@ from quota.policy import (
     windows_over,
 )
 from quota.store.session import Session, check_name
+from quota.store.sqlfiles import marks
 from quota.times import iso, not_future
 
 ENTITY_KINDS = ("organization", "academic", "individual")
@@ -31,7 +32,7 @@ TERMS = "X Terms of Service, Privacy Policy, Developer Agreement and Developer P
 
 
 def _entity_row(ledger: Session, entity: str) -> dict[str, Any]:
-    rows = ledger.query("SELECT * FROM entities WHERE entity = ?", [entity])
+    rows = ledger.query("entity_row", [entity])
     if not rows:
         raise unknown(ledger, "entity", entity)
     return rows[0]
@@ -44,7 +45,7 @@ _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,253}")
 def _check_group(ledger: Session, group: str) -> None:
     """Groups and entities share one namespace: a permission names either."""
     check_name("group", group)
-    if ledger.query("SELECT 1 FROM entities WHERE entity = ?", [group]):
+    if ledger.query("entity_exists", [group]):
         raise UsageError(f"{group!r} is an entity, so it cannot also name a group")
 
 
@@ -63,9 +64,9 @@ def add_entity(
     check_name("entity", entity)
     if kind not in ENTITY_KINDS:
         raise UsageError(f"{flag('--kind takes', 'the kinds of entity are')} {', '.join(ENTITY_KINDS)}, not {kind!r}")
-    if ledger.query("SELECT 1 FROM entities WHERE entity = ?", [entity]):
+    if ledger.query("entity_exists", [entity]):
         raise UsageError(f"entity {entity!r} already exists")
-    if ledger.query("SELECT 1 FROM group_links WHERE grp = ?", [entity]):
+    if ledger.query("group_exists", [entity]):
         raise UsageError(f"{entity!r} names a group, so it cannot also name an entity")
     clean = sorted({normalise_domain(d) for d in domains})
     for d in clean:
@@ -138,7 +139,7 @@ def _components(links: list[tuple[str, str]]) -> Holders:
 
 def holders(ledger: Session, also: tuple[str, str] | None = None) -> Holders:
     """The holders of the ledger's caps; with `also`, as if that link (entity, group) were recorded too."""
-    links = [(str(e), str(g)) for e, g in ledger.rows("SELECT entity, grp FROM group_links")]
+    links = [(str(e), str(g)) for e, g in ledger.rows("group_links_all")]
     return _components(links + ([also] if also else []))
 
 
@@ -168,7 +169,7 @@ def link_entity(
         raise UsageError("a link needs a reason: why the entity belongs to the group")
     if breach is not None and not breach.strip():
         raise UsageError("a breach is recorded with how it happened")
-    if ledger.query("SELECT 1 FROM group_links WHERE entity = ? AND grp = ?", [entity, group]):
+    if ledger.query("group_link_exists", [entity, group]):
         raise UsageError(f"{entity} is already part of {group}")
     before = holders(ledger)
     apart = sorted({before.holder(entity), before.holder(group)})
@@ -192,11 +193,7 @@ def link_entity(
 def _history(ledger: Session, found: Holders, holder: str) -> tuple[list[Entry], list[Permission]]:
     """Every counted entry of `holder`'s members, whenever, and the permissions that lift its cap."""
     who = found.members(holder)
-    rows = ledger.rows(
-        f"SELECT delivered_at, post_ids FROM {ledger.fragment('counted_entries')} c "
-        f"WHERE entity IN ({', '.join('?' * len(who))})",
-        who,
-    )
+    rows = ledger.rows("holder_entries", who, members=marks(len(who)))
     return [Entry(t.replace(tzinfo=UTC), int(n)) for t, n in rows], holder_permissions(ledger, found, holder)
 
 
@@ -304,7 +301,7 @@ def add_person(
 
     check_name("person", person)
     _entity_row(ledger, entity)
-    existing = ledger.query("SELECT entity FROM persons WHERE person = ?", [person])
+    existing = ledger.query("person_entity", [person])
     if existing:
         raise UsageError(f"person {person!r} already exists (of entity {existing[0]['entity']!r})")
     body: dict[str, Any] = {"person": person, "entity": entity, "name": name}
@@ -322,7 +319,7 @@ def add_person(
 def move_person(ledger: Session, person: str, entity: str, at: datetime, reason: str) -> int:
     """From `at` on, PERSON belongs to ENTITY: past receipts stay with the old entity, and the
     person's daily objects follow them."""
-    rows = ledger.query("SELECT person FROM persons WHERE person = ?", [person])
+    rows = ledger.query("person_named", [person])
     if not rows:
         raise unknown(ledger, "person", person)
     _entity_row(ledger, entity)
@@ -338,7 +335,7 @@ def same_person(ledger: Session, first: str, second: str, reason: str) -> int:
     """Record that two person handles are one human: one allowance of objects from then on
     (and `quota related` stops listing the pair)."""
     for p in (first, second):
-        if not ledger.query("SELECT 1 FROM persons WHERE person = ?", [p]):
+        if not ledger.query("person_exists", [p]):
             raise unknown(ledger, "person", p)
     if first == second:
         raise UsageError("give two different person handles")
@@ -352,10 +349,10 @@ def same_person(ledger: Session, first: str, second: str, reason: str) -> int:
 def same_human(ledger: Session, person: str) -> set[str]:
     """Every handle of the human `person` is: handles with one email (case aside), and those
     `person same` joined, now. (verify reads the same rule in time, quota.store.verify._humans.)"""
-    persons = ledger.rows("SELECT person, email FROM persons")
+    persons = ledger.rows("person_emails")
     by_email: dict[str, str] = {}
     pairs = [(p, by_email.setdefault(email.casefold(), p)) for p, email in persons if email]
-    pairs += [(a, b) for a, b in ledger.rows("SELECT first, second FROM person_same")]
+    pairs += [(a, b) for a, b in ledger.rows("persons_same")]
     root = joined(pairs, [p for p, _ in persons])
     return {p for p, r in root.items() if r == root.get(person, person)} | {person}
 
@@ -365,9 +362,7 @@ def person_entity_at(ledger: Session, person: str, at: datetime) -> str | None:
     from quota.times import utc_naive
 
     rows = ledger.query(
-        """SELECT coalesce((SELECT entity FROM person_moves WHERE person = ? AND valid_from <= ?
-                            ORDER BY valid_from DESC, seq DESC LIMIT 1), p.entity) AS entity
-           FROM persons p WHERE p.person = ?""",
+        "person_entity_at",
         [person, utc_naive(at), person],
     )
     return rows[0]["entity"] if rows else None
@@ -416,7 +411,7 @@ def add_permission(
         raise UsageError(f"X granted the permission on {granted_on}, which is in the future: record it once given")
     if granted_on > start.date():
         raise UsageError(f"the permission cannot start ({iso(start)}) before X granted it ({granted_on})")
-    if ledger.query("SELECT 1 FROM permissions WHERE ref = ?", [ref]):
+    if ledger.query("permission_exists", [ref]):
         raise UsageError(f"permission {ref!r} is already recorded")
     body = {
         "ref": ref, "entity": entity, "cap": cap, "from": iso(start), "until": iso(until),
@@ -462,42 +457,26 @@ def use_policy(ledger: Session, name: str, reason: str, by: str) -> int:
 
 
 def entities(ledger: Session) -> list[dict[str, Any]]:
-    return ledger.query(
-        """SELECT e.entity, e.name, e.kind,
-                  (SELECT min(accepted_at) FROM terms_acceptances t WHERE t.entity = e.entity) AS terms_accepted_at,
-                  (SELECT count(*) FROM persons p WHERE p.entity = e.entity) AS persons
-           FROM entities e ORDER BY e.entity"""
-    )
+    return ledger.query("entities_listed")
 
 
 def entity_detail(ledger: Session, entity: str) -> dict[str, Any]:
     row = _entity_row(ledger, entity)
     detail = {k: row[k] for k in ("entity", "name", "kind")}
     detail["terms"] = ledger.query(
-        """SELECT accepted_by, accepted_at, version, document_sha256, method, evidence_sha256,
-                  coalesce(backdated, false) AS backdated
-           FROM terms_acceptances WHERE entity = ? ORDER BY seq""",
+        "entity_terms",
         [entity],
     )
-    detail["persons"] = ledger.query("SELECT person, name FROM persons WHERE entity = ? ORDER BY person", [entity])
+    detail["persons"] = ledger.query("entity_persons", [entity])
     detail["permissions"] = permissions(ledger, entity)
     return detail
 
 
 def persons(ledger: Session) -> list[dict[str, Any]]:
     """Every person with the entity they belong to now (after any move)."""
-    return ledger.query(
-        """SELECT p.person, coalesce((SELECT m.entity FROM person_moves m WHERE m.person = p.person
-                                      ORDER BY m.valid_from DESC, m.seq DESC LIMIT 1), p.entity) AS entity,
-                  p.name, p.email
-           FROM persons p ORDER BY p.person"""
-    )
+    return ledger.query("persons_listed")
 
 
 def permissions(ledger: Session, entity: str | None = None) -> list[dict[str, Any]]:
     where, params = ("WHERE entity = ?", [entity]) if entity else ("", [])
-    return ledger.query(
-        f"""SELECT ref, entity, cap, valid_from, valid_until, granted_on, signed_by, letter_sha256 FROM permissions
-            {where} ORDER BY valid_from, ref""",
-        params,
-    )
+    return ledger.query("permissions_listed", params, condition=where)

@@ -71,9 +71,9 @@ def entity_warnings(ledger: Session, entity: str, name: str, domains: list[str])
     out = []
     mine = {normalise_domain(d) for d in domains}
     held: dict[str, set[str]] = {}
-    for r in ledger.query("SELECT entity, domain FROM entity_domains"):
+    for r in ledger.query("entity_domains_all"):
         held.setdefault(r["entity"], set()).add(normalise_domain(r["domain"]))
-    for other in ledger.query("SELECT entity, name FROM entities WHERE entity <> ? ORDER BY entity", [entity]):
+    for other in ledger.query("entity_names_but", [entity]):
         for d in sorted(mine & held.get(other["entity"], set())):
             out.append(f"same domain as entity {other['entity']}: {d}")
         if near(name, other["name"] or ""):
@@ -84,9 +84,7 @@ def entity_warnings(ledger: Session, entity: str, name: str, domains: list[str])
 def person_warnings(ledger: Session, person: str, name: str | None, email: str | None) -> list[str]:
     """Why the person being added may be an existing one."""
     out = []
-    for other in ledger.query(
-        "SELECT person, entity, name, email FROM persons WHERE person <> ? ORDER BY person", [person]
-    ):
+    for other in ledger.query("persons_but", [person]):
         if email and other["email"] and email.casefold() == other["email"].casefold():
             out.append(f"same email as person {other['person']} of {other['entity']}: one allowance of objects")
         if name and other["name"] and normalise(name) == normalise(other["name"]):

@@ -30,6 +30,7 @@ from quota.policy import check
 from quota.readers.records import Want
 from quota.scratch import WorkDir, as_error
 from quota.store.session import Session
+from quota.store.sqlfiles import marks
 from quota.stripping import StripOptions
 
 if TYPE_CHECKING:
@@ -168,7 +169,7 @@ def fold(name: str) -> str:
 def _same_people(ledger: Session, by: str, askers: list[str]) -> bool:
     """Whether the one deciding is one of those who asked: the same name once folded (a person's
     handle or name, or what --by said), or the same email (a person's, or one given as the name)."""
-    known = {r["person"]: r for r in ledger.query("SELECT person, name, email FROM persons")}
+    known = {r["person"]: r for r in ledger.query("person_names_emails")}
 
     def names_and_emails(who: str) -> tuple[set[str], set[str]]:
         names, emails = {fold(who)}, set()
@@ -214,9 +215,9 @@ def deliver(
         counted = row["export_ids"]
         delivered, delivered_users = None, None
         if counted:
-            which = f"export_id IN ({', '.join('?' * len(counted))})"
-            delivered = ledger.arrow(f"SELECT id FROM lineage WHERE kind = 1 AND {which}", counted).column("id")
-            delivered_users = ledger.arrow(f"SELECT id FROM lineage WHERE kind = 2 AND {which}", counted).column("id")
+            keys = marks(len(counted))
+            delivered = ledger.arrow("delivered_of_kind", [1, *counted], keys=keys).column("id")
+            delivered_users = ledger.arrow("delivered_of_kind", [2, *counted], keys=keys).column("id")
         before = output.check_outdir(outdir, force)
         seen, noticed = notices.noticed(ledger)
     filters = Filters.from_json(row["filters"])
@@ -293,23 +294,9 @@ def _deliverable(ledger: Session, request_id: str) -> dict[str, Any]:
 
 def _rows(ledger: Session, request_id: str | None = None) -> list[dict[str, Any]]:
     where, params = ("WHERE q.request_id = ?", [request_id]) if request_id is not None else ("", [])
-    requests = ledger.query(
-        f"""SELECT q.*, e.recorded_at AS submitted_at, x.decision, x.decided_by, x.note, de.recorded_at AS decided_at
-            FROM requests q JOIN events e ON e.seq = q.seq
-            LEFT JOIN request_decisions x ON x.request_id = q.request_id
-            LEFT JOIN events de ON de.seq = x.seq
-            {where} ORDER BY q.seq""",
-        params,
-    )
-    deliveries = ledger.query(
-        f"""SELECT d.request_id, d.export_id, r.post_ids, r.user_ids, e.body
-            FROM request_deliveries d JOIN reservations r ON r.export_id = d.export_id
-            JOIN events e ON e.seq = r.seq
-            WHERE d.export_id NOT IN (SELECT export_id FROM releases)
-              {"AND d.request_id = ?" if request_id is not None else ""}
-            ORDER BY d.seq""",
-        params,
-    )
+    requests = ledger.query("requests_listed", params, condition=where)
+    one = "AND d.request_id = ?" if request_id is not None else ""
+    deliveries = ledger.query("request_deliveries_listed", params, condition=one)
     out = []
     for q in requests:
         mine = [d for d in deliveries if d["request_id"] == q["request_id"]]

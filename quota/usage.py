@@ -29,7 +29,7 @@ def usage(ledger: Session, entity: str | None, at: datetime, need: int | None) -
     imported (past) entries and from voided deliveries, which keep counting; and how many User
     IDs (which no cap counts) had a kind declared by the operator rather than read from objects."""
     profile = registry.current_profile(ledger)
-    if entity and not ledger.query("SELECT 1 FROM entities WHERE entity = ?", [entity]):
+    if entity and not ledger.query("entity_exists", [entity]):
         raise unknown(ledger, "entity", entity)
     found = registry.holders(ledger)
     rows: list[tuple[str | None, str]]
@@ -75,15 +75,7 @@ def _marked(
     """Per holder, of the entries counted in (start, end]: Post IDs imported, Post IDs of voided
     deliveries, and User IDs of a declared kind."""
     out: dict[str, tuple[int, int, int]] = {}
-    for entity, imported, voided, declared in ledger.rows(
-        f"""SELECT c.entity, sum(CASE WHEN c.basis = 'import' THEN c.post_ids ELSE 0 END),
-                   sum(CASE WHEN v.export_id IS NOT NULL THEN c.post_ids ELSE 0 END),
-                   sum(CASE WHEN s.user_source = 'declared' THEN c.user_ids ELSE 0 END)
-            FROM {ledger.fragment("counted_entries")} c LEFT JOIN voids v USING (export_id)
-            LEFT JOIN id_sources s USING (export_id)
-            WHERE c.delivered_at > ? AND c.delivered_at <= ? GROUP BY c.entity""",
-        [utc_naive(start), utc_naive(end)],
-    ):
+    for entity, imported, voided, declared in ledger.rows("entries_marked", [utc_naive(start), utc_naive(end)]):
         h = found.holder(entity)
         was = out.get(h, (0, 0, 0))
         out[h] = (was[0] + int(imported), was[1] + int(voided), was[2] + int(declared))
@@ -94,21 +86,6 @@ EXPORT_COLUMNS = [
     "export_id", "entity", "person", "at", "post_ids", "user_ids", "dm_ids", "basis", "state", "recorded_at",
     "void_reason", "voided_by",
 ]  # fmt: skip
-
-# The `exports` view (sql/views/01_exports.sql) with what `ledger show` adds: hashes, files, reasons.
-_EXPORTS = """
-    SELECT e.export_id, e.entity, e.person, e."at", e.post_ids, e.user_ids, e.dm_ids, e.basis, e.exemption,
-           e.profile, e.version, coalesce(r.ids_sha256, m.ids_sha256) AS ids_sha256, e.seq, e.state,
-           coalesce(c.files, m.files) AS files, v.reason AS void_reason, rel.reason AS release_reason,
-           e.post_source, e.user_source, e.dm_source, b.reason AS breach, e.void_reason, e.voided_by
-    FROM exports e
-    LEFT JOIN breaches b USING (export_id)
-    LEFT JOIN reservations r USING (export_id)
-    LEFT JOIN manual_exports m USING (export_id)
-    LEFT JOIN commits c USING (export_id)
-    LEFT JOIN releases rel USING (export_id)
-    LEFT JOIN voids v USING (export_id)
-"""
 
 
 def sources(row: dict[str, Any]) -> dict[str, str]:
@@ -158,19 +135,12 @@ def exports(
         params.append(state)
     condition = "WHERE " + " AND ".join(where) if where else ""
     ledger.views(upto="exports")
-    # When each was recorded, joined to what was chosen (joined to the whole, it costs a report
-    # of a million exports a fifth of a GiB).
-    sql = f"""SELECT x.*, ev.recorded_at FROM (SELECT * FROM ({_EXPORTS}) x {condition}) x
-              JOIN events ev ON ev.seq = x.seq ORDER BY x."at", x.export_id"""
-    return ledger.query(sql, params)
+    return ledger.query("exports_listed", params, condition=condition)
 
 
 def export_detail(ledger: Session, export_id: str) -> dict[str, Any]:
     ledger.views(upto="exports")
-    rows = ledger.query(
-        f"SELECT x.*, ev.recorded_at FROM ({_EXPORTS}) x JOIN events ev ON ev.seq = x.seq WHERE x.export_id = ?",
-        [export_id],
-    )
+    rows = ledger.query("export_detailed", [export_id])
     if not rows:
         raise UsageError(f"no export {export_id!r} in the ledger")
     row = rows[0]
@@ -180,11 +150,7 @@ def export_detail(ledger: Session, export_id: str) -> dict[str, Any]:
     for kind in ("post", "user", "dm"):
         del row[f"{kind}_source"]
     events = ledger.query(
-        """SELECT seq, kind, hash FROM events WHERE seq IN (
-               SELECT seq FROM reservations WHERE export_id = ? UNION ALL SELECT seq FROM commits WHERE export_id = ?
-               UNION ALL SELECT seq FROM manual_exports WHERE export_id = ?
-               UNION ALL SELECT seq FROM releases WHERE export_id = ? UNION ALL SELECT seq FROM voids WHERE export_id = ?)
-           ORDER BY seq""",
+        "export_events",
         [export_id] * 5,
     )
     row["events"] = events
@@ -198,12 +164,12 @@ def related(ledger: Session) -> list[dict[str, Any]]:
     """Every pair of possibly related recipients, with why and whether they already share a
     cap (one group) or an allowance (one email). Exact matches are grouped by key; only
     near-same names are compared pair by pair, behind cheap bounds."""
-    entities = ledger.query("SELECT entity, name FROM entities ORDER BY entity")
+    entities = ledger.query("entity_names_all")
     by_domain: dict[str, set[str]] = {}
-    for r in ledger.query("SELECT entity, domain FROM entity_domains"):
+    for r in ledger.query("entity_domains_all"):
         by_domain.setdefault(normalise_domain(r["domain"]), set()).add(r["entity"])
     found = registry.holders(ledger)
-    persons = ledger.query("SELECT person, entity, name, email FROM persons ORDER BY person")
+    persons = ledger.query("persons_all")
     person_names: dict[str, set[str]] = {}
     person_emails: dict[str, set[str]] = {}
     names_of: dict[str, str] = {}
@@ -248,4 +214,4 @@ def related(ledger: Session) -> list[dict[str, Any]]:
 
 def _declared_same(ledger: Session) -> dict[str, str]:
     """Each handle `person same` joined to another, with its human's first handle."""
-    return registry.joined([(a, b) for a, b in ledger.rows("SELECT first, second FROM person_same")])
+    return registry.joined([(a, b) for a, b in ledger.rows("persons_same")])

@@ -290,11 +290,7 @@ def ledger_import(csv_file: Path, breach: bool, reason: str | None, db: str | No
         raise UsageError("--reason goes with --breach")
     with writer(db, wait) as ledger:
         ids = imports.import_csv(ledger, csv_file, str(csv_file), breach=reason if breach else None)
-        made = ledger.query(
-            f"""SELECT export_id, entity, delivered_at AS "at", post_ids, user_ids, basis FROM reservations
-                WHERE export_id IN ({",".join("?" * len(ids))}) ORDER BY seq""",
-            ids,
-        ) if as_json else []  # fmt: skip
+        made = imports.recorded(ledger, ids) if as_json else []
     if as_json:
         click.echo(to_json(made))
     click.echo(f"imported {plural(len(ids), 'past distribution')}", err=True)

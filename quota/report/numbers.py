@@ -82,19 +82,10 @@ def build(
     charts = [{"holder": g, "group": True, "series": series.get(g, [])} for g in sorted(set(in_group.values()))]
     charts += [{"holder": e["entity"], "group": False, "series": e["series"]} for e in entities if not e["group"]]
 
-    exemptions = ledger.query(
-        """SELECT ref, kind, entity, parent, valid_from, valid_until, approved_post_ids, used_post_ids,
-                  approved_user_ids, used_user_ids, revoked FROM exemption_usage ORDER BY ref"""
-    )
+    exemptions = ledger.query("report_exemptions")
     persons = []
     for p in ledger.query(
-        """SELECT p.person, p.entity, count(e.export_id) AS exports,
-                  coalesce(sum(e.post_ids + e.user_ids), 0) AS objects,
-                  coalesce((SELECT max(m.objects) FROM manual_usage_24h m WHERE m.person = p.person
-                            AND m."at" >= ? AND m."at" <= ?), 0) AS peak_24h
-           FROM people p LEFT JOIN exports e ON e.person = p.person AND e.basis = 'manual'
-                AND e.state = 'committed' AND e."at" >= ? AND e."at" <= ?
-           GROUP BY p.person, p.entity ORDER BY p.person""",
+        "report_manual_persons",
         [utc_naive(since), utc_naive(until)] * 2,
     ):
         now_usage = manual.usage(ledger, p["person"], until)
@@ -133,32 +124,17 @@ def build(
     ]
     acts = _acts(ledger, since, until)
 
-    terms = ledger.query(
-        """SELECT entity, accepted_by, accepted_at, version, document_sha256, method, evidence_sha256,
-                  coalesce(backdated, false) AS backdated
-           FROM terms_acceptances ORDER BY entity, accepted_at, seq"""
-    )
-    permissions = ledger.query(
-        """SELECT ref, entity AS holder, cap, valid_from, valid_until, granted_on, signed_by, letter_sha256
-           FROM permissions ORDER BY valid_from, ref"""
-    )
+    terms = ledger.query("report_terms")
+    permissions = ledger.query("report_permissions")
     profile_changes = [
         {**c, "at": parse_iso(c["at"])}
         for c in ledger.query(
-            """SELECT p.seq, e.recorded_at AS "at", p.profile, p.version, p.reason, p.done_by
-               FROM policy_changes p JOIN events e USING (seq)
-               WHERE e.recorded_at >= ? AND e.recorded_at <= ? ORDER BY p.seq""",
+            "report_profile_changes",
             [iso(since), iso(until)],
         )
     ]
     related_pairs = usage.related(ledger)
-    links = [
-        {**x, "recorded_at": parse_iso(x["recorded_at"])}
-        for x in ledger.query(
-            """SELECT g.entity, g.grp AS "group", g.valid_from, g.reason, g.breach, g.seq, e.recorded_at
-               FROM group_links g JOIN events e USING (seq) ORDER BY g.grp, g.valid_from, g.seq"""
-        )
-    ]
+    links = [{**x, "recorded_at": parse_iso(x["recorded_at"])} for x in ledger.query("report_group_links")]
     holders = [
         {
             "holder": h,
@@ -221,8 +197,7 @@ def _acts(ledger: Session, since: datetime, until: datetime) -> dict[str, list[d
         {"export_id": r["export_id"], "reason": r["reason"], "by": r["done_by"], "actor": _actor(r["body"]),
          "at": parse_iso(r["recorded_at"])}
         for r in ledger.query(
-            """SELECT v.export_id, v.reason, v.done_by, e.recorded_at, e.body FROM voids v JOIN events e USING (seq)
-               WHERE e.recorded_at >= ? AND e.recorded_at <= ? ORDER BY v.seq""",
+            "report_voids",
             period,
         )
     ]  # fmt: skip
@@ -230,24 +205,14 @@ def _acts(ledger: Session, since: datetime, until: datetime) -> dict[str, list[d
         {"notice_id": r["notice_id"], "reason": r["reason"], "by": r["done_by"], "actor": _actor(r["body"]),
          "at": parse_iso(r["recorded_at"])}
         for r in ledger.query(
-            """SELECT v.notice_id, v.reason, v.done_by, e.recorded_at, e.body FROM deletion_notice_voids v
-               JOIN events e USING (seq) ORDER BY v.seq"""
+            "report_notice_voids"
         )
     ]  # fmt: skip
-    moves = ledger.query(
-        """SELECT m.person, m.entity, m.valid_from, m.reason, e.recorded_at FROM person_moves m
-           JOIN events e USING (seq) ORDER BY m.seq"""
-    )
-    same = ledger.query(
-        """SELECT s.first, s.second, s.reason, e.recorded_at FROM person_same s JOIN events e USING (seq)
-           ORDER BY s.seq"""
-    )
+    moves = ledger.query("report_person_moves")
+    same = ledger.query("report_persons_same")
     decisions = []
     for r in ledger.query(
-        """SELECT d.request_id, d.decision, d.decided_by, e.recorded_at, e.body, q.submitted_by, qe.body AS asked
-           FROM request_decisions d JOIN events e ON e.seq = d.seq
-           JOIN requests q ON q.request_id = d.request_id JOIN events qe ON qe.seq = q.seq
-           WHERE e.recorded_at >= ? AND e.recorded_at <= ? ORDER BY d.seq""",
+        "report_request_decisions",
         period,
     ):
         actor, asker = _actor(r["body"]), _actor(r["asked"])

@@ -41,6 +41,8 @@ __all__ = [
 ]  # fmt: skip
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")
+# A named query (quota/store/sql/*/queries/): SQL always holds a space, a name never does.
+_QUERY_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 def check_name(what: str, value: str) -> str:
@@ -144,10 +146,6 @@ class Session:
         delivery, read under the write lock and handed to `append(..., at=)`."""
         return self.store.write_time()
 
-    def fragment(self, name: str) -> str:
-        """A named query of this ledger's dialect, as a subquery."""
-        return f"({self.store.sql(name)})"
-
     def profile(self) -> Profile:
         """The policy profile in force now: the reading `quota policy use` chose, if the text of
         X's it reads is in force now, else the default (policy.judging)."""
@@ -208,16 +206,26 @@ class Session:
                     break
         return list(done)
 
-    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
-        """Rows of portable SQL (`?` for each parameter) as dicts."""
-        return self.store.query(sql, params or [])
+    def _text(self, sql: str, fragments: dict[str, object]) -> str:
+        """A named query's text (a bare name, as in quota/store/sql/*/queries/), its `{fragments}`
+        filled in; or `sql` itself."""
+        if _QUERY_NAME.fullmatch(sql):
+            return self.store.sql(sql, **fragments)
+        if fragments:
+            raise ValueError("fragments fill named queries only")
+        return sql
 
-    def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
-        return self.store.rows(sql, params or [])[1]
+    def query(self, sql: str, params: Sequence[Any] | None = None, **fragments: object) -> list[dict[str, Any]]:
+        """Rows of a named query, or of portable SQL (`?` for each parameter), as dicts."""
+        return self.store.query(self._text(sql, fragments), params or [])
 
-    def arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
-        """Rows of portable SQL as an Arrow table (IDs as uint64)."""
-        return self.store.arrow(sql, params or [])
+    def rows(self, sql: str, params: Sequence[Any] | None = None, **fragments: object) -> list[tuple[Any, ...]]:
+        """Rows of a named query, or of portable SQL, as tuples."""
+        return self.store.rows(self._text(sql, fragments), params or [])[1]
+
+    def arrow(self, sql: str, params: Sequence[Any] | None = None, **fragments: object) -> pa.Table:
+        """Rows of a named query, or of portable SQL, as an Arrow table (IDs as uint64)."""
+        return self.store.arrow(self._text(sql, fragments), params or [])
 
     def lineage_of(self, ids: Sequence[int]) -> list[tuple[int, int, str]]:
         return self.store.lineage_of(ids)

@@ -48,6 +48,11 @@ def _files(dialect: str, folder: str) -> list[tuple[str, str]]:
 _FRAGMENT = re.compile(r"\{([a-z_]+)\}")
 
 
+def marks(n: int) -> str:
+    """`?, ?, ?`: a parameter for each of `n` values (an IN list's fragment)."""
+    return ", ".join("?" * n)
+
+
 def fill(sql: str, **fragments: object) -> str:
     """`sql` with each `{name}` replaced by its fragment, in one pass (a fragment's own text is
     not filled again). A fragment left unfilled is a bug in quota and raised as one; one given

@@ -1,0 +1,41 @@
+-- The reads of deletion notices and who must be told.
+-- Named queries of the library (quota/*.py asks for them by name: ledger.query("NAME", params)).
+
+-- name: notices_standing_of_file
+SELECT notice_id FROM deletion_notices WHERE sha256 = ?
+AND notice_id NOT IN (SELECT notice_id FROM deletion_notice_voids);
+
+-- name: notice_first_of_file
+SELECT notice_id, received_at FROM deletion_notices WHERE sha256 = ? ORDER BY received_at, seq LIMIT 1;
+
+-- name: notice_voided
+SELECT 1 FROM deletion_notice_voids WHERE notice_id = ?;
+
+-- name: notice_row
+SELECT * FROM deletion_notices WHERE notice_id = ?;
+
+-- name: notice_recipients
+SELECT entity, ids, deadline, told_at, declared FROM notices
+WHERE notice_id = ? AND entity IS NOT NULL ORDER BY entity;
+
+-- name: notice_detail
+SELECT e.entity, n.id::VARCHAR AS id, CASE n.kind WHEN 1 THEN 'post' ELSE 'user' END AS kind,
+       min(n.action) AS action, min(n.reason) AS reason,
+       string_agg(DISTINCT e.export_id, ',' ORDER BY e.export_id) AS export_ids,
+       bool_or(e.declared) AS declared
+FROM deletion_notice_ids n JOIN delivered_ids e
+  ON e.id = n.id AND (e.kind = CASE n.kind WHEN 1 THEN 'post' ELSE 'user' END OR e.declared)
+WHERE n.notice_id = ? GROUP BY e.entity, n.id, n.kind ORDER BY e.entity, n.id;
+
+-- name: notices_open_by_deadline
+SELECT notice_id, received_at, deadline, entity, ids, told_at, late, void, declared, backdated,
+       told_backdated, void_reason, voided_by FROM notices
+ORDER BY deadline, notice_id, entity;
+
+-- name: noticed_ids
+-- Every ID a standing (unvoided) notice recorded after event ? names: what no delivery holds.
+SELECT i.notice_id, i.kind, i.id FROM deletion_notice_ids i JOIN deletion_notices d USING (notice_id)
+WHERE d.seq > ? AND i.notice_id NOT IN (SELECT notice_id FROM deletion_notice_voids);
+
+-- name: noticed_any
+SELECT 1 FROM {q:noticed_ids} n LIMIT 1;
