@@ -4,6 +4,7 @@ makes exports (reads of the cap go through quota.caps)."""
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -111,3 +112,33 @@ def test_time_helpers_are_imported_from_times_only() -> None:
                 if names and node.module.startswith("quota"):
                     elsewhere.append(f"{_module(path)}: from {node.module} import {', '.join(sorted(names))}")
     assert elsewhere == []
+
+
+# The strip engine's in-memory queries stay with the engine; the ledger's live in named queries.
+ENGINE = ("stripping.py", "choosing.py", "output.py", "scratch.py", "readers/", "store/")
+ONE_LINERS = {"names.py"}  # SELECT {column} FROM {table}: the names a "did you mean" compares
+_SQL = re.compile(r"\s*(SELECT|WITH|INSERT|UPDATE|DELETE|CREATE)\s")
+
+
+def inline_ledger_sql() -> list[str]:
+    found = []
+    for path in sorted(ROOT.rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel.startswith(ENGINE) or rel in ONE_LINERS:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
+                text = str(node.values[0].value)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                text = node.value
+            else:
+                continue
+            if _SQL.match(text):
+                found.append(f"{rel}:{node.lineno}")
+    return found
+
+
+def test_the_ledgers_sql_lives_in_named_queries() -> None:
+    """Outside the store and the strip engine, the library names its queries
+    (quota/store/sql/*/queries/*.sql) rather than writing SQL inline."""
+    assert inline_ledger_sql() == []
