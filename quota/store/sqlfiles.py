@@ -95,9 +95,14 @@ def queries(dialect: str) -> dict[str, str]:
                     f"the query {name} is defined twice in sql/{COMMON}/queries and sql/{dialect}/queries ({file})"
                 )
             out[name] = sql
-    for _ in range(len(out)):  # includes may nest; each pass resolves one level
-        for name, sql in out.items():
-            out[name] = _INCLUDE.sub(lambda m: f"({out[m.group(1)]})", sql)
+    for _ in range(len(out) + 1):  # includes may nest; each pass resolves one level
+        pending = [name for name, sql in out.items() if "{q:" in sql]
+        if not pending:
+            break
+        for name in pending:
+            out[name] = _INCLUDE.sub(lambda m: f"({out[m.group(1)]})", out[name])
+    else:
+        raise ValueError(f"named queries include each other in a circle: {', '.join(pending)}")
     return out
 
 
