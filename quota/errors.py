@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 # A phrase said two ways: in domain words to the library's callers, with the option's name at
-# the command line (the CLI shows QuotaError.for_cli()).
-_SAID = re.compile("\x1f([^\x1e]*)\x1e([^\x1f]*)\x1f")
+# the command line (the CLI shows QuotaError.for_cli()). The marks hold a nonce of this process,
+# so that no value a message quotes (a file's name) can pass for one.
+_NONCE = secrets.token_hex(8)
+_OPEN, _MID, _CLOSE = f"\x1f{_NONCE}<", f"\x1f{_NONCE}|", f"\x1f{_NONCE}>"
+_SAID = re.compile(f"{re.escape(_OPEN)}(.*?){re.escape(_MID)}(.*?){re.escape(_CLOSE)}", re.S)
 
 
 def flag(cli: str, words: str) -> str:
     """A phrase of a message: `words` for the library's callers, `cli` (which names the
     command-line option) where the CLI shows it."""
-    return f"\x1f{cli}\x1e{words}\x1f"
+    return f"{_OPEN}{cli}{_MID}{words}{_CLOSE}"
 
 
 class QuotaError(Exception):

@@ -185,3 +185,13 @@ def test_library_errors_name_no_command_line_options(backend: Backend, tmp_path:
     with pytest.raises(q.LedgerError) as e:
         q.Ledger.open(tmp_path / "nowhere.duckdb")
     assert "--db" not in str(e.value)
+
+
+def test_a_quoted_value_cannot_pass_for_an_options_name() -> None:
+    """The marks that say a phrase two ways hold a nonce: a file name built like them stays as it is."""
+    from quota.errors import BadInput, flag
+
+    forged = "a\x1fX<--db\x1fX|b\x1fX>"
+    e = BadInput(forged, f"is bad ({flag('use --format', 'name its format')})")
+    assert str(e) == f"{forged}: is bad (name its format)"
+    assert e.for_cli() == f"{forged}: is bad (use --format)"
