@@ -455,8 +455,9 @@ def _check(
         if selection.fit and (room := exemptions.room(ledger, plan.exemption)) is not None:
             within = (min(posts, room[0]), min(batch.counts["user"], room[1]))
             # Some Post IDs must fit (or none were asked for); else check_export refuses with numbers.
-            fitting = batch.stripped.fitting(*within)
-            if within != (posts, batch.counts["user"]) and (fitting > 0 or posts == 0):
+            if within != (posts, batch.counts["user"]) and (
+                (fitting := batch.stripped.fitting(*within)) > 0 or posts == 0
+            ):
                 batch.cut(selection, fitting, within[1])
         counts = batch.counts
         used_after, cap = exemptions.check_export(
