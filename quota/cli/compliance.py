@@ -253,7 +253,7 @@ def sql_cmd(query: str, timeout: float, db: str | None, wait: float, as_json: bo
     """Run one read-only SELECT QUERY (or - to read it from stdin) on the ledger and its views.
 
     Views: exports, delivered_ids, recipients, people, exemption_usage, cap_permissions,
-    notices, usage_30d, manual_usage_24h (see the README). Writes, ATTACH, COPY, file and
+    notices, usage_30d, manual_usage_24h (see docs/compliance.md). Writes, ATTACH, COPY, file and
     network functions, INSTALL and SET are refused (exit 2). A query may take --timeout
     seconds, 1 GB of memory and return 1,000,000 rows; past that it stops with exit 2.
 
