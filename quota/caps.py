@@ -109,7 +109,7 @@ def refusal(
 
 
 def check_recipient(ledger: Session, entity: str, person: str | None, at: datetime) -> None:
-    ent = ledger.query("entity_named", [entity])
+    ent = ledger.query("entity_exists", [entity])
     if not ent:
         raise unknown(ledger, "entity", entity)
     accepted = ledger.query(

@@ -319,7 +319,7 @@ def add_person(
 def move_person(ledger: Session, person: str, entity: str, at: datetime, reason: str) -> int:
     """From `at` on, PERSON belongs to ENTITY: past receipts stay with the old entity, and the
     person's daily objects follow them."""
-    rows = ledger.query("person_named", [person])
+    rows = ledger.query("person_exists", [person])
     if not rows:
         raise unknown(ledger, "person", person)
     _entity_row(ledger, entity)

@@ -169,7 +169,7 @@ def fold(name: str) -> str:
 def _same_people(ledger: Session, by: str, askers: list[str]) -> bool:
     """Whether the one deciding is one of those who asked: the same name once folded (a person's
     handle or name, or what --by said), or the same email (a person's, or one given as the name)."""
-    known = {r["person"]: r for r in ledger.query("person_names_emails")}
+    known = {r["person"]: r for r in ledger.query("persons_all")}
 
     def names_and_emails(who: str) -> tuple[set[str], set[str]]:
         names, emails = {fold(who)}, set()

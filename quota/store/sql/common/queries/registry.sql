@@ -4,9 +4,6 @@
 -- name: entity_names
 SELECT entity FROM entities;
 
--- name: entity_named
-SELECT entity FROM entities WHERE entity = ?;
-
 -- name: terms_first_accepted
 SELECT min(accepted_at) AS first FROM terms_acceptances WHERE entity = ? AND accepted_at <= ?;
 
@@ -37,9 +34,6 @@ SELECT 1 FROM group_links WHERE entity = ? AND grp = ?;
 
 -- name: person_entity
 SELECT entity FROM persons WHERE person = ?;
-
--- name: person_named
-SELECT person FROM persons WHERE person = ?;
 
 -- name: person_emails
 SELECT person, email FROM persons;
@@ -89,9 +83,6 @@ SELECT entity, name FROM entities WHERE entity <> ? ORDER BY entity;
 
 -- name: persons_but
 SELECT person, entity, name, email FROM persons WHERE person <> ? ORDER BY person;
-
--- name: person_names_emails
-SELECT person, name, email FROM persons;
 
 -- name: entity_names_all
 SELECT entity, name FROM entities ORDER BY entity;
