@@ -73,6 +73,7 @@ def submit(
     exemption: str | None = None,
     by: str | None = None,
     wait: float = 60.0,
+    progress: Progress | None = None,
 ) -> Submitted:
     kinds = _kinds(ids)
     if not purpose.strip():
@@ -81,7 +82,7 @@ def submit(
         raise UsageError("who submits the request cannot be blank")
     with Session.open(db, wait=wait) as ledger:  # a typo should not cost a read of the whole dataset
         ds = _recipient_and_dataset(ledger, dataset, person, exemption)
-    with choose(ds, filters, kinds) as choice:
+    with choose(ds, filters, kinds, progress=_sized(progress, ds)) as choice:
         posts, users, digest = choice.post_ids, choice.user_ids, choice.selection_sha256
     if posts == 0:
         raise UsageError(f"the request chooses no Post IDs of dataset {dataset}: nothing to ask for")
@@ -103,6 +104,59 @@ def submit(
             },
         )  # fmt: skip
     return Submitted(request_id, "submitted", posts, users, fits, basis)
+
+
+@dataclass
+class Preview:
+    """What a request would hold and whether it would fit: `fits_from` is when it would (the cap's
+    room returns), None when it fits now or never will by waiting (an exemption's room)."""
+
+    post_ids: int
+    user_ids: int
+    fits: bool
+    basis: str
+    fits_from: datetime | None
+
+    def as_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def preview(
+    db: str | Path | None,
+    dataset: str,
+    person: str,
+    filters: Filters,
+    ids: str = "post",
+    exemption: str | None = None,
+    wait: float = 60.0,
+    progress: Progress | None = None,
+) -> Preview:
+    """The counts a request with these filters would hold, and whether they fit now or from when;
+    nothing is recorded."""
+    kinds = _kinds(ids)
+    with Session.open(db, wait=wait) as ledger:
+        ds = _recipient_and_dataset(ledger, dataset, person, exemption)
+    with choose(ds, filters, kinds, progress=_sized(progress, ds)) as choice:
+        posts, users = choice.post_ids, choice.user_ids
+    with Session.open(db, wait=wait) as ledger:
+        at = ledger.now()
+        entity = registry.person_entity_at(ledger, person, at)
+        assert entity is not None
+        fits, basis = _fits(ledger, entity, person, exemption, at, posts, users)
+        when = None
+        if not fits and exemption is None and posts:
+            from quota.policy import next_free_at
+
+            profile = registry.current_profile(ledger)
+            entries, perms = caps.ledger_state(ledger, entity, at, profile.window)
+            when = next_free_at(entries, perms, profile.post_id_cap, profile.window, at, posts)
+    return Preview(posts, users, fits, basis, when)
+
+
+def _sized(progress: Progress | None, ds: dict[str, Any]) -> Progress | None:
+    if progress is not None:  # the dataset's files, by their registered sizes
+        progress.total = max(sum(int(i["bytes"]) for i in ds["inputs"]), 1)
+    return progress
 
 
 def _recipient_and_dataset(ledger: Session, dataset: str, person: str, exemption: str | None) -> dict[str, Any]:
@@ -143,7 +197,7 @@ def decide(ledger: Session, request_id: str, approve: bool, by: str, note: str |
         raise UsageError("who decides cannot be blank")
     if not approve and not (note or "").strip():
         raise UsageError("a rejection says why (its reason)")
-    if _same_people(ledger, by, [row["person"], row["submitted_by"]]):
+    if _same_account(ledger, row) or _same_people(ledger, by, [row["person"], row["submitted_by"]]):
         raise PolicyRefusal(
             f"refused: {by.strip()} asked for request {request_id} (its researcher or who submitted it): "
             "someone else decides it"
@@ -159,6 +213,23 @@ def decide(ledger: Session, request_id: str, approve: bool, by: str, note: str |
         "selection_sha256": row["selection_sha256"],
     }
     return ledger.append("request_decision", body)
+
+
+def _same_account(ledger: Session, row: dict[str, Any]) -> bool:
+    """Whether the signed-in account deciding (in the portal) asked for the request: it submitted
+    it, or it is the researcher's account."""
+    from quota import accounts
+    from quota.store.base import acting_account
+
+    me = acting_account.get()
+    if me is None:
+        return False
+    mine = accounts.get(ledger, me)
+    return (
+        me == row["account"]
+        or (mine is not None and mine.person is not None and mine.person == row["person"])
+        or any(a["email"] == me for a in accounts.listing(ledger) if a["person"] == row["person"])
+    )
 
 
 def fold(name: str) -> str:
@@ -230,8 +301,7 @@ def deliver(
                 f"({', '.join(e for e in now['export_ids'] if e not in counted)}): deliver it again"
             )
 
-    if progress is not None:  # the dataset's files, by their registered sizes
-        progress.total = max(sum(int(i["bytes"]) for i in ds["inputs"]), 1)
+    _sized(progress, ds)
     with WorkDir(outdir) as work:
         with choose(
             ds,
@@ -323,7 +393,7 @@ def _rows(ledger: Session, request_id: str | None = None) -> list[dict[str, Any]
                 "kinds": q["kinds"], "purpose": q["purpose"], "filters": json.loads(q["filters"]),
                 "selection_sha256": q["selection_sha256"], "submitted_by": q["submitted_by"],
                 "submitted_at": q["submitted_at"], "decided_by": q["decided_by"], "decided_at": q["decided_at"],
-                "note": q["note"], "withheld_post_ids": withheld,
+                "note": q["note"], "withheld_post_ids": withheld, "account": q["account"],
             }
         )  # fmt: skip
     return out

@@ -16,6 +16,8 @@ from conftest import CLOCK, EARLY, LETTER, SAMPLES, TERMS, Backend, Templates, a
 
 from quota.store import sqlfiles
 from quota.store.chain import STATE_OF, STATE_TABLES
+from quota import accounts
+from quota.accounts import acting_as
 from quota.store.session import Session
 
 pytestmark = pytest.mark.backends
@@ -66,7 +68,10 @@ def test_a_ledger_made_by_the_previous_release_opens_verifies_and_records(
     db.write_bytes(gzip.decompress((EVIDENCE / "ledger-0.1.0.duckdb.gz").read_bytes()))
     monkeypatch.setenv("QUOTA_DB", str(db))
     CLOCK.set("2026-12-07T00:00:00Z")  # the day after it was made
-    for args in (("ledger", "verify"), ("init",), ("ledger", "verify")):
+    # It lacks the migrations made since (portal accounts, 0014): it is read only once upgraded.
+    r = quota("ledger", "verify")
+    assert r.exit_code == 5 and "was made by an older quota: upgrade it with quota init" in r.stderr
+    for args in (("init",), ("ledger", "verify")):
         r = quota(*args)
         assert r.exit_code == 0, (args, r.stderr)
     listed = json.loads(quota("ledger", "list", "--json").stdout)
@@ -165,6 +170,14 @@ def build(tmp_path: Path) -> None:
             "version": ledger.profile().version, "ids_sha256": {}, "sources": {"post": "typed"},
         })  # fmt: skip
     assert quota("ledger", "recover", "--release", "r1").exit_code == 0
+    # Portal accounts: one added, its link used to set a password; one changed and disabled.
+    made = quota("account", "add", "ana@acme.example", "--role", "researcher", "--person", "ana", "--json")
+    secret = json.loads(made.stdout)["link"].rsplit("/", 1)[1]
+    for args in (("add", "c@acme.example", "--role", "compliance"), ("role", "c@acme.example", "--role", "auditor"),
+                 ("disable", "c@acme.example")):  # fmt: skip
+        assert quota("account", *args).exit_code == 0
+    with acting_as("ana@acme.example"), Session.open(None, write=True) as ledger:
+        accounts.use_link(ledger, secret)
 
 
 def _last_notice() -> str:

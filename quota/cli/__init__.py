@@ -1,6 +1,7 @@
 """The `quota` command: parse, call the library, render, map errors to exit codes.
 
-One module per command group (strip, exports, registry, ledger, exemptions, compliance, datasets, requests),
+One module per command group (strip, exports, registry, ledger, exemptions, compliance, datasets, requests,
+accounts, serve),
 over what they share (common: the option sets, time parsing, wording) and the group (app).
 
 Heavy modules (DuckDB, Arrow) are imported inside commands so that `quota --help` is fast.
@@ -8,7 +9,7 @@ Heavy modules (DuckDB, Arrow) are imported inside commands so that `quota --help
 
 from __future__ import annotations
 
-from quota.cli import compliance, datasets, exemptions, exports, ledger, registry, requests, strip  # noqa: F401  (registers the commands)
+from quota.cli import accounts, compliance, datasets, exemptions, exports, ledger, registry, requests, serve, strip  # noqa: F401  (registers the commands)
 from quota.cli.app import cli, main
 
 __all__ = ["cli", "main"]

@@ -11,6 +11,7 @@ import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
 # environment variable or file of a shipped command sets it: what the ledger records about now
 # comes from the ledger's own clock.
 injected_clock: Callable[[], datetime] | None = None
+
+# The portal account a signed-in person acts as (quota.accounts.acting_as): every event written
+# meanwhile names it beside the backend's actor, so that the portal's acts are theirs.
+acting_account: ContextVar[str | None] = ContextVar("acting_account", default=None)
 
 
 @dataclass(frozen=True)
@@ -228,13 +233,15 @@ class Store(ABC):
                 raise LedgerError(f"an event at {iso(at)} would come before the newest one ({iso(last)})")
             recorded = iso(at)
             seq, prev = self.head()
-            first, actor = seq + 1, self.actor()
+            first, actor, account = seq + 1, self.actor(), acting_account.get()
             tables: list[str] = []
             for kind, body in events:
                 if kind not in STATE_OF:
                     raise LedgerError(f"no state is defined for events of kind {kind!r}")
+                if "account" in body:  # only a signed-in account, never a caller, names one
+                    raise LedgerError(f"an event of kind {kind!r} cannot state its own account")
                 seq += 1
-                text = canonical({**body, "actor": actor})
+                text = canonical({**body, "actor": actor} | ({"account": account} if account else {}))
                 digest = event_hash(prev, seq, recorded, kind, text)
                 self.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)", [seq, recorded, kind, text, prev, digest])
                 tables += [t for t in STATE_OF[kind] if t not in tables]

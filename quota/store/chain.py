@@ -18,7 +18,7 @@ STATE_TABLES = (
     "exemption_uses", "manual_exports", "deletion_notices", "deletion_notice_sent", "output_places",
     "publications", "deletion_notice_voids", "id_sources", "breaches", "group_links",
     "entity_domains", "person_moves", "recipient_warnings", "datasets", "requests", "request_decisions",
-    "request_deliveries", "person_same",
+    "request_deliveries", "person_same", "accounts", "account_changes", "account_links", "account_passwords",
 )  # fmt: skip
 
 # The state tables each kind of event writes (through its replay query, sql/*/queries/replay.sql).
@@ -47,6 +47,11 @@ STATE_OF: dict[str, tuple[str, ...]] = {
     "request": ("requests",),
     "request_decision": ("request_decisions",),
     "person_same": ("person_same",),
+    "account": ("accounts", "account_links"),
+    "account_role": ("account_changes",),
+    "account_disable": ("account_changes",),
+    "account_link": ("account_links",),
+    "account_password": ("account_passwords",),
     # `quota init` applied migrations to a ledger that already held events (verify applies the
     # rules a migration brought from then on).
     "upgrade": (),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
+import json
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -129,7 +130,10 @@ def _verify(store: Store, ledger_id: str, profile: str, full: bool, scope: Scope
         return VerifyReport(False, ledger_id, count, head, f"the ledger holds a {what} that quota did not make", 0)
     if (missing := store.missing_guard()) is not None:
         return VerifyReport(False, ledger_id, count, head, missing, 0)
-    checks = [check_delivery_times, check_profiles, check_windows, check_exemptions, check_requests, check_objects]
+    checks = [
+        check_delivery_times, check_profiles, check_windows, check_exemptions, check_requests, check_objects,
+        check_accounts,
+    ]  # fmt: skip
     if full:
         checks = [compare_state, check_lineage, *checks, check_notices, check_withheld]
     elif tables:
@@ -517,4 +521,83 @@ def compare_state(store: Store, profile: str, scope: Scope = ALL) -> Problem | N
             what = "holds a row no event made" if side == "holds" else "lacks a row its events made"
             seq = row[columns.index("seq")]
             return (int(seq), f"table {table} {what}: ({', '.join(str(v) for v in row)})")
+    return None
+
+
+# What an account of each role may record in the portal, stated here apart from the portal's own
+# rules for its pages (quota.web.rules), so that a page that lets a role do more shows up here.
+# Setting one's own password is every account's.
+PORTAL_ACTS: dict[str, frozenset[str]] = {
+    "researcher": frozenset({"request", "terms"}),
+    "compliance": frozenset({"request_decision"}),
+    "data-team": frozenset({"reserve", "commit", "release", "publish"}),
+    "auditor": frozenset(),
+    "admin": frozenset({"account", "account_role", "account_disable", "account_link"}),
+}
+
+
+def check_accounts(store: Store, profile: str, scope: Scope = ALL) -> Problem | None:
+    """Every event an account recorded: the account existed and was enabled then, its role at
+    that event may record that kind, a researcher asked only as their own person and accepted
+    terms only for their own entity, a password was set by its own account, and no account
+    decided a request it asked for (as its account or as the account of its researcher)."""
+    acts = store.rows(store.sql("verify_account_events"), [scope.after])[1]
+    if not acts:
+        return None
+    added = {
+        str(e): (int(s), str(r), p) for e, r, p, s in store.rows("SELECT email, role, person, seq FROM accounts")[1]
+    }
+    changes = sorted(store.rows("SELECT seq, email, change, role FROM account_changes")[1])
+    persons = {str(p): str(e) for p, e in store.rows("SELECT person, entity FROM persons")[1]}
+    moves = sorted(store.rows("SELECT seq, person, entity FROM person_moves")[1])
+    asked = {str(r): (a, p) for r, a, p in store.rows("SELECT request_id, account, person FROM requests")[1]}
+
+    def state(email: str, seq: int) -> tuple[str, str | None] | str:
+        if email not in added or added[email][0] >= seq:
+            return "did not exist"
+        role, person = added[email][1], added[email][2]
+        for at, who, change, new in changes:
+            if at >= seq:
+                break
+            if who == email:
+                if change == "disable":
+                    return "was disabled"
+                role = str(new)
+        return role, person
+
+    def entity_of(person: str, seq: int) -> str | None:
+        entity = persons.get(person)
+        for at, who, moved_to in moves:
+            if at < seq and who == person:
+                entity = str(moved_to)
+        return entity
+
+    for seq, kind, text in acts:
+        body = json.loads(text)
+        who = body.get("account")
+        if not isinstance(who, str):
+            continue
+        now = state(who, int(seq))
+        if isinstance(now, str):
+            return int(seq), f"event {seq} ({kind}) names the account {who}, which {now} then"
+        role, person = now
+        if kind == "account_password":
+            if body.get("email") != who:
+                return int(seq), f"event {seq} sets the password of {body.get('email')} from the account {who}"
+            continue
+        if kind not in PORTAL_ACTS.get(role, frozenset()):
+            return int(seq), f"event {seq} ({kind}) was recorded by the account {who}, whose role {role} may not"
+        if kind == "request" and body.get("person") != person:
+            return int(seq), f"event {seq}: the researcher account {who} asked as {body.get('person')}, not its person"
+        if kind == "terms" and (person is None or body.get("entity") != entity_of(person, int(seq))):
+            return int(
+                seq
+            ), f"event {seq}: the account {who} accepted X's terms for {body.get('entity')}, not its entity"
+        if kind == "request_decision":
+            account, researcher = asked.get(str(body.get("request_id")), (None, None))
+            theirs = {e for e, (_, _, p) in added.items() if p is not None and p == researcher}
+            if who == account or who in theirs or (person is not None and person == researcher):
+                return int(
+                    seq
+                ), f"event {seq}: the account {who} decided request {body.get('request_id')}, which it asked for"
     return None

@@ -105,3 +105,20 @@ SELECT delivered_at, post_ids FROM {q:counted_entries} c WHERE entity IN ({membe
 -- Fragment: {condition}, a WHERE clause or nothing.
 SELECT ref, entity, cap, valid_from, valid_until, granted_on, signed_by, letter_sha256 FROM permissions
 {condition} ORDER BY valid_from, ref;
+
+-- name: accounts_now
+-- Each account with its latest role and whether it was disabled or has set a password.
+SELECT a.email,
+       coalesce((SELECT c.role FROM account_changes c WHERE c.email = a.email AND c.change = 'role'
+                 ORDER BY c.seq DESC LIMIT 1), a.role) AS role,
+       a.person, a.entity,
+       EXISTS (SELECT 1 FROM account_changes c WHERE c.email = a.email AND c.change = 'disable') AS disabled,
+       EXISTS (SELECT 1 FROM account_passwords p WHERE p.email = a.email) AS password_set
+FROM accounts a ORDER BY a.email;
+
+-- name: account_link_of
+-- The account a link's sha256 belongs to, if it is that account's newest link, and whether used.
+SELECT l.email, l.expires_at,
+       EXISTS (SELECT 1 FROM account_passwords p WHERE p.link_sha256 = l.link_sha256) AS used
+FROM account_links l
+WHERE l.link_sha256 = ? AND l.seq = (SELECT max(seq) FROM account_links m WHERE m.email = l.email);

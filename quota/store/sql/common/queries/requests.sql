@@ -19,3 +19,14 @@ ORDER BY d.seq;
 -- name: delivered_of_kind
 -- The IDs of one kind (1 post, 2 user) that the given exports delivered. Fragment: {keys}.
 SELECT id FROM lineage WHERE kind = ? AND export_id IN ({keys});
+
+-- name: published_exports
+SELECT export_id FROM publications;
+
+-- name: request_delivery_place
+-- Where a delivery of a request was published, and whose request it is (not released, not void).
+SELECT q.person, p.outdir, EXISTS (SELECT 1 FROM publications b WHERE b.export_id = d.export_id) AS published
+FROM request_deliveries d JOIN requests q ON q.request_id = d.request_id
+JOIN output_places p ON p.export_id = d.export_id
+WHERE d.export_id = ? AND d.export_id NOT IN (SELECT export_id FROM releases)
+  AND d.export_id NOT IN (SELECT export_id FROM voids);

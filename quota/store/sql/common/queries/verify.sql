@@ -92,3 +92,8 @@ SELECT seq, problem, request_id, export_id, n, m FROM (
     GROUP BY d.request_id
     HAVING count(*) > count(DISTINCT l.id)
 ) p WHERE problem IS NOT NULL ORDER BY seq LIMIT 1;
+
+-- name: verify_account_events
+-- The events an account of the portal recorded (canonical JSON: a key is written "key":).
+SELECT seq, kind, CAST(body AS VARCHAR) AS body FROM events
+WHERE seq > ? AND CAST(body AS VARCHAR) LIKE '%"account":%' ORDER BY seq;

@@ -139,13 +139,30 @@ FROM events WHERE kind = 'dataset';
 -- name: requests
 SELECT body->>'request_id', body->>'dataset', body->>'person', body->>'entity', body->>'exemption',
        body->>'purpose', body->>'ids', (body->'filters')::VARCHAR, (body->>'post_ids')::BIGINT,
-       (body->>'user_ids')::BIGINT, body->>'selection_sha256', body->>'by', seq
+       (body->>'user_ids')::BIGINT, body->>'selection_sha256', body->>'by', seq, body->>'account'
 FROM events WHERE kind = 'request';
 
 -- name: request_decisions
-SELECT body->>'request_id', body->>'decision', body->>'by', body->>'note', seq
+SELECT body->>'request_id', body->>'decision', body->>'by', body->>'note', seq, body->>'account'
 FROM events WHERE kind = 'request_decision';
 
 -- name: request_deliveries
 SELECT body->>'export_id', body->>'request', seq
 FROM events WHERE kind = 'reserve' AND body->>'request' IS NOT NULL;
+
+-- name: accounts
+SELECT lower(body->>'email'), body->>'role', body->>'person', body->>'entity', seq
+FROM events WHERE kind = 'account';
+
+-- name: account_changes
+SELECT lower(body->>'email'), CASE kind WHEN 'account_role' THEN 'role' ELSE 'disable' END, body->>'role',
+       body->>'reason', seq
+FROM events WHERE kind IN ('account_role', 'account_disable');
+
+-- name: account_links
+SELECT lower(body->>'email'), body->>'link_sha256', (body->>'link_expires')::TIMESTAMP, seq
+FROM events WHERE kind IN ('account', 'account_link');
+
+-- name: account_passwords
+SELECT lower(body->>'email'), body->>'link_sha256', seq
+FROM events WHERE kind = 'account_password';

@@ -134,13 +134,30 @@ FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'dataset';
 -- name: requests
 SELECT b->>'request_id', b->>'dataset', b->>'person', b->>'entity', b->>'exemption',
        b->>'purpose', b->>'ids', (b->'filters')::text, (b->>'post_ids')::BIGINT,
-       (b->>'user_ids')::BIGINT, b->>'selection_sha256', b->>'by', seq
+       (b->>'user_ids')::BIGINT, b->>'selection_sha256', b->>'by', seq, b->>'account'
 FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'request';
 
 -- name: request_decisions
-SELECT b->>'request_id', b->>'decision', b->>'by', b->>'note', seq
+SELECT b->>'request_id', b->>'decision', b->>'by', b->>'note', seq, b->>'account'
 FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'request_decision';
 
 -- name: request_deliveries
 SELECT b->>'export_id', b->>'request', seq
 FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'reserve' AND b->>'request' IS NOT NULL;
+
+-- name: accounts
+SELECT lower(b->>'email'), b->>'role', b->>'person', b->>'entity', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'account';
+
+-- name: account_changes
+SELECT lower(b->>'email'), CASE kind WHEN 'account_role' THEN 'role' ELSE 'disable' END, b->>'role',
+       b->>'reason', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind IN ('account_role', 'account_disable');
+
+-- name: account_links
+SELECT lower(b->>'email'), b->>'link_sha256', (b->>'link_expires')::TIMESTAMP, seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind IN ('account', 'account_link');
+
+-- name: account_passwords
+SELECT lower(b->>'email'), b->>'link_sha256', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'account_password';
