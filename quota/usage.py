@@ -138,6 +138,12 @@ def exports(
     return ledger.query("exports_listed", params, condition=condition)
 
 
+def latest_exports(ledger: Session, n: int) -> list[dict[str, Any]]:
+    """The `n` newest distributions, newest first."""
+    ledger.views(upto="exports")
+    return ledger.query("exports_latest", [n, n, n])
+
+
 def export_detail(ledger: Session, export_id: str) -> dict[str, Any]:
     ledger.views(upto="exports")
     rows = ledger.query("export_detailed", [export_id])

@@ -95,5 +95,13 @@ $QUOTA notice add compliance_result.jsonl --job compliance_job.json
 $QUOTA notice list
 $QUOTA sql "SELECT entity, kind, count(*) AS ids FROM delivered_ids GROUP BY ALL ORDER BY ALL"
 $QUOTA report -o "$out/report.html"
+# Portal accounts, one of each role (quota serve, with quota[web], is where they sign in): each
+# prints its one-time sign-up link.
+$QUOTA account add analyst@acme.example --role researcher --person analyst
+$QUOTA account add officer@acme.example --role compliance
+$QUOTA account add data@acme.example --role data-team
+$QUOTA account add audit@acme.example --role auditor
+$QUOTA account add admin@acme.example --role admin
+$QUOTA account list
 $QUOTA ledger verify
 $QUOTA ledger checkpoint

@@ -210,6 +210,15 @@ def test_a_sign_on_header_is_believed_only_from_the_trusted_proxy(tmp_path: Path
     proxy = world.client(client=("10.0.0.2", 5555))
     r = proxy.get("/queue", headers={"X-Forwarded-Email": EMAIL[C], "X-Forwarded-For": "198.51.100.4"})
     assert r.status_code == 200 and "Submitted requests" in r.text
+    # Its forms carry a token of the signed-in email: a decision goes through, recorded as that account.
+    request_id = _submitted(world)
+    signed = {"X-Forwarded-Email": EMAIL[C]}
+    page = proxy.get(f"/requests/{request_id}", headers=signed)
+    assert proxy.post(f"/requests/{request_id}/approve", headers=signed, data={}).status_code == 403
+    done = proxy.post(f"/requests/{request_id}/approve", headers=signed, data={"csrf": csrf_of(page.text)})
+    assert done.status_code == 303
+    decided = json.loads(ok("sql", "SELECT body FROM events WHERE kind = 'request_decision'", "--json"))
+    assert json.loads(decided[0]["body"])["account"] == EMAIL[C]
     # An email with no account, or a disabled one, is signed out.
     assert proxy.get("/queue", headers={"X-Forwarded-Email": "x@nowhere.example"}).status_code == 303
     ok("account", "disable", EMAIL[C], "--reason", "left")

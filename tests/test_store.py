@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from conftest import CLOCK, EARLY, LETTER, SAMPLES, TERMS, Backend, Templates, at, build_once, quota, world_copy
 
-from quota.store import sqlfiles
-from quota.store.chain import STATE_OF, STATE_TABLES
 from quota import accounts
 from quota.accounts import acting_as
+from quota.store import sqlfiles
+from quota.store.chain import STATE_OF, STATE_TABLES
 from quota.store.session import Session
 
 pytestmark = pytest.mark.backends

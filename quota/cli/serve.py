@@ -24,7 +24,7 @@ from quota.cli.common import ledger_options
 @click.option(
     "--terms",
     "terms",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="The terms document researchers accept for their entity (its sha256 is recorded).",
 )

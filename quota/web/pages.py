@@ -487,8 +487,8 @@ def deliver(ctx: Ctx) -> Response:
 
 def exports(ctx: Ctx) -> Response:
     with ctx.portal.ledger() as ledger:
-        rows = usage.exports(ledger, None, None, None)
-    return ctx.page("exports.html", rows=list(reversed(rows))[:100])
+        rows = usage.latest_exports(ledger, 100)
+    return ctx.page("exports.html", rows=rows)
 
 
 def recover(ctx: Ctx) -> Response:

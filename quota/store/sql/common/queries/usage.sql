@@ -32,3 +32,12 @@ SELECT c.entity, sum(CASE WHEN c.basis = 'import' THEN c.post_ids ELSE 0 END),
 FROM {q:counted_entries} c LEFT JOIN voids v USING (export_id)
 LEFT JOIN id_sources s USING (export_id)
 WHERE c.delivered_at > ? AND c.delivered_at <= ? GROUP BY c.entity;
+
+-- name: exports_latest
+-- The newest distributions (by their time), newest first: the portal's list. Parameters: how many,
+-- twice. The time bound lets both sides of the view skip all but the newest rows.
+SELECT x.*, ev.recorded_at FROM exports x JOIN events ev ON ev.seq = x.seq
+WHERE x."at" >= (SELECT min(t) FROM (
+    SELECT t FROM (SELECT delivered_at AS t FROM reservations ORDER BY delivered_at DESC LIMIT ?) a
+    UNION ALL SELECT t FROM (SELECT delivered_at AS t FROM manual_exports ORDER BY delivered_at DESC LIMIT ?) b) n)
+ORDER BY x."at" DESC, x.export_id DESC LIMIT ?;
