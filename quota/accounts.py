@@ -33,16 +33,6 @@ ROLES = ("researcher", "compliance", "data-team", "auditor", "admin")
 LINK_LIFE = timedelta(days=7)
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")
 
-# What an account of each role may record in the portal (verify checks every event that names
-# an account against this, from the events alone). Setting one's own password is everyone's.
-ACTS: dict[str, frozenset[str]] = {
-    "researcher": frozenset({"request", "terms"}),
-    "compliance": frozenset({"request_decision"}),
-    "data-team": frozenset({"reserve", "commit", "release", "publish"}),
-    "auditor": frozenset(),
-    "admin": frozenset({"account", "account_role", "account_disable", "account_link"}),
-}
-
 
 @dataclass(frozen=True)
 class Account:

@@ -86,7 +86,7 @@ def still_running(ledger: Session, row: dict[str, Any]) -> str | None:
                 if scratch.owner_gone(directory)
                 else f"export {export_id} is still running (its work directory {directory} is locked)"
             )
-        if isinstance(pid, int) and _alive(pid):
+        if isinstance(pid, int) and process_alive(pid):
             return f"export {export_id} may still be running (process {pid} is alive)"
         return None
     # Reserved by a quota that kept neither: any locked work directory beside OUTDIR may be it.
@@ -96,7 +96,8 @@ def still_running(ledger: Session, row: dict[str, Any]) -> str | None:
     return None
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of this host has that pid (another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

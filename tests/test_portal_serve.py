@@ -130,3 +130,20 @@ def test_a_delivery_killed_with_its_server_is_left_for_recover(backend: Any, tmp
         if server.poll() is None:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
+
+
+def test_a_job_is_running_only_while_the_very_process_that_runs_it_lives() -> None:
+    from quota.web import jobs
+
+    row = {"state": "running", "message": None}
+    assert jobs.shown(row | {"process": jobs.this_process()})["state"] == "running"
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        key = jobs._process(child.pid)
+        assert jobs.shown(row | {"process": key})["state"] == "running"
+        # The same pid, started at another time: a pid the system reused after a crash.
+        assert jobs.shown(row | {"process": f"{child.pid}:1"})["state"] == "interrupted"
+    finally:
+        child.kill()
+        child.wait()
+    assert jobs.shown(row | {"process": key})["state"] == "interrupted"

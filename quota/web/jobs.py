@@ -13,10 +13,12 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from quota.accounts import acting_as
 from quota.errors import QuotaError
+from quota.recovery import process_alive
 from quota.web.config import PortalConfig
 from quota.web.state import PortalState
 
@@ -76,7 +78,7 @@ Work = Callable[[JobProgress], Done]
 def start(config: PortalConfig, state: PortalState, email: str, kind: str, title: str, work: Work) -> str:
     """Run `work` in the background as `email`; returns the job's id."""
     job_id = secrets.token_urlsafe(12)
-    state.add_job(job_id, kind, email, title, config.clock())
+    state.add_job(job_id, kind, email, title, this_process(), config.clock())
 
     def run() -> None:
         progress = JobProgress(state, job_id)
@@ -96,19 +98,26 @@ def start(config: PortalConfig, state: PortalState, email: str, kind: str, title
 
 
 def shown(row: dict[str, Any]) -> dict[str, Any]:
-    """A job's row as a page shows it: a running job whose server is gone is interrupted."""
-    if row["state"] == "running" and not _alive(int(row["pid"])):
+    """A job's row as a page shows it: a running job whose server process is gone is interrupted."""
+    if row["state"] == "running" and not _running(str(row["process"])):
         return row | {"state": "interrupted", "message": "the server stopped while it ran: see Recover"}
     return row
 
 
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
+def this_process() -> str:
+    return _process(os.getpid())
+
+
+def _process(pid: int) -> str:
+    """A process as `pid:start`: its pid and when it started (Linux's /proc), so that a pid the
+    system gave again to another process after a crash is not taken for the server."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return f"{pid}:{stat.rsplit(')', 1)[1].split()[19]}"
+    except (OSError, IndexError):
+        return f"{pid}:"
+
+
+def _running(process: str) -> bool:
+    pid = int(process.split(":", 1)[0])
+    return pid == os.getpid() or (process_alive(pid) and _process(pid) == process)

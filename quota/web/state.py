@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS failures (key TEXT NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS failures_key ON failures (key, at);
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, email TEXT NOT NULL, title TEXT NOT NULL,
-    state TEXT NOT NULL, done REAL NOT NULL, message TEXT, result TEXT, pid INTEGER NOT NULL,
+    state TEXT NOT NULL, done REAL NOT NULL, message TEXT, result TEXT, process TEXT NOT NULL,
     started_at REAL NOT NULL, ended_at REAL
 );
 """
@@ -110,10 +110,11 @@ class PortalState:
 
     # ------------------------------------------------------------ jobs
 
-    def add_job(self, job_id: str, kind: str, email: str, title: str, now: float) -> None:
+    def add_job(self, job_id: str, kind: str, email: str, title: str, process: str, now: float) -> None:
+        """`process`: which server process runs it (quota.web.jobs.this_process)."""
         self._do(
             "INSERT INTO jobs VALUES (?, ?, ?, ?, 'running', 0, NULL, NULL, ?, ?, NULL)",
-            (job_id, kind, email, title, os.getpid(), now),
+            (job_id, kind, email, title, process, now),
         )
 
     def progress(self, job_id: str, done: float, message: str | None = None) -> None:
