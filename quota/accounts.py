@@ -151,15 +151,17 @@ def use_link(ledger: Session, secret: str) -> Account:
 
 
 def get(ledger: Session, email: str) -> Account | None:
-    rows = [r for r in listing(ledger) if r["email"] == email.strip().lower()]
+    rows = listing(ledger, email.strip().lower())
     return Account(**rows[0]) if rows else None
 
 
-def listing(ledger: Session) -> list[dict[str, Any]]:
-    """Every account as it stands: its role (the latest), whether disabled, its person and entity."""
+def listing(ledger: Session, email: str | None = None) -> list[dict[str, Any]]:
+    """Every account (or the one of `email`) as it stands: its role (the latest), whether
+    disabled, its person and entity."""
     now = ledger.now()
     out = []
-    for r in ledger.query("accounts_now"):
+    one = ("WHERE a.email = ?", [email]) if email is not None else ("", [])
+    for r in ledger.query("accounts_now", one[1], condition=one[0]):
         entity = registry.person_entity_at(ledger, r["person"], now) if r["person"] else r["entity"]
         out.append(
             {

@@ -225,10 +225,9 @@ def _same_account(ledger: Session, row: dict[str, Any]) -> bool:
     if me is None:
         return False
     mine = accounts.get(ledger, me)
-    return (
-        me == row["account"]
-        or (mine is not None and mine.person is not None and mine.person == row["person"])
-        or any(a["email"] == me for a in accounts.listing(ledger) if a["person"] == row["person"])
+    # The researcher's own handles, those recorded as one human with it (person same) included.
+    return me == row["account"] or (
+        mine is not None and mine.person is not None and mine.person in registry.same_human(ledger, row["person"])
     )
 
 

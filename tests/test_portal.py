@@ -272,6 +272,14 @@ def test_nobody_decides_a_request_they_asked_for(world: World) -> None:
     request_id = _submitted(world)
     refused = c.post(f"/requests/{request_id}/approve", data={"csrf": world_token(c)})
     assert refused.status_code == 409 and "someone else decides it" in refused.text
+    # Nor one whose person is another handle of the same human.
+    ok("person", "add", "r-smith", "--entity", "uni", "--name", "Dr R. Smith (lab handle)")
+    ok("person", "same", "rsmith", "r-smith", "--reason", "one researcher, two handles")
+    twin = world.signed_up(
+        ok("account", "add", "lab@uni.example", "--role", "compliance", "--person", "r-smith").strip()
+    )
+    refused = twin.post(f"/requests/{request_id}/approve", data={"csrf": world_token(twin)})
+    assert refused.status_code == 409 and "someone else decides it" in refused.text
     assert world.post(C, f"/requests/{request_id}/approve").status_code == 303
     assert json.loads(ok("ledger", "verify", "--json"))["ok"]
 

@@ -108,13 +108,14 @@ SELECT ref, entity, cap, valid_from, valid_until, granted_on, signed_by, letter_
 
 -- name: accounts_now
 -- Each account with its latest role and whether it was disabled or has set a password.
+-- Fragment: {condition}, "WHERE a.email = ?" (one account) or nothing.
 SELECT a.email,
        coalesce((SELECT c.role FROM account_changes c WHERE c.email = a.email AND c.change = 'role'
                  ORDER BY c.seq DESC LIMIT 1), a.role) AS role,
        a.person, a.entity,
        EXISTS (SELECT 1 FROM account_changes c WHERE c.email = a.email AND c.change = 'disable') AS disabled,
        EXISTS (SELECT 1 FROM account_passwords p WHERE p.email = a.email) AS password_set
-FROM accounts a ORDER BY a.email;
+FROM accounts a {condition} ORDER BY a.email;
 
 -- name: account_link_of
 -- The account a link's sha256 belongs to, if it is that account's newest link, and whether used.
