@@ -126,6 +126,10 @@ def test_a_form_without_its_csrf_token_or_with_anothers_is_refused(world: World)
     done = officer.post(f"/requests/{request_id}/approve", headers={"X-CSRF-Token": world_token(officer)})
     assert done.status_code == 303
     assert json.loads(ok("request", "show", request_id, "--json"))["state"] == "approved"
+    # A form larger than any of the portal's is refused before it is read.
+    huge = officer.post("/who-received", content=b"ids=" + b"1%0A" * (1 << 20), headers={
+        "content-type": "application/x-www-form-urlencoded"})  # fmt: skip
+    assert huge.status_code == 413
     # Signing in needs the sign-in page's own token too.
     assert world.client().post("/signin", data={"email": EMAIL[C], "password": PASSWORD}).status_code == 403
 

@@ -38,6 +38,7 @@ log = logging.getLogger("quota.web")
 
 SESSION_COOKIE, CSRF_COOKIE = "quota_session", "quota_csrf"
 STATUS = {2: 400, 3: 409, 4: 400, 5: 503}
+MAX_FORM = 2 << 20  # the largest form: 10,000 pasted IDs are a tenth of it
 
 
 @dataclass
@@ -144,6 +145,9 @@ def _guarded(portal: Portal, rule: Rule) -> Any:
         anonymous_csrf = request.cookies.get(CSRF_COOKIE) or ""
         form: dict[str, str] = {}
         if request.method == "POST":
+            size = request.headers.get("content-length", "")
+            if not size.isdigit() or int(size) > MAX_FORM:
+                return PlainTextResponse(f"Refused: a form of this portal is at most {MAX_FORM >> 20} MiB.", 413)
             got = await request.form()
             form = {k: v for k, v in got.items() if isinstance(v, str)}
             sent = form.get("csrf") or request.headers.get("x-csrf-token")
