@@ -9,7 +9,19 @@ Heavy modules (DuckDB, Arrow) are imported inside commands so that `quota --help
 
 from __future__ import annotations
 
-from quota.cli import accounts, compliance, datasets, exemptions, exports, ledger, registry, requests, serve, strip  # noqa: F401  (registers the commands)
+from quota.cli import (  # noqa: F401  (registers the commands)
+    accounts,
+    alerts,
+    compliance,
+    datasets,
+    exemptions,
+    exports,
+    ledger,
+    registry,
+    requests,
+    serve,
+    strip,
+)
 from quota.cli.app import cli, main
 
 __all__ = ["cli", "main"]

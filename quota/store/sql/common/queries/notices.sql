@@ -39,3 +39,23 @@ WHERE d.seq > ? AND i.notice_id NOT IN (SELECT notice_id FROM deletion_notice_vo
 
 -- name: noticed_any
 SELECT 1 FROM {q:noticed_ids} n LIMIT 1;
+
+-- name: compliance_last
+-- The first delivery that was not released (ID exports, imports and manual hand-overs) and the
+-- newest compliance result of X's recorded (a notice not voided).
+SELECT (SELECT min(t) FROM (
+            SELECT delivered_at AS t FROM reservations WHERE export_id NOT IN (SELECT export_id FROM releases)
+            UNION ALL SELECT delivered_at FROM manual_exports) d) AS first_delivery,
+       (SELECT max(received_at) FROM deletion_notices
+        WHERE notice_id NOT IN (SELECT notice_id FROM deletion_notice_voids)) AS last_result;
+
+-- name: upload_ids
+-- Every distinct ID of one kind delivered (not released) at or after a time, ascending, as text:
+-- the upload file of X's batch compliance. Fragments: {kind} (1 post, 2 user), {since} (a TIMESTAMP).
+SELECT CAST(d.id AS VARCHAR) AS id FROM (
+    SELECT DISTINCT l.id FROM lineage l
+    WHERE l.kind = {kind} AND l.export_id IN (
+        SELECT export_id FROM reservations
+        WHERE delivered_at >= {since} AND export_id NOT IN (SELECT export_id FROM releases)
+        UNION ALL SELECT export_id FROM manual_exports WHERE delivered_at >= {since})) d
+ORDER BY d.id;
