@@ -11,7 +11,10 @@ a deadline where there is one, and one sentence. Kinds:
 - `reservation`: an export open (or committed and unpublished) for longer than an hour;
 - `request`: submitted and undecided, or approved and undelivered, for 3 days;
 - `verify`: no checkpoint in the checkpoint log for 7 days (or no log kept);
-- `compliance`: deliveries older than 30 days and no compliance result of X's recorded since.
+- `compliance`: deliveries older than 30 days and no compliance result of X's recorded since;
+- `notify-failed`: a message of the outbox that keeps failing (3 attempts), was given up after
+  24 hours, or was interrupted twice; and a recipient of an open deletion notice with no address
+  to send its deletion request to.
 
 The thresholds are read from quota/alerts.toml (the policy profile's table, else the default),
 or from the operator's file named by $QUOTA_ALERT_SETTINGS; never from code.
@@ -27,12 +30,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from quota import exemptions, notices, recovery, registry, requests, usage
+from quota import exemptions, notices, outbox, recovery, registry, requests, usage
 from quota.errors import UsageError
 from quota.store.session import Session, read_checkpoint_log
 from quota.times import iso, parse_iso, utc_naive
 
-KINDS = ("cap", "notice", "exemption", "permission", "reservation", "request", "verify", "compliance")
+KINDS = ("cap", "notice", "exemption", "permission", "reservation", "request", "verify", "compliance", "notify-failed")
 COLUMNS = ["kind", "level", "subject", "deadline", "message"]
 
 
@@ -121,6 +124,7 @@ def alerts(
     found += _requests(ledger, now, s)
     found += _checkpoints(ledger, now, checkpoints, s)
     found += _compliance(ledger, now, s)
+    found += _notify_failed(ledger, at, now)
     return found
 
 
@@ -145,7 +149,7 @@ def _caps(rows: list[dict[str, Any]], s: Settings) -> list[Alert]:
 
 
 def _notices(ledger: Session, at: datetime, now: datetime, s: Settings) -> list[Alert]:
-    out = []
+    out = _unacknowledged(ledger, at, now)
     for n in notices.open_notices(ledger, at):
         untold = [e for e in n["entities"] if e["told_at"] is None]
         left = n["deadline"] - now
@@ -164,6 +168,23 @@ def _notices(ledger: Session, at: datetime, now: datetime, s: Settings) -> list[
             f"({notices.time_left(n['deadline'], at)} left)",
             n["deadline"], {"untold": [e["entity"] for e in untold], "ids": sum(e["ids"] for e in untold)},
         ))  # fmt: skip
+    return out
+
+
+def _unacknowledged(ledger: Session, at: datetime, now: datetime) -> list[Alert]:
+    """Recipients told of a notice that have not confirmed the deletion by its deadline."""
+    out = []
+    for n in notices.open_notices(ledger, at, everything=True):
+        if n["void"] or now <= n["deadline"]:
+            continue
+        waiting = [e["entity"] for e in n["entities"] if e["told_at"] is not None and e["acked_at"] is None]
+        if waiting:
+            out.append(Alert(
+                "notice", "unacknowledged", n["notice_id"],
+                f"deletion notice {n['notice_id']}: {', '.join(waiting)} did not confirm the deletion by its deadline "
+                f"{iso(n['deadline'])} (quota notice ack records it)",
+                n["deadline"], {"unacknowledged": waiting},
+            ))  # fmt: skip
     return out
 
 
@@ -281,3 +302,27 @@ def _compliance(ledger: Session, now: datetime, s: Settings) -> list[Alert]:
         "to send to X's batch compliance, quota notice add records its result",
         (last + span) if last else None, {"last_result": last},
     )]  # fmt: skip
+
+
+def _notify_failed(ledger: Session, at: datetime, now: datetime) -> list[Alert]:
+    out = []
+    for m in outbox.failed(ledger, at):
+        state = m.state(at)
+        last = next((a["detail"] for a in reversed(m.failures)), "")
+        out.append(Alert(
+            "notify-failed", state if state in ("in-doubt", "given-up") else "failing", m.message_id,
+            f"{m.topic} to {m.recipient} ({m.subject}) is {state} after {len(m.failures)} failed attempt(s): {last}",
+            None, {"topic": m.topic, "recipient": m.recipient, "failures": len(m.failures)},
+        ))  # fmt: skip
+    contacts = {r["entity"] for r in ledger.query("entity_contacts_all")}
+    for n in notices.open_notices(ledger, at):
+        people = {r["entity"] for r in ledger.query("notice_person_contacts", [n["notice_id"]])}
+        for e in n["entities"]:
+            if e["told_at"] is None and e["entity"] not in contacts | people:
+                out.append(Alert(
+                    "notify-failed", "no-contact", f"{n['notice_id']}:{e['entity']}",
+                    f"deletion notice {n['notice_id']}: {e['entity']} has no address for its deletion request "
+                    f"(quota entity contact {e['entity']} --email ADDRESS)",
+                    n["deadline"], {"notice_id": n["notice_id"], "entity": e["entity"]},
+                ))  # fmt: skip
+    return out

@@ -24,7 +24,7 @@ from quota.readers.source import bounded_lines, document_file
 from quota.store import Rows
 from quota.store.chain import LINEAGE_KINDS
 from quota.store.session import Session
-from quota.times import CLOCK_SLACK, iso, not_future, utc_naive
+from quota.times import CLOCK_SLACK, iso, not_future, parse_iso, utc_naive
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -368,6 +368,9 @@ def open_notices(ledger: Session, at: datetime, everything: bool = False) -> lis
     """Notices with an entity not yet told (all notices with `everything`), overdue ones first."""
     ledger.views()
     rows = ledger.query("notices_open_by_deadline")
+    acked: dict[tuple[str, str], dict[str, Any]] = {}
+    for a in ledger.query("notice_acked"):
+        acked.setdefault((a["notice_id"], a["entity"]), a | {"acked_at": utc_naive(parse_iso(a["acked_at"]))})
     now = utc_naive(at)
     out: dict[str, dict[str, Any]] = {}
     for r in rows:
@@ -388,6 +391,8 @@ def open_notices(ledger: Session, at: datetime, everything: bool = False) -> lis
                     "late": bool(r["late"]),
                     "declared": bool(r["declared"]),
                     "backdated": bool(r["told_backdated"]),
+                    "acked_at": (ack := acked.get((r["notice_id"], r["entity"]), {})).get("acked_at"),
+                    "acked_by": ack.get("acked_by"),
                 }
             )
     result = []
@@ -416,9 +421,9 @@ def flat(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """open_notices as one row per notice and entity (a notice no entity received: one row)."""
     return [
         {"notice_id": n["notice_id"], "deadline": n["deadline"], "overdue": n["overdue"], "entity": e["entity"],
-         "ids": e["ids"], "told_at": e["told_at"]}
+         "ids": e["ids"], "told_at": e["told_at"], "acked_at": e.get("acked_at")}
         for n in found
-        for e in (n["entities"] or [{"entity": None, "ids": 0, "told_at": None}])
+        for e in (n["entities"] or [{"entity": None, "ids": 0, "told_at": None, "acked_at": None}])
     ]  # fmt: skip
 
 

@@ -56,9 +56,10 @@ def add_entity(
     kind: str,
     group: str | None = None,
     domains: tuple[str, ...] | list[str] = (),
+    emails: tuple[str, ...] | list[str] = (),
 ) -> tuple[int, list[str]]:
     """Add a recipient; returns its event and the warnings recorded with it (possibly related
-    recipients: same domain, near-same name)."""
+    recipients: same domain, near-same name). `emails`: its contacts for deletion requests."""
     from quota.related import entity_warnings, normalise_domain
 
     check_name("entity", entity)
@@ -81,7 +82,24 @@ def add_entity(
     warnings = entity_warnings(ledger, entity, name, clean)
     if warnings:
         body["warnings"] = warnings
-    return ledger.append("entity", body), warnings
+    contacts = [("entity_contact", {"entity": entity, "email": _contact(e)}) for e in dict.fromkeys(emails)]
+    return ledger.append_many([("entity", body), *contacts])[0], warnings
+
+
+def _contact(email: str) -> str:
+    email = email.strip()
+    if not _EMAIL.fullmatch(email):
+        raise UsageError(f"{email[:80]!r} is not an email address")
+    return email.lower()
+
+
+def add_contact(ledger: Session, entity: str, email: str) -> int:
+    """Whom `entity`'s deletion requests go to (one more address; each address given is one)."""
+    _entity_row(ledger, entity)
+    address = _contact(email)
+    if any(r["entity"] == entity and r["email"] == address for r in ledger.query("entity_contacts_all")):
+        raise UsageError(f"{address} is already a contact of {entity}")
+    return ledger.append("entity_contact", {"entity": entity, "email": address})
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,12 @@ def test_a_notice_12_and_2_hours_before_its_deadline_and_overdue_until_told(ledg
     assert late[0]["deadline"].startswith("2026-10-03T00:00:00")
     CLOCK.set("2026-10-03T01:00:00Z")
     ok("notice", "sent", notice, "--entity", "uni")
+    # Told, but not confirmed by the deadline: still due, until the recipient acknowledges.
+    assert levels("2026-10-03T01:00:00Z", "notice") == {notice: "unacknowledged"}
+    ok("notice", "ack", notice, "--entity", "uni", "--by", "Uni data office")
     assert levels("2026-10-03T01:00:00Z", "notice") == {}
+    shown = json.loads(ok("notice", "list", "--all", "--json"))[0]["entities"][0]
+    assert shown["acked_by"] == "Uni data office" and shown["acked_at"].startswith("2026-10-03T01:00:00")
 
 
 def test_exemptions_and_permissions_ending_and_drawn(ledger: Path) -> None:

@@ -29,6 +29,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/signin"): EVERYONE | {ANON},
     ("GET", "/welcome/{secret}"): EVERYONE | {ANON},
     ("POST", "/welcome/{secret}"): EVERYONE | {ANON},
+    ("GET", "/ack/{secret}"): EVERYONE | {ANON},
+    ("POST", "/ack/{secret}"): EVERYONE | {ANON},
     ("GET", "/"): EVERYONE,
     ("POST", "/signout"): EVERYONE,
     ("GET", "/jobs/{job_id}"): EVERYONE,

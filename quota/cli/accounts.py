@@ -137,3 +137,27 @@ def account_reset(email: str, portal_url: str, db: str | None, wait: float) -> N
         seq, secret = accounts.reset(ledger, email)
     click.echo(_link(portal_url, secret))
     click.echo(f"new sign-up link for {accounts.email_of(email)} (event {seq}), valid 7 days", err=True)
+
+
+@account.command("notify")
+@click.argument("email")
+@click.option(
+    "--mode", required=True, type=click.Choice(["immediate", "daily", "off"]),
+    help="Messages at once, in one daily digest, or none.",
+)  # fmt: skip
+@click.option("--alerts/--no-alerts", default=False, show_default=True, help="Also be told of quota alerts.")
+@ledger_options
+def account_notify(email: str, mode: str, alerts: bool, db: str | None, wait: float) -> None:
+    """How an account receives its messages from quota notify run (deletion requests go to the
+    recipients' contacts whatever this says).
+
+    \b
+    Examples:
+      quota account notify officer@acme.example --mode immediate --alerts
+      quota account notify rsmith@uni.example --mode daily
+    """
+    from quota import notify
+
+    with writer(db, wait) as ledger:
+        seq = notify.set_mode(ledger, email, mode, alerts)
+    click.echo(f"{email.strip().lower()}: messages {mode}{', with alerts' if alerts else ''} (event {seq})", err=True)

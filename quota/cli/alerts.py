@@ -7,7 +7,16 @@ from pathlib import Path
 import click
 
 from quota.cli.app import QuotaFailure, cli
-from quota.cli.common import at_or_now, format_options, ledger_options, output_format, parse_time, plural, reader
+from quota.cli.common import (
+    at_or_now,
+    format_options,
+    ledger_options,
+    output_format,
+    parse_time,
+    plural,
+    reader,
+    writer,
+)
 from quota.cli.compliance import notice
 from quota.cli.render import render
 from quota.jsontext import to_json
@@ -76,3 +85,94 @@ def notice_upload_file(kind: str, since: str | None, out: Path, db: str | None, 
     with reader(db, wait) as ledger:
         n = upload.write(ledger, kind, start, out)
     click.echo(f"wrote {plural(n, f'{kind.capitalize()} ID')} to {out}", err=True)
+
+
+@notice.command("ack")
+@click.argument("notice_id", metavar="NOTICE")
+@click.option("--entity", required=True, help="The recipient that confirmed it removed the IDs.")
+@click.option("--by", required=True, help="Who confirmed it (a name, as they gave it).")
+@ledger_options
+def notice_ack(notice_id: str, entity: str, by: str, db: str | None, wait: float) -> None:
+    """Record that a recipient confirmed it deleted what a notice names (its deletion request's
+    link in the portal records the same).
+
+    \b
+    Example:
+      quota notice ack n-20261201-ab12cd34 --entity acme --by "J. Doe, Acme data office"
+    """
+    from quota import notify
+
+    with writer(db, wait) as ledger:
+        seq = notify.ack(ledger, notice_id, entity, by)
+    click.echo(f"{entity} acknowledged notice {notice_id} (event {seq})", err=True)
+
+
+@cli.group("notify")
+def notify_group() -> None:
+    """Messages that are never lost: the outbox in the ledger, sent by mail and webhooks."""
+
+
+@notify_group.command("run")
+@click.option(
+    "--checkpoints",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="QUOTA_CHECKPOINTS",
+    default=None,
+    help="The checkpoint log's directory (default $QUOTA_CHECKPOINTS): the daily checkpoint is appended there.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="No line for each message.")
+@ledger_options
+def notify_run(checkpoints: Path | None, as_json: bool, quiet: bool, db: str | None, wait: float) -> None:
+    """Record the messages that are due (deletion requests, requests' steps, alerts, the daily
+    checkpoint, digests) and send everything due: for cron, every few minutes. Mail and webhook
+    settings come from $QUOTA_NOTIFY_CONFIG's file and QUOTA_SMTP_* variables, never options.
+
+    \b
+    Examples:
+      */5 * * * *  QUOTA_NOTIFY_CONFIG=/etc/quota/notify.toml quota notify run -q
+      quota notify run --json
+    """
+    from quota import notify
+    from quota.sending import Settings
+
+    settings = Settings.load()
+    say = None if quiet else (lambda m: click.echo(f"quota: {m}", err=True))
+    report = notify.run(db, settings, wait, checkpoints, say)
+    if as_json:
+        click.echo(to_json(report.as_json()))
+    if report.busy:
+        click.echo("another notify run is under way: nothing done", err=True)
+        return
+    click.echo(
+        f"recorded {plural(report.recorded, 'message')}; delivered {report.delivered}, failed {report.failed}"
+        + (f"; told {plural(len(report.told), 'recipient')} of deletion notices" if report.told else ""),
+        err=True,
+    )
+
+
+@notify_group.command("list")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    help="Only messages in this state (delivered, due, waiting, held, in-doubt, given-up).",
+)
+@ledger_options
+@format_options
+def notify_list(states: tuple[str, ...], db: str | None, wait: float, as_json: bool, as_csv: bool) -> None:
+    """The outbox: every message, its state and its last result.
+
+    \b
+    Examples:
+      quota notify list
+      quota notify list --state given-up --json
+    """
+    from quota import outbox
+
+    fmt = output_format(as_json, as_csv)
+    with reader(db, wait) as ledger:
+        now = ledger.now()
+        rows = [m.as_json(now) for m in outbox.outbox(ledger)]
+    rows = [r for r in rows if not states or r["state"] in states]
+    click.echo(to_json(rows) if fmt == "json" else render(rows, outbox.COLUMNS, fmt))

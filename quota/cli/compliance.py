@@ -235,7 +235,9 @@ def notice_list(
         click.echo(to_json(found))
     else:
         flat = [r | {"time_left": notices.time_left(r["deadline"], when)} for r in notices.flat(found)]
-        click.echo(render(flat, ["notice_id", "deadline", "overdue", "time_left", "entity", "ids", "told_at"], fmt))
+        click.echo(
+            render(flat, ["notice_id", "deadline", "overdue", "time_left", "entity", "ids", "told_at", "acked_at"], fmt)
+        )
     overdue = notices.overdue(found)
     if check and overdue:
         raise QuotaFailure(f"{plural(len(overdue), 'notice')} overdue: {', '.join(overdue)}", 3)

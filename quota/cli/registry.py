@@ -44,6 +44,7 @@ def entity() -> None:
 )
 @click.option("--part-of", "group", default=None, help="The group (organisation) whose one 30-day cap it shares.")
 @click.option("--domain", "domains", multiple=True, help="An internet domain of the recipient (repeatable).")
+@click.option("--email", "emails", multiple=True, help="Whom its deletion requests go to (repeatable).")
 @ledger_options
 @click.option("--json", "as_json", is_flag=True, help="Print what was recorded as JSON.")
 def entity_add(
@@ -52,6 +53,7 @@ def entity_add(
     kind: str,
     group: str | None,
     domains: tuple[str, ...],
+    emails: tuple[str, ...],
     db: str | None,
     wait: float,
     as_json: bool,
@@ -60,17 +62,35 @@ def entity_add(
 
     \b
     Examples:
-      quota entity add acme --name "Acme Research Ltd" --domain acme.example
+      quota entity add acme --name "Acme Research Ltd" --domain acme.example --email data-office@acme.example
       quota entity add acme-labs --name "Acme Labs" --part-of acme-group --domain labs.acme.example
     """
     from quota import registry
 
     with writer(db, wait) as ledger:
-        seq, warnings = registry.add_entity(ledger, entity_id, name, kind, group, domains)
+        seq, warnings = registry.add_entity(ledger, entity_id, name, kind, group, domains, emails)
     if as_json:
         click.echo(to_json({"entity": entity_id, "event": seq, "group": group, "warnings": list(warnings)}))
     click.echo(f"added entity {entity_id} (event {seq})" + (f", part of {group}" if group else ""), err=True)
     warn(entity_id, warnings)
+
+
+@entity.command("contact")
+@click.argument("entity_id", metavar="ENTITY")
+@click.option("--email", required=True, help="An address its deletion requests go to.")
+@ledger_options
+def entity_contact(entity_id: str, email: str, db: str | None, wait: float) -> None:
+    """Add an address that the entity's deletion requests go to (quota notify run sends them).
+
+    \b
+    Example:
+      quota entity contact acme --email data-office@acme.example
+    """
+    from quota import registry
+
+    with writer(db, wait) as ledger:
+        seq = registry.add_contact(ledger, entity_id, email)
+    click.echo(f"{email.strip().lower()} is a contact of {entity_id} (event {seq})", err=True)
 
 
 @entity.command("link")

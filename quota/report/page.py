@@ -380,7 +380,8 @@ def render(doc: dict[str, Any]) -> str:
     out.append(f"({doc['overdue_notices']} overdue)</span></h2>" if doc["overdue_notices"] else "</span></h2>")
     if doc["notices"]:
         out.append(
-            "<table><tr><th>notice</th><th>deadline</th><th>state</th><th>entity</th><th>IDs</th><th>told</th></tr>"
+            "<table><tr><th>notice</th><th>deadline</th><th>state</th><th>entity</th><th>IDs</th><th>told</th>"
+            "<th>acknowledged</th></tr>"
         )
         for n in doc["notices"]:
             state = '<span class="bad">OVERDUE</span>' if n["overdue"] else "open"
@@ -393,6 +394,8 @@ def render(doc: dict[str, Any]) -> str:
                     + _num(e["ids"], "ids", f"{n['notice_id']}/{e['entity']}")
                     + f"<td>{_time(e['told_at'])}"
                     + (' <span class="bad">back-dated</span>' if e.get("backdated") else "")
+                    + f"</td><td>{_time(e.get('acked_at'))}"
+                    + (f" by {escape(e['acked_by'])}" if e.get("acked_by") else "")
                     + "</td></tr>"
                 )
         out.append("</table>")

@@ -19,6 +19,7 @@ STATE_TABLES = (
     "publications", "deletion_notice_voids", "id_sources", "breaches", "group_links",
     "entity_domains", "person_moves", "recipient_warnings", "datasets", "requests", "request_decisions",
     "request_deliveries", "person_same", "accounts", "account_changes", "account_links", "account_passwords",
+    "entity_contacts", "account_settings", "notifications", "notification_attempts", "notice_acks",
 )  # fmt: skip
 
 # The state tables each kind of event writes (through its replay query, sql/*/queries/replay.sql).
@@ -52,6 +53,12 @@ STATE_OF: dict[str, tuple[str, ...]] = {
     "account_disable": ("account_changes",),
     "account_link": ("account_links",),
     "account_password": ("account_passwords",),
+    "entity_contact": ("entity_contacts",),
+    "account_notify": ("account_settings",),
+    "notify": ("notifications",),
+    "notify_attempt": ("notification_attempts",),
+    "notify_result": ("notification_attempts",),
+    "notice_ack": ("notice_acks",),
     # `quota init` applied migrations to a ledger that already held events (verify applies the
     # rules a migration brought from then on).
     "upgrade": (),

@@ -102,6 +102,35 @@ def welcome(ctx: Ctx) -> Response:
     return _signed_in(ctx, account.email)
 
 
+def ack_form(ctx: Ctx) -> Response:
+    from quota import notify
+
+    with ctx.portal.ledger() as ledger:
+        request = notify.ack_link(ledger, ctx.params["secret"])
+        done = request is not None and _acked(ledger, request)
+    if request is None:
+        return ctx.page("error.html", 404, message="This link is not one of a deletion request.")
+    return ctx.page("ack.html", request=request, done=done)
+
+
+def _acked(ledger: Any, request: dict[str, Any]) -> dict[str, Any] | None:
+    rows = [r for r in ledger.query("notice_acked") if (r["notice_id"], r["entity"]) == (request["notice_id"],
+                                                                                    request["entity"])]  # fmt: skip
+    return rows[0] if rows else None
+
+
+def ack(ctx: Ctx) -> Response:
+    from quota import notify
+
+    with ctx.portal.ledger(write=True) as ledger:
+        request = notify.ack_link(ledger, ctx.params["secret"])
+        if request is None:
+            return ctx.page("error.html", 404, message="This link is not one of a deletion request.")
+        if not _acked(ledger, request):
+            notify.ack(ledger, request["notice_id"], request["entity"], ctx.form.get("by", ""), "link")
+    return ctx.go(f"/ack/{ctx.params['secret']}")
+
+
 HOME = {"researcher": "/requests", "compliance": "/queue", "data-team": "/deliver", "auditor": "/queue",
         "admin": "/accounts"}  # fmt: skip
 

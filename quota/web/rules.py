@@ -36,6 +36,9 @@ RULES = (
     _r("signin", "POST", "/signin"),
     _r("welcome_form", "GET", "/welcome/{secret}"),
     _r("welcome", "POST", "/welcome/{secret}"),
+    # a recipient confirms a deletion (the link in its deletion request is the key; no account)
+    _r("ack_form", "GET", "/ack/{secret}"),
+    _r("ack", "POST", "/ack/{secret}"),
     _r("home", "GET", "/", SIGNED_IN),
     _r("signout", "POST", "/signout", SIGNED_IN),
     _r("job", "GET", "/jobs/{job_id}", SIGNED_IN),

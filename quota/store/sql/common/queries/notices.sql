@@ -59,3 +59,16 @@ SELECT CAST(d.id AS VARCHAR) AS id FROM (
         WHERE delivered_at >= {since} AND export_id NOT IN (SELECT export_id FROM releases)
         UNION ALL SELECT export_id FROM manual_exports WHERE delivered_at >= {since})) d
 ORDER BY d.id;
+
+-- name: notice_person_contacts
+-- The people (with an email) who received, by hand, objects a notice names: per entity.
+SELECT DISTINCT e.entity, lower(p.email) AS email
+FROM deletion_notice_ids n JOIN delivered_ids e
+  ON e.id = n.id AND (e.kind = CASE n.kind WHEN 1 THEN 'post' ELSE 'user' END OR e.declared)
+JOIN persons p ON p.person = e.person
+WHERE n.notice_id = ? AND e.basis = 'manual' AND p.email IS NOT NULL;
+
+-- name: notice_acked
+-- Who acknowledged a notice's deletion request, per entity (the first acknowledgement).
+SELECT a.notice_id, a.entity, a.acked_by, a.method, ev.recorded_at AS acked_at
+FROM notice_acks a JOIN events ev ON ev.seq = a.seq ORDER BY a.seq;

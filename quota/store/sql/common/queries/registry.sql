@@ -123,3 +123,11 @@ SELECT l.email, l.expires_at,
        EXISTS (SELECT 1 FROM account_passwords p WHERE p.link_sha256 = l.link_sha256) AS used
 FROM account_links l
 WHERE l.link_sha256 = ? AND l.seq = (SELECT max(seq) FROM account_links m WHERE m.email = l.email);
+
+-- name: entity_contacts_all
+SELECT entity, email FROM entity_contacts ORDER BY seq;
+
+-- name: account_settings_now
+-- Each account's latest notification settings (accounts without any: immediate, no alerts).
+SELECT s.email, s.mode, s.alerts FROM account_settings s
+WHERE s.seq = (SELECT max(seq) FROM account_settings t WHERE t.email = s.email);

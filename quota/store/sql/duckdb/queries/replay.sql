@@ -166,3 +166,25 @@ FROM events WHERE kind IN ('account', 'account_link');
 -- name: account_passwords
 SELECT lower(body->>'email'), body->>'link_sha256', seq
 FROM events WHERE kind = 'account_password';
+
+-- name: entity_contacts
+SELECT body->>'entity', lower(body->>'email'), seq
+FROM events WHERE kind = 'entity_contact';
+
+-- name: account_settings
+SELECT lower(body->>'email'), body->>'mode', (body->>'alerts')::BOOLEAN, seq
+FROM events WHERE kind = 'account_notify';
+
+-- name: notifications
+SELECT body->>'message_id', body->>'channel', body->>'recipient', body->>'topic', body->>'dedupe',
+       body->>'subject', body->>'text', (body->'data')::VARCHAR, body->>'held', body->>'link_sha256', seq
+FROM events WHERE kind = 'notify';
+
+-- name: notification_attempts
+SELECT body->>'message_id', (body->>'attempt')::INTEGER, CASE kind WHEN 'notify_attempt' THEN 'sending' ELSE 'result' END,
+       (body->>'ok')::BOOLEAN, body->>'detail', seq
+FROM events WHERE kind IN ('notify_attempt', 'notify_result');
+
+-- name: notice_acks
+SELECT body->>'notice_id', body->>'entity', body->>'by', body->>'method', seq
+FROM events WHERE kind = 'notice_ack';

@@ -161,3 +161,25 @@ FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind IN ('account',
 -- name: account_passwords
 SELECT lower(b->>'email'), b->>'link_sha256', seq
 FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'account_password';
+
+-- name: entity_contacts
+SELECT b->>'entity', lower(b->>'email'), seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'entity_contact';
+
+-- name: account_settings
+SELECT lower(b->>'email'), b->>'mode', (b->>'alerts')::BOOLEAN, seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'account_notify';
+
+-- name: notifications
+SELECT b->>'message_id', b->>'channel', b->>'recipient', b->>'topic', b->>'dedupe',
+       b->>'subject', b->>'text', (b->'data')::text, b->>'held', b->>'link_sha256', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'notify';
+
+-- name: notification_attempts
+SELECT b->>'message_id', (b->>'attempt')::INTEGER, CASE kind WHEN 'notify_attempt' THEN 'sending' ELSE 'result' END,
+       (b->>'ok')::BOOLEAN, b->>'detail', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind IN ('notify_attempt', 'notify_result');
+
+-- name: notice_acks
+SELECT b->>'notice_id', b->>'entity', b->>'by', b->>'method', seq
+FROM (SELECT seq, kind, body::json AS b FROM events) e WHERE kind = 'notice_ack';
