@@ -144,11 +144,13 @@ def _deletion_requests(ledger: Session, now: datetime, settings: Settings) -> li
             ids = [r for r in rows if r["entity"] == entity]
             secret = secrets.token_urlsafe(24)
             dedupe = f"deletion:{n['notice_id']}:{entity}"
-            subject = f"Deletion request {n['notice_id']}: remove {len(ids):,} X IDs by {iso(n['deadline'])}"
+            by = f"{n['deadline']:%Y-%m-%d %H:%M} UTC"
+            subject = f"Deletion request {n['notice_id']}: remove {len(ids):,} X IDs by {by}"
             lines = "\n".join(f"{r['kind']} {r['id']} ({r['action']}: {r['reason']})" for r in ids)
             text = (
-                f"X says that content you received from us was deleted or made protected. Under X's Developer "
-                f"Policy you must delete it from what you hold by {iso(n['deadline'])} (UTC).\n\n"
+                f"X says that content you received from us was deleted, made protected or otherwise changed. X's "
+                f"Developer Policy requires that it be acted on within 24 hours: delete it from what you hold by "
+                f"{by}.\n\n"
                 f"Notice: {n['notice_id']}\nRecipient: {entity}\nIDs ({len(ids):,}):\n{lines}\n\n"
                 f"When you have removed them, confirm it here: {_link(settings.portal_url, secret)}\n"
             )

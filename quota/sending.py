@@ -157,7 +157,7 @@ def email(mail: Mail, message_id: str, to: str, subject: str, text: str) -> Emai
     msg["Date"] = formatdate(usegmt=True)
     msg["Message-ID"] = make_msgid(idstring=message_id, domain="quota.invalid")
     msg[KEY_HEADER] = message_id
-    msg.set_content(text)
+    msg.set_content(text, cte="8bit" if max(map(len, text.splitlines()), default=0) < 990 else "quoted-printable")
     return msg
 
 

@@ -50,7 +50,7 @@ export QUOTA_DB="$out/ledger.duckdb"
 export QUOTA_CONTACT="compliance@acme.example (synthetic)"
 echo "== ledger at $QUOTA_DB"
 $QUOTA init >/dev/null
-$QUOTA entity add acme --name "Acme Research (synthetic)"
+$QUOTA entity add acme --name "Acme Research (synthetic)" --email data-office@acme.example
 # Accepted in January, recorded now: a back-dated acceptance, so it comes with its evidence.
 $QUOTA entity accept-terms acme --by "A. Analyst" --at 2026-01-01T00:00:00Z \
   --version "X Developer Agreement and Policy, 2026-10" --method "signed PDF" --evidence terms-acceptance.txt
@@ -93,6 +93,18 @@ $QUOTA who-received "$first"
 # X's result of a tweets compliance job, naming some delivered posts; the job's JSON gives the kind.
 $QUOTA notice add compliance_result.jsonl --job compliance_job.json
 $QUOTA notice list
+# What needs attention now (exit 3 when anything is due: for cron and monitoring); here, that no
+# checkpoint is kept outside the ledger.
+if $QUOTA alerts; then
+  echo "expected an alert: no checkpoint log is kept" >&2
+  exit 1
+fi
+# The deletion request, passed on to the recipient's contact (here: mail into a directory).
+QUOTA_MAIL_DIR="$out/mail" QUOTA_MAIL_FROM="quota@data-team.example" QUOTA_PORTAL_URL="https://quota.example.org" \
+  $QUOTA notify run
+echo "== the deletion request:"
+sed -n '/^Subject:/p; /^X says/,/^Recipient:/p' "$out"/mail/*.eml
+$QUOTA notice upload-file --kind post -o "$out/upload-posts.txt"
 $QUOTA sql "SELECT entity, kind, count(*) AS ids FROM delivered_ids GROUP BY ALL ORDER BY ALL"
 $QUOTA report -o "$out/report.html"
 # Portal accounts, one of each role (quota serve, with quota[web], is where they sign in): each

@@ -103,7 +103,7 @@ def test_deletion_requests_arrive_by_mail_and_webhook_signed_keyed_and_are_ackno
             assert m["From"] == "quota@data-team.example" and notice["notice_id"] in str(m["Subject"])
             assert m["Idempotency-Key"] == sent[to]["message_id"] and sent[to]["state"] == "delivered"
             text = m.get_payload(decode=True).decode()
-            assert "https://quota.example.org/ack/" in text and "by 2026-10-03T00:00:00" in text
+            assert "https://quota.example.org/ack/" in text and "by 2026-10-03 00:00 UTC" in text
         acme_text = mails["ops@acme.example"].get_payload(decode=True).decode()
         beta_text = mails["beta@beta.example"].get_payload(decode=True).decode()
         assert "(delete: deleted)" in acme_text and "(protect: protected)" in acme_text
@@ -305,3 +305,19 @@ def test_kill_9_at_random_moments_loses_nothing_and_sends_nothing_more_than_twic
                                                        zip(messages, counts, strict=True) if not 1 <= n <= 2]  # fmt: skip
         print(f"{kills} kills in {rounds} rounds; {len(messages)} messages; {counts.count(2)} delivered twice")
     assert json.loads(ok("ledger", "verify", "--json"))["ok"]
+
+
+def test_the_portals_server_runs_the_same_loop(world: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from starlette.testclient import TestClient
+
+    from quota.web import PortalConfig, create_app
+
+    monkeypatch.setenv("QUOTA_MAIL_DIR", str(world / "mail"))
+    monkeypatch.setenv("QUOTA_MAIL_FROM", "quota@data-team.example")
+    app = create_app(PortalConfig(None, world / "deliveries", notify_every=0.1))
+    with TestClient(app):  # the server's lifespan: its loop runs while it serves
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(list((world / "mail").glob("*.eml"))) < 3:
+            time.sleep(0.05)
+    assert len(list((world / "mail").glob("*.eml"))) == 3
+    assert {m["state"] for m in outbox()} == {"delivered"}

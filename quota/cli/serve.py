@@ -34,6 +34,10 @@ from quota.cli.common import ledger_options
 )
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Server processes.")
 @click.option("--contact", envvar="QUOTA_CONTACT", default=None, help="Deliveries' contact for deletion notices.")
+@click.option(
+    "--notify-every", default=60.0, show_default=True, type=click.FloatRange(min=0),
+    help="Seconds between runs of quota notify run in the server (0: none; cron may run it instead).",
+)  # fmt: skip
 @ledger_options
 def serve(
     host: str,
@@ -44,6 +48,7 @@ def serve(
     proxies: tuple[str, ...],
     workers: int,
     contact: str | None,
+    notify_every: float,
     db: str | None,
     wait: float,
 ) -> None:
@@ -75,7 +80,7 @@ def serve(
     with Session.open(place, wait=wait):  # the ledger must exist before anyone signs in
         pass
     config = PortalConfig(place, deliveries.resolve(), terms.resolve() if terms else None, trusted_header, proxies,
-                          wait=min(wait, 10.0), contact=contact).check()  # fmt: skip
+                          wait=min(wait, 10.0), contact=contact, notify_every=notify_every).check()  # fmt: skip
     os.environ["QUOTA_SERVE_CONFIG"] = _encode(config)
     click.echo(f"quota portal on http://{host}:{port}/ (ledger {place}; deliveries {config.deliveries})", err=True)
     uvicorn.run("quota.web:app_from_environment", factory=True, host=host, port=port, workers=workers,

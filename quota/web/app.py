@@ -13,6 +13,7 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -216,10 +217,41 @@ def create_app(config: PortalConfig) -> Starlette:
     portal = Portal(config, PortalState(config.state_path), env, _shared_secret(config))
     routes: list[Route | Mount] = [Route(r.path, _guarded(portal, r), methods=[r.method], name=r.name) for r in RULES]
     routes.append(Mount("/static", StaticFiles(packages=[("quota.web", "static")]), name="static"))
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, lifespan=_lifespan(config))
     app.state.portal = portal
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _lifespan(config: PortalConfig) -> Any:
+    """The notification loop of `quota notify run`, every `notify_every` seconds, in a thread of
+    the server (one run at a time per ledger, whichever process or cron job holds it)."""
+    import contextlib
+    import threading
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> Any:
+        stop = threading.Event()
+        if config.notify_every > 0:
+            threading.Thread(target=_notify_loop, args=(config, stop), name="quota-notify", daemon=True).start()
+        try:
+            yield
+        finally:
+            stop.set()
+
+    return lifespan
+
+
+def _notify_loop(config: PortalConfig, stop: Any) -> None:
+    from quota import notify
+    from quota.sending import Settings
+
+    while not stop.wait(config.notify_every):
+        try:
+            checkpoints = os.environ.get("QUOTA_CHECKPOINTS")
+            notify.run(config.db, Settings.load(), config.wait, Path(checkpoints) if checkpoints else None)
+        except Exception:  # a failing run is retried at the next turn, and its messages show in alerts
+            log.exception("quota portal: the notification run failed")
 
 
 def _shared_secret(config: PortalConfig) -> str:

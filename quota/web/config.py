@@ -24,6 +24,7 @@ class PortalConfig:
     session_life: float = 8 * 3600.0
     wait: float = 10.0  # how long a page waits for the ledger's lock
     contact: str | None = None  # whom recipients contact about deletion notices (deliveries' README)
+    notify_every: float = 0.0  # seconds between runs of the notification loop (quota notify run); 0: none
     clock: Callable[[], float] = field(default=time.time)  # sessions and throttling; tests inject it
 
     def check(self) -> PortalConfig:
