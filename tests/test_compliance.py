@@ -160,7 +160,9 @@ def test_notice_add_show_sent_list(world: Path) -> None:
     assert list(listing[0]) == [
         "notice_id", "received_at", "deadline", "overdue", "void", "entities", "backdated", "void_reason", "voided_by"
     ]  # fmt: skip
-    assert list(listing[0]["entities"][0]) == ["entity", "ids", "told_at", "late", "declared", "backdated"]
+    assert list(listing[0]["entities"][0]) == [
+        "entity", "ids", "told_at", "late", "declared", "backdated", "acked_at", "acked_by",
+    ]  # fmt: skip
     assert listing[0]["overdue"] is False
     assert [e["entity"] for e in listing[0]["entities"]] == ["acme", "beta"]
     assert quota("notice", "list", "--check", "--at", before).exit_code == 0

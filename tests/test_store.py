@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import shutil
 from datetime import date, datetime
@@ -178,6 +179,19 @@ def build(tmp_path: Path) -> None:
         assert quota("account", *args).exit_code == 0
     with acting_as("ana@acme.example"), Session.open(None, write=True) as ledger:
         accounts.use_link(ledger, secret)
+    # Notifications: a contact, an account that wants alerts, the outbox sent into a directory, an
+    # acknowledgement of the notice acme was told of.
+    assert quota("entity", "contact", "acme", "--email", "ops@acme.example").exit_code == 0
+    assert quota("account", "notify", "ana@acme.example", "--mode", "immediate", "--alerts").exit_code == 0
+    saved = {k: os.environ.get(k) for k in ("QUOTA_MAIL_DIR", "QUOTA_MAIL_FROM")}
+    os.environ |= {"QUOTA_MAIL_DIR": str(t / "mail"), "QUOTA_MAIL_FROM": "quota@acme.example"}
+    try:
+        r = quota("notify", "run", "-q")
+        assert r.exit_code == 0, r.stderr
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+    assert quota("notice", "ack", notice, "--entity", "acme", "--by", "Acme data office").exit_code == 0
 
 
 def _last_notice() -> str:
