@@ -347,9 +347,22 @@ def _send_one(db: str | Path | None, settings: Settings, m: Message, wait: float
     attempt = max((a["attempt"] for a in m.attempts), default=0) + 1
     marked = []
 
-    def mark() -> None:
-        _append(db, wait, "notify_attempt", {"message_id": m.message_id, "attempt": attempt})
+    def mark() -> Callable[[], None]:
+        """Record the attempt, and hold the ledger until the message's last bytes are out: the
+        function returned lets go (so that nothing slow comes between the commit and them)."""
+        held = Session.open(db, write=True, wait=wait)
+        ledger = held.__enter__()
+        try:
+            ledger.append("notify_attempt", {"message_id": m.message_id, "attempt": attempt})
+        except BaseException:
+            held.__exit__(None, None, None)
+            raise
         marked.append(attempt)
+
+        def let_go() -> None:
+            held.__exit__(None, None, None)
+
+        return let_go
 
     try:
         detail = _deliver(settings, m, mark)
@@ -358,7 +371,7 @@ def _send_one(db: str | Path | None, settings: Settings, m: Message, wait: float
         detail, ok = str(e)[:500], False
     # A failure before the mark leaves no attempt recorded: record it now, as one.
     if not marked:
-        mark()
+        mark()()
     _append(db, wait, "notify_result", {"message_id": m.message_id, "attempt": attempt, "ok": ok, "detail": detail})
     if ok:
         report.delivered += 1
@@ -374,7 +387,7 @@ def _send_one(db: str | Path | None, settings: Settings, m: Message, wait: float
         say(f"{m.topic} to {m.recipient}: {'delivered' if ok else 'failed'} ({detail[:120]})")
 
 
-def _deliver(settings: Settings, m: Message, mark: Callable[[], None]) -> str:
+def _deliver(settings: Settings, m: Message, mark: Callable[[], Callable[[], None]]) -> str:
     if m.channel == "webhook":
         hook = next((h for h in settings.webhooks if h.url == m.recipient), None)
         if hook is None:

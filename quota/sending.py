@@ -4,9 +4,11 @@ file ($QUOTA_NOTIFY_CONFIG) and environment variables, never from the command li
 password shows in a process list or a shell history.
 
 Each transport sends in two steps around `mark`, a callback that records the attempt in the
-ledger: everything but the message's last bytes, then `mark()`, then the last bytes. A crash
-before `mark` returns cannot have delivered the message (the receiver waits for its end); a
-crash after it may have. So an attempt recorded without a result was delivered at most once.
+ledger: everything but the message's last bytes, then `mark()`, then the last bytes, then the
+function `mark` returned (which lets go of the ledger: between the mark's commit and the last
+bytes nothing else happens). A crash before `mark` returns cannot have delivered the message (the
+receiver waits for its end); a crash after it may have. So an attempt recorded without a result
+was delivered at most once.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import Any
 
 from quota.errors import UsageError
 
-Mark = Callable[[], None]
+Mark = Callable[[], Callable[[], None]]
 TIMEOUT = 30.0
 SIGNATURE_HEADER = "X-Quota-Signature"
 KEY_HEADER = "Idempotency-Key"
@@ -194,8 +196,11 @@ def send_mail(mail: Mail, msg: EmailMessage, mark: Mark) -> str:
             if code != 354:
                 raise SendError(f"the mail server refused the message: {code} {answer.decode(errors='replace')}")
             server.send(data)
-            mark()
-            server.send(b".\r\n")
+            marked = mark()
+            try:
+                server.send(b".\r\n")
+            finally:
+                marked()
             code, answer = server.getreply()
             if code != 250:
                 raise SendError(f"the mail server refused the message: {code} {answer.decode(errors='replace')}")
@@ -212,8 +217,11 @@ def _to_directory(directory: Path, msg: EmailMessage, mark: Mark) -> str:
         directory.mkdir(parents=True, exist_ok=True)
         tmp = directory / f".{key}.tmp"
         tmp.write_bytes(msg.as_bytes())
-        mark()
-        os.replace(tmp, directory / f"{key}.eml")
+        marked = mark()
+        try:
+            os.replace(tmp, directory / f"{key}.eml")
+        finally:
+            marked()
     except OSError as e:
         raise SendError(f"cannot write the message into {directory} ({e.strerror})") from None
     return f"written to {directory / f'{key}.eml'}"
@@ -242,8 +250,11 @@ def send_webhook(hook: Webhook, message_id: str, topic: str, payload: dict[str, 
             conn.putheader(name, value)
         conn.endheaders()
         conn.send(body[:-1])
-        mark()
-        conn.send(body[-1:])
+        marked = mark()
+        try:
+            conn.send(body[-1:])
+        finally:
+            marked()
         response = conn.getresponse()
         answer = response.read(2000).decode(errors="replace")
         if not 200 <= response.status < 300:

@@ -194,8 +194,16 @@ def test_without_mail_settings_a_deletion_request_is_not_dropped(world: Path) ->
     assert {m["last_result"] for m in outbox()} == {
         "no mail is configured (QUOTA_SMTP_HOST or QUOTA_MAIL_DIR, or [mail] in the settings)"
     }
-    # A recipient with no address at all is said too.
+    # A recipient with no address at all is said too: its deletion request has nowhere to go.
     ok("entity", "add", "gamma", "--name", "Gamma")
+    ok("entity", "accept-terms", *TERMS, "gamma", "--by", "G", "--at", "2026-01-01T00:00:00Z")
+    ok("export", PAGES, "--to", "gamma", "-o", world / "g1")
+    last = (world / "g1" / "post_ids.txt").read_text().split()[-1]
+    (world / "g.jsonl").write_text(json.dumps({"id": last, "action": "delete", "reason": "deleted"}) + "\n")
+    notice = json.loads(ok("notice", "add", world / "g.jsonl", "--kind", "post", "--json"))[0]["notice_id"]
+    found = [a for a in json.loads(quota("alerts", "--json").stdout) if a["level"] == "no-contact"]
+    assert [(a["kind"], a["subject"]) for a in found] == [("notify-failed", f"{notice}:gamma")]
+    assert "quota entity contact gamma --email" in found[0]["message"]
 
 
 def test_requests_steps_alerts_digests_and_the_daily_checkpoint_reach_who_asked(
@@ -321,3 +329,29 @@ def test_the_portals_server_runs_the_same_loop(world: Path, monkeypatch: pytest.
             time.sleep(0.05)
     assert len(list((world / "mail").glob("*.eml"))) == 3
     assert {m["state"] for m in outbox()} == {"delivered"}
+
+
+def test_an_interrupted_attempt_is_sent_once_more_and_never_a_third_time(
+    world: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quota.store.session import Session
+
+    run_notify()  # no mail configured: recorded, each attempt failed
+    first, second, third = (m["message_id"] for m in outbox())
+    monkeypatch.setenv("QUOTA_MAIL_DIR", str(world / "mail"))
+    monkeypatch.setenv("QUOTA_MAIL_FROM", "quota@data-team.example")
+    with Session.open(None, write=True) as ledger:  # crashes after the mark: no result recorded
+        ledger.append("notify_attempt", {"message_id": first, "attempt": 2})
+        ledger.append("notify_attempt", {"message_id": second, "attempt": 2})
+        ledger.append("notify_attempt", {"message_id": second, "attempt": 3})
+    CLOCK.set("2026-10-02T00:02:00Z")  # the failures' back-off has passed
+    run_notify()
+    states = {m["message_id"]: m for m in outbox()}
+    sent = {p.stem for p in (world / "mail").glob("*.eml")}
+    assert first in sent and states[first]["state"] == "delivered" and states[first]["attempts"] == 3
+    assert second not in sent and states[second]["state"] == "in-doubt"  # interrupted twice: a person looks
+    assert third in sent  # a plain failure before: retried (its back-off had passed)
+    found = [a for a in json.loads(quota("alerts", "--json").stdout) if a["kind"] == "notify-failed"]
+    assert [(a["subject"], a["level"]) for a in found] == [(second, "in-doubt")]
+    run_notify()
+    assert {p.stem for p in (world / "mail").glob("*.eml")} == sent  # never a third time
