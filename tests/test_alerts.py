@@ -148,6 +148,10 @@ def test_no_checkpoint_in_seven_days_and_no_compliance_result_in_thirty(ledger: 
     assert alerts("2026-10-08T00:00:00Z", "--checkpoints", str(logs)) == []  # nothing at all is due: exit 0
     stale = alerts("2026-10-08T00:00:01Z", "--checkpoints", str(logs), kind="verify")
     assert [a["level"] for a in stale] == ["stale"] and stale[0]["deadline"].startswith("2026-10-08T00:00:00")
+    # A successful verify kept in the log counts as much.
+    ok("ledger", "verify", "--checkpoints", logs, "--keep")
+    assert alerts("2026-10-15T00:00:01Z", "--checkpoints", str(logs), kind="verify") == []
+    CLOCK.set("2026-10-08T00:00:01Z")
     # Deliveries, and no result of X's compliance jobs for 30 days after them.
     CLOCK.set("2026-10-01T00:00:00Z")  # (alerts --at moved the test's clock: nothing was recorded since)
     ok("export", PAGES, "--to", "uni", "-o", ledger / "d1")

@@ -320,12 +320,17 @@ def ledger_import(csv_file: Path, breach: bool, reason: str | None, db: str | No
     help="Also check the ledger against every checkpoint in its log in this directory "
     "(written by ledger checkpoint --to; default $QUOTA_CHECKPOINTS).",
 )
+@click.option(
+    "--keep", is_flag=True,
+    help="When it verifies, append its checkpoint to the log of --checkpoints (quota alerts reads the newest).",
+)  # fmt: skip
 @ledger_options
 @format_options
 def ledger_verify(
     checkpoint_file: Path | None,
     since_file: Path | None,
     log_dir: Path | None,
+    keep: bool,
     db: str | None,
     wait: float,
     as_json: bool,
@@ -341,6 +346,7 @@ def ledger_verify(
     Examples:
       quota ledger verify --checkpoint checkpoint-2026-11.txt
       quota ledger verify --since checkpoint-2026-11.txt
+      quota ledger verify --checkpoints /mnt/compliance/checkpoints --keep
     """
     from quota.errors import LedgerError
 
@@ -349,6 +355,10 @@ def ledger_verify(
 
     if checkpoint_file is not None and since_file is not None:
         raise click.UsageError("give --checkpoint or --since, not both (--since checks the checkpoint too)")
+    if keep and log_dir is None:
+        raise click.UsageError(
+            "--keep appends to the checkpoint log: name its directory (--checkpoints or $QUOTA_CHECKPOINTS)"
+        )
     checkpoint = read_checkpoint(checkpoint_file) if checkpoint_file is not None else None
     since = read_checkpoint(since_file) if since_file is not None else None
     with reader(db, wait) as ledger:
@@ -358,6 +368,10 @@ def ledger_verify(
             logged, why = ledger.verify_log(log_dir)
             if why is not None:
                 report.ok, report.problem = False, why
+            elif keep:
+                from quota.store.session import append_checkpoint
+
+                append_checkpoint(log_dir, ledger.ledger_id, ledger.checkpoint())
     row = report.as_json()
     if log_dir is not None:
         row["checkpoints_checked"] = logged

@@ -122,11 +122,12 @@ def _acked(ledger: Any, request: dict[str, Any]) -> dict[str, Any] | None:
 def ack(ctx: Ctx) -> Response:
     from quota import notify
 
+    with ctx.portal.ledger() as ledger:  # a link that is none takes no lock
+        if notify.ack_link(ledger, ctx.params["secret"]) is None:
+            return ctx.page("error.html", 404, message="This link is not one of a deletion request.")
     with ctx.portal.ledger(write=True) as ledger:
         request = notify.ack_link(ledger, ctx.params["secret"])
-        if request is None:
-            return ctx.page("error.html", 404, message="This link is not one of a deletion request.")
-        if not _acked(ledger, request):
+        if request is not None and not _acked(ledger, request):
             notify.ack(ledger, request["notice_id"], request["entity"], ctx.form.get("by", ""), "link")
     return ctx.go(f"/ack/{ctx.params['secret']}")
 
@@ -455,6 +456,10 @@ def verify(ctx: Ctx) -> Response:
         with Session.open(config.db, wait=config.wait) as ledger:
             report = ledger.verify()
             checkpoint = ledger.checkpoint() if report.ok else None
+            if checkpoint is not None and (kept := os.environ.get("QUOTA_CHECKPOINTS")):
+                from quota.store.session import append_checkpoint
+
+                append_checkpoint(Path(kept), ledger.ledger_id, checkpoint)  # what quota alerts reads
         message = f"ok: {report.events:,} events" if report.ok else f"FAILED: {report.problem}"
         return jobs.Done(message, {"ok": report.ok, "events": report.events, "checkpoint": checkpoint,
                                    "problem": report.problem})  # fmt: skip
