@@ -30,7 +30,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from quota import exemptions, notices, outbox, recovery, registry, requests, usage
+from quota import exemptions, notices, outbox, recovery, registry, requests, settingsfile, usage
 from quota.errors import UsageError
 from quota.store.session import Session, read_checkpoint_log
 from quota.times import iso, parse_iso, utc_naive
@@ -58,12 +58,7 @@ class Settings:
         values = dict(shipped["default"]) | dict(shipped.get("profile", {}).get(profile, {}))
         path = path or (Path(p) if (p := os.environ.get("QUOTA_ALERT_SETTINGS")) else None)
         if path is not None:
-            try:
-                own = tomllib.loads(path.read_text())
-            except OSError as e:
-                raise UsageError(f"cannot read the alert settings {path} ({e.strerror})") from None
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-                raise UsageError(f"the alert settings {path} are not TOML: {e}") from None
+            own = settingsfile.read(path, "the alert settings")
             values |= dict(own.get("default", {})) | dict(own.get("profile", {}).get(profile, {}))
         known = {f.name for f in fields(cls)}
         if unknown := sorted(set(values) - known):

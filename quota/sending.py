@@ -21,7 +21,6 @@ import json
 import os
 import smtplib
 import ssl
-import tomllib
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
+from quota import settingsfile
 from quota.errors import UsageError
 
 Mark = Callable[[], Callable[[], None]]
@@ -84,12 +84,7 @@ class Settings:
         doc: dict[str, Any] = {}
         path = path or (Path(p) if (p := env.get("QUOTA_NOTIFY_CONFIG")) else None)
         if path is not None:
-            try:
-                doc = tomllib.loads(path.read_text())
-            except OSError as e:
-                raise UsageError(f"cannot read the notification settings {path} ({e.strerror})") from None
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-                raise UsageError(f"the notification settings {path} are not TOML: {e}") from None
+            doc = settingsfile.read(path, "the notification settings")
         m = dict(doc.get("mail", {}))
 
         def secret(table: dict[str, Any], key: str, env_name: str | None = None) -> str | None:
