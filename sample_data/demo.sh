@@ -103,7 +103,12 @@ fi
 QUOTA_MAIL_DIR="$out/mail" QUOTA_MAIL_FROM="quota@data-team.example" QUOTA_PORTAL_URL="https://quota.example.org" \
   $QUOTA notify run
 echo "== the deletion request:"
-sed -n '/^Subject:/p; /^X says/,/^Recipient:/p' "$out"/mail/*.eml
+python3 - "$out"/mail/*.eml <<'PY'
+import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+print("   To:", m["To"], "\n   Subject:", " ".join(str(m["Subject"]).split()))
+print("  ", m.get_payload(decode=True).decode().split("\n\n")[0])
+PY
 $QUOTA notice upload-file --kind post -o "$out/upload-posts.txt"
 $QUOTA sql "SELECT entity, kind, count(*) AS ids FROM delivered_ids GROUP BY ALL ORDER BY ALL"
 $QUOTA report -o "$out/report.html"
