@@ -111,15 +111,16 @@ def alerts(
     now = utc_naive(at)
     found: list[Alert] = []
     rows = usage.usage(ledger, None, at, None)
+    every = notices.open_notices(ledger, at, everything=True)  # read once: three kinds look at them
     found += _caps(rows, s)
-    found += _notices(ledger, at, now, s)
+    found += _notices(every, at, now, s)
     found += _exemptions(ledger, now, s)
     found += _permissions(ledger, rows, now, s)
     found += _reservations(ledger, now, s)
     found += _requests(ledger, now, s)
     found += _checkpoints(ledger, now, checkpoints, s)
     found += _compliance(ledger, now, s)
-    found += _notify_failed(ledger, at, now)
+    found += _notify_failed(ledger, every, at)
     return found
 
 
@@ -143,9 +144,9 @@ def _caps(rows: list[dict[str, Any]], s: Settings) -> list[Alert]:
     return out
 
 
-def _notices(ledger: Session, at: datetime, now: datetime, s: Settings) -> list[Alert]:
-    out = _unacknowledged(ledger, at, now)
-    for n in notices.open_notices(ledger, at):
+def _notices(every: list[dict[str, Any]], at: datetime, now: datetime, s: Settings) -> list[Alert]:
+    out = _unacknowledged(every, now)
+    for n in notices.untold(every):
         untold = [e for e in n["entities"] if e["told_at"] is None]
         left = n["deadline"] - now
         if n["overdue"]:
@@ -166,10 +167,10 @@ def _notices(ledger: Session, at: datetime, now: datetime, s: Settings) -> list[
     return out
 
 
-def _unacknowledged(ledger: Session, at: datetime, now: datetime) -> list[Alert]:
+def _unacknowledged(every: list[dict[str, Any]], now: datetime) -> list[Alert]:
     """Recipients told of a notice that have not confirmed the deletion by its deadline."""
     out = []
-    for n in notices.open_notices(ledger, at, everything=True):
+    for n in every:
         if n["void"] or now <= n["deadline"]:
             continue
         waiting = [e["entity"] for e in n["entities"] if e["told_at"] is not None and e["acked_at"] is None]
@@ -299,7 +300,7 @@ def _compliance(ledger: Session, now: datetime, s: Settings) -> list[Alert]:
     )]  # fmt: skip
 
 
-def _notify_failed(ledger: Session, at: datetime, now: datetime) -> list[Alert]:
+def _notify_failed(ledger: Session, every: list[dict[str, Any]], at: datetime) -> list[Alert]:
     out = []
     for m in outbox.failed(ledger, at):
         state = m.state(at)
@@ -310,7 +311,7 @@ def _notify_failed(ledger: Session, at: datetime, now: datetime) -> list[Alert]:
             None, {"topic": m.topic, "recipient": m.recipient, "failures": len(m.failures)},
         ))  # fmt: skip
     contacts = {r["entity"] for r in ledger.query("entity_contacts_all")}
-    for n in notices.open_notices(ledger, at):
+    for n in notices.untold(every):
         people = {r["entity"] for r in ledger.query("notice_person_contacts", [n["notice_id"]])}
         for e in n["entities"]:
             if e["told_at"] is None and e["entity"] not in contacts | people:

@@ -417,6 +417,12 @@ def open_notices(ledger: Session, at: datetime, everything: bool = False) -> lis
     return result
 
 
+def untold(every: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Of open_notices(..., everything=True), what open_notices gives without it: the notices
+    not voided with a recipient not yet told (for a caller that needs both, reading once)."""
+    return [n for n in every if not n["void"] and any(e["told_at"] is None for e in n["entities"])]
+
+
 def flat(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """open_notices as one row per notice and entity (a notice no entity received: one row)."""
     return [

@@ -39,6 +39,7 @@ from typing import Any
 from quota import accounts, notices, requests
 from quota.errors import UsageError
 from quota.outbox import INTERRUPTED_TWICE, Message, outbox
+from quota.report.page import readable
 from quota.sending import Mail, SendError, Settings, email, send_mail, send_webhook
 from quota.store.session import Session, append_checkpoint
 from quota.times import iso
@@ -87,13 +88,14 @@ def _link(portal: str, secret: str) -> str:
 
 def due(ledger: Session, now: datetime, settings: Settings, checkpoints: Path | None = None) -> list[Due]:
     """Every message that should be in the outbox now and is not yet."""
-    have = {(m.recipient, m.dedupe) for m in outbox(ledger)}
+    recorded = outbox(ledger)
+    have = {(m.recipient, m.dedupe) for m in recorded}
     wanted: list[Due] = []
     wanted += _deletion_requests(ledger, now, settings)
     wanted += _request_messages(ledger, now, settings)
     wanted += _alert_messages(ledger, now, settings, checkpoints)
     wanted += _checkpoint_messages(ledger, now, settings)
-    wanted += _digests(ledger, now, settings)
+    wanted += _digests(recorded, now)
     out, seen = [], set(have)
     for d in wanted:
         if (d.recipient, d.dedupe) not in seen:
@@ -144,7 +146,7 @@ def _deletion_requests(ledger: Session, now: datetime, settings: Settings) -> li
             ids = [r for r in rows if r["entity"] == entity]
             secret = secrets.token_urlsafe(24)
             dedupe = f"deletion:{n['notice_id']}:{entity}"
-            by = f"{n['deadline']:%Y-%m-%d %H:%M} UTC"
+            by = readable(n["deadline"])
             subject = f"Deletion request {n['notice_id']}: remove {len(ids):,} X IDs by {by}"
             lines = "\n".join(f"{r['kind']} {r['id']} ({r['action']}: {r['reason']})" for r in ids)
             text = (
@@ -258,9 +260,9 @@ def _checkpoint_messages(ledger: Session, now: datetime, settings: Settings) -> 
     return _with_webhooks(settings, msgs, "checkpoint", dedupe, subject, text, data)
 
 
-def _digests(ledger: Session, now: datetime, settings: Settings) -> list[Due]:
+def _digests(recorded: list[Message], now: datetime) -> list[Due]:
     held: dict[str, list[Message]] = {}
-    for m in outbox(ledger):
+    for m in recorded:
         if m.held and m.state(now) == "held":
             held.setdefault(m.recipient, []).append(m)
     out = []

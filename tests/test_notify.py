@@ -355,3 +355,24 @@ def test_an_interrupted_attempt_is_sent_once_more_and_never_a_third_time(
     assert [(a["subject"], a["level"]) for a in found] == [(second, "in-doubt")]
     run_notify()
     assert {p.stem for p in (world / "mail").glob("*.eml")} == sent  # never a third time
+    # verify holds the rule by itself: a third attempt written past notify run is caught, as is a
+    # delivered message sent again.
+    assert json.loads(ok("ledger", "verify", "--json"))["ok"]
+    with Session.open(None, write=True) as ledger:
+        ledger.append("notify_attempt", {"message_id": second, "attempt": 4})
+    report = json.loads(quota("ledger", "verify", "--json").stdout)
+    assert not report["ok"] and f"sends {second} a third time after two interrupted attempts" in report["problem"]
+
+
+def test_verify_catches_a_delivered_message_sent_again(world: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from quota.store.session import Session
+
+    monkeypatch.setenv("QUOTA_MAIL_DIR", str(world / "mail"))
+    monkeypatch.setenv("QUOTA_MAIL_FROM", "quota@data-team.example")
+    run_notify()
+    assert json.loads(ok("ledger", "verify", "--json"))["ok"]
+    first = outbox()[0]["message_id"]
+    with Session.open(None, write=True) as ledger:
+        ledger.append("notify_attempt", {"message_id": first, "attempt": 2})
+    report = json.loads(quota("ledger", "verify", "--json").stdout)
+    assert not report["ok"] and f"sends {first} again after it was delivered" in report["problem"]

@@ -4,45 +4,22 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Any, TextIO
+from typing import TextIO
+
+from quota.progress import ByteCount
 
 
-class ByteProgress:
+class ByteProgress(ByteCount):
     """Shows bytes done over all inputs; inside an input read by DuckDB it asks the query."""
 
     def __init__(self, total_bytes: int, stream: TextIO | None = None, drawing: bool = True) -> None:
-        self.total = max(total_bytes, 1)
+        super().__init__(total_bytes)
         self.stream = stream or sys.stderr
-        self.done = 0
         self.shown = 0.0  # what the bar last showed: it never goes back
-        self.current: tuple[str, int, Any] | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         if drawing:
             self._thread.start()
-
-    def begin(self, name: str, size: int, con: Any = None) -> None:
-        self.current = (name, size, con)
-
-    def end(self) -> None:
-        if self.current:
-            self.done += self.current[1]
-        self.current = None
-
-    def _fraction(self) -> tuple[str, float]:
-        cur = self.current
-        within = 0.0
-        name = ""
-        if cur is not None:
-            name, size, con = cur
-            if con is not None:
-                try:
-                    pct = con.query_progress()
-                except Exception:
-                    pct = -1
-                if pct and pct > 0:
-                    within = size * min(pct, 100.0) / 100.0
-        return name, min((self.done + within) / self.total, 1.0)
 
     def _run(self) -> None:
         while not self._stop.wait(0.2):
@@ -50,7 +27,7 @@ class ByteProgress:
 
     def draw(self) -> None:
         """One frame of the bar."""
-        name, frac = self._fraction()
+        name, frac = self.where()
         # One input's queries each report from 0 %, and an input's share is its bytes:
         # the bar shows the most done so far.
         frac = self.shown = max(self.shown, frac)

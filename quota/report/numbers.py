@@ -91,8 +91,7 @@ def build(
         now_usage = manual.usage(ledger, p["person"], until)
         persons.append({**p, "used_24h": now_usage["used"], "limit": now_usage["limit"]})
     every_notice = notices.open_notices(ledger, now, everything=True)
-    # What open_notices(ledger, now) gives, without reading the notices twice.
-    open_notices = [n for n in every_notice if not n["void"] and any(e["told_at"] is None for e in n["entities"])]
+    open_notices = notices.untold(every_notice)
     # Entities told after the deadline, in the period: a late notification stays on the record.
     late = [
         {"notice_id": n["notice_id"], "deadline": n["deadline"], "entity": e["entity"], "told_at": e["told_at"]}

@@ -132,7 +132,7 @@ def _verify(store: Store, ledger_id: str, profile: str, full: bool, scope: Scope
         return VerifyReport(False, ledger_id, count, head, missing, 0)
     checks = [
         check_delivery_times, check_profiles, check_windows, check_exemptions, check_requests, check_objects,
-        check_accounts,
+        check_accounts, check_outbox,
     ]  # fmt: skip
     if full:
         checks = [compare_state, check_lineage, *checks, check_notices, check_withheld]
@@ -600,4 +600,40 @@ def check_accounts(store: Store, profile: str, scope: Scope = ALL) -> Problem | 
                 return int(
                     seq
                 ), f"event {seq}: the account {who} decided request {body.get('request_id')}, which it asked for"
+    return None
+
+
+def check_outbox(store: Store, profile: str, scope: Scope = ALL) -> Problem | None:
+    """The outbox's rule of sending, from its rows alone: every attempt and result names a
+    recorded message; a result follows its attempt's mark (a digest's result, attempt 0, stands
+    for the message it carried); nothing is attempted again once delivered, nor while two earlier
+    attempts stand interrupted (a message goes out at most twice)."""
+    if scope.after and not _newer(store, scope, "notification_attempts"):
+        return None
+    messages = {str(m) for (m,) in store.rows("SELECT message_id FROM notifications")[1]}
+    marked: dict[str, set[int]] = {}
+    open_: dict[str, set[int]] = {}
+    delivered: set[str] = set()
+    stopped: set[str] = set()
+    for seq, message, attempt, phase, ok in sorted(
+        store.rows("SELECT seq, message_id, attempt, phase, ok FROM notification_attempts")[1]
+    ):
+        m, n = str(message), int(attempt)
+        if m not in messages:
+            return int(seq), f"event {seq} tries to send {m}, a message the outbox never recorded"
+        if phase == "sending":
+            if m in delivered:
+                return int(seq), f"event {seq} sends {m} again after it was delivered"
+            if m in stopped:
+                return int(seq), f"event {seq} sends {m} a third time after two interrupted attempts"
+            marked.setdefault(m, set()).add(n)
+            open_.setdefault(m, set()).add(n)
+            if len(open_[m]) >= 2:  # two attempts may both have gone out: never again
+                stopped.add(m)
+            continue
+        if n != 0 and n not in marked.get(m, set()):
+            return int(seq), f"event {seq} records a result of attempt {n} of {m}, which was never marked as sent"
+        open_.get(m, set()).discard(n)
+        if ok:
+            delivered.add(m)
     return None

@@ -12,7 +12,7 @@ import ipaddress
 import logging
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ class Portal:
     config: PortalConfig
     state: PortalState
     env: Environment
-    secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    secret: str  # shared by every server process (_shared_secret)
 
     def ledger(self, write: bool = False) -> Any:
         return Session.open(self.config.db, write=write, wait=self.config.wait)

@@ -18,42 +18,24 @@ from typing import Any
 
 from quota.accounts import acting_as
 from quota.errors import QuotaError
+from quota.progress import ByteCount
 from quota.recovery import process_alive
 from quota.web.config import PortalConfig
 from quota.web.state import PortalState
 
 
-class JobProgress:
-    """The Progress of quota.stripping, kept in the job's row: bytes done over all inputs (inside an
-    input DuckDB reads, the query's own progress)."""
+class JobProgress(ByteCount):
+    """The Progress of quota.stripping, kept in the job's row every half second."""
 
     def __init__(self, state: PortalState, job_id: str) -> None:
+        super().__init__()
         self.state, self.job_id = state, job_id
-        self.total = 1
-        self.done = 0
-        self.current: tuple[int, Any] | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
-    def begin(self, name: str, size: int, con: Any = None) -> None:
-        self.current = (size, con)
-
-    def end(self) -> None:
-        if self.current:
-            self.done += self.current[0]
-        self.current = None
-
     def fraction(self) -> float:
-        within = 0.0
-        if (cur := self.current) is not None and cur[1] is not None:
-            try:
-                pct = float(cur[1].query_progress())
-            except Exception:  # the query ended under us: the next begin() says where we are
-                pct = -1.0
-            if pct > 0:
-                within = cur[0] * min(pct, 100.0) / 100.0
-        return min((self.done + within) / max(self.total, 1), 0.99)
+        return min(self.where()[1], 0.99)  # done is the job's end, not its last byte
 
     def _run(self) -> None:
         shown = 0.0

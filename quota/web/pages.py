@@ -20,6 +20,7 @@ from quota import accounts, datasets, notices, received, registry, requests, usa
 from quota.choosing import Filters
 from quota.errors import UsageError
 from quota.ids import id_problem
+from quota.report.page import readable
 from quota.times import parse_iso
 from quota.web import auth, jobs
 from quota.web.rules import RESEARCHER
@@ -38,7 +39,7 @@ def when(t: Any) -> str:
         t = parse_iso(t)
     elif isinstance(t, int | float):  # the portal's own times: seconds since the epoch
         t = datetime.fromtimestamp(t, UTC)
-    return f"{t:%Y-%m-%d %H:%M} UTC" if isinstance(t, datetime) else str(t)
+    return readable(t) if isinstance(t, datetime) else str(t)
 
 
 class NotFound(UsageError):
