@@ -129,6 +129,34 @@ def build(path: Path, exports: int, per_export: int) -> None:
     base.injected_clock = None
 
 
+def build_pg(url: str, source: Path, per_export: int) -> float:
+    """The same ledger in a PostgreSQL schema, in bulk: the events copied from the DuckDB file
+    (one chain, one ledger id), the state tables rebuilt by the server's replay queries, the
+    lineage generated on the server as `build` made it. Unlike `ledger copy`, nothing is
+    verified here (the benchmark times that). Returns the seconds it took."""
+    from quota.store import Rows, open_store
+    from quota.store.chain import STATE_TABLES
+    from quota.store.copy import _schemas
+
+    t = time.perf_counter()
+    with open_store(str(source), False, 60, False, print) as duck, open_store(url, True, 60, True, print) as pg:
+        ledger_id = duck.ledger_id()
+        created = duck.rows("SELECT created_at FROM ledger_meta")[1][0][0]
+        exports = int(duck.rows("SELECT count(*) FROM reservations")[1][0][0])
+        with pg.transaction():
+            pg.migrate(ledger_id=ledger_id, created_at=created)
+            for batch in duck.batches("SELECT * FROM events ORDER BY seq", _schemas()["events"]):
+                pg.load(Rows("events", batch))
+            for table in STATE_TABLES:
+                pg.execute(f"INSERT INTO {table} {pg.sql(table)}")
+            pg.execute(
+                f"INSERT INTO lineage SELECT 'b' || (i / {per_export}), 1, 1500000000000000000 + i "
+                f"FROM generate_series(0, {exports * per_export - 1}::bigint) i"
+            )
+        pg.analyze()
+    return time.perf_counter() - t
+
+
 PEAK_RSS: dict[str, int] = {}  # the last run's peak RSS in bytes, by command word
 
 

@@ -13,8 +13,8 @@ import json
 import os
 import secrets
 import socket
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -303,6 +303,22 @@ class LedgerAt:
     def open(self, write: bool = False) -> AbstractContextManager[Session]:
         return Session.open(self.db, write=write, wait=self.wait, say=self.say)
 
+    @contextmanager
+    def holding(self, entity: str) -> Iterator[Session]:
+        """A writer of exports to `entity` alone: it holds the lock of the holder whose cap they
+        count toward, and writers of other holders check and record side by side with it
+        (PostgreSQL; a DuckDB file has one writer). Links, which make holders, are written by
+        writers that hold the whole ledger, so the holder found here stays that holder."""
+        with Session.open(self.db, write=True, wait=self.wait, say=self.say, shared=True) as ledger:
+            ledger.lock_holder(registry.holder_of(ledger, entity), self.wait)
+            yield ledger
+
+    def writer(self, plan: ExportPlan) -> AbstractContextManager[Session]:
+        """The writer an export's check and record need: its holder's, unless an exemption is
+        drawn down (an exemption's quantities are shared by the entities of its peer reviews,
+        which may be other holders: then the whole ledger)."""
+        return self.open(write=True) if plan.exemption is not None else self.holding(plan.entity)
+
 
 @dataclass
 class Batch:
@@ -390,7 +406,7 @@ def deliver(plan: ExportPlan, ledger_at: LedgerAt, batch: Batch, at: datetime | 
     if isinstance(reserved, ExportResult):  # a dry run's answer, or what another run recorded
         return reserved
     written = write(plan, ledger_at, batch, reserved)
-    with ledger_at.open(write=True) as ledger:
+    with ledger_at.writer(plan) as ledger:
         commit(ledger, plan, batch, reserved, written)
         publish(ledger, plan, batch, reserved)
     reserved.result.files = written.files
@@ -402,9 +418,10 @@ def reserve(plan: ExportPlan, ledger_at: LedgerAt, batch: Batch, at: datetime | 
     IDs, under the write lock. A dry run stops at the check and gets its result."""
     withheld, selection, entity, person = batch.withheld, plan.selection, plan.entity, plan.person
     wanted = (batch.counts["post"], batch.counts["user"])
-    with ledger_at.open(write=True) as ledger:
+    with ledger_at.writer(plan) as ledger, ledger.appending():
         if plan.export_id is not None and (row := recovery.existing(ledger, plan.export_id)) is not None:
-            # Another run recorded the key while this one stripped: the same comparison.
+            # Another run recorded the key while this one stripped (to this holder or another,
+            # whose writer appended before this one): the same comparison.
             given = [(Path(r.path).name, r.sha256) for r in batch.stripped.inputs]
             _same_request(ledger, row, entity, person, plan.outdir, given)
             return _replayed(ledger, row, entity, plan.outdir)

@@ -304,6 +304,15 @@ def _query_from_stdin() -> str:
     default=None,
     help="Check that the ledger extends this checkpoint, then verify only what came after it.",
 )
+@click.option(
+    "--checkpoints",
+    "log_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    envvar="QUOTA_CHECKPOINTS",
+    help="Without --from-checkpoint: start from the last checkpoint a verify kept in this directory "
+    "(ledger verify --keep; default $QUOTA_CHECKPOINTS).",
+)
 @ledger_options
 @click.option("--json", "as_json", is_flag=True, help="Print a summary of what was written as JSON.")
 def report_cmd(
@@ -312,6 +321,7 @@ def report_cmd(
     until: str | None,
     fmt: str,
     checkpoint_file: Path | None,
+    log_dir: Path | None,
     db: str | None,
     wait: float,
     as_json: bool,
@@ -319,18 +329,20 @@ def report_cmd(
     """One self-contained report for compliance staff: usage over time, headroom, exemptions,
     manual exports, deletion notices, and whether the ledger verifies.
 
-    With --from-checkpoint (a file of quota ledger checkpoint, kept since a full verify), the
-    report re-hashes only the events after it, as ledger verify --since does: the report says so.
+    With --from-checkpoint (a file of quota ledger checkpoint, kept since a full verify), or the
+    last checkpoint `ledger verify --keep` kept in --checkpoints, the report re-checks only the
+    events after it and the rows they made, as ledger verify --since does: the report says so.
 
     \b
     Examples:
       quota report -o report.html
       quota report -o report.json --format json --since 2026-01-01
       quota report -o report.html --from-checkpoint checkpoint-2026-11.txt
+      quota report -o report.html --checkpoints /mnt/compliance/checkpoints
     """
 
     from quota import report
-    from quota.store.session import read_checkpoint
+    from quota.store.session import read_checkpoint, read_verified
 
     end = parse_time(until, "--until") if until else None
     start = parse_time(since, "--since") if since else None
@@ -338,6 +350,8 @@ def report_cmd(
         raise click.UsageError("--since must be before --until")
     checkpoint = read_checkpoint(checkpoint_file) if checkpoint_file is not None else None
     with reader(db, wait) as ledger:
+        if checkpoint is None and log_dir is not None:
+            checkpoint = read_verified(log_dir, ledger.ledger_id)
         doc = report.write(ledger, out, fmt, start, end, checkpoint)
     if as_json:
         click.echo(to_json({"path": str(out), "format": fmt, "verified": doc["ledger"]["verified"],

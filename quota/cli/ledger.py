@@ -322,7 +322,8 @@ def ledger_import(csv_file: Path, breach: bool, reason: str | None, db: str | No
 )
 @click.option(
     "--keep", is_flag=True,
-    help="When it verifies, append its checkpoint to the log of --checkpoints (quota alerts reads the newest).",
+    help="When it verifies, append its checkpoint to the log of --checkpoints (quota alerts reads the newest) "
+    "and keep it as the last verified one (quota report starts from it).",
 )  # fmt: skip
 @ledger_options
 @format_options
@@ -369,9 +370,9 @@ def ledger_verify(
             if why is not None:
                 report.ok, report.problem = False, why
             elif keep:
-                from quota.store.session import append_checkpoint
+                from quota.store.session import keep_verified
 
-                append_checkpoint(log_dir, ledger.ledger_id, ledger.checkpoint())
+                keep_verified(log_dir, ledger.ledger_id, ledger.checkpoint())
     row = report.as_json()
     if log_dir is not None:
         row["checkpoints_checked"] = logged

@@ -21,7 +21,8 @@ from quota.times import iso, parse_iso, utc_naive
 
 DEFAULT_SPAN = timedelta(days=90)
 # What the report checks, said exactly: its numbers are read from the state tables, so each
-# of those is rebuilt from the events and compared (a checkpoint vouches for events only).
+# of those is rebuilt from the events and compared (after a verified checkpoint, the rows made
+# since: the verify that kept it compared the rest).
 CHECKED = (
     "the hash chain of every event; every state table rebuilt from the events and compared row for row "
     "(the numbers below are read from them); every 30-day and 24-hour window, exemption drawdown, request "
@@ -48,11 +49,12 @@ def build(
     checked = CHECKED
     if verdict.since is not None:
         checked = (
-            f"that the ledger extends the checkpoint given (event {verdict.since}); the hash chain, windows, "
-            "exemption drawdowns, requests and deletion notices of the events after it (what came before, the "
-            "checkpoint vouches for); every state table rebuilt from all the events and compared row for row (the "
-            "numbers below are read from them). Not re-checked here: the stored ID sets against their hashes "
-            "(quota ledger verify re-hashes them)"
+            f"that the ledger extends the checkpoint (event {verdict.since}) of a verify kept before; the hash "
+            "chain, windows, exemption drawdowns, requests and deletion notices of the events after it, and the "
+            "state rows those events made, rebuilt from them and compared row for row (the numbers below are read "
+            "from the state tables). Taken as that verify found them: the events up to the checkpoint and the "
+            "rows they made. Not re-checked here: the stored ID sets against their hashes (quota ledger verify "
+            "re-hashes them)"
         )
 
     rows = usage.usage(ledger, None, until, None)

@@ -56,15 +56,17 @@ def resolve(db: str | Path | None) -> str | Path:
 
 @contextmanager
 def open_store(
-    db: str | Path | None, write: bool, wait: float, create: bool, say: Callable[[str], None]
+    db: str | Path | None, write: bool, wait: float, create: bool, say: Callable[[str], None], shared: bool = False
 ) -> Iterator[Store]:
+    """`shared`: a writer of one holder's exports, which shares the ledger with others like it
+    where the backend can (PostgreSQL; a DuckDB file has one writer at a time)."""
     target = resolve(db)
     if isinstance(target, str):
         try:
             from quota.store.postgres import open_postgres
         except ImportError:
             raise LedgerError("a PostgreSQL ledger needs the psycopg driver: pip install 'quota[postgres]'") from None
-        with open_postgres(target, write, wait, create, say) as store:
+        with open_postgres(target, write, wait, create, say, shared) as store:
             yield store
     else:
         from quota.store.duckdb import open_duckdb

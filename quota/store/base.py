@@ -74,6 +74,9 @@ class Store(ABC):
         self.where = where  # how messages name this ledger: a path, or host and database
         self.writable = writable
         self.views_made: list[str] = []
+        # Sessions that see exactly this one's snapshot, for checks run side by side (see
+        # `side_by_side`); none outside that block.
+        self.helpers: list[Store] = []
 
     # -------------------------------------------------------------- reading
 
@@ -177,6 +180,14 @@ class Store(ABC):
         block lasts (a backend may compute them first and hold them meanwhile)."""
         yield self.sql("lineage_digests")
 
+    @contextmanager
+    def side_by_side(self, n: int) -> Iterator[list[Store]]:
+        """Up to `n` more sessions of this ledger that see exactly what this one sees, kept in
+        `helpers` while the block lasts: the checks of a verify then run on several cores. None
+        where the backend runs each statement on every core already (DuckDB), or where no other
+        session can see what this one sees (a transaction that wrote and has not committed)."""
+        yield []
+
     def digests_ahead(self) -> AbstractContextManager[None]:
         """A block in which `stored_digests` may be computed ahead, beside the other checks
         (a backend whose digests cost most of a verify uses the cores the others leave idle)."""
@@ -197,6 +208,25 @@ class Store(ABC):
     @abstractmethod
     def transaction(self) -> AbstractContextManager[None]:
         """All or nothing: a block that raises leaves no trace."""
+
+    def lock_append(self) -> None:
+        """Hold the chain's end until this transaction ends: writers that share the ledger (see
+        `lock_holder`) append one at a time. A backend with one writer at a time needs nothing."""
+        return None
+
+    def lock_holder(self, holder: str, wait: float) -> None:
+        """Hold one cap's holder for this session, where writers share the ledger (exports to
+        different holders then check and record side by side). A backend whose writers hold
+        the whole ledger holds every holder already."""
+        return None
+
+    @contextmanager
+    def appending(self) -> Iterator[None]:
+        """One transaction holding the chain's end from its first statement: a check, the time
+        it is made at, and the events it leads to, with no other writer's event between them."""
+        with self.transaction():
+            self.lock_append()
+            yield
 
     @abstractmethod
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
@@ -227,6 +257,7 @@ class Store(ABC):
             raise LedgerError("the ledger is open read-only")
         done: list[tuple[int, str]] = []
         with self.transaction():
+            self.lock_append()
             if at is None:
                 at = self.write_time()
             elif (last := self.last_recorded()) is not None and at < last:

@@ -19,7 +19,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -78,6 +80,10 @@ class Target:
             return psycopg.connect(self.conninfo, autocommit=True, connect_timeout=10, **options)
         except psycopg.Error as e:
             raise LedgerError(f"cannot connect to the ledger {self.where}: {self.scrub(first_line(e))}") from None
+
+
+def register_loaders(conn: psycopg.Connection[Any]) -> None:
+    conn.adapters.register_loader("numeric", _IntLoader)
 
 
 class _IntLoader(Loader):
@@ -174,7 +180,10 @@ class PgStore(Store):
         self.target = target
         self.conn = conn
         self.say = say
-        self._in_txn = False
+        self._in_txn = False  # a reader's session: one REPEATABLE READ transaction
+        self.shared = False  # a writer that shares the ledger with others (open_postgres)
+        self.exported: str | None = None  # its snapshot, once shared (quota.store.postgres_scan)
+        self._ahead: Future[pa.Table | None] | None = None
         self.views_shared = False
         self._actor: str | None = None
         self._reader: str | None = None
@@ -247,11 +256,68 @@ class PgStore(Store):
         # verify's queries end in ORDER BY ... LIMIT 1: the planner then prefers nested loops
         # that would find a first bad row quickly, and takes hours on an honest ledger with
         # none. Off for these checks, joins are hashed.
+        # Hashing the rows compared in memory: at 4 MB a million of them spill to disk.
         self.execute("SET enable_nestloop = off")
+        self.execute("SET work_mem = '64MB'")
         try:
             yield
         finally:
             self.execute("RESET enable_nestloop")
+            self.execute("RESET work_mem")
+
+    def lock_append(self) -> None:
+        if self.shared:  # an exclusive writer is the only one
+            self.execute("SELECT pg_advisory_xact_lock(hashtextextended('quota-append:' || current_schema(), 0))")
+
+    def lock_holder(self, holder: str, wait: float) -> None:
+        if self.shared:
+            _lock(self, wait, self.say, holder=holder)
+
+    @contextmanager
+    def side_by_side(self, n: int) -> Iterator[list[Store]]:
+        from quota.store.postgres_scan import siblings
+
+        with siblings(self, n) as found:
+            self.helpers = list(found)
+            try:
+                yield self.helpers
+            finally:
+                self.helpers = []
+
+    @contextmanager
+    def digests_ahead(self) -> Iterator[None]:
+        # Streamed by sessions of the same snapshot while this one runs the other checks; a
+        # writer's (ledger copy's, before it commits) are hashed by the server's exact query.
+        from quota.store.postgres_scan import streamed_digests
+
+        if not self._in_txn:
+            yield
+            return
+        stop = threading.Event()
+        with ThreadPoolExecutor(1) as pool:
+            self._ahead = pool.submit(streamed_digests, self, stop)
+            try:
+                yield
+            finally:
+                stop.set()  # a verify that stopped early does not wait for the rest
+                self._ahead = None
+
+    @contextmanager
+    def stored_digests(self) -> Iterator[str]:
+        from quota.store.postgres_scan import settled
+
+        computed = self._ahead.result() if self._ahead is not None else None
+        final = settled(self, computed) if computed is not None else None
+        if final is None:
+            yield self.sql("lineage_digests")
+            return
+        self.execute("CREATE TEMP TABLE quota_stored_digests (export_id VARCHAR, n SMALLINT, digest VARCHAR)")
+        try:
+            self.load(Rows("quota_stored_digests", final))
+            yield "SELECT export_id, n, digest FROM quota_stored_digests"
+        finally:
+            with suppress(psycopg.Error):  # a failed statement ended the transaction, and the table with it
+                self.execute("DROP TABLE IF EXISTS quota_stored_digests")
 
     def analyze(self) -> None:
         from quota.store.chain import STATE_TABLES
@@ -654,28 +720,43 @@ def statement_problem(query: str) -> str | None:
     return None
 
 
-def _lock(store: PgStore, wait: float, say: Callable[[str], None]) -> None:
-    key = "SELECT hashtextextended('quota-ledger:' || current_schema(), 0)"
-    if store.rows(f"SELECT pg_try_advisory_lock(({key}))")[1][0][0]:
+def _lock(
+    store: PgStore, wait: float, say: Callable[[str], None], shared: bool = False, holder: str | None = None
+) -> None:
+    """The ledger's writer lock: exclusive, or `shared` by writers that each hold a holder of
+    their own (`holder`: the lock of that one holder, taken under the shared one)."""
+    if holder is None:
+        key, what = "hashtextextended('quota-ledger:' || current_schema(), 0)", "the ledger lock"
+    else:
+        key, what = "hashtextextended('quota-holder:' || current_schema() || ':' || ?, 0)", f"the lock of {holder}"
+    params = [] if holder is None else [holder]
+    mode = "_shared" if shared else ""
+    if store.rows(f"SELECT pg_try_advisory_lock{mode}({key})", params)[1][0][0]:
         return
-    say(f"waiting for the ledger lock on {store.where} (another quota process is writing; giving up after {wait:g} s)")
+    say(f"waiting for {what} on {store.where} (another quota process is writing; giving up after {wait:g} s)")
     try:
         store.execute(f"SET lock_timeout = '{max(1, int(wait * 1000))}ms'")
-        store.execute(f"SELECT pg_advisory_lock(({key}))")
+        store.execute(f"SELECT pg_advisory_lock{mode}({key})", params)
     except psycopg.errors.LockNotAvailable:
         raise LedgerError(
-            f"gave up after {wait:g} s waiting for the ledger lock on {store.where}: another quota process is still writing"
+            f"gave up after {wait:g} s waiting for {what} on {store.where}: another quota process is still writing"
         ) from None
     store.execute("SET lock_timeout = 0")
 
 
 @contextmanager
-def open_postgres(url: str, write: bool, wait: float, create: bool, say: Callable[[str], None]) -> Iterator[PgStore]:
+def open_postgres(
+    url: str, write: bool, wait: float, create: bool, say: Callable[[str], None], shared: bool = False
+) -> Iterator[PgStore]:
+    """`shared` (a writer of one holder's exports): the writer lock shared with other such
+    writers, each of which takes its holder's lock (`lock_holder`) and appends one at a time
+    (`lock_append`); any other writer waits for all of them, and they for it."""
     target = Target(url)
     conn = target.connect(application_name="quota", cursor_factory=psycopg.RawCursor)
     store = PgStore(target, conn, write or create, say)
+    store.shared = shared and write and not create
     try:
-        conn.adapters.register_loader("numeric", _IntLoader)
+        register_loaders(conn)
         store.execute("SET TIME ZONE 'UTC'")
         # JIT compiles a plan when its cost looks high, which verify's (with nested loops off)
         # always does: 0.6 s of compiling for a query that runs in milliseconds.
@@ -689,7 +770,7 @@ def open_postgres(url: str, write: bool, wait: float, create: bool, say: Callabl
                 f"there is no ledger at {target.where}: create it with quota init{flag(' (or pass --db)', '')}"
             )
         if write or create:
-            _lock(store, wait, say)
+            _lock(store, wait, say, shared=store.shared)
         else:
             store.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
             store._in_txn = True

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,6 +67,7 @@ class Session:
         self.store = store
         self.writable = store.writable
         self.applied: list[str] = []  # the migrations `quota init` applied
+        self.shared = False  # a writer of one holder's exports (see `open`)
 
     @property
     def path(self) -> str:
@@ -91,9 +92,14 @@ class Session:
         wait: float = 60.0,
         create: bool = False,
         say: Callable[[str], None] | None = None,
+        shared: bool = False,
     ) -> Iterator[Session]:
-        with open_store(db, write or create, wait, create, say or _stderr) as store:
+        """`shared` (with write): a writer of one holder's exports, which takes that holder's
+        lock (`lock_holder`) and shares the ledger with writers of other holders where the
+        backend allows (PostgreSQL); they append one at a time."""
+        with open_store(db, write or create, wait, create, say or _stderr, shared and write) as store:
             ledger = cls(store)
+            ledger.shared = shared and write
             where = store.where
             if create:
                 before = store.schema_version() if store.initialised() else 0
@@ -120,7 +126,9 @@ class Session:
             ledger._publish_views()  # `policy use` changes the views' numbers
 
     def _publish_views(self) -> None:
-        if not (self.writable and self.store.keeps_views):
+        # A shared writer records exports only, which change no view; the exclusive writer that
+        # changed one (quota init, policy use) publishes it.
+        if not (self.writable and self.store.keeps_views) or self.shared:
             return
         try:
             statements = self.view_sql()
@@ -243,6 +251,15 @@ class Session:
         """Record several events in one transaction: all of them or none."""
         return self.store.append_many(events, loads, at)
 
+    def lock_holder(self, holder: str, wait: float) -> None:
+        """Hold `holder` (whose cap an export counts toward) until the session closes."""
+        self.store.lock_holder(holder, wait)
+
+    def appending(self) -> AbstractContextManager[None]:
+        """A block that holds the chain's end: the time read in it, the checks made in it and
+        the events it records follow every other writer's events and precede the next one's."""
+        return self.store.appending()
+
     # -------------------------------------------------------------- proving
 
     def verify(
@@ -357,6 +374,38 @@ def append_checkpoint(directory: Path, ledger_id: str, line: str) -> Path:
     finally:
         os.close(fd)
     return log
+
+
+def verified_file(directory: Path, ledger_id: str) -> Path:
+    """The checkpoint of the ledger's last successful full verify, beside its log."""
+    return directory / f"verified-{ledger_id}.txt"
+
+
+def keep_verified(directory: Path, ledger_id: str, line: str) -> Path:
+    """After a verify that passed: its checkpoint appended to the log, and kept as the last
+    verified one (replaced whole, never half-written), which `quota report` may start from."""
+    import os
+    import tempfile
+
+    log = append_checkpoint(directory, ledger_id, line)
+    target = verified_file(directory, ledger_id)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".verified-")
+        try:
+            os.write(fd, (line + "\n").encode("ascii"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except OSError as e:
+        raise UsageError(f"cannot write {target} ({e.strerror})") from None
+    return log
+
+
+def read_verified(directory: Path, ledger_id: str) -> str | None:
+    """The checkpoint `keep_verified` kept for the ledger in `directory`, if there is one."""
+    path = verified_file(directory, ledger_id)
+    return read_checkpoint(path) if path.exists() else None
 
 
 def read_checkpoint_log(directory: Path, ledger_id: str) -> tuple[Path, list[str]]:

@@ -17,10 +17,14 @@ import contextlib
 import hashlib
 import itertools
 import json
+import os
+import queue
 import weakref
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from quota.errors import LedgerError
 from quota.store import sqlfiles
@@ -29,6 +33,7 @@ from quota.store.chain import EVENT_KINDS, LINEAGE_KINDS, STATE_TABLES, genesis
 from quota.times import EARLIEST, LATEST, iso, parse_iso
 
 Problem = tuple[int, str]
+T = TypeVar("T")
 
 
 @dataclass
@@ -83,8 +88,8 @@ def verify(store: Store, profile: str, full: bool = True, scope: Scope = ALL, ta
     """`profile`: the one in force. full=False checks the chain and the rules but neither
     rebuilds every table nor re-hashes every stored ID: those two cost most of the time.
     `tables` (the report, whose numbers are read from the state tables): full=False, but every
-    state table is rebuilt and compared, whole even after a checkpoint (a checkpoint vouches
-    for the events, not for the tables made from them).
+    state table is rebuilt and compared; after a checkpoint, the rows of the events after it
+    (the older rows, as the full verify that kept the checkpoint found them).
     `scope`: only what came after a checkpoint (see `extends`)."""
     try:
         ledger_id = store.ledger_id()
@@ -92,18 +97,74 @@ def verify(store: Store, profile: str, full: bool = True, scope: Scope = ALL, ta
         return VerifyReport(False, "", 0, "", str(e), 0)
     # A full verify reads every row (scanning() tunes the backend for that); after a
     # checkpoint, the few new rows are found through the indexes.
-    with store.scanning(ids=full) if not scope.after else contextlib.nullcontext():
-        with store.digests_ahead() if full and not scope.after else contextlib.nullcontext():
-            report = _verify(store, ledger_id, profile, full, scope, tables)
+    whole = not scope.after
+    with store.scanning(ids=full) if whole else contextlib.nullcontext():
+        with store.side_by_side(_HELPERS) if whole else contextlib.nullcontext(list[Store]()):
+            with store.digests_ahead() if full and whole else contextlib.nullcontext():
+                report = _verify(store, ledger_id, profile, full, scope, tables)
     report.since = scope.after if scope.head else None
     return report
 
 
+# Sessions beside the verifying one where the backend runs a statement on one core (PostgreSQL).
+_HELPERS = max(1, (os.cpu_count() or 2) - 1)
+# Below this many events, one statement checks the chain faster than several sessions.
+_CHAIN_PART = 50_000
+
+
+def side_by_side(store: Store, jobs: list[Callable[[Store], T]]) -> list[T]:
+    """Each job run with a session of its own (the store or one of its helpers, which see the
+    same snapshot), as many at a time as there are sessions; results in the jobs' order."""
+    sessions: queue.Queue[Store] = queue.Queue()
+    for s in [store, *store.helpers]:
+        sessions.put(s)
+    if not store.helpers:
+        return [job(store) for job in jobs]
+
+    def run(job: Callable[[Store], T]) -> T:
+        session = sessions.get()
+        try:
+            return job(session)
+        finally:
+            sessions.put(session)
+
+    with ThreadPoolExecutor(len(store.helpers) + 1) as pool:
+        return list(pool.map(run, jobs))
+
+
+def _broken_link(store: Store, ledger_id: str, scope: Scope) -> tuple[Any, ...] | None:
+    """The first event of the chain after the scope's start that fails verify_chain. With
+    helpers, in ranges side by side: each range starts from the stored hash of the event before
+    it, which the range before checks (so the first problem of all is the first range's)."""
+    sql = sqlfiles.queries(store.dialect)["verify_chain"]
+    clock_from = clock_rules_from(store)
+    start = scope.head or genesis(ledger_id)
+    head = store.head()[0]
+    parts = len(store.helpers) + 1
+    if parts == 1 or head - scope.after < 2 * _CHAIN_PART:
+        bad = store.rows(chain_query(sql, scope.after, clock_from), [start])[1]
+        return bad[0] if bad else None
+    step = -(-(head - scope.after) // parts)
+    bounds = [scope.after + k * step for k in range(parts)]
+    starts: list[str | None] = [start]
+    for b in bounds[1:]:
+        found = store.rows("SELECT hash FROM events WHERE seq = ?", [b])[1]
+        starts.append(found[0][0] if found else None)  # missing: the range reports the gap
+
+    def part(k: int) -> Callable[[Store], list[tuple[Any, ...]]]:
+        upto = bounds[k + 1] if k + 1 < parts else None
+        return lambda s: s.rows(chain_query(sql, bounds[k], clock_from, upto), [starts[k]])[1]
+
+    for bad in side_by_side(store, [part(k) for k in range(parts)]):
+        if bad:
+            return bad[0]
+    return None
+
+
 def _verify(store: Store, ledger_id: str, profile: str, full: bool, scope: Scope, tables: bool) -> VerifyReport:
-    sql = chain_query(sqlfiles.queries(store.dialect)["verify_chain"], scope.after, clock_rules_from(store))
-    bad = store.rows(sql, [scope.head or genesis(ledger_id)])[1]
-    if bad:
-        seq, kind, gap, linked, intact, known, recorded, before = bad[0]
+    found_bad = _broken_link(store, ledger_id, scope)
+    if found_bad is not None:
+        seq, kind, gap, linked, intact, known, recorded, before = found_bad
         if gap:
             before = store.rows("SELECT max(seq) FROM events WHERE seq > ? AND seq < ?", [scope.after, seq])[1][0][0]
             n = (scope.after if before is None else int(before)) + 1
@@ -137,19 +198,22 @@ def _verify(store: Store, ledger_id: str, profile: str, full: bool, scope: Scope
     if full:
         checks = [compare_state, check_lineage, *checks, check_notices, check_withheld]
     elif tables:
-        checks = [compare_tables, *checks, check_notices, check_withheld]
+        checks = [compare_state, *checks, check_notices, check_withheld]
     for check in checks:
         if found := check(store, profile, scope):
             return VerifyReport(False, ledger_id, count, head, found[1], found[0])
     return VerifyReport(True, ledger_id, count, head, breaches=store.query(store.sql("verify_breaches")))
 
 
-def chain_query(sql: str, after: int, clock_from: int = 0) -> str:
-    """verify_chain (`sql`, of either dialect) for the events after event `after`; its one
-    parameter is the hash event `after` has (the genesis hash for 0). `clock_from`: see
-    `clock_rules_from`."""
+def chain_query(sql: str, after: int, clock_from: int = 0, upto: int | None = None) -> str:
+    """verify_chain (`sql`, of either dialect) for the events after event `after` (up to event
+    `upto`, where the dialect's query takes a range); its one parameter is the hash event
+    `after` has (the genesis hash for 0). `clock_from`: see `clock_rules_from`."""
     kinds = ", ".join(f"'{k}'" for k in EVENT_KINDS)
-    return sqlfiles.fill(sql, kinds=kinds, after=after, clock_from=clock_from)
+    return sqlfiles.fill(sql, kinds=kinds, after=after, clock_from=clock_from, upto=_LAST if upto is None else upto)
+
+
+_LAST = 2**63 - 1
 
 
 CLOCK_MIGRATION = 13  # the migration from which deliveries are recorded at the ledger's clock
@@ -499,29 +563,30 @@ def check_lineage(store: Store, profile: str, scope: Scope = ALL) -> Problem | N
     return (int(seq), f"the {kind} IDs stored for export {export_id} differ from those its event {seq} recorded")
 
 
-def compare_tables(store: Store, profile: str, scope: Scope = ALL) -> Problem | None:
-    """compare_state of every row, whatever the scope."""
-    return compare_state(store, profile, ALL)
-
-
 def compare_state(store: Store, profile: str, scope: Scope = ALL) -> Problem | None:
     """Every state table equals its rebuild from the events (replay.sql), both ways, row for row.
     After a checkpoint: the rows of the events after it (each replay query ends in its WHERE
     clause, and every row keeps the seq of the event that made it)."""
-    for table in STATE_TABLES:
-        rebuilt, kept = store.sql(table), f"SELECT * FROM {table}"
-        if scope.after:
-            rebuilt, kept = f"{rebuilt} AND seq > {scope.after}", f"{kept} WHERE seq > {scope.after}"
-        columns = store.rows(f"SELECT * FROM {table} LIMIT 0")[0]
-        names = ", ".join(f"c{i}" for i in range(len(columns)))
-        sql = store.sql("verify_state_table", names=names, kept=kept, rebuilt=rebuilt)
-        rows = store.rows(sql)[1]
-        if rows:
+
+    def one(table: str) -> Callable[[Store], Problem | None]:
+        def compare(s: Store) -> Problem | None:
+            rebuilt, kept = s.sql(table), f"SELECT * FROM {table}"
+            if scope.after:
+                rebuilt, kept = f"{rebuilt} AND seq > {scope.after}", f"{kept} WHERE seq > {scope.after}"
+            columns = s.rows(f"SELECT * FROM {table} LIMIT 0")[0]
+            names = ", ".join(f"c{i}" for i in range(len(columns)))
+            rows = s.rows(s.sql("verify_state_table", names=names, kept=kept, rebuilt=rebuilt))[1]
+            if not rows:
+                return None
             side, *row = rows[0]
             what = "holds a row no event made" if side == "holds" else "lacks a row its events made"
             seq = row[columns.index("seq")]
             return (int(seq), f"table {table} {what}: ({', '.join(str(v) for v in row)})")
-    return None
+
+        return compare
+
+    # Side by side where the store has helpers; the first problem in the tables' order.
+    return next((p for p in side_by_side(store, [one(t) for t in STATE_TABLES]) if p is not None), None)
 
 
 # What an account of each role may record in the portal, stated here apart from the portal's own

@@ -458,9 +458,9 @@ def verify(ctx: Ctx) -> Response:
             report = ledger.verify()
             checkpoint = ledger.checkpoint() if report.ok else None
             if checkpoint is not None and (kept := os.environ.get("QUOTA_CHECKPOINTS")):
-                from quota.store.session import append_checkpoint
+                from quota.store.session import keep_verified
 
-                append_checkpoint(Path(kept), ledger.ledger_id, checkpoint)  # what quota alerts reads
+                keep_verified(Path(kept), ledger.ledger_id, checkpoint)  # what quota alerts and reports read
         message = f"ok: {report.events:,} events" if report.ok else f"FAILED: {report.problem}"
         return jobs.Done(message, {"ok": report.ok, "events": report.events, "checkpoint": checkpoint,
                                    "problem": report.problem})  # fmt: skip
