@@ -89,6 +89,40 @@ def test_processes_near_the_cap(tmp_path: Path, backend: Backend) -> None:
     assert report["ok"] and report["events"] == 2 * rounds + rounds * (1 + 3 * 3)
 
 
+def _exporter(db: str | Path, entity: str, out: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "quota", "export", str(PAGES), "--to", entity, "-o", str(out), "--db", str(db),
+         "--wait", "300", "-q"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_processes_to_entities_of_one_group_near_its_cap(tmp_path: Path, backend: Backend) -> None:
+    """Exporters to six different entities of one group share the group's cap: where only 3 x
+    118 Post IDs fit, exactly 3 pass, however their writers interleave (on the server, writers
+    of one holder take its lock, whichever entity they name). Exporters to other holders at the
+    same moment all pass, and the ledger verifies."""
+    db = backend.db
+    members, others = [f"unit{i}" for i in range(6)], ["solo0", "solo1"]
+    setup_entity(db, (*members, *others))
+    for e in members:
+        assert quota("entity", "link", e, "--part-of", "org", "--reason", "one organisation", "--db", db).exit_code == 0
+    at = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert import_rows(db, tmp_path, [(at, CAP - 400)], "unit0") == 0
+    everyone = [*members, *others]
+    procs = [_exporter(db, e, tmp_path / f"out-{e}") for e in everyone]
+    codes = dict(zip(everyone, (p.wait() for p in procs), strict=True))
+    errors = {e: p.stderr.read() for e, p in zip(everyone, procs, strict=True) if p.stderr}
+    assert sorted(codes[e] for e in members) == [0] * 3 + [3] * 3, errors
+    assert all(codes[e] == 0 for e in others), errors
+    rows = {r["group"] or r["entity"]: r for r in json.loads(quota("usage", "--json", "--db", db).stdout)}
+    assert rows["org"]["used"] == CAP - 400 + 3 * 118 <= CAP
+    report = json.loads(quota("ledger", "verify", "--json", "--db", db).stdout)
+    assert report["ok"], report
+
+
 EXPORTS = 50
 
 

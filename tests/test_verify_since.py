@@ -299,3 +299,102 @@ def test_outputs_are_regular_files_or_new_paths(world: Path) -> None:
     os.mkfifo(world / "logs" / f"checkpoints-{ledger_id}.log")  # no reader: a blocking open would wait
     r = quota("ledger", "checkpoint", "--to", world / "logs")
     assert r.exit_code == 2 and "cannot write the checkpoint log" in r.stderr, r.stderr
+
+
+def _verify_with(db: str, side_by_side: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[bool, str | None, int | None]:
+    """A full verify in this process: its checks split into many small ranges side by side (the
+    chain in ranges of 3 events, lineage in ranges of one block), or in one session with the
+    server's one exact query for every ID set."""
+    import contextlib
+
+    from quota.store import postgres_scan, verify
+    from quota.store.postgres import PgStore
+
+    with monkeypatch.context() as m:
+        if side_by_side:
+            m.setattr(verify, "_CHAIN_PART", 3)
+            m.setattr(postgres_scan, "_RANGE_BLOCKS", 1)
+        else:
+            m.setattr(verify, "_HELPERS", 0)
+            m.setattr(PgStore, "digests_ahead", lambda self: contextlib.nullcontext())
+        with Session.open(db) as ledger:
+            r = ledger.verify()
+    return r.ok, r.problem, r.bad_seq
+
+
+@pytest.mark.postgres_only
+def test_checks_side_by_side_find_what_one_session_finds(
+    world: Path, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chain checked in ranges (each from the stored hash before it), the state tables on
+    several sessions of one snapshot, and every ID set hashed in ranges of lineage's blocks (a
+    set split between two ranges hashed again whole): on an honest ledger and after each kind of
+    damage, the same verdict, problem and event as one session's exact queries."""
+    import random
+
+    rng = random.Random(7)
+    assert _verify_with(backend.db, True, monkeypatch) == _verify_with(backend.db, False, monkeypatch) == (
+        True, None, None,
+    )  # fmt: skip
+    last = backend.rows("SELECT max(seq) FROM events")[0][0]
+    blocks = backend.rows("SELECT pg_relation_size('lineage') / current_setting('block_size')::int")[0][0]
+    assert blocks > 1, "the lineage spans more than one block, so sets lie in more than one range"
+    sets = backend.rows("SELECT export_id, kind, min(id) FROM lineage GROUP BY 1, 2 ORDER BY 1, 2")
+    damage: list[tuple[list[str], list[str]]] = []
+    for seq in rng.sample(range(1, last + 1), 4):
+        damage.append(([f"UPDATE events SET body = body || ' ' WHERE seq = {seq}"],
+                       [f"UPDATE events SET body = substr(body, 1, length(body) - 1) WHERE seq = {seq}"]))  # fmt: skip
+    gap = rng.randrange(2, last)
+    damage.append(([f"CREATE TABLE kept AS SELECT * FROM events WHERE seq = {gap}", f"DELETE FROM events WHERE seq = {gap}"],
+                   ["INSERT INTO events SELECT * FROM kept", "DROP TABLE kept"]))  # fmt: skip
+    for export_id, kind, low in rng.sample(sets, min(4, len(sets))):
+        key = f"export_id = '{export_id}' AND kind = {kind}"
+        damage.append(([f"UPDATE lineage SET id = id + 1 WHERE {key} AND id = {low}"],
+                       [f"UPDATE lineage SET id = id - 1 WHERE {key} AND id = {low + 1}"]))  # fmt: skip
+    damage.append((["UPDATE reservations SET post_ids = post_ids + 1 WHERE seq = (SELECT max(seq) FROM reservations)"],
+                   ["UPDATE reservations SET post_ids = post_ids - 1 WHERE seq = (SELECT max(seq) FROM reservations)"]))  # fmt: skip
+    for do, undo in damage:
+        backend.raw(*do)
+        split, whole = _verify_with(backend.db, True, monkeypatch), _verify_with(backend.db, False, monkeypatch)
+        assert split == whole and not split[0], (do, split, whole)
+        backend.raw(*undo)
+    assert _verify_with(backend.db, True, monkeypatch)[0]
+
+
+def test_the_report_starts_from_the_checkpoint_a_verify_kept(world: Path, backend: Backend) -> None:
+    """`ledger verify --keep` keeps its checkpoint as the last verified one; `report
+    --checkpoints` starts there, compares only the rows made since, and says so. What came
+    after is still caught: an altered event, a row of a new event; a full report catches a row
+    altered before it, and the next full verify too."""
+    kept = world / "kept"
+    assert quota("ledger", "verify", "--checkpoints", kept, "--keep").exit_code == 0
+    (verified,) = kept.glob("verified-*.txt")
+    assert verified.read_text().split()[2] == str(backend.rows("SELECT max(seq) FROM events")[0][0])
+
+    def report(*more: str | Path) -> dict:
+        (world / "r.json").unlink(missing_ok=True)
+        r = quota("report", "-o", world / "r.json", "--format", "json", *more)
+        doc = json.loads((world / "r.json").read_text())["ledger"]
+        assert r.exit_code == (0 if doc["verified"] else 5), r.stderr
+        return doc
+
+    doc = report("--checkpoints", kept)
+    assert doc["verified"] and doc["since_checkpoint"] == int(verified.read_text().split()[2])
+    assert "of a verify kept before" in doc["checked"] and "the state rows those events made" in doc["checked"]
+    assert report()["since_checkpoint"] is None  # no directory: the whole ledger, as before
+    # A new event after it, then its row altered: caught from the checkpoint.
+    assert quota("entity", "add", "gamma", "--name", "Gamma").exit_code == 0
+    backend.raw("UPDATE entities SET name = 'Delta' WHERE entity = 'gamma'")
+    altered = report("--checkpoints", kept)
+    assert not altered["verified"] and "table entities" in altered["problem"]
+    backend.raw("UPDATE entities SET name = 'Gamma' WHERE entity = 'gamma'")
+    last = backend.rows("SELECT max(seq) FROM events")[0][0]
+    backend.raw(f"UPDATE events SET body = body || ' ' WHERE seq = {last}")
+    assert "was altered" in (report("--checkpoints", kept)["problem"] or "")
+    backend.raw(f"UPDATE events SET body = substr(body, 1, length(body) - 1) WHERE seq = {last}")
+    # A row of an event before the checkpoint: taken as that verify found it, said so; the whole
+    # report and the next verify catch it.
+    backend.raw("UPDATE entities SET name = 'Other' WHERE entity = 'acme'")
+    assert report("--checkpoints", kept)["verified"]
+    assert not report()["verified"]
+    assert quota("ledger", "verify", "--checkpoints", kept, "--keep").exit_code == 5

@@ -311,7 +311,7 @@ def _query_from_stdin() -> str:
     default=None,
     envvar="QUOTA_CHECKPOINTS",
     help="Without --from-checkpoint: start from the last checkpoint a verify kept in this directory "
-    "(ledger verify --keep; default $QUOTA_CHECKPOINTS).",
+    "(ledger verify --keep; default $QUOTA_CHECKPOINTS) and compare only the rows made since.",
 )
 @ledger_options
 @click.option("--json", "as_json", is_flag=True, help="Print a summary of what was written as JSON.")
@@ -329,9 +329,11 @@ def report_cmd(
     """One self-contained report for compliance staff: usage over time, headroom, exemptions,
     manual exports, deletion notices, and whether the ledger verifies.
 
-    With --from-checkpoint (a file of quota ledger checkpoint, kept since a full verify), or the
-    last checkpoint `ledger verify --keep` kept in --checkpoints, the report re-checks only the
-    events after it and the rows they made, as ledger verify --since does: the report says so.
+    With --from-checkpoint (a file of quota ledger checkpoint, kept since a full verify), the
+    report re-hashes only the events after it, as ledger verify --since does, and still compares
+    every state table. Without it, from the last checkpoint `ledger verify --keep` kept in
+    --checkpoints (a verify that compared every table then), it compares only the rows made
+    since. The report says which.
 
     \b
     Examples:
@@ -350,9 +352,10 @@ def report_cmd(
         raise click.UsageError("--since must be before --until")
     checkpoint = read_checkpoint(checkpoint_file) if checkpoint_file is not None else None
     with reader(db, wait) as ledger:
+        verified = None
         if checkpoint is None and log_dir is not None:
-            checkpoint = read_verified(log_dir, ledger.ledger_id)
-        doc = report.write(ledger, out, fmt, start, end, checkpoint)
+            checkpoint = verified = read_verified(log_dir, ledger.ledger_id)
+        doc = report.write(ledger, out, fmt, start, end, checkpoint, verified is not None)
     if as_json:
         click.echo(to_json({"path": str(out), "format": fmt, "verified": doc["ledger"]["verified"],
                             "problem": doc["ledger"]["problem"], "checked": doc["ledger"]["checked"],

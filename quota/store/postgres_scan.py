@@ -1,13 +1,14 @@
 """A PostgreSQL verify on several cores: more sessions that see exactly the verifying session's
-snapshot (`pg_export_snapshot`, as pg_dump's workers do), and every stored ID set re-hashed as the
-server streams lineage to them.
+snapshot (`pg_export_snapshot`, as pg_dump's workers do), for checks side by side, and every
+stored ID set re-hashed in ranges of the table side by side.
 
 The server runs each statement on one backend, so a verify of 100M IDs used one core for the
-IDs' text, their sort and their hash. Here the table is read in two halves by block range (a
-TID range scan each, in the table's own order), each half streamed as CSV by COPY into Arrow and
-hashed by quota.store.digests, exactly as DuckDB's rows are: a set is taken from the stream only
-where it is one clean run of rising IDs; any other (a set stored in two places, split between the
-halves, out of order, or with an ID CSV cannot carry) is hashed by the server's exact query.
+IDs' text, their sort and their hash. Here lineage is hashed in two halves by block range (a TID
+range scan each), one session each. A set whose rows lie in both halves gets a wrong digest in
+each; every set found more than once is hashed again whole by its export (the index on
+export_id), so no digest rests on where the rows happen to lie. Streaming the rows to Python
+and hashing them there (as DuckDB's are) took twice as long: the server's numeric-to-text is
+most of the cost, and the client then needs a core too.
 """
 
 from __future__ import annotations
@@ -28,10 +29,14 @@ if TYPE_CHECKING:
     from quota.store.postgres import PgStore
 
 _SNAPSHOT = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
+# A range of lineage's blocks hashed in one statement: about 1.3M IDs, whose sort (by export,
+# as the rows mostly lie already) stays in memory at _RANGE_MEMORY. Two ranges of half the
+# table each took 4.8 times the CPU: their sorts spilled to disk.
+_RANGE_BLOCKS = 8192
+_RANGE_MEMORY = "256MB"
 # Past this many sets the stream could not vouch for, the server hashes every set (its one query
 # is then cheaper than that many lookups).
 _MANY_DIRTY = 10_000
-_CHUNK = 1 << 23  # bytes of CSV parsed at a time
 
 
 def snapshot_of(store: PgStore) -> str | None:
@@ -81,32 +86,13 @@ def siblings(store: PgStore, n: int) -> Iterator[list[PgStore]]:
         yield [stack.enter_context(sibling(store, snapshot)) for _ in range(n)]
 
 
-def streamed_digests(store: PgStore, stop: threading.Event, parts: int = 2) -> pa.Table | None:
-    """Digest of every run of lineage (quota.store.digests.SCHEMA), read in `parts` block ranges
-    side by side; None when the stream cannot be read as IDs (the exact query then does it all)."""
-    import pyarrow as pa
+def streamed_digests(store: PgStore, stop: threading.Event, sessions: int = 2) -> pa.Table | None:
+    """The digest of every stored set, by ranges of lineage's blocks, each hashed by the server
+    (lineage_digests_in_blocks) on one of `sessions` sessions side by side; as
+    quota.store.digests.SCHEMA. A set split between two ranges is found twice: `settled` hashes
+    it whole. None where no other session can see what this one sees, or when stopped."""
+    import queue
 
-    snapshot = snapshot_of(store)
-    if snapshot is None:
-        return None
-    blocks = int(store.rows("SELECT pg_relation_size('lineage') / current_setting('block_size')::int")[1][0][0])
-    step = -(-blocks // parts) if blocks else 1
-    ranges = [(k * step, (k + 1) * step if k < parts - 1 else None) for k in range(parts)]
-
-    def one(bounds: tuple[int, int | None]) -> pa.Table | None:
-        with sibling(store, snapshot) as helper:
-            return _range_digests(helper, *bounds, stop)
-
-    with ThreadPoolExecutor(parts) as pool:
-        found = list(pool.map(one, ranges))
-    if any(t is None for t in found):
-        return None
-    return pa.concat_tables([t for t in found if t is not None])
-
-
-def server_digests(store: PgStore, stop: threading.Event, parts: int = 2) -> pa.Table | None:
-    """streamed_digests, hashed by the server: each range's sets by lineage_digests_in_blocks
-    on a session of its own (a set split between ranges is found twice: `settled` hashes it whole)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -116,74 +102,45 @@ def server_digests(store: PgStore, stop: threading.Event, parts: int = 2) -> pa.
     if snapshot is None:
         return None
     blocks = int(store.rows("SELECT pg_relation_size('lineage') / current_setting('block_size')::int")[1][0][0])
-    step = -(-blocks // parts) if blocks else 1
-    ranges = [(k * step, (k + 1) * step if k < parts - 1 else None) for k in range(parts)]
-
-    def one(bounds: tuple[int, int | None]) -> pa.Table:
-        low, high = bounds
-        where = f"ctid >= '({low},0)'::tid" + (f" AND ctid < '({high},0)'::tid" if high is not None else "")
-        statement = f"COPY ({helper_sql(store, where)}) TO STDOUT (FORMAT csv)"
-        data = bytearray()
-        with sibling(store, snapshot) as helper, helper.conn.cursor() as cur, cur.copy(statement) as copy:
-            for chunk in copy:
-                if stop.is_set():
-                    break
-                data += chunk
-        read = pacsv.ReadOptions(column_names=["export_id", "n", "digest"])
-        convert = pacsv.ConvertOptions(
-            column_types={"export_id": pa.string(), "n": pa.uint8(), "digest": pa.string()}, strings_can_be_null=False
-        )
-        table = pacsv.read_csv(pa.py_buffer(bytes(data)), read_options=read, convert_options=convert)
-        return table.append_column("clean", pa.array([True] * table.num_rows, pa.bool_())).cast(SCHEMA)
-
-    with ThreadPoolExecutor(parts) as pool:
-        return pa.concat_tables(list(pool.map(one, ranges)))
-
-
-def helper_sql(store: PgStore, where: str) -> str:
-    return store.sql("lineage_digests_in_blocks", blocks=where)
-
-
-def _range_digests(helper: PgStore, low: int, high: int | None, stop: threading.Event) -> pa.Table | None:
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    from quota.store.digests import run_digests
-
-    where = f"ctid >= '({low},0)'::tid" + (f" AND ctid < '({high},0)'::tid" if high is not None else "")
-    statement = f"COPY (SELECT export_id, kind, id FROM lineage WHERE {where}) TO STDOUT (FORMAT csv)"
-    read = pacsv.ReadOptions(column_names=["export_id", "kind", "id"])
+    todo: queue.Queue[tuple[int, int | None]] = queue.Queue()
+    for low in range(0, max(blocks, 1), _RANGE_BLOCKS):
+        todo.put((low, low + _RANGE_BLOCKS if low + _RANGE_BLOCKS < blocks else None))
+    read = pacsv.ReadOptions(column_names=["export_id", "n", "digest"])
     convert = pacsv.ConvertOptions(
-        column_types={"export_id": pa.string(), "kind": pa.uint8(), "id": pa.uint64()}, strings_can_be_null=False
+        column_types={"export_id": pa.string(), "n": pa.uint8(), "digest": pa.string()}, strings_can_be_null=False
     )
 
-    def parse(data: bytes) -> Iterator[pa.RecordBatch]:
-        yield from pacsv.read_csv(pa.py_buffer(data), read_options=read, convert_options=convert).to_batches()
+    def worker() -> list[pa.Table]:
+        found = []
+        with sibling(store, snapshot) as helper:
+            helper.execute(f"SET work_mem = '{_RANGE_MEMORY}'")
+            while not stop.is_set():
+                try:
+                    low, high = todo.get_nowait()
+                except queue.Empty:
+                    break
+                where = f"ctid >= '({low},0)'::tid" + (f" AND ctid < '({high},0)'::tid" if high is not None else "")
+                statement = f"COPY ({store.sql('lineage_digests_in_blocks', blocks=where)}) TO STDOUT (FORMAT csv)"
+                data = bytearray()
+                with helper.conn.cursor() as cur, cur.copy(statement) as copy:
+                    for chunk in copy:
+                        data += chunk
+                if not data:  # a range of empty blocks
+                    continue
+                table = pacsv.read_csv(pa.py_buffer(bytes(data)), read_options=read, convert_options=convert)
+                found.append(table.append_column("clean", pa.array([True] * table.num_rows, pa.bool_())).cast(SCHEMA))
+        return found
 
-    def batches() -> Iterator[pa.RecordBatch]:
-        pending = bytearray()
-        with helper.conn.cursor() as cur, cur.copy(statement) as copy:
-            for chunk in copy:
-                if stop.is_set():
-                    return
-                pending += chunk
-                if len(pending) >= _CHUNK:
-                    # Whole lines only (a quoted newline is not quota's: the parse then fails).
-                    cut = pending.rfind(b"\n") + 1
-                    yield from parse(bytes(pending[:cut]))
-                    del pending[:cut]
-        if pending:
-            yield from parse(bytes(pending))
-
-    try:
-        return run_digests(batches())
-    except (pa.ArrowInvalid, ValueError):
+    with ThreadPoolExecutor(sessions) as pool:
+        parts = [t for tables in pool.map(lambda _: worker(), range(sessions)) for t in tables]
+    if stop.is_set():
         return None
+    return pa.concat_tables(parts) if parts else SCHEMA.empty_table()
 
 
 def settled(store: PgStore, computed: pa.Table) -> pa.Table | None:
-    """(export_id, n, digest) of every stored set: the stream's where a set was one clean run,
-    the server's exact query for the rest; None if too many need it."""
+    """(export_id, n, digest) of every stored set: the range's where a set was found in one
+    range only, the server's exact query for the rest; None if too many need it."""
     import pyarrow as pa
     import pyarrow.compute as pc
 

@@ -263,20 +263,26 @@ class Session:
     # -------------------------------------------------------------- proving
 
     def verify(
-        self, full: bool = True, checkpoint: str | None = None, since: str | None = None, tables: bool = False
+        self,
+        full: bool = True,
+        checkpoint: str | None = None,
+        since: str | None = None,
+        tables: bool = False,
+        rows_after: bool = False,
     ) -> VerifyReport:
         """Recompute the chain, rebuild every state table from the events, re-hash every ID set,
         and recompute every limit from the entries (quota.store.verify); with `checkpoint` (the
         text of one), also that the ledger extends it. With `since` (the text of a checkpoint),
         that the ledger extends it and the same checks of what came after it only. `tables`
-        (with full=False): every state table is still compared with its rebuild."""
+        (with full=False): every state table is still compared with its rebuild; with `rows_after`
+        (`since` being a checkpoint a verify kept), only the rows made after it."""
         self.views()  # stored views that claim to be quota's must be (LedgerError if not)
         if since is not None:
             scope = _extends(self.store, since)
             if isinstance(scope, str):
                 count, head = self.head()
                 return VerifyReport(False, self.ledger_id, count, head, scope, None)
-            return _verify(self.store, self.profile().name, full, scope, tables)
+            return _verify(self.store, self.profile().name, full, scope, tables, rows_after)
         report = _verify(self.store, self.profile().name, full, tables=tables)
         if report.ok and checkpoint is not None and (why := self.extends(checkpoint)):
             report.ok, report.problem = False, why

@@ -212,3 +212,15 @@ FROM (SELECT *, 1 AS copies FROM ({kept}) a({names})
 GROUP BY {names}
 HAVING sum(copies) <> 0
 ORDER BY 1 LIMIT 1;
+
+-- name: lineage_digests_of
+-- lineage_digests of the sets of these exports (parameter: their ids). PostgreSQL's verify
+-- hashes the few sets its ranges could not vouch for with it; DuckDB streams every set.
+SELECT export_id, kind AS n, sha256(array_to_string(list_sort(list(id)), chr(10)) || chr(10)) AS digest
+FROM lineage WHERE list_contains(?::VARCHAR[], export_id) GROUP BY export_id, kind;
+
+-- name: lineage_digests_in_blocks
+-- lineage_digests of the rows {blocks} selects (PostgreSQL: a range of the table's blocks, one
+-- per session side by side; DuckDB runs one statement on every core instead).
+SELECT export_id, kind AS n, sha256(array_to_string(list_sort(list(id)), chr(10)) || chr(10)) AS digest
+FROM lineage WHERE {blocks} GROUP BY export_id, kind;
