@@ -342,3 +342,9 @@ class Store(ABC):
         database declared it; read until it is past `max_rows` rows or `max_bytes` (the caller
         refuses such an answer), never further. UsageError (QueryTimeout) for what the user
         can fix."""
+
+
+def first_line(e: BaseException) -> str:
+    """The first line of a database error, cut short."""
+    text = str(e).splitlines()[0] if str(e) else type(e).__name__
+    return text if len(text) <= 200 else text[:197] + "..."

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from quota.errors import LedgerError, QueryTimeout, UsageError, flag
-from quota.store.base import IdFile, IdList, Load, Rows, Store
+from quota.store.base import IdFile, IdList, Load, Rows, Store, first_line
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -426,9 +426,3 @@ def open_duckdb(path: Path, write: bool, wait: float, create: bool, say: Callabl
     finally:
         os.umask(old_umask)
         lock.release()
-
-
-def first_line(e: BaseException) -> str:
-    """The first line of a database error, cut short."""
-    text = str(e).splitlines()[0] if str(e) else type(e).__name__
-    return text if len(text) <= 200 else text[:197] + "..."

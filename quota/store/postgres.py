@@ -33,8 +33,7 @@ from psycopg.adapt import Loader
 from psycopg.conninfo import conninfo_to_dict
 
 from quota.errors import LedgerError, QueryTimeout, UsageError, flag
-from quota.store.base import IdFile, IdList, Load, Rows, Store
-from quota.store.duckdb import first_line
+from quota.store.base import IdFile, IdList, Load, Rows, Store, first_line
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -343,8 +342,6 @@ class PgStore(Store):
         self.execute("INSERT INTO lineage SELECT ?, ?, id FROM loaded_ids", [export_id, kind])
 
     def load(self, item: Load) -> None:
-        import pyarrow as pa
-
         if isinstance(item, IdFile):
 
             def chunks() -> Iterator[bytes]:
@@ -356,6 +353,9 @@ class PgStore(Store):
         elif isinstance(item, IdList):
             self._copy_ids(item.export_id, item.kind, iter(["".join(f"{i}\n" for i in item.ids).encode()]))
         elif isinstance(item, Rows):
+            # Imported here: an export's lineage is a file, and pyarrow would add a tenth of a
+            # second to every export.
+            import pyarrow as pa
             import pyarrow.csv as pacsv
 
             # Arrow writes the rows as CSV (NULL unquoted and empty, text quoted where needed),
