@@ -87,13 +87,13 @@ def main() -> int:
         rng = random.Random(11)
         ids.write_text("".join(f"{rng.getrandbits(63)}\n" for _ in range(a.ids)))
         places: dict[tuple[str, str], str] = {}
-        for name, code in codes.items():
+        for name in codes:
             places["duckdb", name] = str(tmp / f"{name}.duckdb")
             if a.db:
                 sep = "&" if "?" in a.db else "?"
                 places["postgres", name] = f"{a.db}{sep}schema=writers_{name}_{os.getpid()}"
         try:
-            for (backend, name), db in places.items():
+            for (_, name), db in places.items():
                 setup(codes[name], db, max(LEVELS), evidence)
             for level in LEVELS:
                 for (backend, name), db in places.items():
