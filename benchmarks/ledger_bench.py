@@ -2,22 +2,25 @@
 
     python benchmarks/ledger_bench.py                          # 10k and 1M exports, 100 IDs each
     python benchmarks/ledger_bench.py --sizes 10000,100000     # quicker
-    python benchmarks/ledger_bench.py --db postgresql://postgres@127.0.0.1/test --sizes 10000,100000
+    python benchmarks/ledger_bench.py --db postgresql://postgres@127.0.0.1/test --baseline ../older-checkout
 
 For each size it builds a ledger of that many committed exports (spread over 200 entities and
 two years, with their lineage: sizes x --ids-per-export IDs) in bulk, with a valid hash chain,
 then times whole processes: an export's check-and-record (`quota export` of 118 Post IDs),
 `quota usage ENTITY`, `quota usage` (all entities), `quota who-received` of 10,000 stored IDs,
 `quota ledger verify` (and its peak RSS), `quota ledger verify --since` a checkpoint 1,000
-exports before the head, and `quota report` (and its peak RSS), whole and from that checkpoint. With --db URL, each ledger is copied to a schema on that server
-(`quota ledger copy`, timed) and the same commands run there: the table shows both backends
-and their ratio, and each backend's large/small ratio. Once, on the small DuckDB ledger, it
-times `quota export` of --export-ids Post IDs against `quota strip` of the same file. Beside
-two of the figures, what DuckDB alone does of the same work, their floor: the report's one
-statement that re-hashes every event, and the lineage of the exported IDs loaded into a copy
-of the ledger (connect, INSERT, COMMIT, close). Figures print as a table; nothing is
-asserted. DuckDB ledgers are built into benchmarks/data/ (ignored by git) and reused, and so
-are the server's schemas (bench_N_M).
+exports before the head, and `quota report` (and its peak RSS): whole, `--from-checkpoint` that
+checkpoint, and `--checkpoints DIR` where a verify kept it (the report's target: issue 34).
+With --db URL, each ledger is built in a schema on that server (the same events; the lineage
+generated there with one INSERT; timed) and the same commands run there. With --baseline DIR
+(an older checkout), every command also runs with that quota, right after this one's, so the
+two see the same machine. Once, on the small DuckDB ledger, it times `quota export` of
+--export-ids Post IDs against `quota strip` of the same file. Beside two of the figures, what
+DuckDB alone does of the same work, their floor: the report's one statement that re-hashes
+every event, and the lineage of the exported IDs loaded into a copy of the ledger (connect,
+INSERT, COMMIT, close). Targets print beside their figures; nothing is asserted. DuckDB
+ledgers are built into benchmarks/data/ (ignored by git) and reused, and so are the server's
+schemas (bench_N_M).
 """
 
 from __future__ import annotations
@@ -160,10 +163,13 @@ def build_pg(url: str, source: Path, per_export: int) -> float:
 PEAK_RSS: dict[str, int] = {}  # the last run's peak RSS in bytes, by command word
 
 
+ENV: dict[str, str] | None = None  # the environment of every command run: which quota runs (--baseline)
+
+
 def run(cmd: list[str], name: str | None = None) -> float:
     """Whole-process seconds of `cmd`; with `name`, its peak RSS goes to PEAK_RSS[name]."""
     t = time.perf_counter()
-    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - t
     err = child.stderr.read() if child.stderr else ""
@@ -185,6 +191,20 @@ def checkpoint_before(db: str, tmp: Path, exports: int) -> Path:
         path = tmp / f"checkpoint-{time.time_ns()}.txt"
         path.write_text(f"quota-checkpoint {ledger.ledger_id} {seq} {head} 2026-12-01T00:00:00.000000Z\n")
     return path
+
+
+def report_kept(q: list[str], db: str, tmp: Path, stamp: int) -> float:
+    """`quota report --checkpoints DIR`, where a verify kept its checkpoint 1,000 exports before
+    the head (ledger verify --keep): the report a cron job writes the morning after."""
+    from quota.store.session import verified_file
+
+    kept = tmp / f"kept-{stamp}"
+    kept.mkdir()
+    line = checkpoint_before(db, tmp, 1000).read_text()
+    verified_file(kept, line.split()[1]).write_text(line)
+    return run(
+        [*q, "report", "--db", db, "-o", str(tmp / f"rk{stamp}.html"), "--checkpoints", str(kept)], "report_kept"
+    )
 
 
 def chain_alone(db: str) -> float:
@@ -262,6 +282,7 @@ def measure(q: list[str], db: str, tmp: Path, n: int, per_export: int, ids_file:
             ],
             "report_since",
         ),
+        **({"report_kept": report_kept(q, db, tmp, stamp)} if ENV is None else {}),
         **({"chain": chain_alone(db)} if "://" not in db else {}),
         "verify_rss": PEAK_RSS["verify"] / 2**30,
         "report_rss": PEAK_RSS["report"] / 2**30,
@@ -269,7 +290,21 @@ def measure(q: list[str], db: str, tmp: Path, n: int, per_export: int, ids_file:
     }
 
 
+def _with(code: Path | None) -> dict[str, str] | None:
+    """The environment that runs the quota of `code` (an older checkout), or this one's (None)."""
+    if code is None:
+        return None
+    return {**os.environ, "PYTHONPATH": str(code)}
+
+
+def _build_pg(url: str, path: Path, per_export: int) -> float:
+    """build_pg in a process of its own (see the builder above): its seconds."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return float(pool.apply(build_pg, (url, path, per_export)))
+
+
 def main() -> int:
+    global ENV
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,1000000")
     ap.add_argument("--ids-per-export", type=int, default=100)
@@ -277,6 +312,7 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=HERE / "data")
     ap.add_argument("--pages", type=Path, default=None, help="also compare export and strip on this v2 pages file")
     ap.add_argument("--db", default=None, help="a PostgreSQL URL: the same figures there, beside DuckDB's")
+    ap.add_argument("--baseline", type=Path, default=None, help="an older checkout: the same figures with its quota")
     ap.add_argument("--skip-export-vs-strip", action="store_true")
     a = ap.parse_args()
     a.data.mkdir(parents=True, exist_ok=True)
@@ -284,8 +320,9 @@ def main() -> int:
     os.environ.setdefault("QUOTA_CONTACT", "bench@data-team.example")
     q = [sys.executable, "-m", "quota"]
     sizes = [int(x) for x in a.sizes.split(",")]
-    results: dict[tuple[str, int], dict[str, float]] = {}
-    copies: dict[int, float] = {}
+    codes: dict[str, Path | None] = {"this": None, **({"baseline": a.baseline.resolve()} if a.baseline else {})}
+    results: dict[tuple[str, str, int], dict[str, float]] = {}
+    builds: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         for n in sizes:
@@ -305,43 +342,64 @@ def main() -> int:
             ids_file.write_text(
                 "".join(f"{1500000000000000000 + rng.randrange(n * a.ids_per_export)}\n" for _ in range(10_000))
             )
-            results["duckdb", n] = measure(q, str(path), tmp, n, a.ids_per_export, ids_file)
+            places = [("duckdb", str(path))]
             if a.db:
                 sep = "&" if "?" in a.db else "?"
                 url = f"{a.db}{sep}schema=bench_{n}_{a.ids_per_export}"
                 if subprocess.run([*q, "ledger", "checkpoint", "--db", url], capture_output=True).returncode != 0:
-                    print(f"copying {path.name} to {url} ...", file=sys.stderr)
-                    copies[n] = run([*q, "ledger", "copy", "--db", str(path), "--to", url])
-                results["postgres", n] = measure(q, url, tmp, n, a.ids_per_export, ids_file)
+                    print(f"building {url} from {path.name} ...", file=sys.stderr)
+                    builds[n] = _build_pg(url, path, a.ids_per_export)
+                places.append(("postgres", url))
+            for backend, db in places:
+                for name, code in codes.items():  # each ledger by both, one after the other
+                    ENV = _with(code)
+                    print(f"  {backend} {n:,} exports, {name} ...", file=sys.stderr)
+                    results[backend, name, n] = measure(q, db, tmp, n, a.ids_per_export, ids_file)
+                ENV = None
 
     keys = [("export", "export s"), ("usage_one", "usage ENTITY s"), ("usage_all", "usage all s"),
             ("who_received", "who-received 10k s"), ("verify", "verify s"), ("verify_rss", "verify GiB"),
             ("verify_since", "verify --since s"), ("report", "report s"), ("report_rss", "report GiB"),
-            ("report_since", "report --from-checkpoint s"), ("report_since_rss", "report --from-checkpoint GiB")]  # fmt: skip
+            ("report_since", "report --from-checkpoint s"), ("report_since_rss", "report --from-checkpoint GiB"),
+            ("report_kept", "report --checkpoints s")]  # fmt: skip
     backends = ["duckdb", "postgres"] if a.db else ["duckdb"]
-    print(f"{'backend':>9} {'exports':>10} {'IDs':>13} " + " ".join(f"{h:>19}" for _, h in keys))
+    print(f"load average: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
+    print(f"{'backend':>9} {'quota':>9} {'exports':>10} {'IDs':>13} " + " ".join(f"{h:>19}" for _, h in keys))
     for backend in backends:
         for n in sizes:
-            r = results[backend, n]
-            print(f"{backend:>9} {n:>10,} {n * a.ids_per_export:>13,} " + " ".join(f"{r[k]:>19.2f}" for k, _ in keys))
+            for name in codes:
+                r = results[backend, name, n]
+                print(f"{backend:>9} {name:>9} {n:>10,} {n * a.ids_per_export:>13,} "
+                      + " ".join(f"{r[k]:>19.2f}" if k in r else f"{'-':>19}" for k, _ in keys))  # fmt: skip
     if len(sizes) > 1:
         for backend in backends:
-            big, small = results[backend, sizes[-1]], results[backend, sizes[0]]
+            big, small = results[backend, "this", sizes[-1]], results[backend, "this", sizes[0]]
             print(f"{backend}, largest / smallest ledger: " + ", ".join(f"{h.removesuffix(' s')} {big[k] / small[k]:.2f}x"
                                                                   for k, h in keys))  # fmt: skip
+    if "baseline" in codes:
+        for backend in backends:
+            for n in sizes:
+                new, old = results[backend, "this", n], results[backend, "baseline", n]
+                print(f"{backend} at {n:,} exports, baseline / this: " + ", ".join(
+                    f"{h.removesuffix(' s')} {old[k] / new[k]:.2f}x" for k, h in keys if k in old and k in new))  # fmt: skip
     for n in sizes:
-        r = results["duckdb", n]
+        r = results["duckdb", "this", n]
         print(
             f"report at {n:,} exports: {r['report']:.2f} s; its statement that re-hashes every event (DuckDB's "
-            f"sha256), alone: {r['chain']:.2f} s, {100 * r['chain'] / r['report']:.0f}% of it"
+            f"sha256), alone: {r['chain']:.2f} s, {100 * r['chain'] / r['report']:.0f}% of it; from the checkpoint a "
+            f"verify kept: {r['report_kept']:.2f} s"
         )
-    if a.db:
-        for n in sizes:
-            pg, duck = results["postgres", n], results["duckdb", n]
-            print(f"postgres / duckdb at {n:,} exports: " + ", ".join(f"{h.removesuffix(' s')} {pg[k] / duck[k]:.2f}x"
-                                                                     for k, h in keys))  # fmt: skip
-        for n, seconds in copies.items():
-            print(f"ledger copy of {n:,} exports ({n * a.ids_per_export:,} IDs) to the server: {seconds:.1f} s")
+    n = sizes[-1]
+    print(f"targets at {n:,} exports ({n * a.ids_per_export:,} IDs):")
+    for backend, report_target, verify_target in (("duckdb", 2, 10), ("postgres", 5, 60)):
+        if backend in backends:
+            r = results[backend, "this", n]
+            print(f"  {backend}: report from the checkpoint a verify kept {r['report_kept']:.2f} s (target <= "
+                  f"{report_target} s); verify {r['verify']:.2f} s (target <= {verify_target} s)")  # fmt: skip
+    for n, seconds in builds.items():
+        print(
+            f"the PostgreSQL ledger of {n:,} exports ({n * a.ids_per_export:,} IDs), built with COPY: {seconds:.1f} s"
+        )
     if a.skip_export_vs_strip:
         return 0
 
@@ -349,25 +407,36 @@ def main() -> int:
         ids = Path(tmp, "ids.txt")
         rng = random.Random(3)
         ids.write_text("".join(f"{rng.getrandbits(63)}\n" for _ in range(a.export_ids)))
-        db = Path(tmp, "l.duckdb")
         small = ledger_file(a.data, sizes[0], a.ids_per_export)
-        db.write_bytes(small.read_bytes())
-        # Five of each, taken in turn so that both see the same machine; medians compared.
-        strips, exports = [], []
+        dbs = {name: Path(tmp, f"{name}.duckdb") for name in codes}
+        for db in dbs.values():
+            db.write_bytes(small.read_bytes())
+        # Five of each, taken in turn so that all see the same machine; medians compared.
+        strips: list[float] = []
+        exports: dict[str, list[float]] = {name: [] for name in codes}
         for i in range(5):
             strips.append(run([*q, "strip", str(ids), "-o", f"{tmp}/s{i}", "-q"]))
-            exports.append(
-                run([*q, "export", str(ids), "--to", FRESH[i], "-o", f"{tmp}/e{i}", "--db", str(db), "-q"])
-            )  # fmt: skip
-        export_s, strip_s = statistics.median(exports), statistics.median(strips)
+            for name, code in codes.items():
+                ENV = _with(code)
+                exports[name].append(
+                    run([*q, "export", str(ids), "--to", FRESH[i], "-o", f"{tmp}/e{name}{i}", "--db", str(dbs[name]), "-q"])
+                )  # fmt: skip
+            ENV = None
+        strip_s = statistics.median(strips)
         alone = min(load_alone(small, Path(tmp, "s0", "post_ids.txt"), Path(tmp)) for _ in range(3))
+        for name in codes:
+            export_s = statistics.median(exports[name])
+            print(
+                f"export ({name}) of an ID list of {a.export_ids:,} Post IDs: {export_s:.2f} s; strip of the same "
+                f"file: {strip_s:.2f} s (medians of five); the ledger adds {100 * (export_s / strip_s - 1):.0f}% "
+                "(target <= 30%)"
+            )
         print(
-            f"export of an ID list of {a.export_ids:,} Post IDs: {export_s:.2f} s; strip of the same file: "
-            f"{strip_s:.2f} s (medians of five); the ledger adds {100 * (export_s / strip_s - 1):.0f}% (target <= 30%); "
             f"DuckDB alone recording their lineage (connect, INSERT from the ID file, COMMIT, close): "
-            f"{alone:.2f} s, {100 * alone / strip_s:.0f}% of strip"
+            f"{alone:.2f} s, {100 * alone / strip_s:.0f}% of strip (the ledger's floor)"
         )
         if a.pages:
+            db = dbs["this"]
             strip_p = run([*q, "strip", str(a.pages), "-o", f"{tmp}/sp", "-q"])
             export_p = run([*q, "export", str(a.pages), "--to", "e0", "-o", f"{tmp}/ep", "--db", str(db), "-q"])
             posts = json.loads(Path(tmp, "ep", "manifest.json").read_text())["totals"]["post"]["unique"]

@@ -198,7 +198,13 @@ def main() -> int:
             + (f"{tw:8.2f} {tw / qw:5.1f}x" if tw else f"{'-':>8} {'-':>6}")
         )
         if zw:
-            notes.append(f"{label}: zcat > /dev/null alone {zw:.2f} s; quota strip is {zw / qw:.2f}x as fast")
+            notes.append(
+                f"{label}: zcat > /dev/null alone {zw:.2f} s; quota strip is {zw / qw:.2f}x as fast (target >= 1.3x)"
+            )
+        if tw and label == "v2 pages":
+            notes.append(f"{label}: quota strip is {tw / qw:.1f}x as fast as twarc2 dehydrate (target >= 15x)")
+        if label.endswith("GB"):
+            notes.append(f"{label}: peak RSS {qr / 2**30:.2f} GiB (target <= 1 GiB)")
     for note in notes:
         print(note)
     return 0

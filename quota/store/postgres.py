@@ -264,6 +264,28 @@ class PgStore(Store):
             self.execute("RESET enable_nestloop")
             self.execute("RESET work_mem")
 
+    @contextmanager
+    def sibling(self, snapshot: str) -> Iterator[PgStore]:
+        """A read-only session of the same ledger that sees exactly `snapshot` (exported by a
+        reading session: quota.store.postgres_scan), tuned as verify's own (nested loops off,
+        no JIT, room to hash in memory)."""
+        conn = self.target.connect(application_name="quota-verify", cursor_factory=psycopg.RawCursor)
+        try:
+            register_loaders(conn)
+            helper = PgStore(self.target, conn, False, self.say)
+            helper.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            helper.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            helper._in_txn = True
+            schema = pgsql.Identifier(self.target.schema).as_string(conn)
+            for setting in (
+                "SET TIME ZONE 'UTC'", "SET jit = off", "SET enable_nestloop = off", "SET work_mem = '64MB'",
+                f"SET search_path TO {schema}",
+            ):  # fmt: skip
+                helper.execute(setting)
+            yield helper
+        finally:
+            conn.close()
+
     def lock_append(self) -> None:
         if self.shared:  # an exclusive writer is the only one
             self.execute("SELECT pg_advisory_xact_lock(hashtextextended('quota-append:' || current_schema(), 0))")

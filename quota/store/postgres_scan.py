@@ -20,9 +20,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING
 
-import psycopg
-from psycopg import sql as pgsql
-
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -53,37 +50,13 @@ def snapshot_of(store: PgStore) -> str | None:
 
 
 @contextmanager
-def sibling(store: PgStore, snapshot: str) -> Iterator[PgStore]:
-    """A read-only session of the same ledger that sees exactly `snapshot`, tuned as verify's
-    own (nested loops off, no JIT, room to hash in memory)."""
-    from quota.store.postgres import PgStore, register_loaders
-
-    conn = store.target.connect(application_name="quota-verify", cursor_factory=psycopg.RawCursor)
-    try:
-        register_loaders(conn)
-        helper = PgStore(store.target, conn, False, store.say)
-        helper.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        helper.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
-        helper._in_txn = True
-        schema = pgsql.Identifier(store.target.schema).as_string(conn)
-        for setting in (
-            "SET TIME ZONE 'UTC'", "SET jit = off", "SET enable_nestloop = off", "SET work_mem = '64MB'",
-            f"SET search_path TO {schema}",
-        ):  # fmt: skip
-            helper.execute(setting)
-        yield helper
-    finally:
-        conn.close()
-
-
-@contextmanager
 def siblings(store: PgStore, n: int) -> Iterator[list[PgStore]]:
     snapshot = snapshot_of(store) if n > 0 else None
     if snapshot is None:
         yield []
         return
     with ExitStack() as stack:
-        yield [stack.enter_context(sibling(store, snapshot)) for _ in range(n)]
+        yield [stack.enter_context(store.sibling(snapshot)) for _ in range(n)]
 
 
 def streamed_digests(store: PgStore, stop: threading.Event, sessions: int = 2) -> pa.Table | None:
@@ -112,7 +85,7 @@ def streamed_digests(store: PgStore, stop: threading.Event, sessions: int = 2) -
 
     def worker() -> list[pa.Table]:
         found = []
-        with sibling(store, snapshot) as helper:
+        with store.sibling(snapshot) as helper:
             helper.execute(f"SET work_mem = '{_RANGE_MEMORY}'")
             while not stop.is_set():
                 try:
