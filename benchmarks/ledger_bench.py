@@ -169,7 +169,10 @@ ENV: dict[str, str] | None = None  # the environment of every command run: which
 def run(cmd: list[str], name: str | None = None) -> float:
     """Whole-process seconds of `cmd`; with `name`, its peak RSS goes to PEAK_RSS[name]."""
     t = time.perf_counter()
-    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
+    # From outside the checkout: a module run with -m finds the working directory's quota first.
+    child = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV, cwd=tempfile.gettempdir()
+    )
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - t
     err = child.stderr.read() if child.stderr else ""
@@ -249,8 +252,11 @@ def load_alone(ledger: Path, ids: Path, tmp: Path) -> float:
     return time.perf_counter() - t
 
 
-def measure(q: list[str], db: str, tmp: Path, n: int, per_export: int, ids_file: Path) -> dict[str, float]:
-    """Whole-process times of the commands users wait for, on one ledger."""
+def measure(
+    q: list[str], db: str, tmp: Path, n: int, per_export: int, ids_file: Path, kept: bool = True
+) -> dict[str, float]:
+    """Whole-process times of the commands users wait for, on one ledger; `kept`: also the report
+    from a checkpoint a verify kept (an older quota has no --checkpoints)."""
     page = HERE.parent / "sample_data" / "v2_pages.jsonl"
     stamp = time.time_ns()
     export = min(
@@ -282,7 +288,7 @@ def measure(q: list[str], db: str, tmp: Path, n: int, per_export: int, ids_file:
             ],
             "report_since",
         ),
-        **({"report_kept": report_kept(q, db, tmp, stamp)} if ENV is None else {}),
+        **({"report_kept": report_kept(q, db, tmp, stamp)} if kept else {}),
         **({"chain": chain_alone(db)} if "://" not in db else {}),
         "verify_rss": PEAK_RSS["verify"] / 2**30,
         "report_rss": PEAK_RSS["report"] / 2**30,
@@ -290,11 +296,10 @@ def measure(q: list[str], db: str, tmp: Path, n: int, per_export: int, ids_file:
     }
 
 
-def _with(code: Path | None) -> dict[str, str] | None:
-    """The environment that runs the quota of `code` (an older checkout), or this one's (None)."""
-    if code is None:
-        return None
-    return {**os.environ, "PYTHONPATH": str(code)}
+def _with(code: Path | None) -> dict[str, str]:
+    """The environment that runs the quota of `code` (an older checkout), or this checkout's
+    (None): each by PYTHONPATH, from outside the checkout (see `run`), so both start alike."""
+    return {**os.environ, "PYTHONPATH": str(code or HERE.parent)}
 
 
 def _build_pg(url: str, path: Path, per_export: int) -> float:
@@ -305,6 +310,7 @@ def _build_pg(url: str, path: Path, per_export: int) -> float:
 
 def main() -> int:
     global ENV
+    ENV = _with(None)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,1000000")
     ap.add_argument("--ids-per-export", type=int, default=100)
@@ -354,8 +360,8 @@ def main() -> int:
                 for name, code in codes.items():  # each ledger by both, one after the other
                     ENV = _with(code)
                     print(f"  {backend} {n:,} exports, {name} ...", file=sys.stderr)
-                    results[backend, name, n] = measure(q, db, tmp, n, a.ids_per_export, ids_file)
-                ENV = None
+                    results[backend, name, n] = measure(q, db, tmp, n, a.ids_per_export, ids_file, code is None)
+                ENV = _with(None)
 
     keys = [("export", "export s"), ("usage_one", "usage ENTITY s"), ("usage_all", "usage all s"),
             ("who_received", "who-received 10k s"), ("verify", "verify s"), ("verify_rss", "verify GiB"),
@@ -421,7 +427,7 @@ def main() -> int:
                 exports[name].append(
                     run([*q, "export", str(ids), "--to", FRESH[i], "-o", f"{tmp}/e{name}{i}", "--db", str(dbs[name]), "-q"])
                 )  # fmt: skip
-            ENV = None
+            ENV = _with(None)
         strip_s = statistics.median(strips)
         alone = min(load_alone(small, Path(tmp, "s0", "post_ids.txt"), Path(tmp)) for _ in range(3))
         for name in codes:

@@ -30,10 +30,12 @@ TERMS = ("--version", "X Developer Agreement and Policy, 2026-10", "--method", "
 
 
 def quota(code: Path | None, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    if code is not None:
-        env["PYTHONPATH"] = str(code)
-    return subprocess.run([sys.executable, "-m", "quota", *args], capture_output=True, text=True, env=env)
+    """`quota ARGS` of `code` (an older checkout) or of this checkout (None), by PYTHONPATH, from
+    outside the checkout: a module run with -m finds the working directory's quota first."""
+    env = {**os.environ, "PYTHONPATH": str(code or Path(__file__).resolve().parent.parent)}
+    return subprocess.run(
+        [sys.executable, "-m", "quota", *args], capture_output=True, text=True, env=env, cwd=tempfile.gettempdir()
+    )
 
 
 def setup(code: Path | None, db: str, entities: int, evidence: Path) -> None:

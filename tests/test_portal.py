@@ -305,7 +305,7 @@ def test_verify_finds_an_act_no_role_allows_whoever_wrote_it(world: World) -> No
     assert not report["ok"] and f"account {EMAIL['other']}, whose role researcher may not" in report["problem"]
 
 
-def test_the_story_through_the_pages(world: World) -> None:
+def test_the_story_through_the_pages(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Terms accepted in the portal, a preview, a request submitted, one rejected and one
     approved, delivered in part then the rest, and the researcher's zips hold exactly what the
     ledger says they received."""
@@ -355,10 +355,15 @@ def test_the_story_through_the_pages(world: World) -> None:
     assert by_kind["request"] == [EMAIL[R], EMAIL[R]] and by_kind["terms"] == [EMAIL[R]]
     assert by_kind["request_decision"] == [EMAIL[C], EMAIL[C]]
     assert set(by_kind["reserve"]) == {EMAIL[D]}
+    # A verify in the portal keeps its checkpoint where $QUOTA_CHECKPOINTS says; the report
+    # starts from it and says so.
+    monkeypatch.setenv("QUOTA_CHECKPOINTS", str(tmp_path / "kept"))
     verified = world.wait(C, world.post(C, "/verify"))
     assert verified["state"] == "done" and verified["result"]["ok"], verified
     assert verified["result"]["checkpoint"] in world.me(C).get("/verify").text
+    assert len(list((tmp_path / "kept").glob("verified-*.txt"))) == 1
     made = world.wait(A, world.post(A, "/report"))
     report = world.me(A).get(f"/jobs/{made['id']}/file")
     assert report.status_code == 200 and "quota report" in report.text
+    assert "of a verify kept before" in report.text
     assert "unsafe-inline" not in report.headers["content-security-policy"]

@@ -474,12 +474,16 @@ def report(ctx: Ctx) -> Response:
 
     def work(progress: jobs.JobProgress) -> jobs.Done:
         from quota import report as rep
-        from quota.store.session import Session
+        from quota.store.session import Session, read_verified
 
         files.mkdir(exist_ok=True, mode=0o700)
         name = f"report-{secrets.token_hex(8)}.html"
         with Session.open(config.db, wait=config.wait) as ledger:
-            doc = rep.write(ledger, files / name, "html", None, None)
+            # From the checkpoint the last verify kept (here or at a shell), as `quota report
+            # --checkpoints` does: the report says what it took as that verify found it.
+            kept = os.environ.get("QUOTA_CHECKPOINTS")
+            checkpoint = read_verified(Path(kept), ledger.ledger_id) if kept else None
+            doc = rep.write(ledger, files / name, "html", None, None, checkpoint, checkpoint is not None)
         verified = "verified" if doc["ledger"]["verified"] else "NOT verified"
         return jobs.Done(f"The report is ready (ledger {verified})", {"file": name, "link": "file"})
 

@@ -3,11 +3,12 @@
 
 -- name: verify_delivery_times
 -- The first export or manual export (not an import) after {after} and {clock_from} whose time is
--- not the time its event was recorded: a delivery happens when it is made.
+-- not the time its event was recorded: a delivery happens when it is made. (The bounds on e.seq
+-- too: after a checkpoint, PostgreSQL otherwise walks every event for the few new entries.)
 SELECT d.seq, d.export_id, d.delivered_at, e.recorded_at
 FROM (SELECT seq, export_id, delivered_at FROM reservations WHERE basis <> 'import'
       UNION ALL SELECT seq, export_id, delivered_at FROM manual_exports) d
-JOIN events e ON e.seq = d.seq
+JOIN events e ON e.seq = d.seq AND e.seq > {after} AND e.seq > {clock_from}
 WHERE d.seq > {after} AND d.seq > {clock_from} AND d.delivered_at <> CAST(e.recorded_at AS TIMESTAMP)
 ORDER BY d.seq LIMIT 1;
 
