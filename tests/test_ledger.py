@@ -200,6 +200,11 @@ TAMPERING = {
         "INSERT INTO persons VALUES ('ghost', 'acme', NULL, 3, NULL)",
         "table persons holds a row no event made",
     ),
+    # A row in a table no event of the ledger fills (verify skips rebuilding only empty ones).
+    "release row inserted": (
+        "INSERT INTO releases VALUES ('ghost', 'made up', 3)",
+        "table releases holds a row no event made",
+    ),
     # A second copy of a row the events made once: the tables are compared as multisets.
     "terms row doubled": (
         "INSERT INTO terms_acceptances SELECT * FROM terms_acceptances",
