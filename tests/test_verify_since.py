@@ -193,13 +193,18 @@ def test_since_judges_exactly_the_windows_that_hold_a_new_entry(
         assert not report.ok and "over its cap" in (report.problem or "")
 
 
+def _report(world: Path, *more: str | Path) -> dict:
+    """The `ledger` part of a JSON report written in `world`; exit 0 when it verified, else 5."""
+    (world / "r.json").unlink(missing_ok=True)
+    r = quota("report", "-o", world / "r.json", "--format", "json", *more)
+    doc = json.loads((world / "r.json").read_text())["ledger"]
+    assert r.exit_code == (0 if doc["verified"] else 5), r.stderr
+    return doc
+
+
 def test_report_from_a_checkpoint_verifies_what_came_after_and_says_so(world: Path, backend: Backend) -> None:
     def report(*more: str | Path) -> dict:
-        (world / "r.json").unlink(missing_ok=True)
-        r = quota("report", "-o", world / "r.json", "--format", "json", *more)
-        doc = json.loads((world / "r.json").read_text())["ledger"]
-        assert r.exit_code == (0 if doc["verified"] else 5), r.stderr
-        return doc
+        return _report(world, *more)
 
     last = backend.rows("SELECT max(seq) FROM events")[0][0]
     cp = checkpoint_at(backend, last - 3, world / "cp.txt")
@@ -372,11 +377,7 @@ def test_the_report_starts_from_the_checkpoint_a_verify_kept(world: Path, backen
     assert verified.read_text().split()[2] == str(backend.rows("SELECT max(seq) FROM events")[0][0])
 
     def report(*more: str | Path) -> dict:
-        (world / "r.json").unlink(missing_ok=True)
-        r = quota("report", "-o", world / "r.json", "--format", "json", *more)
-        doc = json.loads((world / "r.json").read_text())["ledger"]
-        assert r.exit_code == (0 if doc["verified"] else 5), r.stderr
-        return doc
+        return _report(world, *more)
 
     doc = report("--checkpoints", kept)
     assert doc["verified"] and doc["since_checkpoint"] == int(verified.read_text().split()[2])

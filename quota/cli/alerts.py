@@ -9,6 +9,7 @@ import click
 from quota.cli.app import QuotaFailure, cli
 from quota.cli.common import (
     at_or_now,
+    checkpoints_option,
     format_options,
     ledger_options,
     output_format,
@@ -24,12 +25,9 @@ from quota.jsontext import to_json
 
 @cli.command("alerts")
 @click.option("--at", "at", default=None, help="Judge at this time (ISO 8601, UTC; default now).")
-@click.option(
-    "--checkpoints",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="QUOTA_CHECKPOINTS",
-    default=None,
-    help="The directory of the ledger's checkpoint log (default $QUOTA_CHECKPOINTS): how recent is the newest.",
+@checkpoints_option(
+    "The directory of the ledger's checkpoint log (default $QUOTA_CHECKPOINTS): how recent is the newest.",
+    dest="checkpoints",
 )
 @ledger_options
 @format_options
@@ -113,12 +111,9 @@ def notify_group() -> None:
 
 
 @notify_group.command("run")
-@click.option(
-    "--checkpoints",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="QUOTA_CHECKPOINTS",
-    default=None,
-    help="The checkpoint log's directory (default $QUOTA_CHECKPOINTS): the daily checkpoint is appended there.",
+@checkpoints_option(
+    "The checkpoint log's directory (default $QUOTA_CHECKPOINTS): the daily checkpoint is appended there.",
+    dest="checkpoints",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="No line for each message.")

@@ -89,6 +89,15 @@ def ledger_options(f: F) -> F:
     )(f)
 
 
+def checkpoints_option(help: str, name: str = "--checkpoints", dest: str = "log_dir") -> Callable[[F], F]:
+    """The directory of the ledger's checkpoint log, kept apart from the ledger (default
+    $QUOTA_CHECKPOINTS); `help` says what the command does with it."""
+    return click.option(
+        name, dest, type=click.Path(file_okay=False, path_type=Path), default=None, envvar="QUOTA_CHECKPOINTS",
+        help=help,
+    )  # fmt: skip
+
+
 def format_options(f: F) -> F:
     f = click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")(f)
     return click.option("--json", "as_json", is_flag=True, help="JSON on stdout (stable keys).")(f)

@@ -10,6 +10,7 @@ import click
 from quota.cli.app import QuotaFailure, cli
 from quota.cli.common import (
     at_or_now,
+    checkpoints_option,
     format_options,
     ledger_options,
     output_format,
@@ -304,14 +305,9 @@ def _query_from_stdin() -> str:
     default=None,
     help="Check that the ledger extends this checkpoint, then verify only what came after it.",
 )
-@click.option(
-    "--checkpoints",
-    "log_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    envvar="QUOTA_CHECKPOINTS",
-    help="Without --from-checkpoint: start from the last checkpoint a verify kept in this directory "
-    "(ledger verify --keep; default $QUOTA_CHECKPOINTS) and compare only the rows made since.",
+@checkpoints_option(
+    "Without --from-checkpoint: start from the last checkpoint a verify kept in this directory "
+    "(ledger verify --keep; default $QUOTA_CHECKPOINTS) and compare only the rows made since."
 )
 @ledger_options
 @click.option("--json", "as_json", is_flag=True, help="Print a summary of what was written as JSON.")

@@ -8,6 +8,7 @@ import click
 
 from quota.cli.app import cli
 from quota.cli.common import (
+    checkpoints_option,
     format_options,
     iso_z,
     ledger_options,
@@ -311,14 +312,9 @@ def ledger_import(csv_file: Path, breach: bool, reason: str | None, db: str | No
     default=None,
     help="Check that the ledger extends this checkpoint, then verify only what came after it.",
 )
-@click.option(
-    "--checkpoints",
-    "log_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    envvar="QUOTA_CHECKPOINTS",
-    help="Also check the ledger against every checkpoint in its log in this directory "
-    "(written by ledger checkpoint --to; default $QUOTA_CHECKPOINTS).",
+@checkpoints_option(
+    "Also check the ledger against every checkpoint in its log in this directory "
+    "(written by ledger checkpoint --to; default $QUOTA_CHECKPOINTS)."
 )
 @click.option(
     "--keep", is_flag=True,
@@ -400,14 +396,10 @@ def ledger_verify(
 @click.option(
     "-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write it to a file too."
 )
-@click.option(
-    "--to",
-    "log_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    envvar="QUOTA_CHECKPOINTS",
-    help="Append it to the ledger's checkpoint log in this directory, kept apart from the ledger "
+@checkpoints_option(
+    "Append it to the ledger's checkpoint log in this directory, kept apart from the ledger "
     "(default $QUOTA_CHECKPOINTS); verify --checkpoints DIR checks them all.",
+    name="--to",
 )
 @ledger_options
 @click.option("--json", "as_json", is_flag=True, help="Print the checkpoint as JSON.")
