@@ -311,7 +311,7 @@ class PgStore(Store):
         # writer's (ledger copy's, before it commits) are hashed by the server's exact query.
         from quota.store.postgres_scan import streamed_digests
 
-        if not self._in_txn:
+        if not self._in_txn or self.exported is None:  # no snapshot shared (side_by_side)
             yield
             return
         stop = threading.Event()

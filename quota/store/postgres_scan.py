@@ -63,7 +63,7 @@ def streamed_digests(store: PgStore, stop: threading.Event, sessions: int = 2) -
     """The digest of every stored set, by ranges of lineage's blocks, each hashed by the server
     (lineage_digests_in_blocks) on one of `sessions` sessions side by side; as
     quota.store.digests.SCHEMA. A set split between two ranges is found twice: `settled` hashes
-    it whole. None where no other session can see what this one sees, or when stopped."""
+    it whole. None where no snapshot was shared (`siblings`), or when stopped."""
     import queue
 
     import pyarrow as pa
@@ -71,10 +71,12 @@ def streamed_digests(store: PgStore, stop: threading.Event, sessions: int = 2) -
 
     from quota.store.digests import SCHEMA
 
-    snapshot = snapshot_of(store)
+    snapshot = store.exported  # side_by_side exported it, on the verifying session's thread
     if snapshot is None:
         return None
-    blocks = int(store.rows("SELECT pg_relation_size('lineage') / current_setting('block_size')::int")[1][0][0])
+    # On a session of its own: this runs beside the checks on the verifying session's connection.
+    with store.sibling(snapshot) as helper:
+        blocks = int(helper.rows("SELECT pg_relation_size('lineage') / current_setting('block_size')::int")[1][0][0])
     todo: queue.Queue[tuple[int, int | None]] = queue.Queue()
     for low in range(0, max(blocks, 1), _RANGE_BLOCKS):
         todo.put((low, low + _RANGE_BLOCKS if low + _RANGE_BLOCKS < blocks else None))
