@@ -1,11 +1,13 @@
 """The shared ledger: a schema on a PostgreSQL server, for many machines and users.
 
 - Check-and-record is race-free across machines: a writer holds a session-level advisory lock
-  (`pg_advisory_lock`, one key per ledger schema) from before its first check until it closes,
-  as the DuckDB ledger's writers hold an exclusive flock. A transaction-level lock would not
-  do: a check reads the ledger before the transaction that records its result begins. If the
-  client dies, the server ends its session and with it the lock and any open transaction.
-  Waiting writers say so and give up after `wait` seconds (`lock_timeout`).
+  (one key per ledger schema) from before its first check until it closes, as the DuckDB
+  ledger's writers hold an exclusive flock. A writer of one holder's exports holds it shared,
+  with that holder's own lock exclusive, so exports to other holders run beside it; each
+  appends in a transaction that first takes the chain's end (a transaction-level lock), so the
+  time it reads, its check and its events come between other writers' events. If the client
+  dies, the server ends its session and with it the locks and any open transaction. Waiting
+  writers say so and give up after `wait` seconds (`lock_timeout`).
 - Readers take no lock: each reading session is one REPEATABLE READ transaction, one snapshot
   of the ledger, so a report never mixes two states of it.
 - Times come from the server's clock (`clock_timestamp()`), so clients with skewed clocks

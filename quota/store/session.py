@@ -5,8 +5,10 @@ What it guarantees, on every backend:
   state tables are written from the event in the same transaction, and `verify` rebuilds
   them from the events to prove they hold exactly that.
 - Rows are inserted, never updated or deleted; corrections are new events.
-- Writers are serialised (a file lock on DuckDB, an advisory lock on PostgreSQL), so a check
-  and the record it leads to can never interleave with another writer's.
+- A check and the record it leads to never interleave with another writer's of the same cap:
+  DuckDB has one writer at a time (a file lock); on PostgreSQL, exports to different holders
+  share the ledger's advisory lock, each holding its holder's, and append one at a time
+  (`appending`); every other writer holds the ledger alone.
 
 What the chain alone cannot catch is stated in the README ("What verify proves").
 """
