@@ -356,6 +356,9 @@ def test_checks_side_by_side_find_what_one_session_finds(
         key = f"export_id = '{export_id}' AND kind = {kind}"
         damage.append(([f"UPDATE lineage SET id = id + 1 WHERE {key} AND id = {low}"],
                        [f"UPDATE lineage SET id = id - 1 WHERE {key} AND id = {low + 1}"]))  # fmt: skip
+    export_id, kind, low = sets[0]  # a kind no ID has (one byte holds every real one)
+    damage.append(([f"UPDATE lineage SET kind = 300 WHERE export_id = '{export_id}' AND kind = {kind} AND id = {low}"],
+                   [f"UPDATE lineage SET kind = {kind} WHERE export_id = '{export_id}' AND kind = 300"]))  # fmt: skip
     damage.append((["UPDATE reservations SET post_ids = post_ids + 1 WHERE seq = (SELECT max(seq) FROM reservations)"],
                    ["UPDATE reservations SET post_ids = post_ids - 1 WHERE seq = (SELECT max(seq) FROM reservations)"]))  # fmt: skip
     for do, undo in damage:
