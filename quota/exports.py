@@ -310,7 +310,8 @@ class LedgerAt:
         (PostgreSQL; a DuckDB file has one writer). Links, which make holders, are written by
         writers that hold the whole ledger, so the holder found here stays that holder."""
         with Session.open(self.db, write=True, wait=self.wait, say=self.say, shared=True) as ledger:
-            ledger.lock_holder(registry.holder_of(ledger, entity), self.wait)
+            if ledger.shared:  # else the session holds the whole ledger already
+                ledger.lock_holder(registry.holder_of(ledger, entity), self.wait)
             yield ledger
 
     def writer(self, plan: ExportPlan) -> AbstractContextManager[Session]:

@@ -77,6 +77,9 @@ class Store(ABC):
         # Sessions that see exactly this one's snapshot, for checks run side by side (see
         # `side_by_side`); none outside that block.
         self.helpers: list[Store] = []
+        # A writer of one holder's exports beside other such writers (see `lock_holder`); only a
+        # backend with several writers at a time has them.
+        self.shared = False
 
     # -------------------------------------------------------------- reading
 

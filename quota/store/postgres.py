@@ -182,7 +182,6 @@ class PgStore(Store):
         self.conn = conn
         self.say = say
         self._in_txn = False  # a reader's session: one REPEATABLE READ transaction
-        self.shared = False  # a writer that shares the ledger with others (open_postgres)
         self.exported: str | None = None  # its snapshot, once shared (quota.store.postgres_scan)
         self._ahead: Future[pa.Table | None] | None = None
         self.views_shared = False
@@ -313,7 +312,7 @@ class PgStore(Store):
         # writer's (ledger copy's, before it commits) are hashed by the server's exact query.
         from quota.store.postgres_scan import streamed_digests
 
-        if not self._in_txn or self.exported is None:  # no snapshot shared (side_by_side)
+        if self.exported is None:  # no snapshot shared (side_by_side): a writer's, or none asked
             yield
             return
         stop = threading.Event()

@@ -69,7 +69,6 @@ class Session:
         self.store = store
         self.writable = store.writable
         self.applied: list[str] = []  # the migrations `quota init` applied
-        self.shared = False  # a writer of one holder's exports (see `open`)
 
     @property
     def path(self) -> str:
@@ -101,7 +100,6 @@ class Session:
         backend allows (PostgreSQL); they append one at a time."""
         with open_store(db, write or create, wait, create, say or _stderr, shared and write) as store:
             ledger = cls(store)
-            ledger.shared = shared and write
             where = store.where
             if create:
                 before = store.schema_version() if store.initialised() else 0
@@ -130,7 +128,7 @@ class Session:
     def _publish_views(self) -> None:
         # A shared writer records exports only, which change no view; the exclusive writer that
         # changed one (quota init, policy use) publishes it.
-        if not (self.writable and self.store.keeps_views) or self.shared:
+        if not (self.writable and self.store.keeps_views) or self.store.shared:
             return
         try:
             statements = self.view_sql()
@@ -252,6 +250,12 @@ class Session:
     ) -> list[int]:
         """Record several events in one transaction: all of them or none."""
         return self.store.append_many(events, loads, at)
+
+    @property
+    def shared(self) -> bool:
+        """Whether this writer shares the ledger with writers of other holders (PostgreSQL's
+        writers of exports; a DuckDB file's one writer holds every holder)."""
+        return self.store.shared
 
     def lock_holder(self, holder: str, wait: float) -> None:
         """Hold `holder` (whose cap an export counts toward) until the session closes."""
