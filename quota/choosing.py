@@ -3,8 +3,9 @@
 The dataset's inputs are read again by path, and each must still be the file registered (same
 sha256, size and format). `strip` reads them as it always does, so the Post IDs are exactly the
 ones an export of the same files would hold; a second query reads the fields the filters need
-(created_at, lang, text, hashtags, author) from the same files (quota/readers/fields.py), and
-every Post ID must be found there, or the choice is refused rather than made on part of the data.
+(created_at, lang, author; the text only for keywords and hashtags) from the same files
+(quota/readers/fields.py), and every Post ID must be found there, or the choice is refused rather
+than made on part of the data.
 
 The choice is the request's whole set: filtered, ranked (oldest first, newest first, or a
 seeded sample), cut to its limit. Its sha256 is recorded when the request is submitted, and a
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from quota.errors import BadInput, UsageError
 from quota.ids import Kind, id_problem
-from quota.readers.fields import FIELD_FORMATS, read_fields
+from quota.readers.fields import FIELD_FORMATS, TAGS_FROM_BOTH, TAGS_FROM_ENTITIES, Needs, keep, read_fields
 from quota.readers.records import Want
 from quota.times import iso, parse_iso, utc_naive
 
@@ -39,8 +40,12 @@ ORDERS = ("oldest", "newest", "sample")
 class Filters:
     """A request's choice. Each filter given several values matches any of them; different
     filters must all match. Times are a post's created_at, from `start` up to (not including)
-    `until`; hashtags and keywords ignore case; a keyword matches anywhere in the text; a
-    post's hashtags are its entities' and those written in its text."""
+    `until`; hashtags and keywords ignore case; a keyword matches anywhere in the text.
+
+    A post's hashtags are those of X's entities (a long post's note_tweet's), or those written
+    in its text (#word) where the capture holds no entities for it (`hashtags_from` is
+    TAGS_FROM_ENTITIES). A request recorded without the rule (submitted before 2026-12) read
+    both, always (TAGS_FROM_BOTH), and keeps it, so that its delivery finds the set approved."""
 
     start: datetime | None = None
     until: datetime | None = None
@@ -51,6 +56,7 @@ class Filters:
     order: str = "oldest"
     limit: int | None = None
     seed: str | None = None
+    hashtags_from: str = TAGS_FROM_ENTITIES
 
     def __post_init__(self) -> None:
         if self.order not in ORDERS:
@@ -61,6 +67,10 @@ class Filters:
             raise UsageError("a sample needs its size: how many Post IDs to draw")
         if self.limit is not None and self.limit < 0:
             raise UsageError(f"the number of Post IDs to choose must be 0 or more, not {self.limit}")
+        if self.hashtags_from not in (TAGS_FROM_ENTITIES, TAGS_FROM_BOTH):
+            raise UsageError(
+                f"hashtags are read from {TAGS_FROM_ENTITIES!r} or {TAGS_FROM_BOTH!r}, not {self.hashtags_from!r}"
+            )
         if self.start is not None and self.until is not None and self.until <= self.start:
             raise UsageError("the request's period must end (until) after it starts (from)")
         for what, values in (("language", self.langs), ("hashtag", self.hashtags), ("keyword", self.keywords)):
@@ -99,6 +109,7 @@ class Filters:
             "order": self.order,
             "limit": self.limit,
             "seed": self.seed,
+            "hashtags_from": self.hashtags_from,
         }
 
     @classmethod
@@ -108,6 +119,7 @@ class Filters:
             until=parse_iso(d["until"]) if d.get("until") else None,
             langs=tuple(d["lang"]), hashtags=tuple(d["hashtag"]), keywords=tuple(d["keyword"]),
             authors=tuple(d["author"]), order=d["order"], limit=d["limit"], seed=d["seed"],
+            hashtags_from=d.get("hashtags_from", TAGS_FROM_BOTH),
         )  # fmt: skip
 
     def described(self) -> list[str]:
@@ -118,14 +130,19 @@ class Filters:
                 f"posts created from {iso(self.start) if self.start else 'the start'} "
                 f"until {iso(self.until) if self.until else 'the end'} (created_at, UTC; until not included)"
             )
-        for what, values in (
-            ("in the language", self.langs),
-            ("with the hashtag", ["#" + h for h in self.hashtags]),
-            ("whose text contains", [f'"{k}"' for k in self.keywords]),
-            ("by the author (User ID)", list(self.authors)),
+        read = (
+            "as X's entities give them, or as written in its text where the capture holds no entities"
+            if self.hashtags_from == TAGS_FROM_ENTITIES
+            else "both as X's entities give them and as written in its text"
+        )
+        for what, values, how in (
+            ("in the language", self.langs, ""),
+            ("with the hashtag", ["#" + h for h in self.hashtags], f" (a post's hashtags {read})"),
+            ("whose text contains", [f'"{k}"' for k in self.keywords], ""),
+            ("by the author (User ID)", list(self.authors), ""),
         ):
             if values:
-                out.append(f"posts {what} {' or '.join(values)}")
+                out.append(f"posts {what} {' or '.join(values)}{how}")
         if self.order == "sample":
             out.append(
                 f'a sample of at most {self.limit:,} of those, in the order of sha256 of "{self.seed}:ID" '
@@ -186,17 +203,23 @@ def choose(
                 f"dataset {name}'s input {i['file']} is {i['format']}: {why}, which quota reads from "
                 f"{', '.join(FIELD_FORMATS)} only (without filters, ask for post IDs alone)"
             )
-    stripped = strip(paths, StripOptions(want=Want(kinds), scratch=scratch), progress)
+    needs = Needs(
+        created=bool(filters.start or filters.until), lang=bool(filters.langs),
+        author=bool(filters.authors) or Kind.USER in kinds, text=bool(filters.keywords),
+        hashtags=filters.hashtags, tags=filters.hashtags_from,
+    )  # fmt: skip
+    options = StripOptions(want=Want(kinds), scratch=scratch, keep=keep(needs) if fields else None)
+    stripped = strip(paths, options, progress)
     try:
         _same_files(name, dataset["inputs"], stripped)
         con = stripped.con
         table, _ = stripped.unique(Kind.POST)
         if fields:
-            read_fields(con, name, dataset["inputs"], stripped, table)
+            read_fields(con, name, dataset["inputs"], stripped, table, needs)
         else:
             con.execute(
                 f"""CREATE TEMP TABLE posts AS SELECT id, NULL::UBIGINT AS author, NULL::TIMESTAMP AS created_at,
-                    NULL AS lang, NULL AS text, NULL::VARCHAR[] AS tags FROM {table}"""
+                    NULL AS lang, NULL AS text, NULL::BOOLEAN AS tagged FROM {table}"""
             )
         where, where_params = _where(filters)
         if filters.start or filters.until:
@@ -282,8 +305,7 @@ def _where(f: Filters) -> tuple[str, list[Any]]:
         clauses.append(f"lang IN ({', '.join('?' * len(f.langs))})")
         params += list(f.langs)
     if f.hashtags:
-        clauses.append(f"list_has_any(tags, [{', '.join('?' * len(f.hashtags))}]::VARCHAR[])")
-        params += list(f.hashtags)
+        clauses.append("tagged")  # by the hashtags asked for (quota.readers.fields)
     if f.keywords:
         clauses.append("(" + " OR ".join("contains(lower(text), ?)" for _ in f.keywords) + ")")
         params += list(f.keywords)

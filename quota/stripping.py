@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from quota.errors import BadInput, UsageError, flag
 from quota.ids import Kind, spreadsheet_rounded
-from quota.readers import FORMATS, detect
+from quota.readers import FORMATS, detect, fast
 from quota.readers.records import KIND_OF_ROLE, ReadResult, Role, Rows, Sink, Want
 from quota.readers.source import Source
 from quota.scratch import WorkDir
@@ -73,6 +73,8 @@ class StripOptions:
     # Where DuckDB spills and stdin is copied: the caller's work directory beside its output.
     # None: a work directory of strip's own in the system's temporary directory.
     scratch: Path | None = None
+    # Fields of the posts to keep from the fast reader's parse, for a request's filters.
+    keep: fast.Keep | None = None
 
 
 @dataclass
@@ -94,6 +96,12 @@ class Stripped:
     _ranked: str | None = field(default=None, repr=False)
     # Per kind: unique IDs left out because a deletion notice names them (see withhold).
     _withheld: dict[str, int] = field(default_factory=dict, repr=False)
+    # Per input number: the table of the fields the fast reader kept of its posts (StripOptions.keep).
+    _kept: dict[int, str] = field(default_factory=dict, repr=False)
+
+    def kept_fields(self, input_no: int) -> str | None:
+        """The table of the posts' fields kept from input `input_no`'s parse, if kept."""
+        return self._kept.get(input_no)
 
     def roles(self, kind: Kind) -> list[int]:
         return sorted(int(r) for r in self.want.roles() if KIND_OF_ROLE[r] is kind)
@@ -416,8 +424,6 @@ def _account(con: duckdb.DuckDBPyConnection, input_no: int, want: Want) -> tuple
 
 def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None = None) -> Stripped:
     """Read every input; BadInput (exit 4) on the first bad line unless `skip_bad`."""
-    from quota.readers import fast
-
     if not inputs:
         raise UsageError("give at least one input file (or - for standard input)")
     if opts.fmt is not None and opts.fmt not in FORMATS:
@@ -429,6 +435,7 @@ def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None =
     scratch = Path(tempfile.mkdtemp(prefix="strip-", dir=opts.scratch or own.path))  # type: ignore[union-attr]
     reports: list[InputReport] = []
     sources: list[Source] = []
+    kept: dict[int, str] = {}
     # One thread hashes the inputs in order while DuckDB loads and parses (hashlib drops the GIL).
     hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
     stop_hashing = threading.Event()
@@ -450,8 +457,12 @@ def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None =
             if fmt in fast.BUILDERS:
                 with contextlib.suppress(fast.GiveUp):
                     result = ReadResult(
-                        rows=[], lines=fast.stage(con, source, fmt, opts.want, no), declared=fmt == "ids"
+                        rows=[],
+                        lines=fast.stage(con, source, fmt, opts.want, no, keep=opts.keep),
+                        declared=fmt == "ids",
                     )
+                    if opts.keep is not None and fmt in opts.keep.formats:
+                        kept[no] = fast.kept_table(no)
             if result is None:
                 reader = "careful"
                 result = _careful(source, fmt, opts, partial(_insert_rows, con, no))
@@ -494,7 +505,7 @@ def strip(inputs: Sequence[str], opts: StripOptions, progress: Progress | None =
         hasher.shutdown(wait=True)
         for s in sources:
             s.close()
-    return Stripped(con, opts.want, reports, time.perf_counter() - started, scratch, own)
+    return Stripped(con, opts.want, reports, time.perf_counter() - started, scratch, own, _kept=kept)
 
 
 _HELD = ((Role.POST, "post", "post"), (Role.USER, "user", "user"), (Role.DM, "DM event", "dm"))

@@ -3,9 +3,11 @@ and what makes choosing, or a request, refuse."""
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import shutil
+import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,17 +16,51 @@ import pytest
 from conftest import SAMPLES, TERMS, examples, quota
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from oracle_posts import posts_of
+from oracle_posts import posts_of, tags
 
 from quota import choosing
 from quota.choosing import Filters
 from quota.errors import BadInput, UsageError
 from quota.ids import Kind
+from quota.readers.fields import TAGS_FROM_BOTH, TAGS_FROM_ENTITIES
 
 PAGES = SAMPLES / "v2_pages.jsonl"
 FLAT = SAMPLES / "v2_flat.jsonl"
 V1 = SAMPLES / "v1_lines.jsonl"
-FILES = (PAGES, FLAT, V1)
+
+
+def _v2(n: int, text: str, **more: Any) -> dict[str, Any]:
+    i = str(1895700000000000000 + n)
+    return {"id": i, "text": text, "author_id": str(900000000000000000 + n), "created_at": f"2025-03-02T00:00:{n:02}.000Z",
+            "lang": "en", "edit_history_tweet_ids": [i], **more}  # fmt: skip
+
+
+def _tags(*names: str) -> dict[str, Any]:
+    return {"hashtags": [{"start": 0, "end": len(t) + 1, "tag": t} for t in names]}
+
+
+# Posts where X's entities and the text's #words differ: what a hashtag filter reads decides.
+TRICKY_POSTS = [
+    _v2(1, "big#data and #Signal", entities=_tags("Signal")),  # X links no tag glued to a word
+    _v2(2, "a long post, cut…", note_tweet={"text": "a long post, cut here: #data #研究", "entities": _tags("data")}),
+    _v2(3, "cut…", entities=_tags("nothing"), note_tweet={"text": "cut here #signal"}),  # the note without entities
+    _v2(4, "#Data, captured without entities"),
+    _v2(5, "#nothing but a link", entities={"urls": [{"start": 0, "end": 8, "url": "https://t.co/x"}]}),
+]
+TRICKY_V1 = {
+    "created_at": "Sun Mar 02 00:01:00 +0000 2025", "id_str": "1895700000000000100", "text": "cut… #data",
+    "truncated": True, "lang": "en", "user": {"id_str": "900000000000000100", "screen_name": "synth_tricky"},
+    "entities": {"hashtags": [{"text": "data", "indices": [5, 10]}]},
+    "extended_tweet": {"full_text": "cut here #data #signal", "entities": {"hashtags": [{"text": "signal", "indices": [15, 22]}]}},
+}  # fmt: skip
+_TRICKY_DIR = Path(tempfile.mkdtemp(prefix="tricky-posts-"))
+atexit.register(shutil.rmtree, _TRICKY_DIR, True)
+TRICKY = _TRICKY_DIR / "tricky_flat.jsonl"
+TRICKY.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in TRICKY_POSTS))
+TRICKY_V1_FILE = _TRICKY_DIR / "tricky_v1.jsonl"
+TRICKY_V1_FILE.write_text(json.dumps(TRICKY_V1, ensure_ascii=False) + "\n")
+
+FILES = (PAGES, FLAT, V1, TRICKY, TRICKY_V1_FILE)
 POSTS = posts_of(*FILES)
 
 
@@ -42,7 +78,7 @@ def oracle(f: Filters) -> list[dict[str, Any]]:
     keep = [
         p for p in POSTS.values()
         if (f.start is None or p["at"] >= f.start) and (f.until is None or p["at"] < f.until)
-        and (not f.langs or p["lang"] in f.langs) and (not f.hashtags or p["tags"] & set(f.hashtags))
+        and (not f.langs or p["lang"] in f.langs) and (not f.hashtags or tags(p, f.hashtags_from) & set(f.hashtags))
         and (not f.keywords or any(k in p["text"].lower() for k in f.keywords))
         and (not f.authors or p["author"] in f.authors)
     ]  # fmt: skip
@@ -73,6 +109,7 @@ def filters(draw: st.DrawFn) -> Filters:
         order=order,
         limit=draw(st.integers(0, 80) if order == "sample" else st.none() | st.integers(0, 50)),
         seed=draw(st.text(max_size=5)) if order == "sample" else None,
+        hashtags_from=draw(st.sampled_from([TAGS_FROM_ENTITIES, TAGS_FROM_BOTH])),
     )
 
 
@@ -106,6 +143,71 @@ def test_a_cut_keeps_the_longest_prefix_whose_authors_fit(posts: int, users: int
         n += 1
     assert sorted(kept, key=int) == sorted((p["id"] for p in order[:n]), key=int)
     assert kept_users == {p["author"] for p in order[:n]}
+
+
+def test_hashtags_are_x_entities_and_the_text_only_where_a_capture_has_none() -> None:
+    tricky = dataset(TRICKY, TRICKY_V1_FILE)
+
+    def chosen(tag: str, rule: str) -> set[int]:
+        f = Filters.make(hashtags=[tag], hashtags_from=rule)
+        with choosing.choose(tricky, f, frozenset({Kind.POST})) as choice:
+            return {int(i) - 1895700000000000000 for i in choice.stripped.ids(Kind.POST)}
+
+    # 1: linked #Signal, unlinked big#data; 2: a note whose entities give #data, not its #研究;
+    # 3: a note without entities (its text's #signal), the cut text's entities #nothing;
+    # 4: no entities; 5: entities without hashtags; 100: v1.1, extended_tweet's entities #signal.
+    assert chosen("data", TAGS_FROM_ENTITIES) == {2, 4}
+    assert chosen("signal", TAGS_FROM_ENTITIES) == {1, 3, 100}
+    assert chosen("nothing", TAGS_FROM_ENTITIES) == chosen("研究", TAGS_FROM_ENTITIES) == set()
+    # As requests submitted before 2026-12 read them: every entity and every #word of the text.
+    assert chosen("data", TAGS_FROM_BOTH) == {1, 2, 4, 100}
+    assert chosen("signal", TAGS_FROM_BOTH) == {1, 3, 100}
+    assert chosen("nothing", TAGS_FROM_BOTH) == {3, 5}
+    assert chosen("研究", TAGS_FROM_BOTH) == {2}
+
+    # A request records the rule it was chosen by; one recorded without it keeps the old one.
+    f = Filters.make(hashtags=["data"])
+    assert f.hashtags_from == TAGS_FROM_ENTITIES and Filters.from_json(f.as_json()) == f
+    old = {k: v for k, v in f.as_json().items() if k != "hashtags_from"}
+    assert Filters.from_json(old).hashtags_from == TAGS_FROM_BOTH
+    assert "where the capture holds no entities" in " ".join(f.described())
+    with pytest.raises(UsageError, match="hashtags are read from"):
+        Filters(hashtags=("data",), hashtags_from="the moon")
+
+
+@settings(max_examples=examples(12), deadline=None)
+@given(
+    created=st.booleans(), lang=st.booleans(), author=st.booleans(), text=st.booleans(),
+    rule=st.sampled_from([None, TAGS_FROM_ENTITIES, TAGS_FROM_BOTH]),
+    hashtags=st.lists(st.sampled_from(["data", "signal", "研究", "it's"]), min_size=1, max_size=2),
+)  # fmt: skip
+def test_the_fields_strip_keeps_are_the_fields_read_again(
+    created: bool, lang: bool, author: bool, text: bool, rule: str | None, hashtags: list[str]
+) -> None:
+    from quota.readers.fields import Needs, keep, read_fields
+    from quota.readers.records import Want
+    from quota.stripping import StripOptions, strip
+
+    needs = Needs(created=created, lang=lang, author=author, text=text, hashtags=tuple(hashtags) if rule else (),
+                  tags=rule or TAGS_FROM_ENTITIES)  # fmt: skip
+    paths = [i["path"] for i in DEMO["inputs"]]
+    seen = []
+    for kept in (keep(needs), None):
+        with strip(paths, StripOptions(want=Want(frozenset({Kind.POST})), keep=kept)) as stripped:
+            assert all(r.reader == "fast" for r in stripped.inputs)
+            assert [stripped.kept_fields(n) is not None for n in range(len(paths))] == [kept is not None] * len(paths)
+            table, _ = stripped.unique(Kind.POST)
+            read_fields(stripped.con, "demo", DEMO["inputs"], stripped, table, needs)
+            seen.append(stripped.con.execute("SELECT * FROM posts ORDER BY id").fetchall())
+    assert seen[0] == seen[1] and len(seen[0]) == len(POSTS)
+    names = ["id", "author", "created_at", "undated", "created_text", "lang", "text", "tagged"]
+    for row in (dict(zip(names, r, strict=True)) for r in seen[0]):
+        post = POSTS[str(row["id"])]
+        assert row["author"] == (int(post["author"]) if author else None)
+        assert row["lang"] == (post["lang"] if lang else None)
+        assert row["text"] == (post["text"] if text else None)
+        assert row["created_at"] == (post["at"].replace(tzinfo=None) if created else None)
+        assert row["tagged"] == (bool(tags(post, rule) & set(hashtags)) if rule else None)
 
 
 def test_choosing_refuses_what_it_cannot_do_exactly(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ the careful reader (quota.readers.jsonl) reads the file again and names the line
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from quota.errors import UsageError, flag
@@ -34,13 +34,41 @@ class Plan:
     reader: str = "ndjson"  # ndjson: one object a line; pages: v2 responses; lines: a plain ID list
     unrecognised: str | None = None  # SQL counting objects that are neither post, user nor DM
     lean: bool = False  # leaves out fields few posts need to be told; a file that needs them is read again with them
+    posts: str | None = None  # the relation of post objects, as `p`, for fields kept beside the IDs
 
 
-def _duckdb_type(spec: object) -> str:
+@dataclass(frozen=True)
+class Keep:
+    """Fields of each post to keep from the same parse, in a table of their own (a request's
+    filters read them: quota.readers.fields). `schema(fmt)`: the post object's fields to parse
+    besides strip's; `select(fmt, relation)`: the SQL making the table from the post objects."""
+
+    schema: Callable[[str], dict[str, object]]
+    select: Callable[[str, str], str]
+    formats: tuple[str, ...]
+
+
+def merged(a: dict[str, object], b: dict[str, object]) -> dict[str, object]:
+    """Two field specs as one: a field both hold is the same field (nested specs merge)."""
+    out = dict(a)
+    for k, v in b.items():
+        if k not in out:
+            out[k] = v
+        elif isinstance(out[k], dict) and isinstance(v, dict):
+            out[k] = merged(out[k], v)  # type: ignore[arg-type]
+        elif isinstance(out[k], list) and isinstance(v, list):
+            out[k] = [merged(out[k][0], v[0])]  # type: ignore[index]
+        elif out[k] != v:
+            raise ValueError(f"field {k!r} is read as {out[k]!r} and as {v!r}")
+    return out
+
+
+def duckdb_type(spec: object) -> str:
+    """DuckDB's type for a field spec: V (or another type's name), nested dicts, one-item lists."""
     if isinstance(spec, dict):
-        return "STRUCT(" + ", ".join(f'"{k}" {_duckdb_type(v)}' for k, v in spec.items()) + ")"
+        return "STRUCT(" + ", ".join(f'"{k}" {duckdb_type(v)}' for k, v in spec.items()) + ")"
     if isinstance(spec, list):
-        return _duckdb_type(spec[0]) + "[]"
+        return duckdb_type(spec[0]) + "[]"
     return str(spec)
 
 
@@ -116,7 +144,8 @@ def pages_sql(want: Want, lean: bool) -> Plan:
         selects.append(f"SELECT {Role.POST_REF:d}, x.id FROM {inc_rows}")
         if want.authors:
             selects.append(f"SELECT {Role.AUTHOR_REF:d}, x.author_id FROM {inc_rows} WHERE x.author_id IS NOT NULL")
-    return Plan(schema, ok, "SELECT unnest(t.data) AS e FROM lines", selects, "pages", _unrecognised(lean), lean)
+    elements = "SELECT unnest(t.data) AS e FROM lines"
+    return Plan(schema, ok, elements, selects, "pages", _unrecognised(lean), lean, "(SELECT e AS p FROM el)")
 
 
 def _unrecognised(lean: bool) -> str:
@@ -126,7 +155,7 @@ def _unrecognised(lean: bool) -> str:
 def flat_sql(want: Want, lean: bool) -> Plan:
     return Plan(
         _element_schema(want, lean), None, "SELECT t AS e FROM lines", _element_selects(want), "ndjson",
-        _unrecognised(lean), lean,
+        _unrecognised(lean), lean, "(SELECT e AS p FROM el)",
     )  # fmt: skip
 
 
@@ -159,7 +188,7 @@ def v1_sql(want: Want, lean: bool) -> Plan:
                 f"SELECT {Role.AUTHOR_REF:d}, t.in_reply_to_user_id_str FROM {posts} "
                 "AND t.in_reply_to_user_id_str IS NOT NULL"
             )
-    return Plan(schema, None, None, selects, unrecognised=V1_UNRECOGNISED)
+    return Plan(schema, None, None, selects, unrecognised=V1_UNRECOGNISED, posts="(SELECT t AS p FROM lines)")
 
 
 # A v1.1 object is a user (screen_name, no user) or a post (text or full_text, and a user).
@@ -199,10 +228,17 @@ def _json_format(source: Source, fmt: str) -> str:
     return "array" if source.head(4096).lstrip(b"\xef\xbb\xbf").lstrip().startswith(b"[") else "unstructured"
 
 
+def kept_table(input_no: int) -> str:
+    """The table of the fields `stage` kept of input `input_no`'s posts (see Keep)."""
+    return f"kept_fields_{int(input_no)}"
+
+
 def stage(
-    con: duckdb.DuckDBPyConnection, source: Source, fmt: str, want: Want, input_no: int, lean: bool = True
-) -> int:
-    """Insert the input's rows into `ids`; return its line count. Raises GiveUp.
+    con: duckdb.DuckDBPyConnection, source: Source, fmt: str, want: Want, input_no: int, lean: bool = True,
+    keep: Keep | None = None,
+) -> int:  # fmt: skip
+    """Insert the input's rows into `ids`; return its line count. Raises GiveUp. With `keep`
+    (and a format it reads), the posts' fields are kept in kept_table(input_no).
 
     The JSON is parsed once, into a table of just the wanted fields; every row of IDs is
     then a plain column query over that table (building lists per line costs far more).
@@ -210,6 +246,15 @@ def stage(
     import duckdb
 
     plan = BUILDERS[fmt](want, lean)
+    if keep is not None and fmt not in keep.formats:
+        keep = None
+    if keep is not None and plan.posts is not None:
+        extra = keep.schema(fmt)
+        if plan.reader == "pages":
+            element = plan.schema["data"][0]  # type: ignore[index]
+            plan = replace(plan, schema={**plan.schema, "data": [merged(element, extra)]})
+        else:
+            plan = replace(plan, schema=merged(plan.schema, extra))
     compression = "gzip" if source.gzip else "none"
     form = _json_format(source, fmt)
     if fmt in DOCUMENT_FORMATS:
@@ -238,7 +283,7 @@ def stage(
             # records = true matters for pages: without it DuckDB samples the shape of each
             # page's large objects, 7x slower; for one small object a line it makes no difference.
             records = "true" if plan.reader == "pages" else "'auto'"
-            columns = "{" + ", ".join(f"'{k}': '{_duckdb_type(v)}'" for k, v in plan.schema.items()) + "}"
+            columns = "{" + ", ".join(f"'{k}': '{duckdb_type(v)}'" for k, v in plan.schema.items()) + "}"
             con.execute(
                 f"""CREATE OR REPLACE TEMP TABLE lines AS SELECT t, {plan.line_ok or "true"} AS ok
                     FROM (SELECT r AS t FROM read_json(?, columns = {columns}, records = {records}, format = '{form}',
@@ -250,7 +295,7 @@ def stage(
         if plan.unrecognised and con.execute(plan.unrecognised).fetchall()[0][0]:
             _discard(con, input_no)
             if plan.lean:
-                return stage(con, source, fmt, want, input_no, lean=False)
+                return stage(con, source, fmt, want, input_no, lean=False, keep=keep)
             raise GiveUp("an object is neither a post, a user nor a DM event: the careful reader names it")
         # `bad` where an ID is not in canonical form: TRY_CAST alone takes '1e5', '12.0',
         # '+1', ' 1' and '1_000'; only an exact round trip proves the text is the number.
@@ -264,6 +309,8 @@ def stage(
         bad_lines = con.execute("SELECT count(*) FILTER (WHERE NOT ok) FROM lines").fetchall()[0][0]
         lines = con.execute(f"SELECT count(*) FROM {count}").fetchall()[0][0]
         bad_ids = con.execute("SELECT count(*) FROM ids WHERE input = ? AND bad", [input_no]).fetchall()[0][0]
+        if keep is not None and plan.posts is not None and not (bad_lines or bad_ids):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {kept_table(input_no)} AS {keep.select(fmt, plan.posts)}")
     except (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException):
         raise  # our SQL is wrong: a bug to see, not a file to read slowly
     except duckdb.Error as e:
@@ -278,4 +325,5 @@ def stage(
 
 def _discard(con: duckdb.DuckDBPyConnection, input_no: int) -> None:
     con.execute("DELETE FROM ids WHERE input = ?", [input_no])
+    con.execute(f"DROP TABLE IF EXISTS {kept_table(input_no)}")
     con.execute("DROP TABLE IF EXISTS el; DROP TABLE IF EXISTS lines")
