@@ -111,7 +111,10 @@ def queries(dialect: str) -> dict[str, str]:
 OWN_QUERIES = {
     "duckdb": frozenset({"lineage_in_order", "lineage_digests_streamed"}),
     # The history's append-only triggers: DuckDB has no roles to keep apart.
-    "postgres": frozenset({"append_only_function", "append_only_rows", "append_only_truncate"}),
+    # And its verify's hashing of lineage in the order its scan reads (postgres_scan).
+    "postgres": frozenset(
+        {"append_only_function", "append_only_rows", "append_only_truncate", "lineage_digests_confirmed_in_blocks"}
+    ),
 }
 
 

@@ -214,3 +214,22 @@ FROM lineage WHERE export_id = ANY(?::text[]) GROUP BY export_id, kind;
 -- here, so each set found in more than one range is hashed again whole (lineage_digests_of).
 SELECT export_id, kind AS n, encode(sha256(convert_to(string_agg(id::text, chr(10) ORDER BY id) || chr(10), 'UTF8')), 'hex') AS digest
 FROM lineage WHERE {blocks} GROUP BY export_id, kind;
+
+-- name: lineage_digests_confirmed_in_blocks
+-- lineage_digests_in_blocks without its sort, which was three quarters of its time: each set's IDs
+-- hashed in the order the range's scan reads them (an export's COPY stores them ascending), and
+-- `confirmed` where that equals the digest its entry recorded, which is of the sorted IDs: equal
+-- bytes, the same IDs. A set read in another order, split between ranges or altered is not
+-- confirmed, and is hashed again in order (lineage_digests_of); only confirmed digests stand.
+-- {blocks}: a ctid condition; {kinds}: (n, kind) values.
+WITH k(n, kind) AS (VALUES {kinds}),
+d AS (SELECT export_id, kind AS n,
+             encode(sha256(convert_to(string_agg(id::text, chr(10)) || chr(10), 'UTF8')), 'hex') AS digest
+      FROM lineage WHERE {blocks} GROUP BY export_id, kind)
+-- The entry's digests are looked up set by set (subqueries, through the primary keys): a join
+-- was planned as a merge over the whole of reservations, for every range.
+SELECT d.export_id, d.n, d.digest,
+       coalesce(d.digest = coalesce((SELECT r.ids_sha256 FROM reservations r WHERE r.export_id = d.export_id),
+                                    (SELECT m.ids_sha256 FROM manual_exports m WHERE m.export_id = d.export_id)
+                                   )::json->>k.kind, false) AS confirmed
+FROM d LEFT JOIN k ON k.n = d.n;
