@@ -38,6 +38,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ENTITIES = 200
@@ -145,7 +146,10 @@ def build_pg(url: str, source: Path, per_export: int) -> float:
     with open_store(str(source), False, 60, False, print) as duck, open_store(url, True, 60, True, print) as pg:
         ledger_id = duck.ledger_id()
         created = duck.rows("SELECT created_at FROM ledger_meta")[1][0][0]
-        exports = int(duck.rows("SELECT count(*) FROM reservations")[1][0][0])
+        # The built exports b<k>; those an earlier measurement made have their IDs copied.
+        exports = int(
+            duck.rows("SELECT count(*) FROM reservations WHERE regexp_full_match(export_id, 'b[0-9]+')")[1][0][0]
+        )
         with pg.transaction():
             pg.migrate(ledger_id=ledger_id, created_at=created)
             for batch in duck.batches("SELECT * FROM events ORDER BY seq", _schemas()["events"]):
@@ -156,8 +160,21 @@ def build_pg(url: str, source: Path, per_export: int) -> float:
                 f"INSERT INTO lineage SELECT 'b' || (i / {per_export}), 1, 1500000000000000000 + i "
                 f"FROM generate_series(0, {exports * per_export - 1}::bigint) i"
             )
+            copy_measured_lineage(duck, pg)
         pg.analyze()
     return time.perf_counter() - t
+
+
+def copy_measured_lineage(duck: Any, pg: Any) -> None:
+    """The IDs of the exports an earlier measurement made in the DuckDB file (not b<k>, which
+    the server generates): copied as they are, so that their events' digests hold here too."""
+    from quota.store import Rows
+    from quota.store.copy import _schemas
+
+    for batch in duck.batches(
+        "SELECT * FROM lineage WHERE NOT regexp_full_match(export_id, 'b[0-9]+')", _schemas()["lineage"]
+    ):
+        pg.load(Rows("lineage", batch))
 
 
 PEAK_RSS: dict[str, int] = {}  # the last run's peak RSS in bytes, by command word
