@@ -331,6 +331,32 @@ def test_the_portals_server_runs_the_same_loop(world: Path, monkeypatch: pytest.
     assert {m["state"] for m in outbox()} == {"delivered"}
 
 
+def test_the_server_waits_for_a_notification_run_under_way_before_it_stops(
+    world: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server shutting down lets the run under way finish (else the schema or file it writes
+    could be closed, or the process end, under a message being sent)."""
+    import threading
+
+    from starlette.testclient import TestClient
+
+    from quota import notify
+    from quota.web import PortalConfig, create_app
+
+    started, finished = threading.Event(), threading.Event()
+
+    def slow_run(*args: object, **kwargs: object) -> None:
+        started.set()
+        time.sleep(0.5)
+        finished.set()
+
+    monkeypatch.setattr(notify, "run", slow_run)
+    with TestClient(create_app(PortalConfig(None, world / "deliveries", notify_every=0.01))):
+        assert started.wait(30)
+        assert not finished.is_set()
+    assert finished.is_set()
+
+
 def test_an_interrupted_attempt_is_sent_once_more_and_never_a_third_time(
     world: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

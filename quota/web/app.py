@@ -232,14 +232,27 @@ def _lifespan(config: PortalConfig) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> Any:
         stop = threading.Event()
+        loop = None
         if config.notify_every > 0:
-            threading.Thread(target=_notify_loop, args=(config, stop), name="quota-notify", daemon=True).start()
+            loop = threading.Thread(target=_notify_loop, args=(config, stop), name="quota-notify", daemon=True)
+            loop.start()
         try:
             yield
         finally:
             stop.set()
+            # A run under way finishes before the server goes: a message it is sending is told
+            # as sent or failed, not left in doubt by the process ending under it.
+            if loop is not None:
+                loop.join(_SHUTDOWN_WAIT)
+                if loop.is_alive():
+                    log.warning("quota portal: the notification run still under way at shutdown was left")
 
     return lifespan
+
+
+# How long a server shutting down waits for a notification run under way (its sends time out
+# sooner than this).
+_SHUTDOWN_WAIT = 120.0
 
 
 def _notify_loop(config: PortalConfig, stop: Any) -> None:
