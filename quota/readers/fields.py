@@ -100,15 +100,17 @@ def select(fmt: str, needs: Needs, elements: str) -> str:
         created = "TRY_STRPTIME(p.created_at, '%a %b %d %H:%M:%S %z %Y')::TIMESTAMP"
         text = "coalesce(p.extended_tweet.full_text, p.full_text, p.text)"
         top = "[lower(h.text) FOR h IN coalesce(p.extended_tweet.entities.hashtags, p.entities.hashtags, [])]"
-        own = """CASE WHEN p.extended_tweet IS NOT NULL THEN [lower(h.text) FOR h IN p.extended_tweet.entities.hashtags]
-                      WHEN p.entities IS NOT NULL THEN [lower(h.text) FOR h IN coalesce(p.entities.hashtags, [])] END"""
+        long, tag = "p.extended_tweet", "text"
     else:
         ident, author, is_post = "p.id", "p.author_id", "p.username IS NULL"
         created = "TRY_CAST(p.created_at AS TIMESTAMPTZ)::TIMESTAMP"
         text = "coalesce(p.note_tweet.text, p.text)"
         top = "[lower(h.tag) FOR h IN coalesce(p.entities.hashtags, [])]"
-        own = """CASE WHEN p.note_tweet IS NOT NULL THEN [lower(h.tag) FOR h IN p.note_tweet.entities.hashtags]
-                      WHEN p.entities IS NOT NULL THEN [lower(h.tag) FOR h IN coalesce(p.entities.hashtags, [])] END"""
+        long, tag = "p.note_tweet", "tag"
+    # The hashtags of the entities of the text the post is read by: a long post's own (NULL if
+    # its capture has none), else the post's; NULL where the capture holds no entities at all.
+    own = f"""CASE WHEN {long} IS NOT NULL THEN [lower(h.{tag}) FOR h IN {long}.entities.hashtags]
+                   WHEN p.entities IS NOT NULL THEN [lower(h.{tag}) FOR h IN coalesce(p.entities.hashtags, [])] END"""
     written = f"regexp_extract_all(lower({text}), '{_HASHTAG}', 1)"
     if needs.tags == TAGS_FROM_ENTITIES:
         # The entities of the text the post is read by (a long post's note); the text's #words
