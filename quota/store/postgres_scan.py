@@ -71,10 +71,13 @@ def siblings(store: PgStore, n: int) -> Iterator[list[PgStore]]:
 
 def streamed_digests(store: PgStore, stop: threading.Event, sessions: int = 2) -> pa.Table | None:
     """The digest of every stored set, by ranges of lineage's blocks, each hashed by the server
-    (lineage_digests_in_blocks) on one of `sessions` sessions side by side; as
-    quota.store.digests.SCHEMA. A set split between two ranges is found twice: `settled` hashes
-    it whole. None where no snapshot was shared (`siblings`), when stopped, or when a range's
-    rows do not read as quota's (the exact query then hashes every set)."""
+    in its scan's order and confirmed against the recorded digests
+    (lineage_digests_confirmed_in_blocks; with its sort, lineage_digests_in_blocks, where many
+    sets of a range are not), on one of `sessions` sessions side by side; as
+    quota.store.digests.SCHEMA, `clean` where a digest stands. A set split between two ranges is
+    found twice, and a set not confirmed is not clean: `settled` hashes each whole. None where
+    no snapshot was shared (`siblings`), when stopped, or when a range's rows do not read as
+    quota's (the exact query then hashes every set)."""
     import queue
 
     import pyarrow as pa
