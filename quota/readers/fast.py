@@ -72,6 +72,11 @@ def duckdb_type(spec: object) -> str:
     return str(spec)
 
 
+def json_columns(schema: dict[str, object]) -> str:
+    """read_json's `columns` argument (a struct literal) for a field spec."""
+    return "{" + ", ".join(f"'{k}': '{duckdb_type(v)}'" for k, v in schema.items()) + "}"
+
+
 def _element_schema(want: Want, lean: bool) -> dict[str, object]:
     # The fields that tell a post (quota.readers.kinds): not `text`, which costs the most to
     # copy; an object that only `text` would prove a post sends the file to the careful reader.
@@ -283,7 +288,7 @@ def stage(
             # records = true matters for pages: without it DuckDB samples the shape of each
             # page's large objects, 7x slower; for one small object a line it makes no difference.
             records = "true" if plan.reader == "pages" else "'auto'"
-            columns = "{" + ", ".join(f"'{k}': '{duckdb_type(v)}'" for k, v in plan.schema.items()) + "}"
+            columns = json_columns(plan.schema)
             con.execute(
                 f"""CREATE OR REPLACE TEMP TABLE lines AS SELECT t, {plan.line_ok or "true"} AS ok
                     FROM (SELECT r AS t FROM read_json(?, columns = {columns}, records = {records}, format = '{form}',

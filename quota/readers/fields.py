@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from quota.errors import BadInput
-from quota.readers.fast import Keep, duckdb_type
+from quota.readers.fast import Keep, json_columns
 
 if TYPE_CHECKING:
     from quota.stripping import Stripped
@@ -141,11 +141,10 @@ def _read(fmt: str, needs: Needs, path: str, compression: str) -> str:
     fields = schema(fmt, needs)
     options = f"records = true, format = 'newline_delimited', compression = '{compression}'"
     if fmt == "v2-pages":
-        columns = "{'data': '" + duckdb_type([fields]).replace("'", "''") + "'}"
+        columns = json_columns({"data": [fields]})
         elements = f"(SELECT unnest(r.data) AS p FROM read_json({literal}, columns = {columns}, {options}) AS r)"
     else:
-        columns = "{" + ", ".join(f"'{k}': '{duckdb_type(v)}'" for k, v in fields.items()) + "}"
-        elements = f"(SELECT r AS p FROM read_json({literal}, columns = {columns}, {options}) AS r)"
+        elements = f"(SELECT r AS p FROM read_json({literal}, columns = {json_columns(fields)}, {options}) AS r)"
     return select(fmt, needs, elements)
 
 

@@ -83,6 +83,21 @@ class Target:
             raise LedgerError(f"cannot connect to the ledger {self.where}: {self.scrub(first_line(e))}") from None
 
 
+# What verify's scans set (PgStore.scanning, and its helper sessions): verify's queries end in
+# ORDER BY ... LIMIT 1, for which the planner prefers nested loops that would find a first bad
+# row quickly, and take hours on an honest ledger with none (off: joins are hashed); and room to
+# hash the rows compared in memory (at 4 MB a million of them spill to disk).
+_SCANNING = (("enable_nestloop", "off"), ("work_mem", "'64MB'"))
+
+
+def _tune(store: PgStore) -> None:
+    """Every session's settings: UTC, and no JIT, which compiles a plan whenever its cost looks
+    high, as verify's (with nested loops off) always does: 0.6 s of compiling for a query that
+    runs in milliseconds."""
+    store.execute("SET TIME ZONE 'UTC'")
+    store.execute("SET jit = off")
+
+
 def register_loaders(conn: psycopg.Connection[Any]) -> None:
     conn.adapters.register_loader("numeric", _IntLoader)
 
@@ -253,17 +268,13 @@ class PgStore(Store):
 
     @contextmanager
     def scanning(self, ids: bool = True) -> Iterator[None]:
-        # verify's queries end in ORDER BY ... LIMIT 1: the planner then prefers nested loops
-        # that would find a first bad row quickly, and takes hours on an honest ledger with
-        # none. Off for these checks, joins are hashed.
-        # Hashing the rows compared in memory: at 4 MB a million of them spill to disk.
-        self.execute("SET enable_nestloop = off")
-        self.execute("SET work_mem = '64MB'")
+        for name, value in _SCANNING:
+            self.execute(f"SET {name} = {value}")
         try:
             yield
         finally:
-            self.execute("RESET enable_nestloop")
-            self.execute("RESET work_mem")
+            for name, _ in _SCANNING:
+                self.execute(f"RESET {name}")
 
     @contextmanager
     def sibling(self, snapshot: str) -> Iterator[PgStore]:
@@ -277,12 +288,10 @@ class PgStore(Store):
             helper.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             helper.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
             helper._in_txn = True
-            schema = pgsql.Identifier(self.target.schema).as_string(conn)
-            for setting in (
-                "SET TIME ZONE 'UTC'", "SET jit = off", "SET enable_nestloop = off", "SET work_mem = '64MB'",
-                f"SET search_path TO {schema}",
-            ):  # fmt: skip
-                helper.execute(setting)
+            _tune(helper)
+            helper.execute(f"SET search_path TO {pgsql.Identifier(self.target.schema).as_string(conn)}")
+            for name, value in _SCANNING:
+                helper.execute(f"SET {name} = {value}")
             yield helper
         finally:
             conn.close()
@@ -780,10 +789,7 @@ def open_postgres(
     store.shared = shared and write and not create
     try:
         register_loaders(conn)
-        store.execute("SET TIME ZONE 'UTC'")
-        # JIT compiles a plan when its cost looks high, which verify's (with nested loops off)
-        # always does: 0.6 s of compiling for a query that runs in milliseconds.
-        store.execute("SET jit = off")
+        _tune(store)
         schema = pgsql.Identifier(target.schema).as_string(conn)
         if create and not store.rows("SELECT 1 FROM pg_namespace WHERE nspname = ?", [target.schema])[1]:
             store.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")

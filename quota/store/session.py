@@ -396,21 +396,10 @@ def verified_file(directory: Path, ledger_id: str) -> Path:
 def keep_verified(directory: Path, ledger_id: str, line: str) -> Path:
     """After a verify that passed: its checkpoint appended to the log, and kept as the last
     verified one (replaced whole, never half-written), which `quota report` may start from."""
-    import os
-    import tempfile
+    from quota.output import replace_file
 
     log = append_checkpoint(directory, ledger_id, line)
-    target = verified_file(directory, ledger_id)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".verified-")
-        try:
-            os.write(fd, (line + "\n").encode("ascii"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, target)
-    except OSError as e:
-        raise UsageError(f"cannot write {target} ({e.strerror})") from None
+    replace_file(verified_file(directory, ledger_id), line + "\n", "the last verified checkpoint")
     return log
 
 
